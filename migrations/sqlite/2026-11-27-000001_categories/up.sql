@@ -1,0 +1,12 @@
+CREATE TABLE categories (
+    id          TEXT PRIMARY KEY NOT NULL,
+    slug        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    description TEXT,
+    parent_id   TEXT REFERENCES categories (id) ON DELETE RESTRICT,
+    created_at  TIMESTAMP NOT NULL,
+    updated_at  TIMESTAMP NOT NULL,
+    CONSTRAINT categories_slug_key UNIQUE (slug)
+);
+
+CREATE INDEX categories_parent_slug_idx ON categories (parent_id, slug);

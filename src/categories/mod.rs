@@ -1,0 +1,6 @@
+//! Categories: the sections of the site ("Market", "World"), nested through `parent_id`.
+
+pub mod api;
+pub mod model;
+pub mod repo;
+pub mod types;

@@ -1,0 +1,62 @@
+//! Rows of the `categories` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::categories;
+
+/// A stored category.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = categories)]
+pub struct Category {
+    /// UUIDv7.
+    pub id: String,
+    /// Unique URL name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// The enclosing category, if any.
+    pub parent_id: Option<String>,
+    /// When it was created (UTC).
+    pub created_at: NaiveDateTime,
+    /// When it last changed (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+/// A category about to be inserted.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = categories)]
+pub struct NewCategory {
+    /// UUIDv7.
+    pub id: String,
+    /// Unique URL name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// The enclosing category, if any.
+    pub parent_id: Option<String>,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+    /// Same as `created_at` at first.
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns an update may change; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = categories)]
+pub struct CategoryChangeset {
+    /// New display name.
+    pub name: Option<String>,
+    /// New slug.
+    pub slug: Option<String>,
+    /// New description; `Some(None)` clears it.
+    pub description: Option<Option<String>>,
+    /// New parent; `Some(None)` makes it top-level.
+    pub parent_id: Option<Option<String>>,
+    /// Set whenever anything changes.
+    pub updated_at: Option<NaiveDateTime>,
+}

@@ -1,0 +1,308 @@
+//! Queries on categories. Every function takes a connection and runs on the blocking pool.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::model::{Category, CategoryChangeset, NewCategory};
+use crate::db::schema::categories::dsl as c;
+use crate::db::{AnyConnection, write_transaction};
+use crate::http::ApiError;
+use crate::http::extract::IdOrSlug;
+use crate::slug;
+
+/// How deep the ancestor walk goes before it gives up; far beyond any real site map.
+const MAX_DEPTH: usize = 1_000;
+
+/// Finds a category by id or slug.
+pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Category>> {
+    let query = c::categories.select(Category::as_select()).into_boxed();
+    let query = match key {
+        IdOrSlug::Id(id) => query.filter(c::id.eq(id.clone())),
+        IdOrSlug::Slug(s) => query.filter(c::slug.eq(s.clone())),
+    };
+    query.first(conn).optional()
+}
+
+/// Finds a category by id or slug, or answers 404.
+pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Category, ApiError> {
+    find(conn, key)?.ok_or_else(|| ApiError::not_found("no category has that id or slug"))
+}
+
+/// Filters of a category list.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    /// Only direct children of this id.
+    pub parent_id: Option<String>,
+}
+
+/// One page in slug order, starting after `after`. Fetches one row more than `limit` so the
+/// caller knows whether a next page exists.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ListFilter,
+    after: Option<&str>,
+    limit: u32,
+) -> QueryResult<Vec<Category>> {
+    let mut query = c::categories.select(Category::as_select()).into_boxed();
+    if let Some(parent) = &filter.parent_id {
+        query = query.filter(c::parent_id.eq(parent.clone()));
+    }
+    if let Some(after) = after {
+        query = query.filter(c::slug.gt(after.to_owned()));
+    }
+    query
+        .order(c::slug.asc())
+        .limit(i64::from(limit) + 1)
+        .load(conn)
+}
+
+/// How many categories match the filter.
+pub fn count(conn: &mut AnyConnection, filter: &ListFilter) -> QueryResult<i64> {
+    let mut query = c::categories.count().into_boxed();
+    if let Some(parent) = &filter.parent_id {
+        query = query.filter(c::parent_id.eq(parent.clone()));
+    }
+    query.get_result(conn)
+}
+
+/// What a create request asks for, already validated for shape.
+#[derive(Debug)]
+pub struct CreateInput {
+    /// Display name.
+    pub name: String,
+    /// A slug the client chose, if any.
+    pub slug: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Parent id.
+    pub parent_id: Option<String>,
+}
+
+/// Creates a category. A chosen slug that is taken is a 409; a generated one gets the next
+/// free numeric suffix, retrying if a concurrent request took it first.
+pub fn create(
+    conn: &mut AnyConnection,
+    input: CreateInput,
+    now: NaiveDateTime,
+) -> Result<Category, ApiError> {
+    let generated = input.slug.is_none();
+    let base = match &input.slug {
+        Some(s) => s.clone(),
+        None => slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "category".into()),
+    };
+    let id = uuid::Uuid::now_v7().to_string();
+    for _attempt in 0..5 {
+        let result = write_transaction(conn, |conn| -> Result<Category, ApiError> {
+            if let Some(parent) = &input.parent_id {
+                ensure_parent_exists(conn, parent)?;
+            }
+            let slug = if generated {
+                free_slug(conn, &base)?
+            } else {
+                if slug_taken(conn, &base, None)? {
+                    return Err(slug_conflict(&base));
+                }
+                base.clone()
+            };
+            let row = NewCategory {
+                id: id.clone(),
+                slug,
+                name: input.name.clone(),
+                description: input.description.clone(),
+                parent_id: input.parent_id.clone(),
+                created_at: now,
+                updated_at: now,
+            };
+            diesel::insert_into(c::categories)
+                .values(&row)
+                .execute(conn)?;
+            Ok(Category {
+                id: row.id,
+                slug: row.slug,
+                name: row.name,
+                description: row.description,
+                parent_id: row.parent_id,
+                created_at: now,
+                updated_at: now,
+            })
+        });
+        match result {
+            Err(e) if e.code() == "conflict" && generated => continue,
+            Err(e) if e.code() == "conflict" => return Err(slug_conflict(&base)),
+            other => return other,
+        }
+    }
+    Err(ApiError::conflict(
+        "slug_taken",
+        "could not find a free slug; give one explicitly",
+    ))
+}
+
+/// What an update changes, already validated for shape.
+#[derive(Debug, Default)]
+pub struct UpdateInput {
+    /// New name.
+    pub name: Option<String>,
+    /// New slug.
+    pub slug: Option<String>,
+    /// New description; `Some(None)` clears it.
+    pub description: Option<Option<String>>,
+    /// New parent; `Some(None)` makes it top-level.
+    pub parent_id: Option<Option<String>>,
+}
+
+/// Applies a partial update. Nothing is written when nothing changes.
+pub fn update(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    input: UpdateInput,
+    now: NaiveDateTime,
+) -> Result<Category, ApiError> {
+    write_transaction(conn, |conn| {
+        let current = get(conn, key)?;
+        let mut changes = CategoryChangeset::default();
+        if let Some(name) = input.name.filter(|n| *n != current.name) {
+            changes.name = Some(name);
+        }
+        if let Some(slug) = input.slug.filter(|s| *s != current.slug) {
+            if slug_taken(conn, &slug, Some(&current.id))? {
+                return Err(slug_conflict(&slug));
+            }
+            changes.slug = Some(slug);
+        }
+        if let Some(description) = input.description.filter(|d| *d != current.description) {
+            changes.description = Some(description);
+        }
+        if let Some(parent) = input.parent_id.filter(|p| *p != current.parent_id) {
+            if let Some(parent_id) = &parent {
+                ensure_parent_exists(conn, parent_id)?;
+                ensure_no_cycle(conn, &current.id, parent_id)?;
+            }
+            changes.parent_id = Some(parent);
+        }
+        let unchanged = changes.name.is_none()
+            && changes.slug.is_none()
+            && changes.description.is_none()
+            && changes.parent_id.is_none();
+        if unchanged {
+            return Ok(current);
+        }
+        changes.updated_at = Some(now);
+        diesel::update(c::categories.filter(c::id.eq(&current.id)))
+            .set(&changes)
+            .execute(conn)
+            .map_err(|e| match e {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    slug_conflict(changes.slug.as_deref().unwrap_or_default())
+                }
+                other => other.into(),
+            })?;
+        Ok(Category {
+            name: changes.name.unwrap_or(current.name),
+            slug: changes.slug.unwrap_or(current.slug),
+            description: changes.description.unwrap_or(current.description),
+            parent_id: changes.parent_id.unwrap_or(current.parent_id),
+            updated_at: now,
+            ..current
+        })
+    })
+}
+
+/// Deletes a category that nothing refers to.
+pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), ApiError> {
+    write_transaction(conn, |conn| {
+        let current = get(conn, key)?;
+        let children: i64 = c::categories
+            .filter(c::parent_id.eq(&current.id))
+            .count()
+            .get_result(conn)?;
+        if children > 0 {
+            return Err(ApiError::conflict(
+                "category_has_children",
+                format!(
+                    "category `{}` still has {children} child categories; move or delete them first",
+                    current.slug
+                ),
+            ));
+        }
+        diesel::delete(c::categories.filter(c::id.eq(&current.id))).execute(conn)?;
+        Ok(())
+    })
+}
+
+fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &str) -> Result<(), ApiError> {
+    let exists: i64 = c::categories
+        .filter(c::id.eq(parent_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        return Err(ApiError::invalid_field(
+            "parent_id",
+            "not_found",
+            "parent_id names no existing category",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a parent that is the category itself or one of its descendants.
+fn ensure_no_cycle(conn: &mut AnyConnection, id: &str, new_parent: &str) -> Result<(), ApiError> {
+    let cycle = || {
+        ApiError::invalid_field(
+            "parent_id",
+            "cycle",
+            "a category cannot be placed inside itself or one of its descendants",
+        )
+    };
+    let mut current = Some(new_parent.to_owned());
+    for _ in 0..MAX_DEPTH {
+        let Some(ancestor) = current else {
+            return Ok(());
+        };
+        if ancestor == id {
+            return Err(cycle());
+        }
+        current = c::categories
+            .filter(c::id.eq(&ancestor))
+            .select(c::parent_id)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten();
+    }
+    Err(cycle())
+}
+
+fn slug_taken(conn: &mut AnyConnection, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
+    let mut query = c::categories.filter(c::slug.eq(slug)).count().into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(c::id.ne(id.to_owned()));
+    }
+    query.get_result::<i64>(conn).map(|n| n > 0)
+}
+
+/// The base slug if free, else `base-N` with the smallest free N from 2 up.
+fn free_slug(conn: &mut AnyConnection, base: &str) -> QueryResult<String> {
+    let taken: Vec<String> = c::categories
+        .filter(c::slug.eq(base).or(c::slug.like(format!("{base}-%"))))
+        .select(c::slug)
+        .load(conn)?;
+    if !taken.iter().any(|s| s == base) && slug::is_valid(base) {
+        return Ok(base.to_owned());
+    }
+    let mut n = 2;
+    loop {
+        let candidate = slug::with_suffix(base, n);
+        if !taken.contains(&candidate) {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+fn slug_conflict(slug: &str) -> ApiError {
+    ApiError::conflict(
+        "slug_taken",
+        format!("another category already has the slug `{slug}`"),
+    )
+}

@@ -1,0 +1,145 @@
+//! Categories as clients send and receive them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model;
+use crate::http::extract::Patch;
+use crate::http::pagination::ListMeta;
+
+/// Longest category name, in characters.
+pub const NAME_MAX: usize = 200;
+/// Longest description, in characters.
+pub const DESCRIPTION_MAX: usize = 5_000;
+
+/// A category: a section of the site, such as "Market". Categories nest.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = Category)]
+pub struct CategoryResponse {
+    /// Server-generated UUIDv7.
+    #[schema(format = Uuid, example = "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23")]
+    pub id: String,
+    /// Unique URL name, made from the name when not given.
+    #[schema(example = "market")]
+    pub slug: String,
+    /// Display name.
+    #[schema(example = "Market")]
+    pub name: String,
+    /// What the section covers.
+    #[schema(required = true, example = "Stocks, bonds and commodities.")]
+    pub description: Option<String>,
+    /// The enclosing category; `null` for a top-level one.
+    #[schema(required = true, format = Uuid, example = json!(null))]
+    pub parent_id: Option<String>,
+    /// When it was created.
+    #[schema(example = "2019-02-08T09:30:00Z")]
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    #[schema(example = "2019-02-08T09:30:00Z")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<model::Category> for CategoryResponse {
+    fn from(c: model::Category) -> Self {
+        Self {
+            id: c.id,
+            slug: c.slug,
+            name: c.name,
+            description: c.description,
+            parent_id: c.parent_id,
+            created_at: c.created_at.and_utc(),
+            updated_at: c.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A page of categories.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryList {
+    /// The categories of this page, in slug order.
+    pub data: Vec<CategoryResponse>,
+    /// Paging information.
+    pub meta: ListMeta,
+}
+
+/// The body of `POST /api/v1/categories`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Market", "description": "Stocks, bonds and commodities."}))]
+pub struct CreateCategory {
+    /// Display name: one line, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"
+    )]
+    pub name: String,
+    /// URL name. Made from `name` when absent (transliterated to ASCII, with a numeric
+    /// suffix if taken); a given slug that is taken is a 409.
+    #[schema(
+        max_length = 200,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "market"
+    )]
+    pub slug: Option<String>,
+    /// What the section covers.
+    #[schema(
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+    )]
+    pub description: Option<String>,
+    /// The enclosing category, which must exist.
+    #[schema(format = Uuid)]
+    pub parent_id: Option<String>,
+}
+
+/// The body of `PATCH /api/v1/categories/{id_or_slug}`: JSON merge patch. Absent fields stay
+/// as they are; `null` clears `description` or `parent_id`. `name` and `slug` cannot be null.
+/// Changing the name does not change the slug.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": null, "parent_id": "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23"}))]
+pub struct UpdateCategory {
+    /// New display name.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$")]
+    pub name: Patch<String>,
+    /// New slug; a taken one is a 409.
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Patch<String>,
+    /// New description, or `null` to clear it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$")]
+    pub description: Patch<String>,
+    /// New parent, or `null` for top level. A category cannot sit inside itself or its own
+    /// descendants (422).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub parent_id: Patch<String>,
+}
+
+/// Query parameters of `GET /api/v1/categories`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CategoryListQuery {
+    /// Only the direct children of this category (id or slug). A value that names no
+    /// category gives an empty list.
+    #[param(
+        max_length = 200,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "market"
+    )]
+    pub parent: Option<String>,
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `meta.next_cursor` of the previous page.
+    #[param(max_length = 1000)]
+    pub cursor: Option<String>,
+    /// Adds `meta.total`, the number of matching categories.
+    #[param(default = false)]
+    pub with_total: Option<bool>,
+}

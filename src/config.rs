@@ -1,0 +1,402 @@
+//! Typed settings: built-in defaults, then an optional TOML file, then `BYLINE_*` environment
+//! variables (and `DATABASE_URL`), each layer overriding the one before.
+//!
+//! Every setting is parsed here, once, so a bad value stops start-up with one line that names
+//! the setting instead of failing later on a request path.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::db::DatabaseUrl;
+
+/// Where the optional settings file is looked for when `BYLINE_CONFIG` is not set.
+pub const DEFAULT_CONFIG_FILE: &str = "byline.toml";
+
+/// A setting that could not be used, with the name the user knows it by.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {name}: {reason}")]
+pub struct SettingError {
+    /// The environment variable name of the setting (`BYLINE_BIND`, `DATABASE_URL`, …).
+    pub name: String,
+    /// What is wrong with the value, for a person to read.
+    pub reason: String,
+}
+
+impl SettingError {
+    fn new(name: &str, reason: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Output format of the log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Everything the server needs to know to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Which database to use, already parsed into a backend and a target.
+    pub database_url: DatabaseUrl,
+    /// Address the HTTP server listens on; port 0 picks a free one.
+    pub bind: SocketAddr,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Connections kept in the pool; `None` picks a size fitted to the backend.
+    pub pool_size: Option<u32>,
+    /// How long a request waits for a database connection before answering 503.
+    pub db_timeout: Duration,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+    /// Origins allowed to call the API from a browser; empty disables CORS.
+    pub cors_origins: Vec<String>,
+    /// Log filter directives (`info`, `byline=debug,actix_web=info`, …).
+    pub log_filter: String,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// How long in-flight requests may run after a shutdown signal.
+    pub shutdown_timeout: Duration,
+    /// Folder for the embedded database and generated secrets.
+    pub data_dir: PathBuf,
+}
+
+/// One row of the settings table: the environment name, the file key and the default.
+pub struct SettingSpec {
+    /// Environment variable.
+    pub env: &'static str,
+    /// Key in the TOML file.
+    pub key: &'static str,
+    /// Default value as text (empty when there is none).
+    pub default: &'static str,
+}
+
+/// Every setting Byline reads, in the order the README lists them.
+pub const SETTINGS: &[SettingSpec] = &[
+    SettingSpec {
+        env: "DATABASE_URL",
+        key: "database_url",
+        default: "sqlite://byline-data/byline.db",
+    },
+    SettingSpec {
+        env: "BYLINE_BIND",
+        key: "bind",
+        default: "127.0.0.1:8080",
+    },
+    SettingSpec {
+        env: "BYLINE_BODY_LIMIT",
+        key: "body_limit",
+        default: "1048576",
+    },
+    SettingSpec {
+        env: "BYLINE_DATABASE_POOL_SIZE",
+        key: "database_pool_size",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_DATABASE_TIMEOUT_MS",
+        key: "database_timeout_ms",
+        default: "2000",
+    },
+    SettingSpec {
+        env: "BYLINE_WORKERS",
+        key: "workers",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_CORS_ORIGINS",
+        key: "cors_origins",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_LOG",
+        key: "log",
+        default: "info",
+    },
+    SettingSpec {
+        env: "BYLINE_LOG_FORMAT",
+        key: "log_format",
+        default: "text",
+    },
+    SettingSpec {
+        env: "BYLINE_SHUTDOWN_TIMEOUT_SECS",
+        key: "shutdown_timeout_secs",
+        default: "30",
+    },
+    SettingSpec {
+        env: "BYLINE_DATA_DIR",
+        key: "data_dir",
+        default: "byline-data",
+    },
+];
+
+impl Settings {
+    /// Reads the settings from the process environment and the settings file it names.
+    pub fn from_env() -> Result<Self, SettingError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::from_sources(&env)
+    }
+
+    /// The built-in defaults alone, ignoring any settings file and the environment.
+    pub fn defaults() -> Result<Self, SettingError> {
+        Self::parse(|name| {
+            SETTINGS
+                .iter()
+                .find(|s| s.env == name)
+                .map_or("", |s| s.default)
+        })
+    }
+
+    /// Reads the settings from a given environment, so tests need not touch the process's.
+    pub fn from_sources(env: &HashMap<String, String>) -> Result<Self, SettingError> {
+        let explicit_file = env.get("BYLINE_CONFIG").filter(|v| !v.is_empty());
+        let file = match explicit_file {
+            Some(path) => Some(read_file(Path::new(path), "BYLINE_CONFIG")?),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                Some(read_file(Path::new(DEFAULT_CONFIG_FILE), "BYLINE_CONFIG")?)
+            }
+            None => None,
+        };
+        let mut values: HashMap<&'static str, String> = HashMap::new();
+        for spec in SETTINGS {
+            let mut value = spec.default.to_owned();
+            if let Some(file_value) = file.as_ref().and_then(|f| f.get(spec.key)) {
+                value = file_value.clone();
+            }
+            if let Some(env_value) = env.get(spec.env) {
+                value = env_value.clone();
+            }
+            values.insert(spec.env, value);
+        }
+        if let Some(file) = &file
+            && let Some(unknown) = file.keys().find(|k| !SETTINGS.iter().any(|s| s.key == *k))
+        {
+            return Err(SettingError::new(
+                "BYLINE_CONFIG",
+                format!("the settings file has an unknown key `{unknown}`"),
+            ));
+        }
+        let get = |name: &str| values.get(name).map(String::as_str).unwrap_or_default();
+        Self::parse(get)
+    }
+
+    fn parse<'a>(get: impl Fn(&str) -> &'a str) -> Result<Self, SettingError> {
+        let database_url = DatabaseUrl::parse(get("DATABASE_URL"))
+            .map_err(|reason| SettingError::new("DATABASE_URL", reason))?;
+        let bind = parse_bind(get("BYLINE_BIND"))?;
+        let body_limit = parse_number::<usize>("BYLINE_BODY_LIMIT", get("BYLINE_BODY_LIMIT"))?;
+        if body_limit < 1024 {
+            return Err(SettingError::new(
+                "BYLINE_BODY_LIMIT",
+                "must be at least 1024 bytes",
+            ));
+        }
+        let pool_size = parse_optional::<u32>(
+            "BYLINE_DATABASE_POOL_SIZE",
+            get("BYLINE_DATABASE_POOL_SIZE"),
+        )?;
+        if pool_size == Some(0) {
+            return Err(SettingError::new(
+                "BYLINE_DATABASE_POOL_SIZE",
+                "must be at least 1",
+            ));
+        }
+        let timeout_ms = parse_number::<u64>(
+            "BYLINE_DATABASE_TIMEOUT_MS",
+            get("BYLINE_DATABASE_TIMEOUT_MS"),
+        )?;
+        if timeout_ms == 0 {
+            return Err(SettingError::new(
+                "BYLINE_DATABASE_TIMEOUT_MS",
+                "must be at least 1",
+            ));
+        }
+        let workers = parse_optional::<usize>("BYLINE_WORKERS", get("BYLINE_WORKERS"))?;
+        if workers == Some(0) {
+            return Err(SettingError::new("BYLINE_WORKERS", "must be at least 1"));
+        }
+        let cors_origins = parse_origins(get("BYLINE_CORS_ORIGINS"))?;
+        let log_filter = get("BYLINE_LOG").trim().to_owned();
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
+            return Err(SettingError::new("BYLINE_LOG", e.to_string()));
+        }
+        let log_format = match get("BYLINE_LOG_FORMAT").trim() {
+            "text" | "" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(SettingError::new(
+                    "BYLINE_LOG_FORMAT",
+                    format!("`{other}` is neither `text` nor `json`"),
+                ));
+            }
+        };
+        let shutdown = parse_number::<u64>(
+            "BYLINE_SHUTDOWN_TIMEOUT_SECS",
+            get("BYLINE_SHUTDOWN_TIMEOUT_SECS"),
+        )?;
+        let data_dir = get("BYLINE_DATA_DIR").trim();
+        if data_dir.is_empty() {
+            return Err(SettingError::new("BYLINE_DATA_DIR", "must not be empty"));
+        }
+        Ok(Self {
+            database_url,
+            bind,
+            body_limit,
+            pool_size,
+            db_timeout: Duration::from_millis(timeout_ms),
+            workers,
+            cors_origins,
+            log_filter,
+            log_format,
+            shutdown_timeout: Duration::from_secs(shutdown),
+            data_dir: PathBuf::from(data_dir),
+        })
+    }
+}
+
+/// Reads a flat TOML table of settings into strings, whatever the TOML type of each value.
+fn read_file(path: &Path, name: &str) -> Result<HashMap<String, String>, SettingError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        SettingError::new(
+            name,
+            format!("cannot read settings file {}: {e}", path.display()),
+        )
+    })?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        SettingError::new(
+            name,
+            format!("{} is not valid TOML: {}", path.display(), e.message()),
+        )
+    })?;
+    let mut out = HashMap::new();
+    for (key, value) in table {
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::Array(items) => {
+                let mut parts = Vec::new();
+                for item in items {
+                    match item {
+                        toml::Value::String(s) => parts.push(s),
+                        _ => {
+                            return Err(SettingError::new(
+                                name,
+                                format!("`{key}` in {} must list strings", path.display()),
+                            ));
+                        }
+                    }
+                }
+                parts.join(",")
+            }
+            _ => {
+                return Err(SettingError::new(
+                    name,
+                    format!("`{key}` in {} must be a string or a number", path.display()),
+                ));
+            }
+        };
+        out.insert(key, text);
+    }
+    Ok(out)
+}
+
+fn parse_bind(value: &str) -> Result<SocketAddr, SettingError> {
+    value.trim().parse().map_err(|_| {
+        SettingError::new(
+            "BYLINE_BIND",
+            format!("`{value}` is not an address with a port, such as 127.0.0.1:8080"),
+        )
+    })
+}
+
+fn parse_number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, SettingError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| SettingError::new(name, format!("`{value}` is not a whole number in range")))
+}
+
+fn parse_optional<T: std::str::FromStr>(
+    name: &str,
+    value: &str,
+) -> Result<Option<T>, SettingError> {
+    if value.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_number(name, value).map(Some)
+    }
+}
+
+fn parse_origins(value: &str) -> Result<Vec<String>, SettingError> {
+    let mut origins = Vec::new();
+    for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let well_formed = origin == "*"
+            || ((origin.starts_with("http://") || origin.starts_with("https://"))
+                && !origin.trim_end_matches('/').ends_with(':')
+                && origin.matches('/').count() == 2);
+        if !well_formed {
+            return Err(SettingError::new(
+                "BYLINE_CORS_ORIGINS",
+                format!("`{origin}` is not an origin such as https://app.example.com"),
+            ));
+        }
+        origins.push(origin.to_owned());
+    }
+    Ok(origins)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
+        let env = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_sources(&env)
+    }
+
+    #[test]
+    fn defaults_are_usable() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.body_limit, 1024 * 1024);
+        assert!(s.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        for (name, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("BYLINE_BIND", "localhost:eighty"),
+            ("BYLINE_BODY_LIMIT", "lots"),
+            ("BYLINE_LOG_FORMAT", "xml"),
+            ("BYLINE_CORS_ORIGINS", "example.com"),
+            ("BYLINE_CONFIG", "/nonexistent/byline.toml"),
+        ] {
+            let err = settings(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+        }
+    }
+
+    #[test]
+    fn file_is_overridden_by_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("byline.toml");
+        std::fs::write(&path, "bind = \"127.0.0.1:9000\"\nbody_limit = 4096\n").unwrap();
+        let path = path.to_string_lossy().into_owned();
+        let s = settings(&[("BYLINE_CONFIG", &path), ("BYLINE_BODY_LIMIT", "8192")]).unwrap();
+        assert_eq!(s.bind.port(), 9000);
+        assert_eq!(s.body_limit, 8192);
+    }
+}

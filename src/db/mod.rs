@@ -1,0 +1,348 @@
+//! The database layer: one connection type over PostgreSQL and SQLite, the pool, the embedded
+//! migrations, and the few helpers where the two dialects differ.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// How long opening a PostgreSQL connection may take, unless the URL says otherwise.
+const PG_CONNECT_TIMEOUT_SECS: u32 = 5;
+
+/// How long an SQLite connection waits for a lock held by another writer.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// A connection to whichever database the settings name.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    /// PostgreSQL, for production.
+    Pg(PgConnection),
+    /// Embedded SQLite, the zero-setup default.
+    Sqlite(SqliteConnection),
+}
+
+/// The connection pool shared by every worker.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// A connection checked out of the pool.
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// The two database engines Byline runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+}
+
+impl Backend {
+    /// The name clients see in `/readyz`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// A parsed `DATABASE_URL`: the backend is taken from the scheme, never guessed by trying.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    /// For PostgreSQL the URL as given; for SQLite the file path.
+    target: String,
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    // The URL may hold a password; it never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl DatabaseUrl {
+    /// Parses `postgres://…`, `postgresql://…` or `sqlite://path`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // Without a connect timeout libpq waits forever on an unreachable host.
+            let target = if url.contains("connect_timeout=") {
+                url.to_owned()
+            } else {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
+            };
+            return Ok(Self {
+                backend: Backend::Postgres,
+                target,
+            });
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(
+                    "sqlite:// needs a file path, such as sqlite://byline-data/byline.db".into(),
+                );
+            }
+            if path.contains(":memory:") {
+                return Err(
+                    "an in-memory SQLite database would not be shared by the pool; name a file"
+                        .into(),
+                );
+            }
+            return Ok(Self {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            });
+        }
+        let scheme = url
+            .split("://")
+            .next()
+            .filter(|_| url.contains("://"))
+            .unwrap_or(url);
+        Err(format!(
+            "unknown database scheme `{scheme}`; use postgres://, postgresql:// or sqlite://"
+        ))
+    }
+
+    /// Which engine this URL points at.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The SQLite database file, when the backend is SQLite.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        (self.backend == Backend::Sqlite).then(|| Path::new(&self.target))
+    }
+
+    /// The URL with any password replaced, safe to log.
+    pub fn redacted(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("sqlite://{}", self.target),
+            Backend::Postgres => redact_password(&self.target),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Opens connections for the pool and prepares each one for use.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    fn establish(&self) -> ConnectionResult<AnyConnection> {
+        match self.url.backend {
+            Backend::Postgres => PgConnection::establish(&self.url.target).map(AnyConnection::Pg),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url.target)?;
+                // The busy timeout goes first so that switching to WAL waits for other
+                // connections instead of failing while they hold the file.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                     PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;"
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectionError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
+        conn.ping()
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Why the database could not be prepared at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The folder for the SQLite file could not be made.
+    #[error("cannot create the folder {0} for the SQLite database: {1}")]
+    Folder(PathBuf, std::io::Error),
+    /// No connection could be opened.
+    #[error("cannot connect to the database {0}: {1}")]
+    Connect(String, String),
+    /// A migration failed.
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(String),
+}
+
+/// Pool options chosen from the settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Connections kept at most; `None` fits the backend.
+    pub max_size: Option<u32>,
+    /// How long a checkout waits before the request answers 503.
+    pub timeout: Duration,
+}
+
+/// Opens the pool, creating the SQLite folder when needed, and checks one connection works.
+pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, SetupError> {
+    if let Some(path) = url.sqlite_path()
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| SetupError::Folder(dir.to_owned(), e))?;
+    }
+    let max_size = options.max_size.unwrap_or(match url.backend {
+        // PostgreSQL serves many connections at once; more than this only queues inside it.
+        Backend::Postgres => 16,
+        // SQLite has one writer at a time; readers run beside it under WAL.
+        Backend::Sqlite => 8,
+    });
+    let manager = Manager { url: url.clone() };
+    // Connect once by hand first: r2d2 would only report a timeout, not why.
+    let mut first = manager
+        .establish()
+        .map_err(|e| SetupError::Connect(url.redacted(), e.to_string()))?;
+    first
+        .ping()
+        .map_err(|e| SetupError::Connect(url.redacted(), e.to_string()))?;
+    drop(first);
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(options.timeout)
+        // A connection that died with the server must be noticed before a request uses it.
+        .test_on_check_out(true)
+        .error_handler(Box::new(r2d2::LoggingErrorHandler))
+        .build(manager)
+        .map_err(|e| SetupError::Connect(url.redacted(), e.to_string()))
+}
+
+/// Applies every pending migration of the connection's backend.
+pub fn migrate(conn: &mut AnyConnection) -> Result<usize, SetupError> {
+    let applied = match conn {
+        AnyConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    };
+    applied.map_err(|e| SetupError::Migrate(e.to_string()))
+}
+
+impl AnyConnection {
+    /// Which engine this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            AnyConnection::Pg(_) => Backend::Postgres,
+            AnyConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so the write
+/// lock is taken up front and two writers never deadlock upgrading from a read lock.
+pub fn write_transaction<T, E>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if let AnyConnection::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+        let result = f(conn);
+        let AnyConnection::Sqlite(inner) = conn else {
+            unreachable!("the variant of a connection does not change")
+        };
+        return match result {
+            Ok(value) => {
+                AnsiTransactionManager::commit_transaction(inner)?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The original error matters more than a failed rollback; a connection left
+                // in a broken transaction is discarded by the pool.
+                let _ = AnsiTransactionManager::rollback_transaction(inner);
+                Err(e)
+            }
+        };
+    }
+    conn.transaction(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes_pick_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        let sqlite = DatabaseUrl::parse("sqlite://byline-data/byline.db").unwrap();
+        assert_eq!(
+            sqlite.sqlite_path(),
+            Some(Path::new("byline-data/byline.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/byline.db")
+                .unwrap()
+                .sqlite_path(),
+            Some(Path::new("/var/lib/byline.db"))
+        );
+        assert!(
+            DatabaseUrl::parse("mysql://h/db")
+                .unwrap_err()
+                .contains("mysql")
+        );
+        assert!(DatabaseUrl::parse("byline.db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/byline").unwrap();
+        assert_eq!(
+            url.redacted(),
+            "postgres://app:***@db:5432/byline?connect_timeout=5"
+        );
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+}

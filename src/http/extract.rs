@@ -1,0 +1,337 @@
+//! Request extractors that fail with problem+json: JSON bodies, query strings and the
+//! `{id_or_slug}` path segment.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use uuid::Uuid;
+
+use super::error::{ApiError, FieldError};
+use crate::slug;
+
+/// The largest body a request may carry, in bytes; set once from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body of type `T` (`Content-Type: application/json`).
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+/// A merge-patch body: `application/json` or `application/merge-patch+json`.
+#[derive(Debug)]
+pub struct MergePatch<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_json(req, payload, &["application/json"]);
+        Box::pin(async move { read.await.map(Json) })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for MergePatch<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_json(
+            req,
+            payload,
+            &["application/json", "application/merge-patch+json"],
+        );
+        Box::pin(async move { read.await.map(MergePatch) })
+    }
+}
+
+/// Checks the media type, reads at most the body limit, and parses.
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    accepted: &'static [&'static str],
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+    let checked = check_media_type(req, accepted).and_then(|()| check_length(req, limit));
+    let mut payload = payload.take();
+    Box::pin(async move {
+        checked?;
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::bad_request(
+                    "unreadable_body",
+                    format!("the body could not be read: {e}"),
+                )
+            })?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        parse_json(&body)
+    })
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the request body is larger than the limit of {limit} bytes"),
+    )
+}
+
+fn check_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit as u64 => Err(too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+fn check_media_type(req: &HttpRequest, accepted: &[&str]) -> Result<(), ApiError> {
+    let unsupported = |detail: String| {
+        ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            detail,
+        )
+    };
+    let expected = accepted.join(" or ");
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Err(unsupported(format!(
+            "send the body as {expected} with a Content-Type header"
+        )));
+    };
+    let value = value.to_str().unwrap_or_default();
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    if !accepted.contains(&essence.as_str()) {
+        return Err(unsupported(format!(
+            "the body must be {expected}, not `{value}`"
+        )));
+    }
+    for param in parts {
+        let Some((name, val)) = param.split_once('=') else {
+            continue;
+        };
+        if name.trim().eq_ignore_ascii_case("charset")
+            && !val.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        {
+            return Err(unsupported(
+                "JSON bodies must be encoded as UTF-8".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses a JSON body: broken JSON is a 400, JSON of the wrong shape a 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // serde would read a struct from a JSON array too (`["Market"]`); bodies are objects only.
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    let not_an_object = first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
+    if not_an_object {
+        return Err(ApiError::invalid_field(
+            "body",
+            "invalid_type",
+            "the body must be a JSON object",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de);
+    let value = match value {
+        // Trailing bytes after the value make the whole body malformed.
+        Ok(v) => match de.end() {
+            Ok(()) => return Ok(v),
+            Err(e) => {
+                return Err(ApiError::bad_request(
+                    "malformed_json",
+                    format!("the body is not valid JSON: {e}"),
+                ));
+            }
+        },
+        Err(e) => Err::<T, _>(e),
+    };
+    value.map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                ApiError::validation(vec![field_error(&path, &inner)])
+            }
+            _ => ApiError::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {inner}"),
+            ),
+        }
+    })
+}
+
+/// Turns a serde message into a field error with a stable code.
+fn field_error(path: &str, err: &dyn std::fmt::Display) -> FieldError {
+    let message = strip_position(&err.to_string());
+    let named = between_backticks(&message);
+    let join = |name: &str| {
+        if path.is_empty() || path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if message.starts_with("unknown field") {
+        // The path already ends at the unknown key itself.
+        let field = if path.is_empty() || path == "." {
+            named.unwrap_or("?").to_owned()
+        } else {
+            path.to_owned()
+        };
+        return FieldError::new(
+            &field,
+            "unknown_field",
+            format!("{field} is not a field of this body"),
+        );
+    }
+    if message.starts_with("missing field") {
+        let field = join(named.unwrap_or("?"));
+        return FieldError::new(&field, "required", format!("{field} is required"));
+    }
+    let field = if path.is_empty() || path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    let code = if message.starts_with("invalid type") {
+        "invalid_type"
+    } else {
+        "invalid_value"
+    };
+    FieldError::new(&field, code, format!("{field}: {message}"))
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn between_backticks(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+/// A query string parsed into `T`; unknown or malformed parameters are a 400.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string, naming the offending parameter on failure.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let message = strip_position(&err.inner().to_string());
+        let named = between_backticks(&message).map(str::to_owned);
+        let error = if message.starts_with("unknown field") {
+            let name = named.unwrap_or_default();
+            FieldError::new(
+                &name,
+                "unknown_parameter",
+                format!("`{name}` is not a parameter of this endpoint"),
+            )
+        } else if message.starts_with("duplicate field") {
+            let name = named.unwrap_or_default();
+            FieldError::new(
+                &name,
+                "duplicate_parameter",
+                format!("`{name}` is given more than once"),
+            )
+        } else {
+            let name = if path == "." {
+                "query".to_owned()
+            } else {
+                path
+            };
+            FieldError::new(
+                &name,
+                "invalid_value",
+                format!("`{name}` is invalid: {message}"),
+            )
+        };
+        ApiError::invalid_query(vec![error])
+    })
+}
+
+/// A resource named in the path by id or by slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdOrSlug {
+    /// A UUID, normalized to lowercase hyphenated form.
+    Id(String),
+    /// A slug.
+    Slug(String),
+}
+
+impl IdOrSlug {
+    /// Reads a path segment: a UUID (hyphenated or 32 hex digits) or a well-formed slug.
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        // Ids are issued in lowercase; the documented pattern admits no other form.
+        let lowercase = !raw.bytes().any(|b| b.is_ascii_uppercase());
+        if lowercase
+            && slug::looks_like_uuid(raw)
+            && let Ok(id) = Uuid::try_parse(raw)
+        {
+            return Ok(IdOrSlug::Id(id.hyphenated().to_string()));
+        }
+        if slug::is_valid(raw) {
+            return Ok(IdOrSlug::Slug(raw.to_owned()));
+        }
+        Err(ApiError::bad_request(
+            "invalid_path",
+            format!("`{raw}` is neither an id nor a slug (lowercase letters, digits and hyphens)"),
+        ))
+    }
+}
+
+/// A value in a merge-patch body: absent (leave alone), `null` (clear) or a new value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Patch<T> {
+    /// The field was not in the body.
+    #[default]
+    Absent,
+    /// The field was `null`.
+    Null,
+    /// The field had a value.
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(|v| v.map_or(Patch::Null, Patch::Value))
+    }
+}
+
+impl<T> Patch<T> {
+    /// True when the field was given, as a value or as `null`.
+    pub fn is_given(&self) -> bool {
+        !matches!(self, Patch::Absent)
+    }
+}

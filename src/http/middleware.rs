@@ -1,0 +1,231 @@
+//! Middleware and fallbacks: the request id, panic containment, problem+json for every error
+//! the framework raises itself, and the 404/405 answer for unmatched requests.
+
+use std::panic::AssertUnwindSafe;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, Next};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use futures_util::FutureExt;
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+
+use super::error::{ApiError, PROBLEM_JSON};
+
+/// The header that carries the request id both ways.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the request being served, as logged and as sent back.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Accepts a caller's id when it is short and plain; otherwise makes one.
+fn request_id_for(req: &ServiceRequest) -> String {
+    let incoming = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok());
+    match incoming {
+        Some(id)
+            if (1..=128).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+        {
+            id.to_owned()
+        }
+        _ => uuid::Uuid::new_v4().simple().to_string(),
+    }
+}
+
+/// Gives each request an id, and puts it on the response.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = request_id_for(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = next.call(req).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(res)
+}
+
+/// The root span of each request: the default fields plus the request id.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let route = request.match_pattern().unwrap_or_default();
+        tracing::info_span!(
+            "request",
+            request_id = %id,
+            http.method = %request.method(),
+            http.route = %route,
+            http.target = %request.uri(),
+            http.client_ip = %request.connection_info().realip_remote_addr().unwrap_or(""),
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+/// Turns a panic below this point into a 500 answer instead of a dropped connection. The
+/// request cannot be kept aside to build a response (routing needs it unshared), so the panic
+/// becomes an error that actix renders, carrying the request id itself.
+pub async fn catch_panic(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
+        Err(_) => {
+            let mut error = ApiError::internal("a request handler panicked");
+            if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                error = error.with_header(REQUEST_ID, value);
+            }
+            Err(error.into())
+        }
+    }
+}
+
+/// Rewrites any error answer that is not problem+json yet (raised by the framework or a
+/// middleware) into one, keeping its status and headers.
+pub fn problem_fallback<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if already {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = res
+        .response()
+        .error()
+        .map(|e| e.to_string())
+        .filter(|d| !d.is_empty() && status.is_client_error())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_lowercase());
+    let (req, old) = res.into_parts();
+    let mut new = ApiError::new(status, code_for(status), detail).error_response();
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !new.headers().contains_key(name)
+        {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}
+
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal_error",
+        _ => "error",
+    }
+}
+
+/// Every route the document declares, with the methods each answers; consulted only for
+/// requests no route matched, to tell 405 from 404.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<Method>)>,
+}
+
+impl RouteTable {
+    /// Builds the table from the OpenAPI document's paths, which list every route.
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        use utoipa::openapi::path::HttpMethod;
+        let mut routes = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            let methods: Vec<Method> = [
+                (HttpMethod::Get, item.get.is_some()),
+                (HttpMethod::Post, item.post.is_some()),
+                (HttpMethod::Put, item.put.is_some()),
+                (HttpMethod::Patch, item.patch.is_some()),
+                (HttpMethod::Delete, item.delete.is_some()),
+            ]
+            .into_iter()
+            .filter(|(_, present)| *present)
+            .filter_map(|(m, _)| match m {
+                HttpMethod::Get => Some(Method::GET),
+                HttpMethod::Post => Some(Method::POST),
+                HttpMethod::Put => Some(Method::PUT),
+                HttpMethod::Patch => Some(Method::PATCH),
+                HttpMethod::Delete => Some(Method::DELETE),
+                _ => None,
+            })
+            .collect();
+            routes.push((ResourceDef::new(path.as_str()), methods));
+        }
+        Self { routes }
+    }
+
+    fn allowed(&self, path: &str) -> Option<String> {
+        let mut methods: Vec<&str> = self
+            .routes
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .flat_map(|(_, methods)| methods.iter().map(Method::as_str))
+            .collect();
+        if methods.is_empty() {
+            return None;
+        }
+        methods.sort_unstable();
+        methods.dedup();
+        Some(methods.join(", "))
+    }
+}
+
+/// The answer for a request that no route matched: 405 when the path exists with other
+/// methods, else 404.
+pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
+    match table.allowed(req.path()) {
+        Some(allow) => ApiError::method_not_allowed(&allow).error_response(),
+        None => ApiError::not_found(format!("there is no route {}", req.path())).error_response(),
+    }
+}
+
+/// Answers `HEAD` like `GET`, without the body, so every readable resource supports both.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let is_head = req.method() == Method::HEAD;
+    if is_head {
+        req.head_mut().method = Method::GET;
+    }
+    let res = next.call(req).await?;
+    if is_head {
+        return Ok(res.map_body(|_, _| BoxBody::new(())));
+    }
+    Ok(res.map_into_boxed_body())
+}

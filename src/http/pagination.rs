@@ -1,0 +1,125 @@
+//! Keyset pagination: the `limit` rule, opaque cursors, the list envelope and its `Link` header.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, FieldError};
+
+/// Items per page when the request does not say.
+pub const DEFAULT_LIMIT: u32 = 20;
+/// The most items one page may hold.
+pub const MAX_LIMIT: u32 = 100;
+
+/// The longest cursor accepted; the ones issued are far shorter.
+pub const MAX_CURSOR_LEN: usize = 1000;
+
+/// Checks `limit` against 1..=100 and applies the default.
+pub fn limit(requested: Option<u32>) -> Result<u32, ApiError> {
+    match requested {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::invalid_query(vec![FieldError::new(
+            "limit",
+            "out_of_range",
+            format!("limit must be between 1 and {MAX_LIMIT}, not {n}"),
+        )])),
+    }
+}
+
+/// Encodes the sort key of the last item of a page. The `order` tag ties a cursor to the sort
+/// order it was made for, so a cursor from one order is refused by another.
+pub fn encode_cursor(order: &str, keys: &[&str]) -> String {
+    let mut parts = Vec::with_capacity(keys.len() + 1);
+    parts.push(order);
+    parts.extend_from_slice(keys);
+    let json = serde_json::to_vec(&parts).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+/// Decodes a cursor made by [`encode_cursor`] for the same order and number of keys.
+pub fn decode_cursor(raw: &str, order: &str, key_count: usize) -> Result<Vec<String>, ApiError> {
+    let invalid = || {
+        ApiError::invalid_query(vec![FieldError::new(
+            "cursor",
+            "invalid_cursor",
+            "cursor is not one this endpoint issued for this sort order; start again without it",
+        )])
+    };
+    if raw.len() > MAX_CURSOR_LEN {
+        return Err(invalid());
+    }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(raw.as_bytes())
+        .map_err(|_| invalid())?;
+    let mut parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if parts.len() != key_count + 1 || parts[0] != order {
+        return Err(invalid());
+    }
+    parts.remove(0);
+    Ok(parts)
+}
+
+/// The `meta` object of every list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ListMeta {
+    /// The page size used.
+    #[schema(example = 20, minimum = 1, maximum = 100)]
+    pub limit: u32,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(required = true, example = "WyJzbHVnIiwibWFya2V0Il0")]
+    pub next_cursor: Option<String>,
+    /// Items matching the filters across all pages; only when `with_total=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = 42)]
+    pub total: Option<i64>,
+}
+
+/// Answers a list page: the envelope, and a `Link: <…>; rel="next"` header when there is a
+/// next page. The link repeats the request's own query with the cursor replaced.
+pub fn respond<T: Serialize>(req: &HttpRequest, data: Vec<T>, meta: ListMeta) -> HttpResponse {
+    #[derive(Serialize)]
+    struct Envelope<T> {
+        data: Vec<T>,
+        meta: ListMeta,
+    }
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &meta.next_cursor {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if k != "cursor" {
+                query.append_pair(&k, &v);
+            }
+        }
+        query.append_pair("cursor", cursor);
+        let link = format!("<{}?{}>; rel=\"next\"", req.path(), query.finish());
+        response.insert_header((header::LINK, link));
+    }
+    response.json(Envelope { data, meta })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_are_tied_to_their_order() {
+        let c = encode_cursor("slug", &["world-news"]);
+        assert_eq!(decode_cursor(&c, "slug", 1).unwrap(), vec!["world-news"]);
+        assert!(decode_cursor(&c, "name", 1).is_err());
+        assert!(decode_cursor(&c, "slug", 2).is_err());
+        assert!(decode_cursor("not a cursor!", "slug", 1).is_err());
+        assert!(decode_cursor("", "slug", 1).is_err());
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(limit(None).unwrap(), 20);
+        assert_eq!(limit(Some(100)).unwrap(), 100);
+        assert!(limit(Some(0)).is_err());
+        assert!(limit(Some(101)).is_err());
+    }
+}

@@ -1,0 +1,174 @@
+//! Byline: a headless CMS JSON API for articles, authors and categories, on PostgreSQL or
+//! embedded SQLite.
+
+pub mod categories;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod openapi;
+pub mod service;
+pub mod slug;
+pub mod state;
+pub mod telemetry;
+pub mod validate;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, Condition, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+
+use crate::config::Settings;
+use crate::db::{Backend, PoolOptions};
+use crate::http::extract::BodyLimit;
+use crate::http::middleware::{self as mw, RouteTable};
+use crate::service::Documents;
+use crate::state::AppState;
+
+/// The current time as stored: UTC, to the microsecond (what PostgreSQL keeps).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Registers every route. The server and the OpenAPI document both come from this one list,
+/// so the document cannot miss a route.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope("/api/v1")
+            .service(categories::api::list_categories)
+            .service(categories::api::create_category)
+            .service(categories::api::get_category)
+            .service(categories::api::update_category)
+            .service(categories::api::delete_category),
+    )
+    .service(service::healthz)
+    .service(service::readyz)
+    .service(service::openapi_json)
+    .service(service::docs);
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    backend: Backend,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listener. Port 0 in the
+    /// settings picks a free port; [`Application::port`] tells which.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let options = PoolOptions {
+            max_size: settings.pool_size,
+            timeout: settings.db_timeout,
+        };
+        let pool = db::connect(&settings.database_url, &options)?;
+        {
+            let mut conn = pool.get()?;
+            let applied = db::migrate(&mut conn)?;
+            if applied > 0 {
+                tracing::info!(applied, "database migrations applied");
+            }
+        }
+        let backend = settings.database_url.backend();
+        let state = web::Data::new(AppState { pool, backend });
+        let documents = web::Data::new(Documents::render());
+        let route_table = web::Data::new(RouteTable::from_openapi(&openapi::document()));
+        let body_limit = BodyLimit(settings.body_limit);
+        let cors_origins = settings.cors_origins.clone();
+
+        let listener = TcpListener::bind(settings.bind).map_err(|e| {
+            anyhow::anyhow!("cannot listen on {} (BYLINE_BIND): {e}", settings.bind)
+        })?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .configure(routes)
+                .split_for_parts();
+            app.app_data(state.clone())
+                .app_data(documents.clone())
+                .app_data(route_table.clone())
+                .app_data(body_limit)
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    http::ApiError::bad_request("invalid_path", e.to_string()).into()
+                }))
+                .default_service(web::to(mw::unmatched))
+                .wrap(from_fn(mw::catch_panic))
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
+                .wrap(ErrorHandlers::new().default_handler(mw::problem_fallback))
+                .wrap(Compress::default())
+                .wrap(TracingLogger::<mw::RequestSpan>::new())
+                .wrap(from_fn(mw::head_as_get))
+                .wrap(from_fn(mw::request_id))
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.shutdown_timeout.as_secs());
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(
+            address = %settings.bind.ip(),
+            port,
+            database = %settings.database_url.redacted(),
+            "Byline is listening"
+        );
+        Ok(Self {
+            server: server.run(),
+            port,
+            backend,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database engine in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::header;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            mw::REQUEST_ID,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LINK,
+            header::RETRY_AFTER,
+            header::LAST_MODIFIED,
+            mw::REQUEST_ID,
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}

@@ -1,0 +1,168 @@
+//! The root of the OpenAPI document, and the finishing pass that gives every operation its
+//! problem+json error responses.
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::{Ref, RefOr};
+use utoipa_actix_web::AppExt;
+
+use crate::http::error::{FieldError, PROBLEM_JSON, Problem};
+use crate::http::pagination::ListMeta;
+
+/// Info, tags and shared components; the paths come from the registered routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Byline",
+        description = "A headless CMS for news: articles, authors and categories as a JSON API.\n\n\
+            Every error is `application/problem+json` with a stable `code`. Lists are paged \
+            with opaque keyset cursors: pass `meta.next_cursor` back as `cursor`, or follow \
+            the `Link: <…>; rel=\"next\"` header. Unknown query parameters are a 400 and \
+            unknown body fields a 422: nothing is silently ignored.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "categories", description = "Sections of the site, which may nest"),
+        (name = "service", description = "Health, readiness and this document"),
+    ),
+    components(schemas(Problem, FieldError, ListMeta))
+)]
+pub struct ApiDoc;
+
+/// The complete document, as served at `/openapi.json` and committed in `openapi/`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes)
+        .split_for_parts();
+    finish(doc)
+}
+
+/// The document as JSON, as clients receive it.
+pub fn document_value() -> serde_json::Value {
+    let mut value = serde_json::to_value(document()).unwrap_or_default();
+    link_created_resources(&mut value);
+    value
+}
+
+/// The document as pretty JSON with a trailing newline.
+pub fn document_json() -> String {
+    let mut json = serde_json::to_string_pretty(&document_value()).unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let problem_content = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.responses.insert(
+        "Problem".to_owned(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("An error, as `application/problem+json`; `code` tells which")
+                .content(PROBLEM_JSON, problem_content())
+                .build(),
+        ),
+    );
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            add_problem_responses(op, &problem_content);
+        }
+    }
+    doc
+}
+
+/// Declares, on each `201` of a collection's `POST`, how to reach the new item: by its `id`,
+/// which never changes (a slug may). Client generators and stateful testers follow these.
+/// Written on the JSON form because utoipa 5 spells the link field `operation_id`, not the
+/// `operationId` that OpenAPI requires.
+fn link_created_resources(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let keys: Vec<String> = paths.keys().cloned().collect();
+    for collection in &keys {
+        let item_path = keys.iter().find(|p| {
+            p.strip_prefix(collection.as_str()).is_some_and(|rest| {
+                rest.starts_with("/{") && rest.ends_with('}') && !rest[1..].contains('/')
+            })
+        });
+        let Some(item_path) = item_path else { continue };
+        let param = &item_path[collection.len() + 2..item_path.len() - 1];
+        let mut links = serde_json::Map::new();
+        for (name, method) in [("get", "get"), ("update", "patch"), ("delete", "delete")] {
+            if let Some(id) = paths[item_path].pointer(&format!("/{method}/operationId")) {
+                let link = json!({"operationId": id, "parameters": {param: "$response.body#/id"}});
+                links.insert(name.to_owned(), link);
+            }
+        }
+        if let Some(created) = paths
+            .get_mut(collection)
+            .and_then(|item| item.pointer_mut("/post/responses/201"))
+            .and_then(Value::as_object_mut)
+        {
+            created.insert("links".to_owned(), Value::Object(links));
+        }
+    }
+}
+
+fn add_problem_responses(
+    op: &mut Operation,
+    problem_content: &dyn Fn() -> utoipa::openapi::Content,
+) {
+    for (status, response) in op.responses.responses.iter_mut() {
+        let is_error = status.starts_with('4') || status.starts_with('5');
+        if is_error
+            && let RefOr::T(response) = response
+            && response.content.is_empty()
+        {
+            response
+                .content
+                .insert(PROBLEM_JSON.to_owned(), problem_content());
+        }
+    }
+    for range in ["4XX", "5XX"] {
+        op.responses
+            .responses
+            .entry(range.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Problem")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_patterns_are_the_enforced_ones() {
+        let json = document_json();
+        for pattern in [
+            crate::validate::SINGLE_LINE_PATTERN,
+            crate::validate::MULTI_LINE_PATTERN,
+            crate::slug::PATTERN,
+        ] {
+            let quoted = serde_json::to_string(pattern).unwrap();
+            assert!(
+                json.contains(&quoted),
+                "the document never states {pattern}"
+            );
+        }
+    }
+}

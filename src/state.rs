@@ -1,0 +1,32 @@
+//! What every handler shares: the pool and a way to run database work off the async threads.
+
+use actix_web::web;
+
+use crate::db::{AnyConnection, Backend, Pool};
+use crate::http::ApiError;
+
+/// Shared by all workers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub pool: Pool,
+    /// Which engine the pool talks to.
+    pub backend: Backend,
+}
+
+impl AppState {
+    /// Runs `f` with a pooled connection on the blocking thread pool, so a slow query never
+    /// stalls the HTTP workers. A pool that cannot hand out a connection in time is a 503.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}

@@ -1,0 +1,150 @@
+//! Rules for text fields, shared by every resource, with the patterns the OpenAPI document
+//! states for them so that what the document allows and what the code accepts are the same.
+
+use crate::http::FieldError;
+
+/// A one-line text: no control characters, and something other than white space.
+pub const SINGLE_LINE_PATTERN: &str =
+    "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$";
+
+/// A multi-line text: tabs and line breaks allowed, other control characters not.
+pub const MULTI_LINE_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
+
+fn is_forbidden_control(c: char, multi_line: bool) -> bool {
+    let c = c as u32;
+    let allowed_break = multi_line && (c == 0x09 || c == 0x0A || c == 0x0D);
+    (c <= 0x1F || c == 0x7F) && !allowed_break
+}
+
+/// Checks a required one-line text of at most `max` characters, trimming its ends.
+pub fn single_line(
+    field: &str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    if value.chars().any(|c| is_forbidden_control(c, false)) {
+        errors.push(FieldError::new(
+            field,
+            "invalid_characters",
+            format!("{field} must be one line without control characters"),
+        ));
+        return None;
+    }
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        errors.push(FieldError::new(
+            field,
+            "required",
+            format!("{field} must not be empty"),
+        ));
+        return None;
+    }
+    if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{field} must be at most {max} characters"),
+        ));
+        return None;
+    }
+    Some(trimmed.to_owned())
+}
+
+/// Checks an optional multi-line text of at most `max` characters. Kept as written.
+pub fn multi_line(
+    field: &str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    if value.chars().any(|c| is_forbidden_control(c, true)) {
+        errors.push(FieldError::new(
+            field,
+            "invalid_characters",
+            format!("{field} must not contain control characters"),
+        ));
+        return None;
+    }
+    if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{field} must be at most {max} characters"),
+        ));
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+/// Checks a slug given by a client.
+pub fn slug(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    if crate::slug::is_valid(value) {
+        return Some(value.to_owned());
+    }
+    let message = if crate::slug::looks_like_uuid(value) {
+        format!("{field} must not have the shape of a UUID")
+    } else if value.len() > crate::slug::MAX_LEN {
+        format!(
+            "{field} must be at most {} characters",
+            crate::slug::MAX_LEN
+        )
+    } else {
+        format!("{field} must be lowercase letters and digits in words joined by single hyphens")
+    };
+    errors.push(FieldError::new(field, "invalid_format", message));
+    None
+}
+
+/// Checks an id given in a body: a UUID, normalized to lowercase hyphenated form.
+pub fn id(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match uuid::Uuid::try_parse(value) {
+        Ok(id) => Some(id.hyphenated().to_string()),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                "invalid_format",
+                format!("{field} must be a UUID"),
+            ));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_rules() {
+        let mut e = Vec::new();
+        assert_eq!(
+            single_line("name", "  World  ", 10, &mut e).as_deref(),
+            Some("World")
+        );
+        assert_eq!(single_line("name", "   ", 10, &mut e), None);
+        assert_eq!(single_line("name", "a\nb", 10, &mut e), None);
+        assert_eq!(single_line("name", "a\u{0}", 10, &mut e), None);
+        assert_eq!(single_line("name", &"é".repeat(11), 10, &mut e), None);
+        assert_eq!(
+            single_line("name", &"é".repeat(10), 10, &mut e).map(|s| s.chars().count()),
+            Some(10)
+        );
+        assert_eq!(
+            e.iter().map(|e| e.code.as_str()).collect::<Vec<_>>(),
+            [
+                "required",
+                "invalid_characters",
+                "invalid_characters",
+                "too_long"
+            ]
+        );
+    }
+
+    #[test]
+    fn multi_line_rules() {
+        let mut e = Vec::new();
+        assert!(multi_line("d", "line\n\tline\r\n", 100, &mut e).is_some());
+        assert!(multi_line("d", "bell\u{7}", 100, &mut e).is_none());
+    }
+}

@@ -1,0 +1,282 @@
+//! The test harness: each test gets its own server on a free port and its own database
+//! (a temporary SQLite file, or a fresh PostgreSQL schema when `BYLINE_TEST_DATABASE_URL` is
+//! set), and talks to it over HTTP like any client.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use byline::Application;
+use byline::config::Settings;
+use byline::db::{Backend, DatabaseUrl};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("BYLINE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A running server and the database behind it, removed when dropped.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// A client that follows no redirects and asks for no compression.
+    pub client: reqwest::Client,
+    /// The backend the server runs on.
+    pub backend: Backend,
+    _db: TestDb,
+}
+
+enum TestDb {
+    Sqlite(
+        #[expect(dead_code, reason = "held so the folder outlives the server")] tempfile::TempDir,
+    ),
+    Postgres {
+        admin_url: String,
+        schema: String,
+    },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, schema } = self
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+/// A fresh database: its URL for the server, and the handle that removes it.
+fn fresh_database() -> (String, TestDb) {
+    match postgres_url() {
+        Some(admin_url) => {
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot reach BYLINE_TEST_DATABASE_URL: {e}"));
+            diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                .execute(&mut conn)
+                .unwrap();
+            let sep = if admin_url.contains('?') { '&' } else { '?' };
+            let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+            (url, TestDb::Postgres { admin_url, schema })
+        }
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/byline.db", dir.path().display());
+            (url, TestDb::Sqlite(dir))
+        }
+    }
+}
+
+/// Starts a server whose PostgreSQL connections pass through `proxy`.
+pub async fn spawn_app_through(
+    proxy: &FlakyProxy,
+    customize: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let admin_url = postgres_url().expect("only for PostgreSQL runs");
+    let (url, db) = fresh_database();
+    let target = pg_host_port(&admin_url);
+    let url = url.replacen(&target, &proxy.address, 1);
+    start(url, db, customize).await
+}
+
+/// `host:port` of a PostgreSQL URL, with the default port filled in.
+pub fn pg_host_port(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    }
+}
+
+/// Starts a server with default settings on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server, letting the test adjust the settings first.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let (url, db) = fresh_database();
+    start(url, db, customize).await
+}
+
+async fn start(url: String, db: TestDb, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings::defaults().unwrap();
+    settings.database_url = DatabaseUrl::parse(&url).unwrap();
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.workers = Some(1);
+    settings.pool_size = Some(4);
+    settings.shutdown_timeout = std::time::Duration::from_secs(1);
+    customize(&mut settings);
+    let app = Application::build(settings).expect("the server starts");
+    let port = app.port();
+    let backend = app.backend();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client,
+        backend,
+        _db: db,
+    }
+}
+
+impl TestApp {
+    /// A request to a path on this server.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.unwrap()
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path).send().await.unwrap()
+    }
+
+    /// Creates a category and returns its body, failing the test on anything but 201.
+    pub async fn create_category(&self, body: Value) -> Value {
+        let res = self.post_json("/api/v1/categories", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating {body}");
+        res.json().await.unwrap()
+    }
+}
+
+/// Asserts a problem+json answer with this status and code, and returns its body.
+pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status of {}", res.url());
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    assert!(res.headers().contains_key("x-request-id"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["type"], "about:blank", "{body}");
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+/// The fields named in a validation problem's `errors`, with their codes.
+pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap().to_owned(),
+                        e["code"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A TCP relay between the server and PostgreSQL that a test can cut and restore, to play a
+/// database that goes away and comes back.
+pub struct FlakyProxy {
+    /// `127.0.0.1:PORT` of the relay.
+    pub address: String,
+    up: Arc<AtomicBool>,
+    generation: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl FlakyProxy {
+    /// Starts relaying to `target` (`host:port`).
+    pub async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let up = Arc::new(AtomicBool::new(true));
+        let (tx, _) = tokio::sync::watch::channel(0u64);
+        let generation = Arc::new(tx);
+        let (up2, gen2) = (up.clone(), generation.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if !up2.load(Ordering::SeqCst) {
+                    let _ = inbound.shutdown().await;
+                    continue;
+                }
+                let target = target.clone();
+                let mut cut = gen2.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Self {
+            address,
+            up,
+            generation,
+        }
+    }
+
+    /// Drops every relayed connection and refuses new ones.
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Accepts connections again.
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,14 @@
+//! Black-box tests of the HTTP API. They run on SQLite by default, and on PostgreSQL when
+//! `BYLINE_TEST_DATABASE_URL` is set.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test that cannot go on should stop at the line that failed"
+)]
+
+mod categories;
+mod database;
+mod helpers;
+mod plumbing;
+mod service;

@@ -1,0 +1,199 @@
+//! Service endpoints, the OpenAPI document, and start-up behaviour of the binary.
+
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{postgres_url, spawn_app};
+
+#[tokio::test]
+async fn healthz_and_readyz() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "ok");
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["database"], app.backend.name());
+}
+
+/// CI sets BYLINE_TEST_REQUIRE_POSTGRES so that a PostgreSQL run that silently fell back to
+/// SQLite fails instead of passing.
+#[tokio::test]
+async fn the_suite_runs_on_the_requested_backend() {
+    let app = spawn_app().await;
+    let body: Value = app.get("/readyz").await.json().await.unwrap();
+    let expected = if postgres_url().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(body["database"], expected);
+    if std::env::var("BYLINE_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        assert_eq!(
+            body["database"], "postgres",
+            "BYLINE_TEST_DATABASE_URL is not set"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_committed_one() {
+    let app = spawn_app().await;
+    let res = app.get("/openapi.json").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let served: Value = res.json().await.unwrap();
+    assert_eq!(served["openapi"], "3.1.0");
+    let committed: Value = serde_json::from_str(&committed_document()).unwrap();
+    assert_eq!(
+        served, committed,
+        "run BYLINE_UPDATE_OPENAPI=1 cargo test to refresh openapi/openapi.json"
+    );
+}
+
+fn committed_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json")
+}
+
+fn committed_document() -> String {
+    std::fs::read_to_string(committed_path()).unwrap_or_default()
+}
+
+#[test]
+fn openapi_snapshot_is_current() {
+    let generated = byline::openapi::document_json();
+    if std::env::var("BYLINE_UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(committed_path(), &generated).unwrap();
+        return;
+    }
+    assert!(
+        committed_document() == generated,
+        "openapi/openapi.json is out of date: run BYLINE_UPDATE_OPENAPI=1 cargo test"
+    );
+}
+
+#[test]
+fn every_operation_documents_problem_errors() {
+    let doc: Value = serde_json::from_str(&byline::openapi::document_json()).unwrap();
+    assert_eq!(
+        doc["components"]["responses"]["Problem"]["content"]["application/problem+json"]["schema"]
+            ["$ref"],
+        "#/components/schemas/Problem"
+    );
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            for range in ["4XX", "5XX"] {
+                assert_eq!(
+                    responses[range]["$ref"], "#/components/responses/Problem",
+                    "{method} {path}"
+                );
+            }
+            for (status, response) in responses {
+                let is_error = status.starts_with('4') || status.starts_with('5');
+                if is_error && let Some(content) = response.get("content") {
+                    let problem = content.get("application/problem+json");
+                    assert!(problem.is_some(), "{method} {path} {status}");
+                }
+            }
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(operations >= 9);
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/api/v1/categories",
+        "/api/v1/categories/{id_or_slug}",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is missing");
+    }
+}
+
+#[tokio::test]
+async fn docs_page_is_served() {
+    let app = spawn_app().await;
+    let res = app.get("/docs").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"api-reference\""));
+    assert!(
+        html.contains("/api/v1/categories"),
+        "the document is embedded"
+    );
+}
+
+#[test]
+fn bad_settings_stop_start_up_with_one_line_naming_the_setting() {
+    let cases = [
+        ("DATABASE_URL", "mysql://localhost/byline"),
+        ("BYLINE_BIND", "127.0.0.1:http"),
+        ("BYLINE_BODY_LIMIT", "1MB"),
+        ("BYLINE_CONFIG", "/nonexistent/byline.toml"),
+        ("BYLINE_LOG_FORMAT", "yaml"),
+    ];
+    for (name, value) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_byline"))
+            .arg("serve")
+            .env(name, value)
+            .env("BYLINE_DATA_DIR", std::env::temp_dir())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{name}={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(lines[0].contains(name), "{stderr}");
+    }
+}
+
+#[test]
+fn openapi_subcommand_prints_the_document() {
+    let out = Command::new(env!("CARGO_BIN_EXE_byline"))
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        byline::openapi::document_json()
+    );
+}
+
+#[test]
+fn migrate_subcommand_prepares_an_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/byline.db", dir.path().display());
+    let out = Command::new(env!("CARGO_BIN_EXE_byline"))
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("nested/byline.db").exists());
+    let again = Command::new(env!("CARGO_BIN_EXE_byline"))
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("applied 0"));
+}
