@@ -21,10 +21,34 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage staff accounts.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Print the OpenAPI document.
     Openapi {
         /// Write it to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+}
+
+/// `byline user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from a prompt, or from standard input when it is
+    /// not a terminal (never from the command line, where other users could see it).
+    Create {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// Role: author, editor or admin.
+        #[arg(long, value_parser = ["author", "editor", "admin"], default_value = "admin")]
+        role: String,
+        /// Name shown to other staff.
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
     },
 }

@@ -67,7 +67,57 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Folder for the embedded database and generated secrets.
     pub data_dir: PathBuf,
+    /// Token signing and lifetimes.
+    pub auth: AuthSettings,
+    /// The first admin account, created on the first start of an empty database.
+    pub bootstrap_admin: Option<(String, Secret)>,
 }
+
+/// A secret value: never printed, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How tokens are signed and how long they live.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// The HS256 key; `None` means generate one and keep it in the data folder.
+    pub jwt_secret: Option<Secret>,
+    /// The `iss` claim issued and required.
+    pub issuer: String,
+    /// The `aud` claim issued and required.
+    pub audience: String,
+    /// Lifetime of an access token.
+    pub access_ttl: Duration,
+    /// Lifetime of a refresh token.
+    pub refresh_ttl: Duration,
+    /// Failed logins allowed per account within the window.
+    pub max_failures_per_account: usize,
+    /// Failed logins allowed per client address within the window.
+    pub max_failures_per_address: usize,
+    /// The rate-limit window.
+    pub failure_window: Duration,
+}
+
+/// The shortest signing secret accepted, in bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 /// One row of the settings table: the environment name, the file key and the default.
 pub struct SettingSpec {
@@ -135,6 +185,56 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_DATA_DIR",
         key: "data_dir",
         default: "byline-data",
+    },
+    SettingSpec {
+        env: "BYLINE_JWT_SECRET",
+        key: "jwt_secret",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_JWT_ISSUER",
+        key: "jwt_issuer",
+        default: "byline",
+    },
+    SettingSpec {
+        env: "BYLINE_JWT_AUDIENCE",
+        key: "jwt_audience",
+        default: "byline-api",
+    },
+    SettingSpec {
+        env: "BYLINE_ACCESS_TOKEN_TTL_SECS",
+        key: "access_token_ttl_secs",
+        default: "900",
+    },
+    SettingSpec {
+        env: "BYLINE_REFRESH_TOKEN_TTL_SECS",
+        key: "refresh_token_ttl_secs",
+        default: "2592000",
+    },
+    SettingSpec {
+        env: "BYLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        key: "login_max_failures_per_account",
+        default: "10",
+    },
+    SettingSpec {
+        env: "BYLINE_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        key: "login_max_failures_per_address",
+        default: "100",
+    },
+    SettingSpec {
+        env: "BYLINE_LOGIN_WINDOW_SECS",
+        key: "login_window_secs",
+        default: "300",
+    },
+    SettingSpec {
+        env: "BYLINE_ADMIN_EMAIL",
+        key: "admin_email",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_ADMIN_PASSWORD",
+        key: "admin_password",
+        default: "",
     },
 ];
 
@@ -246,7 +346,28 @@ impl Settings {
         if data_dir.is_empty() {
             return Err(SettingError::new("BYLINE_DATA_DIR", "must not be empty"));
         }
+        let auth = parse_auth(&get)?;
+        let admin_email = get("BYLINE_ADMIN_EMAIL").trim().to_owned();
+        let admin_password = get("BYLINE_ADMIN_PASSWORD").to_owned();
+        let bootstrap_admin = match (admin_email.is_empty(), admin_password.is_empty()) {
+            (true, true) => None,
+            (false, false) => Some((admin_email, Secret::new(admin_password))),
+            (true, false) => {
+                return Err(SettingError::new(
+                    "BYLINE_ADMIN_PASSWORD",
+                    "is set without BYLINE_ADMIN_EMAIL; set both or neither",
+                ));
+            }
+            (false, true) => {
+                return Err(SettingError::new(
+                    "BYLINE_ADMIN_EMAIL",
+                    "is set without BYLINE_ADMIN_PASSWORD; set both or neither",
+                ));
+            }
+        };
         Ok(Self {
+            auth,
+            bootstrap_admin,
             database_url,
             bind,
             body_limit,
@@ -260,6 +381,43 @@ impl Settings {
             data_dir: PathBuf::from(data_dir),
         })
     }
+}
+
+fn parse_auth<'a>(get: &impl Fn(&str) -> &'a str) -> Result<AuthSettings, SettingError> {
+    let secret = get("BYLINE_JWT_SECRET");
+    let jwt_secret = if secret.is_empty() {
+        None
+    } else if secret.len() < MIN_JWT_SECRET_BYTES {
+        return Err(SettingError::new(
+            "BYLINE_JWT_SECRET",
+            format!("must be at least {MIN_JWT_SECRET_BYTES} bytes long"),
+        ));
+    } else {
+        Some(Secret::new(secret))
+    };
+    let text = |name: &str| -> Result<String, SettingError> {
+        let value = get(name).trim();
+        if value.is_empty() {
+            return Err(SettingError::new(name, "must not be empty"));
+        }
+        Ok(value.to_owned())
+    };
+    let positive = |name: &str| -> Result<u64, SettingError> {
+        match parse_number::<u64>(name, get(name))? {
+            0 => Err(SettingError::new(name, "must be at least 1")),
+            n => Ok(n),
+        }
+    };
+    Ok(AuthSettings {
+        jwt_secret,
+        issuer: text("BYLINE_JWT_ISSUER")?,
+        audience: text("BYLINE_JWT_AUDIENCE")?,
+        access_ttl: Duration::from_secs(positive("BYLINE_ACCESS_TOKEN_TTL_SECS")?),
+        refresh_ttl: Duration::from_secs(positive("BYLINE_REFRESH_TOKEN_TTL_SECS")?),
+        max_failures_per_account: positive("BYLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT")? as usize,
+        max_failures_per_address: positive("BYLINE_LOGIN_MAX_FAILURES_PER_ADDRESS")? as usize,
+        failure_window: Duration::from_secs(positive("BYLINE_LOGIN_WINDOW_SECS")?),
+    })
 }
 
 /// Reads a flat TOML table of settings into strings, whatever the TOML type of each value.
@@ -383,6 +541,8 @@ mod tests {
             ("BYLINE_LOG_FORMAT", "xml"),
             ("BYLINE_CORS_ORIGINS", "example.com"),
             ("BYLINE_CONFIG", "/nonexistent/byline.toml"),
+            ("BYLINE_JWT_SECRET", "too short"),
+            ("BYLINE_ADMIN_EMAIL", "admin@example.com"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{value}");

@@ -1,6 +1,7 @@
 //! Byline: a headless CMS JSON API for articles, authors and categories, on PostgreSQL or
 //! embedded SQLite.
 
+pub mod auth;
 pub mod categories;
 pub mod cli;
 pub mod config;
@@ -11,9 +12,12 @@ pub mod service;
 pub mod slug;
 pub mod state;
 pub mod telemetry;
+pub mod tokens;
+pub mod users;
 pub mod validate;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, ErrorHandlers, from_fn};
@@ -39,6 +43,19 @@ pub fn now() -> NaiveDateTime {
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(
         utoipa_actix_web::scope("/api/v1")
+            .service(auth::api::login)
+            .service(auth::api::refresh)
+            .service(auth::api::logout)
+            .service(auth::api::me)
+            .service(users::api::list_users)
+            .service(users::api::create_user)
+            .service(users::api::get_user)
+            .service(users::api::update_user)
+            .service(users::api::delete_user)
+            .service(tokens::api::list_tokens)
+            .service(tokens::api::create_token)
+            .service(tokens::api::get_token)
+            .service(tokens::api::delete_token)
             .service(categories::api::list_categories)
             .service(categories::api::create_category)
             .service(categories::api::get_category)
@@ -75,7 +92,27 @@ impl Application {
             }
         }
         let backend = settings.database_url.backend();
-        let state = web::Data::new(AppState { pool, backend });
+        let secret = auth::jwt::load_or_create_secret(&settings.auth, &settings.data_dir)
+            .map_err(|e| anyhow::anyhow!("BYLINE_JWT_SECRET: {e}"))?;
+        let auth = Arc::new(auth::AuthState {
+            keys: auth::jwt::JwtKeys::new(&secret, &settings.auth),
+            limiter: auth::ratelimit::LoginLimiter::new(
+                settings.auth.max_failures_per_account,
+                settings.auth.max_failures_per_address,
+                settings.auth.failure_window,
+            ),
+            dummy_hash: auth::password::dummy_hash(),
+            settings: settings.auth.clone(),
+        });
+        {
+            let mut conn = pool.get()?;
+            users::bootstrap::ensure_first_admin(&mut conn, settings.bootstrap_admin.as_ref())?;
+        }
+        let state = web::Data::new(AppState {
+            pool,
+            backend,
+            auth,
+        });
         let documents = web::Data::new(Documents::render());
         let route_table = web::Data::new(RouteTable::from_openapi(&openapi::document()));
         let body_limit = BodyLimit(settings.body_limit);

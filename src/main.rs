@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use byline::cli::{Cli, Command};
+use byline::cli::{Cli, Command, UserCommand};
 use byline::config::Settings;
 use byline::{Application, db, openapi, telemetry};
 use clap::Parser;
@@ -30,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
+        Command::User { command } => user(&settings, command),
         Command::Openapi { .. } => Ok(()),
     };
     match result {
@@ -66,4 +67,43 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
         settings.database_url.redacted()
     );
     Ok(())
+}
+
+fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    let UserCommand::Create {
+        email,
+        role,
+        display_name,
+    } = command;
+    let role = byline::auth::Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
+    let password = read_password()?;
+    let options = db::PoolOptions {
+        max_size: Some(1),
+        timeout: settings.db_timeout,
+    };
+    let pool = db::connect(&settings.database_url, &options)?;
+    let mut conn = pool.get()?;
+    db::migrate(&mut conn)?;
+    let id = byline::users::bootstrap::create_from_cli(
+        &mut conn,
+        &email,
+        &password,
+        &display_name,
+        role,
+    )?;
+    println!("created {} user {email} ({id})", role.as_str());
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat it: ")?;
+        anyhow::ensure!(first == second, "the passwords differ");
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

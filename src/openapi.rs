@@ -21,16 +21,47 @@ use crate::http::pagination::ListMeta;
             Every error is `application/problem+json` with a stable `code`. Lists are paged \
             with opaque keyset cursors: pass `meta.next_cursor` back as `cursor`, or follow \
             the `Link: <…>; rel=\"next\"` header. Unknown query parameters are a 400 and \
-            unknown body fields a 422: nothing is silently ignored.",
+            unknown body fields a 422: nothing is silently ignored.\n\n\
+            Authenticate with `Authorization: Bearer <token>`: an access token from \
+            `POST /api/v1/auth/login`, or an API token (`byl_…`). Roles: `author` writes \
+            their own articles, `editor` edits and publishes everything and manages authors \
+            and categories, `admin` also manages users and API tokens. A `read` API token \
+            sees unpublished content; a `write` token also edits it as an editor would.",
         license(name = "MIT", identifier = "MIT"),
     ),
+    modifiers(&BearerScheme),
     tags(
+        (name = "auth", description = "Sign in, refresh and sign out; who am I"),
+        (name = "users", description = "Staff accounts (admins only)"),
+        (name = "tokens", description = "API tokens for integrators (admins only)"),
         (name = "categories", description = "Sections of the site, which may nest"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(schemas(Problem, FieldError, ListMeta))
 )]
 pub struct ApiDoc;
+
+/// Adds the `bearer` security scheme (JWT access tokens and `byl_` API tokens).
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or byl_ API token")
+                    .description(Some(
+                        "An access token from `POST /api/v1/auth/login`, or an API token",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The complete document, as served at `/openapi.json` and committed in `openapi/`.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -1,6 +1,10 @@
 //! What every handler shares: the pool and a way to run database work off the async threads.
 
+use std::sync::Arc;
+
 use actix_web::web;
+
+use crate::auth::AuthState;
 
 use crate::db::{AnyConnection, Backend, Pool};
 use crate::http::ApiError;
@@ -12,6 +16,8 @@ pub struct AppState {
     pub pool: Pool,
     /// Which engine the pool talks to.
     pub backend: Backend,
+    /// Token keys, lifetimes and login limits.
+    pub auth: Arc<AuthState>,
 }
 
 impl AppState {

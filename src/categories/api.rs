@@ -8,6 +8,7 @@ use super::types::{
     CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, DESCRIPTION_MAX, NAME_MAX,
     UpdateCategory,
 };
+use crate::auth::{Caller, Staff};
 use crate::http::extract::{IdOrSlug, Json, MergePatch, Patch, Query};
 use crate::http::pagination::{self, ListMeta};
 use crate::http::{ApiError, FieldError};
@@ -34,6 +35,7 @@ const ORDER: &str = "slug";
 pub async fn list_categories(
     req: HttpRequest,
     state: web::Data<AppState>,
+    _caller: Caller,
     Query(query): Query<CategoryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
@@ -74,14 +76,10 @@ pub async fn list_categories(
             Ok((rows, total))
         })
         .await?;
-    let mut data: Vec<CategoryResponse> = rows.into_iter().map(Into::into).collect();
-    let next_cursor = if data.len() > limit as usize {
-        data.truncate(limit as usize);
-        data.last()
-            .map(|last| pagination::encode_cursor(ORDER, &[&last.slug]))
-    } else {
-        None
-    };
+    let (rows, next_cursor) = pagination::split_page(rows, limit, |c| {
+        pagination::encode_cursor(ORDER, &[&c.slug])
+    });
+    let data: Vec<CategoryResponse> = rows.into_iter().map(Into::into).collect();
     Ok(pagination::respond(
         &req,
         data,
@@ -109,6 +107,7 @@ pub async fn list_categories(
 #[get("/categories/{id_or_slug}")]
 pub async fn get_category(
     state: web::Data<AppState>,
+    _caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = IdOrSlug::parse(&path)?;
@@ -118,11 +117,14 @@ pub async fn get_category(
 
 /// Create a category
 ///
-/// The slug is made from the name when absent.
+/// The slug is made from the name when absent. Editors, admins and `write` API tokens.
 #[utoipa::path(
     tag = "categories",
     request_body = CreateCategory,
+    security(("bearer" = [])),
     responses(
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Authors may not manage categories"),
         (status = 201, description = "Created", body = CategoryResponse,
             headers(("Location" = String, description = "The new category's URL"))),
         (status = 400, description = "The body is not valid JSON"),
@@ -135,6 +137,7 @@ pub async fn get_category(
 #[post("/categories")]
 pub async fn create_category(
     state: web::Data<AppState>,
+    _staff: Staff,
     Json(body): Json<CreateCategory>,
 ) -> Result<HttpResponse, ApiError> {
     let input = validate_create(body)?;
@@ -150,13 +153,17 @@ pub async fn create_category(
 
 /// Update a category
 ///
-/// A JSON merge patch (`application/json` or `application/merge-patch+json`).
+/// A JSON merge patch (`application/json` or `application/merge-patch+json`). Editors,
+/// admins and `write` API tokens.
 #[utoipa::path(
     tag = "categories",
     params(("id_or_slug" = String, Path, description = "The category's id or slug",
         max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market")),
     request_body(content = UpdateCategory, content_type = "application/merge-patch+json"),
+    security(("bearer" = [])),
     responses(
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Authors may not manage categories"),
         (status = 200, description = "The updated category", body = CategoryResponse),
         (status = 400, description = "Bad JSON or path segment"),
         (status = 404, description = "No category has that id or slug"),
@@ -169,6 +176,7 @@ pub async fn create_category(
 #[patch("/categories/{id_or_slug}")]
 pub async fn update_category(
     state: web::Data<AppState>,
+    _staff: Staff,
     path: web::Path<String>,
     MergePatch(body): MergePatch<UpdateCategory>,
 ) -> Result<HttpResponse, ApiError> {
@@ -183,12 +191,16 @@ pub async fn update_category(
 
 /// Delete a category
 ///
-/// Refused with 409 while child categories refer to it.
+/// Refused with 409 while child categories refer to it. Editors, admins and `write` API
+/// tokens.
 #[utoipa::path(
     tag = "categories",
     params(("id_or_slug" = String, Path, description = "The category's id or slug",
         max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market")),
+    security(("bearer" = [])),
     responses(
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Authors may not manage categories"),
         (status = 204, description = "Deleted"),
         (status = 400, description = "The path segment is neither an id nor a slug"),
         (status = 404, description = "No category has that id or slug"),
@@ -198,6 +210,7 @@ pub async fn update_category(
 #[delete("/categories/{id_or_slug}")]
 pub async fn delete_category(
     state: web::Data<AppState>,
+    _staff: Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = IdOrSlug::parse(&path)?;

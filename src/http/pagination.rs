@@ -40,15 +40,18 @@ pub fn encode_cursor(order: &str, keys: &[&str]) -> String {
     URL_SAFE_NO_PAD.encode(json)
 }
 
+/// The 400 for a cursor this endpoint did not issue.
+pub fn invalid_cursor() -> ApiError {
+    ApiError::invalid_query(vec![FieldError::new(
+        "cursor",
+        "invalid_cursor",
+        "cursor is not one this endpoint issued for this sort order; start again without it",
+    )])
+}
+
 /// Decodes a cursor made by [`encode_cursor`] for the same order and number of keys.
 pub fn decode_cursor(raw: &str, order: &str, key_count: usize) -> Result<Vec<String>, ApiError> {
-    let invalid = || {
-        ApiError::invalid_query(vec![FieldError::new(
-            "cursor",
-            "invalid_cursor",
-            "cursor is not one this endpoint issued for this sort order; start again without it",
-        )])
-    };
+    let invalid = invalid_cursor;
     if raw.len() > MAX_CURSOR_LEN {
         return Err(invalid());
     }
@@ -61,6 +64,111 @@ pub fn decode_cursor(raw: &str, order: &str, key_count: usize) -> Result<Vec<Str
     }
     parts.remove(0);
     Ok(parts)
+}
+
+/// A cursor over `(created_at, id)`, the key of lists in creation order.
+pub fn encode_created_cursor(order: &str, at: chrono::NaiveDateTime, id: &str) -> String {
+    let at = at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+    encode_cursor(order, &[&at, id])
+}
+
+/// Reads a cursor made by [`encode_created_cursor`].
+pub fn decode_created_cursor(
+    raw: &str,
+    order: &str,
+) -> Result<(chrono::NaiveDateTime, String), ApiError> {
+    let keys = decode_cursor(raw, order, 2)?;
+    match keys.as_slice() {
+        [at, id] => chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f")
+            .map(|at| (at, id.clone()))
+            .map_err(|_| invalid_cursor()),
+        _ => Err(invalid_cursor()),
+    }
+}
+
+/// Splits a page fetched with one extra row: keeps `limit` items and, when the extra row
+/// was there, returns the cursor made from the last kept item.
+pub fn split_page<T>(
+    mut rows: Vec<T>,
+    limit: u32,
+    cursor_of: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        let next = rows.last().map(&cursor_of);
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}
+
+/// Query parameters of lists that only page: no filters, creation order.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `meta.next_cursor` of the previous page.
+    #[param(max_length = 1000)]
+    pub cursor: Option<String>,
+    /// Adds `meta.total`.
+    #[param(default = false)]
+    pub with_total: Option<bool>,
+}
+
+/// The key of lists in creation order.
+pub type CreatedKey = (chrono::NaiveDateTime, String);
+
+/// A query for one page after a key.
+pub type ListFn<R> =
+    fn(&mut crate::db::AnyConnection, Option<CreatedKey>, u32) -> diesel::QueryResult<Vec<R>>;
+
+/// Answers a page of a list in creation order, keyed by `(created_at, id)`: checks the
+/// paging parameters, runs `list` (and `count` when asked) on the blocking pool, and shapes
+/// the envelope and `Link` header.
+pub async fn creation_order_page<R, W>(
+    req: &HttpRequest,
+    state: &crate::state::AppState,
+    query: PageQuery,
+    list: ListFn<R>,
+    count: fn(&mut crate::db::AnyConnection) -> diesel::QueryResult<i64>,
+    key: fn(&R) -> (chrono::NaiveDateTime, &str),
+    wire: fn(R) -> W,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Send + 'static,
+    W: Serialize,
+{
+    const ORDER: &str = "created";
+    let limit = limit(query.limit)?;
+    let after = match &query.cursor {
+        Some(raw) => Some(decode_created_cursor(raw, ORDER)?),
+        None => None,
+    };
+    let with_total = query.with_total.unwrap_or(false);
+    let (rows, total) = state
+        .db(move |conn| {
+            let rows = list(conn, after, limit)?;
+            let total = if with_total { Some(count(conn)?) } else { None };
+            Ok((rows, total))
+        })
+        .await?;
+    let (rows, next_cursor) = split_page(rows, limit, |r| {
+        let (at, id) = key(r);
+        encode_created_cursor(ORDER, at, id)
+    });
+    let data: Vec<W> = rows.into_iter().map(wire).collect();
+    Ok(respond(
+        req,
+        data,
+        ListMeta {
+            limit,
+            next_cursor,
+            total,
+        },
+    ))
 }
 
 /// The `meta` object of every list.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use byline::Application;
-use byline::config::Settings;
+use byline::config::{Secret, Settings};
 use byline::db::{Backend, DatabaseUrl};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Method, Response, StatusCode};
@@ -21,7 +21,40 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
-/// A running server and the database behind it, removed when dropped.
+/// The signing secret of every test server, so tests can forge tokens with it.
+pub const JWT_SECRET: &str = "test-signing-secret-0123456789abcdef-0123456789";
+
+/// Strings that must never appear in a response body.
+const NEVER_SENT: &[&str] = &["$argon2", "password_hash", ADMIN_PASSWORD, JWT_SECRET];
+
+/// Sends a request and checks that the body carries no password hash or secret, then hands
+/// the response back unchanged.
+pub async fn send(request: reqwest::RequestBuilder) -> Response {
+    let res = request.send().await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    for secret in NEVER_SENT {
+        assert!(
+            !text.contains(secret),
+            "a response body contains `{secret}`: {text}"
+        );
+    }
+    let mut rebuilt = http::Response::new(bytes);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    Response::from(rebuilt)
+}
+
+/// The first admin every test server starts with.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// That admin's password.
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// A running server and the database behind it, removed when dropped. Its request helpers
+/// send the first admin's access token; [`TestApp::anon`] and [`TestApp::with`] send none or
+/// another.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub address: String,
@@ -29,7 +62,18 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The backend the server runs on.
     pub backend: Backend,
+    /// An access token of the first admin.
+    pub admin_token: String,
+    /// The folder with the server's generated files.
+    pub data_dir: std::path::PathBuf,
+    _data: tempfile::TempDir,
     _db: TestDb,
+}
+
+/// Requests with a chosen credential (or none).
+pub struct As<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
 }
 
 enum TestDb {
@@ -111,7 +155,11 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 async fn start(url: String, db: TestDb, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let data = tempfile::tempdir().unwrap();
     let mut settings = Settings::defaults().unwrap();
+    settings.data_dir = data.path().to_owned();
+    settings.bootstrap_admin = Some((ADMIN_EMAIL.to_owned(), Secret::new(ADMIN_PASSWORD)));
+    settings.auth.jwt_secret = Some(Secret::new(JWT_SECRET));
     settings.database_url = DatabaseUrl::parse(&url).unwrap();
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.workers = Some(1);
@@ -126,24 +174,79 @@ async fn start(url: String, db: TestDb, customize: impl FnOnce(&mut Settings)) -
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp {
+    let mut app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client,
         backend,
+        admin_token: String::new(),
+        data_dir: data.path().to_owned(),
+        _data: data,
         _db: db,
-    }
+    };
+    app.admin_token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app
 }
 
 impl TestApp {
-    /// A request to a path on this server.
+    /// A request to a path on this server, with the admin's token.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.address))
+            .bearer_auth(&self.admin_token)
+    }
+
+    /// Requests without credentials.
+    pub fn anon(&self) -> As<'_> {
+        As {
+            app: self,
+            token: None,
+        }
+    }
+
+    /// Requests with this bearer token.
+    pub fn with(&self, token: &str) -> As<'_> {
+        As {
+            app: self,
+            token: Some(token.to_owned()),
+        }
+    }
+
+    /// Logs in and returns the token pair, failing the test on anything but 200.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let body = serde_json::json!({"email": email, "password": password});
+        let res = self.anon().post_json("/api/v1/auth/login", &body).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {email}");
+        res.json().await.unwrap()
+    }
+
+    /// Creates a user with this role and returns (user, access token).
+    pub async fn user_with_role(&self, role: &str) -> (Value, String) {
+        let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
+        let password = "a long enough password";
+        let body = serde_json::json!({"email": email, "password": password, "display_name": role, "role": role});
+        let res = self.post_json("/api/v1/users", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let user: Value = res.json().await.unwrap();
+        let pair = self.login(&email, password).await;
+        (user, pair["access_token"].as_str().unwrap().to_owned())
+    }
+
+    /// Creates an API token with this scope and returns (token record, secret).
+    pub async fn api_token(&self, scope: &str) -> (Value, String) {
+        let body = serde_json::json!({"name": format!("{scope} token"), "scope": scope});
+        let res = self.post_json("/api/v1/tokens", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.unwrap();
+        let secret = body["token"].as_str().unwrap().to_owned();
+        (body, secret)
     }
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Response {
-        self.request(Method::GET, path).send().await.unwrap()
+        send(self.request(Method::GET, path)).await
     }
 
     /// `POST path` with a JSON body.
@@ -166,7 +269,7 @@ impl TestApp {
 
     /// `DELETE path`.
     pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path).send().await.unwrap()
+        send(self.request(Method::DELETE, path)).await
     }
 
     /// Creates a category and returns its body, failing the test on anything but 201.
@@ -177,9 +280,43 @@ impl TestApp {
     }
 }
 
+impl As<'_> {
+    /// A request with this view's credential.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self
+            .app
+            .client
+            .request(method, format!("{}{path}", self.app.address));
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        send(self.request(Method::GET, path)).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        send(self.request(Method::POST, path).json(body)).await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        send(self.request(Method::PATCH, path).json(body)).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Response {
+        send(self.request(Method::DELETE, path)).await
+    }
+}
+
 /// Asserts a problem+json answer with this status and code, and returns its body.
 pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
-    assert_eq!(res.status().as_u16(), status, "status of {}", res.url());
+    assert_eq!(res.status().as_u16(), status, "status");
     let content_type = res
         .headers()
         .get("content-type")

@@ -7,6 +7,7 @@
     reason = "a test that cannot go on should stop at the line that failed"
 )]
 
+mod auth;
 mod categories;
 mod database;
 mod helpers;

@@ -1,0 +1,260 @@
+//! HTTP handlers for `/api/v1/auth/*` and `/api/v1/me`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::Duration;
+
+use super::types::{LoginRequest, RefreshRequest, TokenPair};
+use super::{SignedIn, password, repo, secrets, unauthorized};
+use crate::http::ApiError;
+use crate::http::extract::Json;
+use crate::state::AppState;
+use crate::users::model::User;
+use crate::users::types::UserResponse;
+
+/// Log in
+///
+/// Exchanges an email and password for an access token and a refresh token. A wrong email
+/// and a wrong password give the same 401, in about the same time. Failed attempts are
+/// limited per account and per client address (429 with `Retry-After`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, description = "The body is not valid JSON"),
+        (status = 401, description = "Wrong email or password (`invalid_credentials`)"),
+        (status = 415, description = "The body is not `application/json`"),
+        (status = 422, description = "A field is missing or unknown"),
+        (status = 429, description = "Too many failed attempts (`rate_limited`)",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Json(body): Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    check_lengths(&[
+        ("email", &body.email, 254),
+        ("password", &body.password, password::MAX_LEN),
+    ])?;
+    let email = body.email.trim().to_lowercase();
+    let address = req.peer_addr().map(|a| a.ip());
+    let auth = state.auth.clone();
+    if let Some(wait) = auth.limiter.check(&email, address) {
+        return Err(rate_limited(wait));
+    }
+    let lookup = email.clone();
+    let user = state
+        .db(move |conn| Ok(crate::users::repo::find_by_email(conn, &lookup)?))
+        .await?;
+    let stored = user
+        .as_ref()
+        .map_or_else(|| auth.dummy_hash.clone(), |u| u.password_hash.clone());
+    let given = body.password;
+    let matches = web::block(move || password::verify(&given, &stored)).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => {
+            auth.limiter.record_failure(&email, address);
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "the email or the password is wrong",
+            )
+            .with_header(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"byline\""),
+            ));
+        }
+    };
+    auth.limiter.record_success(&email);
+    let pair = start_session(&state, user).await?;
+    Ok(no_store(HttpResponse::Ok()).json(pair))
+}
+
+/// Refresh
+///
+/// Exchanges a refresh token for a new pair. Each refresh token works once; presenting one
+/// that was already used revokes every token descended from the same login.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = TokenPair),
+        (status = 400, description = "The body is not valid JSON"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token"),
+        (status = 415, description = "The body is not `application/json`"),
+        (status = 422, description = "A field is missing or unknown"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    Json(body): Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    check_lengths(&[("refresh_token", &body.refresh_token, REFRESH_TOKEN_MAX)])?;
+    let hash = secrets::token_hash(&body.refresh_token);
+    let new_token = secrets::random_token().map_err(ApiError::internal)?;
+    let new_hash = secrets::token_hash(&new_token);
+    let now = crate::now();
+    let expires = now + ttl(state.auth.settings.refresh_ttl);
+    let outcome = state
+        .db(move |conn| repo::rotate(conn, &hash, &new_hash, now, expires))
+        .await?;
+    let user = match outcome {
+        repo::Rotation::Rotated(user) => user,
+        repo::Rotation::Reused => {
+            tracing::warn!("a used refresh token was presented again; its family is revoked");
+            return Err(unauthorized(
+                "this refresh token was already used; sign in again",
+                true,
+            ));
+        }
+        repo::Rotation::Invalid => {
+            return Err(unauthorized(
+                "the refresh token is unknown, expired or revoked",
+                true,
+            ));
+        }
+    };
+    let pair = issue_pair(&state, user, new_token)?;
+    Ok(no_store(HttpResponse::Ok()).json(pair))
+}
+
+/// Log out
+///
+/// Revokes the refresh token and every token of the same login. Answers 204 whether or not
+/// the token was known.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "The body is not valid JSON"),
+        (status = 415, description = "The body is not `application/json`"),
+        (status = 422, description = "A field is missing or unknown"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    Json(body): Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    check_lengths(&[("refresh_token", &body.refresh_token, REFRESH_TOKEN_MAX)])?;
+    let hash = secrets::token_hash(&body.refresh_token);
+    let now = crate::now();
+    state
+        .db(move |conn| repo::revoke_by_token(conn, &hash, now))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who am I
+///
+/// The signed-in user.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's user", body = UserResponse),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "An API token, which belongs to no user"),
+    )
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, caller: SignedIn) -> Result<HttpResponse, ApiError> {
+    let user = state
+        .db(move |conn| crate::users::repo::get(conn, &caller.id))
+        .await?;
+    Ok(no_store(HttpResponse::Ok()).json(UserResponse::from(user)))
+}
+
+/// The longest refresh token accepted; issued ones are 43 characters.
+const REFRESH_TOKEN_MAX: usize = 200;
+
+/// Refuses empty or over-long fields before any work (over-long passwords are never hashed,
+/// so they cannot be used to burn CPU).
+fn check_lengths(fields: &[(&str, &str, usize)]) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (field, value, max) in fields {
+        let len = value.chars().count();
+        if len == 0 {
+            errors.push(crate::http::FieldError::new(
+                field,
+                "required",
+                format!("{field} must not be empty"),
+            ));
+        } else if len > *max {
+            errors.push(crate::http::FieldError::new(
+                field,
+                "too_long",
+                format!("{field} must be at most {max} characters"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder.insert_header((header::CACHE_CONTROL, "no-store"));
+    builder
+}
+
+fn rate_limited(wait_secs: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many failed logins; try again in {wait_secs} seconds"),
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from(wait_secs))
+}
+
+fn ttl(d: std::time::Duration) -> Duration {
+    Duration::seconds(i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 1000))
+}
+
+/// Opens a new refresh-token family for the user and issues the first pair.
+async fn start_session(state: &web::Data<AppState>, user: User) -> Result<TokenPair, ApiError> {
+    let token = secrets::random_token().map_err(ApiError::internal)?;
+    let hash = secrets::token_hash(&token);
+    let family = uuid::Uuid::now_v7().to_string();
+    let now = crate::now();
+    let expires = now + ttl(state.auth.settings.refresh_ttl);
+    let user_id = user.id.clone();
+    let user = state
+        .db(move |conn| {
+            repo::insert_refresh(conn, &user_id, &family, &hash, now, expires)?;
+            crate::users::repo::touch_login(conn, &user_id, now)?;
+            crate::users::repo::get(conn, &user_id)
+        })
+        .await
+        .map(|fresh| User {
+            last_login_at: fresh.last_login_at,
+            ..user
+        })?;
+    issue_pair(state, user, token)
+}
+
+fn issue_pair(state: &AppState, user: User, refresh_token: String) -> Result<TokenPair, ApiError> {
+    let ttl = state.auth.settings.access_ttl.as_secs();
+    let access_token = state
+        .auth
+        .keys
+        .issue(&user.id, &user.role, user.token_version, ttl)
+        .map_err(ApiError::internal)?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer".to_owned(),
+        expires_in: ttl,
+        refresh_token,
+        user: UserResponse::from(user),
+    })
+}

@@ -1,0 +1,170 @@
+//! Queries behind authentication: refresh-token families and API-token lookups.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::{Principal, Scope};
+use crate::db::schema::{api_tokens::dsl as t, refresh_tokens::dsl as r};
+use crate::db::{AnyConnection, write_transaction};
+use crate::http::ApiError;
+use crate::users::model::User;
+
+/// API tokens' `last_used_at` is written at most this often, not on every request.
+const LAST_USED_PRECISION_SECS: i64 = 60;
+
+/// The user row an access token names, if it still exists.
+pub fn auth_user(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<User>> {
+    crate::users::repo::find(conn, id)
+}
+
+/// The principal of an API token given by hash, if it exists and has not expired.
+pub fn authenticate_api_token(
+    conn: &mut AnyConnection,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<Option<Principal>, ApiError> {
+    let row: Option<(String, String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = t::api_tokens
+        .filter(t::token_hash.eq(hash))
+        .select((t::id, t::scope, t::expires_at, t::last_used_at))
+        .first(conn)
+        .optional()?;
+    let Some((id, scope, expires_at, last_used_at)) = row else {
+        return Ok(None);
+    };
+    if expires_at.is_some_and(|e| e <= now) {
+        return Ok(None);
+    }
+    let Some(scope) = Scope::parse(&scope) else {
+        return Ok(None);
+    };
+    let stale = last_used_at.is_none_or(|t| now - t >= Duration::seconds(LAST_USED_PRECISION_SECS));
+    if stale {
+        diesel::update(t::api_tokens.filter(t::id.eq(&id)))
+            .set(t::last_used_at.eq(now))
+            .execute(conn)?;
+    }
+    Ok(Some(Principal::Token { id, scope }))
+}
+
+/// Stores a new refresh token (by hash) in a family.
+pub fn insert_refresh(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    family_id: &str,
+    hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(r::refresh_tokens)
+        .values((
+            r::id.eq(uuid::Uuid::now_v7().to_string()),
+            r::user_id.eq(user_id),
+            r::family_id.eq(family_id),
+            r::token_hash.eq(hash),
+            r::created_at.eq(now),
+            r::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+}
+
+/// The columns of a refresh token that rotation looks at.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::refresh_tokens)]
+struct RefreshRow {
+    id: String,
+    user_id: String,
+    family_id: String,
+    expires_at: NaiveDateTime,
+    used_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+/// What presenting a refresh token led to.
+pub enum Rotation {
+    /// Valid: it is now used, and the new one is stored. Carries the user.
+    Rotated(User),
+    /// Unknown, expired or revoked.
+    Invalid,
+    /// Already used: the family is revoked, since someone holds a copy.
+    Reused,
+}
+
+/// Uses up a refresh token and stores its successor, in one transaction.
+pub fn rotate(
+    conn: &mut AnyConnection,
+    hash: &str,
+    new_hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<Rotation, ApiError> {
+    write_transaction(conn, |conn| {
+        let row = r::refresh_tokens
+            .filter(r::token_hash.eq(hash))
+            .select(RefreshRow::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(RefreshRow {
+            id,
+            user_id,
+            family_id,
+            expires_at: expires,
+            used_at,
+            revoked_at,
+        }) = row
+        else {
+            return Ok(Rotation::Invalid);
+        };
+        if used_at.is_some() {
+            revoke_family(conn, &family_id, now)?;
+            return Ok(Rotation::Reused);
+        }
+        if revoked_at.is_some() || expires <= now {
+            return Ok(Rotation::Invalid);
+        }
+        let Some(user) = crate::users::repo::find(conn, &user_id)? else {
+            return Ok(Rotation::Invalid);
+        };
+        // Only the first of two concurrent refreshes with the same token wins.
+        let marked =
+            diesel::update(r::refresh_tokens.filter(r::id.eq(&id).and(r::used_at.is_null())))
+                .set(r::used_at.eq(now))
+                .execute(conn)?;
+        if marked == 0 {
+            revoke_family(conn, &family_id, now)?;
+            return Ok(Rotation::Reused);
+        }
+        insert_refresh(conn, &user.id, &family_id, new_hash, now, expires_at)?;
+        Ok(Rotation::Rotated(user))
+    })
+}
+
+/// Revokes the family a refresh token belongs to (logout). Unknown tokens change nothing.
+pub fn revoke_by_token(
+    conn: &mut AnyConnection,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    write_transaction(conn, |conn| {
+        let family: Option<String> = r::refresh_tokens
+            .filter(r::token_hash.eq(hash))
+            .select(r::family_id)
+            .first(conn)
+            .optional()?;
+        if let Some(family) = family {
+            revoke_family(conn, &family, now)?;
+        }
+        Ok(())
+    })
+}
+
+fn revoke_family(
+    conn: &mut AnyConnection,
+    family_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        r::refresh_tokens.filter(r::family_id.eq(family_id).and(r::revoked_at.is_null())),
+    )
+    .set(r::revoked_at.eq(now))
+    .execute(conn)
+}

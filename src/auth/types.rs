@@ -1,0 +1,45 @@
+//! Login, refresh and logout bodies.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::users::types::UserResponse;
+
+/// The body of `POST /api/v1/auth/login`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "admin@localhost", "password": "the password printed on first start"}))]
+pub struct LoginRequest {
+    /// The account's email (any case).
+    #[schema(min_length = 1, max_length = 254)]
+    pub email: String,
+    /// The password.
+    #[schema(min_length = 1, max_length = 1024, format = Password)]
+    pub password: String,
+}
+
+/// A new access token and refresh token.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenPair {
+    /// A JWT for `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    /// Single use: exchange it at `/api/v1/auth/refresh` for a new pair.
+    pub refresh_token: String,
+    /// The signed-in user.
+    pub user: UserResponse,
+}
+
+/// The body of `POST /api/v1/auth/refresh` and `/api/v1/auth/logout`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    #[schema(min_length = 1, max_length = 200)]
+    pub refresh_token: String,
+}

@@ -1,0 +1,159 @@
+//! HTTP handlers for `/api/v1/tokens` (admins only).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+
+use super::repo::{self, NewToken};
+use super::types::{ApiTokenList, ApiTokenResponse, CreateApiToken, NAME_MAX};
+use crate::auth::{Admin, secrets};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{self, PageQuery};
+use crate::http::{ApiError, FieldError};
+use crate::state::AppState;
+use crate::users::api::parse_id;
+use crate::validate;
+
+/// Create an API token
+///
+/// The secret (`byl_…`) is in this answer only; the server keeps a hash. Send it as
+/// `Authorization: Bearer byl_…`.
+#[utoipa::path(
+    tag = "tokens",
+    request_body = CreateApiToken,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `token` holds the secret", body = ApiTokenResponse,
+            headers(("Location" = String, description = "The token's URL"))),
+        (status = 400, description = "The body is not valid JSON"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+        (status = 415, description = "The body is not `application/json`"),
+        (status = 422, description = "A field is missing, unknown or invalid, or `expires_at` is not in the future"),
+    )
+)]
+#[post("/tokens")]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    admin: Admin,
+    Json(body): Json<CreateApiToken>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let name = validate::single_line("name", &body.name, NAME_MAX, &mut errors);
+    let now = crate::now();
+    let expires_at = body.expires_at.map(|t| t.naive_utc());
+    if expires_at.is_some_and(|t| t <= now) {
+        errors.push(FieldError::new(
+            "expires_at",
+            "in_the_past",
+            "expires_at must be in the future",
+        ));
+    }
+    let (Some(name), true) = (name, errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    let secret = format!(
+        "{}{}",
+        secrets::API_TOKEN_PREFIX,
+        secrets::random_token().map_err(ApiError::internal)?
+    );
+    let new = NewToken {
+        id: uuid::Uuid::now_v7().to_string(),
+        name,
+        scope: body.scope.as_str().to_owned(),
+        hash: secrets::token_hash(&secret),
+        created_by: admin.id,
+        created_at: now,
+        expires_at,
+    };
+    let row = state.db(move |conn| repo::create(conn, new)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/tokens/{}", row.id)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ApiTokenResponse::from_row(row, Some(secret))))
+}
+
+/// List API tokens
+///
+/// In creation order, without their secrets. Admins only.
+#[utoipa::path(
+    tag = "tokens",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of tokens", body = ApiTokenList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "An unknown or invalid query parameter"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+    )
+)]
+#[get("/tokens")]
+pub async fn list_tokens(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    Query(query): Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    pagination::creation_order_page(
+        &req,
+        &state,
+        query,
+        repo::list,
+        repo::count,
+        |t| (t.created_at, &t.id),
+        |t| ApiTokenResponse::from_row(t, None),
+    )
+    .await
+}
+
+/// Get an API token
+///
+/// Without its secret. Admins only.
+#[utoipa::path(
+    tag = "tokens",
+    params(("id" = String, Path, description = "The token's id", format = Uuid)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token", body = ApiTokenResponse),
+        (status = 400, description = "The id is not a UUID"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+        (status = 404, description = "No token has that id"),
+    )
+)]
+#[get("/tokens/{id}")]
+pub async fn get_token(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path)?;
+    let row = state.db(move |conn| repo::get(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(ApiTokenResponse::from_row(row, None)))
+}
+
+/// Revoke an API token
+///
+/// It stops working at once. Admins only.
+#[utoipa::path(
+    tag = "tokens",
+    params(("id" = String, Path, description = "The token's id", format = Uuid)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "The id is not a UUID"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+        (status = 404, description = "No token has that id"),
+    )
+)]
+#[delete("/tokens/{id}")]
+pub async fn delete_token(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path)?;
+    state.db(move |conn| repo::delete(conn, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

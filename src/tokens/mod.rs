@@ -1,0 +1,5 @@
+//! API tokens for integrators: named, scoped, optionally expiring, stored only as hashes.
+
+pub mod api;
+pub mod repo;
+pub mod types;

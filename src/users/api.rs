@@ -1,0 +1,370 @@
+//! HTTP handlers for `/api/v1/users` (admins; users may read and change parts of themselves).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+
+use super::model::{NewUser, UserChangeset};
+use super::repo;
+use super::types::{CreateUser, DISPLAY_NAME_MAX, EMAIL_MAX, UpdateUser, UserList, UserResponse};
+use crate::auth::{Admin, SignedIn, forbidden, password};
+use crate::http::extract::{Json, MergePatch, Patch, Query};
+use crate::http::pagination::{self, PageQuery};
+use crate::http::{ApiError, FieldError};
+use crate::state::AppState;
+use crate::validate;
+
+/// List users
+///
+/// In creation order. Admins only.
+#[utoipa::path(
+    tag = "users",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of users", body = UserList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "An unknown or invalid query parameter"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    Query(query): Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    pagination::creation_order_page(
+        &req,
+        &state,
+        query,
+        repo::list,
+        repo::count,
+        |u| (u.created_at, &u.id),
+        UserResponse::from,
+    )
+    .await
+}
+
+/// Get a user
+///
+/// Admins may read any user; other users only themselves.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id", format = Uuid)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 400, description = "The id is not a UUID"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Another user's record, and not an admin"),
+        (status = 404, description = "No user has that id"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path)?;
+    allow_self_or_admin(&caller, &id)?;
+    let user = state.db(move |conn| repo::get(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Create a user
+///
+/// Admins only. The password is hashed with argon2id and never returned.
+#[utoipa::path(
+    tag = "users",
+    request_body = CreateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = UserResponse,
+            headers(("Location" = String, description = "The new user's URL"))),
+        (status = 400, description = "The body is not valid JSON"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+        (status = 409, description = "The email is taken (`email_taken`)"),
+        (status = 415, description = "The body is not `application/json`"),
+        (status = 422, description = "A field is missing, unknown or invalid"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    Json(body): Json<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let email = email("email", &body.email, &mut errors);
+    let password = check_password("password", &body.password, &mut errors);
+    let display_name = validate::single_line(
+        "display_name",
+        &body.display_name,
+        DISPLAY_NAME_MAX,
+        &mut errors,
+    );
+    let author_id = body
+        .author_id
+        .as_deref()
+        .map(|a| validate::id("author_id", a, &mut errors));
+    let (Some(email), Some(password), Some(display_name), true) =
+        (email, password, display_name, errors.is_empty())
+    else {
+        return Err(ApiError::validation(errors));
+    };
+    let password_hash = hash_off_thread(password).await?;
+    let now = crate::now();
+    let row = NewUser {
+        id: uuid::Uuid::now_v7().to_string(),
+        email,
+        password_hash,
+        display_name,
+        role: body.role.as_str().to_owned(),
+        author_id: author_id.flatten(),
+        token_version: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let user = state.db(move |conn| repo::create(conn, row)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
+        .json(UserResponse::from(user)))
+}
+
+/// Update a user
+///
+/// A JSON merge patch. Admins may change any user and any field; other users may change
+/// their own `email`, `password` and `display_name` only (`role` or `author_id` is a 422).
+/// Changing your own password needs `current_password`, and nobody changes their own role,
+/// so an account cannot be taken over or locked out with a stolen access token alone.
+/// A new password or role ends every session of the user.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id", format = Uuid)),
+    request_body(content = UpdateUser, content_type = "application/merge-patch+json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated user", body = UserResponse),
+        (status = 400, description = "Bad JSON or id"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Another user's record, and not an admin"),
+        (status = 404, description = "No user has that id"),
+        (status = 409, description = "The email is taken, or this would remove the last admin"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field is invalid or may not be set by the caller"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<String>,
+    MergePatch(body): MergePatch<UpdateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path)?;
+    allow_self_or_admin(&caller, &id)?;
+    let is_admin = caller.role == crate::auth::Role::Admin;
+    let is_self = caller.id == id;
+    let mut errors = Vec::new();
+    let mut changes = UserChangeset::default();
+    let cannot_be_null = |field: &str| {
+        FieldError::new(
+            field,
+            "required",
+            format!("{field} cannot be null; leave it out to keep it"),
+        )
+    };
+    let mut new_password = None;
+    match body.email {
+        Patch::Absent => {}
+        Patch::Null => errors.push(cannot_be_null("email")),
+        Patch::Value(v) => changes.email = email("email", &v, &mut errors),
+    }
+    match body.password {
+        Patch::Absent => {}
+        Patch::Null => errors.push(cannot_be_null("password")),
+        Patch::Value(v) => new_password = check_password("password", &v, &mut errors),
+    }
+    match body.display_name {
+        Patch::Absent => {}
+        Patch::Null => errors.push(cannot_be_null("display_name")),
+        Patch::Value(v) => {
+            changes.display_name =
+                validate::single_line("display_name", &v, DISPLAY_NAME_MAX, &mut errors);
+        }
+    }
+    let not_yours =
+        |field: &str| FieldError::new(field, "not_allowed", format!("only admins may set {field}"));
+    match body.role {
+        Patch::Absent => {}
+        _ if !is_admin => errors.push(not_yours("role")),
+        _ if is_self => errors.push(FieldError::new(
+            "role",
+            "not_allowed",
+            "nobody may change their own role; ask another admin",
+        )),
+        Patch::Null => errors.push(cannot_be_null("role")),
+        Patch::Value(role) => changes.role = Some(role.as_str().to_owned()),
+    }
+    match body.author_id {
+        Patch::Absent => {}
+        _ if !is_admin => errors.push(not_yours("author_id")),
+        Patch::Null => changes.author_id = Some(None),
+        Patch::Value(v) => {
+            changes.author_id = validate::id("author_id", &v, &mut errors).map(Some);
+        }
+    }
+    let current_password = match body.current_password {
+        Patch::Value(v) => Some(v),
+        _ => None,
+    };
+    if is_self && new_password.is_some() && current_password.is_none() {
+        errors.push(FieldError::new(
+            "current_password",
+            "required",
+            "changing your own password needs current_password",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if let (true, Some(_), Some(given)) = (is_self, &new_password, current_password) {
+        let user_id = id.clone();
+        let stored = state
+            .db(move |conn| repo::get(conn, &user_id))
+            .await?
+            .password_hash;
+        let plausible = given.chars().count() <= password::MAX_LEN;
+        let matches = plausible && web::block(move || password::verify(&given, &stored)).await?;
+        if !matches {
+            return Err(ApiError::invalid_field(
+                "current_password",
+                "mismatch",
+                "current_password is not the password in use",
+            ));
+        }
+    }
+    if let Some(password) = new_password {
+        changes.password_hash = Some(hash_off_thread(password).await?);
+    }
+    let now = crate::now();
+    let user = state
+        .db(move |conn| repo::update(conn, &id, changes, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Delete a user
+///
+/// Admins only. Ends the user's sessions. Admins cannot delete themselves, and the last
+/// admin cannot be deleted (409).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id", format = Uuid)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "The id is not a UUID"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+        (status = 404, description = "No user has that id"),
+        (status = 409, description = "Yourself (`cannot_delete_self`) or the only admin (`last_admin`)"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path)?;
+    if id == admin.id {
+        return Err(ApiError::conflict(
+            "cannot_delete_self",
+            "admins cannot delete their own account; ask another admin",
+        ));
+    }
+    state.db(move |conn| repo::delete(conn, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn allow_self_or_admin(caller: &SignedIn, id: &str) -> Result<(), ApiError> {
+    if caller.role == crate::auth::Role::Admin || caller.id == id {
+        Ok(())
+    } else {
+        Err(forbidden("only admins may read or change other users"))
+    }
+}
+
+/// Reads a `{id}` path segment: a lowercase UUID.
+pub fn parse_id(raw: &str) -> Result<String, ApiError> {
+    match uuid::Uuid::try_parse(raw) {
+        Ok(id) if raw.len() == 36 && !raw.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Ok(id.hyphenated().to_string())
+        }
+        _ => Err(ApiError::bad_request(
+            "invalid_path",
+            format!("`{raw}` is not an id"),
+        )),
+    }
+}
+
+/// Checks and normalizes an email: one `@`, no white space or control characters,
+/// lowercased so that uniqueness ignores case.
+pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let bad_char = |c: char| c.is_whitespace() || (c as u32) <= 0x1F || c as u32 == 0x7F;
+    let well_formed = match value.split_once('@') {
+        Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !domain.contains('@'),
+        None => false,
+    };
+    if !well_formed || value.chars().any(bad_char) {
+        errors.push(FieldError::new(
+            field,
+            "invalid_format",
+            format!("{field} must be an email address"),
+        ));
+        return None;
+    }
+    if value.chars().count() > EMAIL_MAX {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{field} must be at most {EMAIL_MAX} characters"),
+        ));
+        return None;
+    }
+    Some(value.to_lowercase())
+}
+
+/// Checks a new password's length; its content is the user's business.
+pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let len = value.chars().count();
+    if len < password::MIN_LEN {
+        errors.push(FieldError::new(
+            field,
+            "too_short",
+            format!("{field} must be at least {} characters", password::MIN_LEN),
+        ));
+        return None;
+    }
+    if len > password::MAX_LEN {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{field} must be at most {} characters", password::MAX_LEN),
+        ));
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+/// Hashes on the blocking pool: argon2id takes tens of milliseconds of CPU.
+pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
+    web::block(move || password::hash(&password))
+        .await?
+        .map_err(ApiError::internal)
+}

@@ -1,0 +1,117 @@
+//! The first admin account, so a new installation can be signed into.
+
+use diesel::prelude::*;
+
+use super::model::NewUser;
+use super::repo;
+use crate::auth::password;
+use crate::config::Secret;
+use crate::db::AnyConnection;
+
+/// The email of the admin made when no credentials are configured.
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@localhost";
+
+/// On an empty users table, creates an admin: from `BYLINE_ADMIN_EMAIL` and
+/// `BYLINE_ADMIN_PASSWORD` when set, else `admin@localhost` with a random password printed
+/// once to the console (never to the log).
+pub fn ensure_first_admin(
+    conn: &mut AnyConnection,
+    configured: Option<&(String, Secret)>,
+) -> anyhow::Result<()> {
+    if repo::count(conn)? > 0 {
+        return Ok(());
+    }
+    let (email, password, generated) = match configured {
+        Some((email, password)) => {
+            let mut errors = Vec::new();
+            let email = super::api::email("BYLINE_ADMIN_EMAIL", email, &mut errors);
+            let pw =
+                super::api::check_password("BYLINE_ADMIN_PASSWORD", password.expose(), &mut errors);
+            match (email, pw, errors.first()) {
+                (Some(e), Some(p), None) => (e, p, false),
+                (_, _, Some(err)) => anyhow::bail!("{}: {}", err.field, err.message),
+                _ => anyhow::bail!("BYLINE_ADMIN_EMAIL: invalid"),
+            }
+        }
+        None => {
+            let token = crate::auth::secrets::random_token().map_err(|e| anyhow::anyhow!("{e}"))?;
+            (DEFAULT_ADMIN_EMAIL.to_owned(), token[..24].to_owned(), true)
+        }
+    };
+    let hash = password::hash(&password).map_err(|e| anyhow::anyhow!(e))?;
+    let now = crate::now();
+    let row = NewUser {
+        id: uuid::Uuid::now_v7().to_string(),
+        email: email.clone(),
+        password_hash: hash,
+        display_name: "Administrator".to_owned(),
+        role: "admin".to_owned(),
+        author_id: None,
+        token_version: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let inserted = diesel::insert_into(crate::db::schema::users::table)
+        .values(&row)
+        .execute(conn);
+    if let Err(e) = inserted {
+        // Another process starting at the same moment made the admin first.
+        if repo::count(conn)? > 0 {
+            return Ok(());
+        }
+        return Err(e.into());
+    }
+    tracing::info!(email = %email, "created the first admin account");
+    if generated {
+        eprintln!(
+            "\n\
+             ================================================================\n\
+             Byline created the first admin account. This is shown only once.\n\
+             \n    email:    {email}\n    password: {password}\n\n\
+             Sign in with POST /api/v1/auth/login, then change the password with\n\
+             PATCH /api/v1/users/{{id}}. Set BYLINE_ADMIN_EMAIL and BYLINE_ADMIN_PASSWORD\n\
+             before the first start to choose them yourself.\n\
+             ================================================================\n"
+        );
+    }
+    Ok(())
+}
+
+/// Creates a user from the command line.
+pub fn create_from_cli(
+    conn: &mut AnyConnection,
+    email: &str,
+    password: &str,
+    display_name: &str,
+    role: crate::auth::Role,
+) -> anyhow::Result<String> {
+    let mut errors = Vec::new();
+    let email = super::api::email("--email", email, &mut errors);
+    let pw = super::api::check_password("password", password, &mut errors);
+    let name = crate::validate::single_line(
+        "--display-name",
+        display_name,
+        super::types::DISPLAY_NAME_MAX,
+        &mut errors,
+    );
+    if let Some(err) = errors.first() {
+        anyhow::bail!("{}", err.message);
+    }
+    let (Some(email), Some(pw), Some(name)) = (email, pw, name) else {
+        anyhow::bail!("invalid input")
+    };
+    let now = crate::now();
+    let row = NewUser {
+        id: uuid::Uuid::now_v7().to_string(),
+        email,
+        password_hash: password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?,
+        display_name: name,
+        role: role.as_str().to_owned(),
+        author_id: None,
+        token_version: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let user = repo::create(conn, row).map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+    Ok(user.id)
+}

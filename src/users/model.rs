@@ -1,0 +1,76 @@
+//! Rows of the `users` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+
+/// A stored user. The password hash stays inside the server: wire types never carry it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    /// UUIDv7.
+    pub id: String,
+    /// Trimmed, lowercased, unique.
+    pub email: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Name shown in the admin interface.
+    pub display_name: String,
+    /// `author`, `editor` or `admin`.
+    pub role: String,
+    /// Linked author profile.
+    pub author_id: Option<String>,
+    /// Raised when the password or role changes.
+    pub token_version: i64,
+    /// Created (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last changed (UTC).
+    pub updated_at: NaiveDateTime,
+    /// Last successful login (UTC).
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+/// A user about to be inserted.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    /// UUIDv7.
+    pub id: String,
+    /// Normalized email.
+    pub email: String,
+    /// Argon2id hash.
+    pub password_hash: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role name.
+    pub role: String,
+    /// Linked author profile.
+    pub author_id: Option<String>,
+    /// Starts at 0.
+    pub token_version: i64,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Same as `created_at`.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Columns an update may change.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChangeset {
+    /// New email.
+    pub email: Option<String>,
+    /// New password hash.
+    pub password_hash: Option<String>,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New role.
+    pub role: Option<String>,
+    /// New author link; `Some(None)` clears it.
+    pub author_id: Option<Option<String>>,
+    /// Raised with a password or role change.
+    pub token_version: Option<i64>,
+    /// Set on every change.
+    pub updated_at: Option<NaiveDateTime>,
+}

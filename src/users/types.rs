@@ -1,0 +1,128 @@
+//! Users as admins send and receive them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model;
+use crate::auth::Role;
+use crate::http::extract::Patch;
+use crate::http::pagination::ListMeta;
+
+/// Longest display name, in characters.
+pub const DISPLAY_NAME_MAX: usize = 200;
+/// Longest email, in characters.
+pub const EMAIL_MAX: usize = 254;
+
+/// A staff account. The password hash never leaves the server.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = User)]
+pub struct UserResponse {
+    /// Server-generated UUIDv7.
+    #[schema(format = Uuid, example = "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23")]
+    pub id: String,
+    /// Login email, stored in lowercase.
+    #[schema(example = "editor@example.com")]
+    pub email: String,
+    /// Name shown to other staff.
+    #[schema(example = "Dana Editor")]
+    pub display_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// The author profile (byline) this user writes as.
+    #[schema(required = true, format = Uuid, example = json!(null))]
+    pub author_id: Option<String>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// When the account last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The last successful login.
+    #[schema(required = true)]
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<model::User> for UserResponse {
+    fn from(u: model::User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            role: Role::parse(&u.role).unwrap_or(Role::Author),
+            author_id: u.author_id,
+            created_at: u.created_at.and_utc(),
+            updated_at: u.updated_at.and_utc(),
+            last_login_at: u.last_login_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// A page of users.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    /// Users in creation order.
+    pub data: Vec<UserResponse>,
+    /// Paging information.
+    pub meta: ListMeta,
+}
+
+/// The body of `POST /api/v1/users`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "dana@example.com", "password": "a long passphrase", "display_name": "Dana", "role": "editor"}))]
+pub struct CreateUser {
+    /// Login email; unique regardless of case.
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = "^[^\\s@\\u0000-\\u001F\\u007F]+@[^\\s@\\u0000-\\u001F\\u007F]+$"
+    )]
+    pub email: String,
+    /// 12 to 1024 characters.
+    #[schema(min_length = 12, max_length = 1024, format = Password)]
+    pub password: String,
+    /// Name shown to other staff.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"
+    )]
+    pub display_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// The author profile this user writes as.
+    #[schema(format = Uuid)]
+    pub author_id: Option<String>,
+}
+
+/// The body of `PATCH /api/v1/users/{id}` (JSON merge patch). Admins may change every field;
+/// users may change their own `email`, `password` and `display_name`, and get a 422 for
+/// `role` or `author_id`. Changing your own password needs `current_password`; nobody can
+/// change their own role. Changing the password or role ends every session of the user.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// New login email.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 3, max_length = 254, pattern = "^[^\\s@\\u0000-\\u001F\\u007F]+@[^\\s@\\u0000-\\u001F\\u007F]+$")]
+    pub email: Patch<String>,
+    /// New password, 12 to 1024 characters.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 12, max_length = 1024, format = Password)]
+    pub password: Patch<String>,
+    /// New display name.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$")]
+    pub display_name: Patch<String>,
+    /// New role (admins only).
+    #[serde(default)]
+    #[schema(value_type = Role)]
+    pub role: Patch<Role>,
+    /// Required with `password` when changing your own password: the one in use now.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 1024, format = Password)]
+    pub current_password: Patch<String>,
+    /// New author link, or `null` to clear it (admins only).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub author_id: Patch<String>,
+}
