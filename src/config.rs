@@ -69,6 +69,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Token signing and lifetimes.
     pub auth: AuthSettings,
+    /// `max-age` of public article responses, in seconds.
+    pub cache_max_age: u32,
+    /// Whether responses report their database statement count in `Server-Timing`.
+    pub server_timing: bool,
     /// The first admin account, created on the first start of an empty database.
     pub bootstrap_admin: Option<(String, Secret)>,
 }
@@ -185,6 +189,16 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_DATA_DIR",
         key: "data_dir",
         default: "byline-data",
+    },
+    SettingSpec {
+        env: "BYLINE_CACHE_MAX_AGE",
+        key: "cache_max_age",
+        default: "60",
+    },
+    SettingSpec {
+        env: "BYLINE_SERVER_TIMING",
+        key: "server_timing",
+        default: "false",
     },
     SettingSpec {
         env: "BYLINE_JWT_SECRET",
@@ -365,7 +379,21 @@ impl Settings {
                 ));
             }
         };
+        let cache_max_age =
+            parse_number::<u32>("BYLINE_CACHE_MAX_AGE", get("BYLINE_CACHE_MAX_AGE"))?;
+        let server_timing = match get("BYLINE_SERVER_TIMING").trim() {
+            "true" | "1" => true,
+            "false" | "0" | "" => false,
+            other => {
+                return Err(SettingError::new(
+                    "BYLINE_SERVER_TIMING",
+                    format!("`{other}` is neither true nor false"),
+                ));
+            }
+        };
         Ok(Self {
+            server_timing,
+            cache_max_age,
             auth,
             bootstrap_admin,
             database_url,

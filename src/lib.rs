@@ -1,7 +1,9 @@
 //! Byline: a headless CMS JSON API for articles, authors and categories, on PostgreSQL or
 //! embedded SQLite.
 
+pub mod articles;
 pub mod auth;
+pub mod authors;
 pub mod categories;
 pub mod cli;
 pub mod config;
@@ -56,6 +58,19 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(tokens::api::create_token)
             .service(tokens::api::get_token)
             .service(tokens::api::delete_token)
+            .service(articles::api::list_articles)
+            .service(articles::api::create_article)
+            .service(articles::api::get_article)
+            .service(articles::api::update_article)
+            .service(articles::api::delete_article)
+            .service(articles::api::publish_article)
+            .service(articles::api::unpublish_article)
+            .service(articles::api::archive_article)
+            .service(authors::api::list_authors)
+            .service(authors::api::create_author)
+            .service(authors::api::get_author)
+            .service(authors::api::update_author)
+            .service(authors::api::delete_author)
             .service(categories::api::list_categories)
             .service(categories::api::create_category)
             .service(categories::api::get_category)
@@ -112,11 +127,13 @@ impl Application {
             pool,
             backend,
             auth,
+            cache_max_age: settings.cache_max_age,
         });
         let documents = web::Data::new(Documents::render());
         let route_table = web::Data::new(RouteTable::from_openapi(&openapi::document()));
         let body_limit = BodyLimit(settings.body_limit);
         let cors_origins = settings.cors_origins.clone();
+        let server_timing = settings.server_timing;
 
         let listener = TcpListener::bind(settings.bind).map_err(|e| {
             anyhow::anyhow!("cannot listen on {} (BYLINE_BIND): {e}", settings.bind)
@@ -134,8 +151,10 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     http::ApiError::bad_request("invalid_path", e.to_string()).into()
                 }))
+                .app_data(mw::ServerTiming(server_timing))
                 .default_service(web::to(mw::unmatched))
                 .wrap(from_fn(mw::catch_panic))
+                .wrap(from_fn(mw::server_timing))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
                     cors(&cors_origins),

@@ -34,6 +34,8 @@ use crate::http::pagination::ListMeta;
         (name = "auth", description = "Sign in, refresh and sign out; who am I"),
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "tokens", description = "API tokens for integrators (admins only)"),
+        (name = "articles", description = "Stories: written as Markdown, published through actions"),
+        (name = "authors", description = "Bylines; `email` is shown to editors and admins only"),
         (name = "categories", description = "Sections of the site, which may nest"),
         (name = "service", description = "Health, readiness and this document"),
     ),
@@ -187,6 +189,7 @@ mod tests {
         for pattern in [
             crate::validate::SINGLE_LINE_PATTERN,
             crate::validate::MULTI_LINE_PATTERN,
+            crate::validate::URL_PATTERN,
             crate::slug::PATTERN,
         ] {
             let quoted = serde_json::to_string(pattern).unwrap();

@@ -182,6 +182,18 @@ fn truncate_at_word(slug: &str, max_len: usize) -> String {
     }
 }
 
+/// `base` itself when free, else `base-N` with the smallest free N from 2 up. `taken` holds
+/// the slugs in use that start with `base`.
+pub fn first_free(base: &str, taken: &[String]) -> String {
+    if is_valid(base) && !taken.iter().any(|s| s == base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| with_suffix(base, n))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| base.to_owned())
+}
+
 /// `base` with a numeric suffix, shortened so the result stays within [`MAX_LEN`].
 pub fn with_suffix(base: &str, n: u32) -> String {
     let suffix = format!("-{n}");

@@ -18,6 +18,8 @@ pub struct AppState {
     pub backend: Backend,
     /// Token keys, lifetimes and login limits.
     pub auth: Arc<AuthState>,
+    /// `max-age` of public article responses, in seconds.
+    pub cache_max_age: u32,
 }
 
 impl AppState {
@@ -29,9 +31,18 @@ impl AppState {
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let counter = crate::http::middleware::QUERY_COUNT
+            .try_with(Arc::clone)
+            .ok();
         web::block(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let before = crate::db::queries_on_this_thread();
+            let result = f(&mut conn);
+            if let Some(counter) = counter {
+                let ran = crate::db::queries_on_this_thread().saturating_sub(before);
+                counter.fetch_add(ran, std::sync::atomic::Ordering::Relaxed);
+            }
+            result
         })
         .await?
     }

@@ -96,6 +96,43 @@ pub fn slug(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<St
     None
 }
 
+/// The pattern of URL fields, as the OpenAPI document states it.
+pub const URL_PATTERN: &str = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$";
+
+/// Longest URL accepted, in characters.
+pub const URL_MAX: usize = 2_000;
+
+/// Checks an http(s) URL: the scheme, something after it, no white space or control
+/// characters, at most [`URL_MAX`] characters.
+pub fn url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    let clean = |s: &str| {
+        !s.is_empty()
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || (c as u32) <= 0x1F || c as u32 == 0x7F)
+    };
+    if !rest.is_some_and(clean) {
+        errors.push(FieldError::new(
+            field,
+            "invalid_format",
+            format!("{field} must be an http or https URL"),
+        ));
+        return None;
+    }
+    if value.chars().count() > URL_MAX {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{field} must be at most {URL_MAX} characters"),
+        ));
+        return None;
+    }
+    Some(value.to_owned())
+}
+
 /// Checks an id given in a body: a UUID, normalized to lowercase hyphenated form.
 pub fn id(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     match uuid::Uuid::try_parse(value) {

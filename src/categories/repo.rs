@@ -29,6 +29,36 @@ pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Category, ApiErro
     find(conn, key)?.ok_or_else(|| ApiError::not_found("no category has that id or slug"))
 }
 
+/// Categories by id, for embedding in article lists: one query for the whole page.
+pub fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Category>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    c::categories
+        .filter(c::id.eq_any(ids))
+        .select(Category::as_select())
+        .load(conn)
+}
+
+/// A category's id with the ids of every category inside it, at any depth: one query over
+/// the (small) category tree, walked in memory.
+pub fn with_descendants(conn: &mut AnyConnection, root: &str) -> QueryResult<Vec<String>> {
+    let edges: Vec<(String, Option<String>)> =
+        c::categories.select((c::id, c::parent_id)).load(conn)?;
+    let mut found = vec![root.to_owned()];
+    let mut next = 0;
+    while next < found.len() {
+        let parent = found[next].clone();
+        for (id, p) in &edges {
+            if p.as_deref() == Some(parent.as_str()) && !found.contains(id) {
+                found.push(id.clone());
+            }
+        }
+        next += 1;
+    }
+    Ok(found)
+}
+
 /// Filters of a category list.
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
@@ -287,17 +317,7 @@ fn free_slug(conn: &mut AnyConnection, base: &str) -> QueryResult<String> {
         .filter(c::slug.eq(base).or(c::slug.like(format!("{base}-%"))))
         .select(c::slug)
         .load(conn)?;
-    if !taken.iter().any(|s| s == base) && slug::is_valid(base) {
-        return Ok(base.to_owned());
-    }
-    let mut n = 2;
-    loop {
-        let candidate = slug::with_suffix(base, n);
-        if !taken.contains(&candidate) {
-            return Ok(candidate);
-        }
-        n += 1;
-    }
+    Ok(slug::first_free(base, &taken))
 }
 
 fn slug_conflict(slug: &str) -> ApiError {

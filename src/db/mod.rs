@@ -157,8 +157,31 @@ pub struct Manager {
     url: DatabaseUrl,
 }
 
+thread_local! {
+    /// Statements run on this thread's connections so far; read around a unit of work to
+    /// count what it cost.
+    static QUERIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Statements run on this thread so far (see [`QUERIES`]).
+pub fn queries_on_this_thread() -> u64 {
+    QUERIES.with(std::cell::Cell::get)
+}
+
+fn count_queries(event: diesel::connection::InstrumentationEvent<'_>) {
+    if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+        QUERIES.with(|q| q.set(q.get() + 1));
+    }
+}
+
 impl Manager {
     fn establish(&self) -> ConnectionResult<AnyConnection> {
+        let mut conn = self.establish_uninstrumented()?;
+        conn.set_instrumentation(count_queries);
+        Ok(conn)
+    }
+
+    fn establish_uninstrumented(&self) -> ConnectionResult<AnyConnection> {
         match self.url.backend {
             Backend::Postgres => PgConnection::establish(&self.url.target).map(AnyConnection::Pg),
             Backend::Sqlite => {

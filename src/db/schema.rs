@@ -58,5 +58,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Bylines.
+    authors (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        name_key -> Text,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        website -> Nullable<Text>,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Stories.
+    articles (id) {
+        id -> Text,
+        slug -> Text,
+        title -> Text,
+        title_key -> Text,
+        subtitle -> Nullable<Text>,
+        excerpt -> Nullable<Text>,
+        body -> Text,
+        body_html -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        published_sort -> Timestamp,
+        author_id -> Nullable<Text>,
+        category_id -> Nullable<Text>,
+        cover_image_url -> Nullable<Text>,
+        word_count -> Integer,
+        reading_time_minutes -> Integer,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(categories, users, refresh_tokens, api_tokens);
+diesel::allow_tables_to_appear_in_same_query!(
+    categories,
+    users,
+    refresh_tokens,
+    api_tokens,
+    authors,
+    articles
+);

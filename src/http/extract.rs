@@ -335,3 +335,90 @@ impl<T> Patch<T> {
         !matches!(self, Patch::Absent)
     }
 }
+
+/// The `If-Match` precondition of a write.
+#[derive(Debug, Clone, Default)]
+pub enum IfMatch {
+    /// No header: the write goes ahead.
+    #[default]
+    Absent,
+    /// `If-Match: *`: the resource must exist.
+    Any,
+    /// Entity tags; one must be the resource's current strong tag.
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    /// Whether a resource with this id at this version satisfies the precondition. Entity
+    /// tags look like `"<id>.v<version>[.<variant>]"`; weak tags never match.
+    pub fn matches(&self, id: &str, version: i64) -> bool {
+        match self {
+            IfMatch::Absent | IfMatch::Any => true,
+            IfMatch::Tags(tags) => {
+                let want = format!("v{version}");
+                tags.iter().any(|tag| {
+                    let mut parts = tag.split('.');
+                    parts.next() == Some(id) && parts.next() == Some(want.as_str())
+                })
+            }
+        }
+    }
+}
+
+/// Splits an `If-Match` or `If-None-Match` value into entity tags without quotes; weak tags
+/// are kept with their `W/` prefix so callers can treat them as they must.
+pub fn entity_tags(req: &HttpRequest, name: header::HeaderName) -> Option<Vec<String>> {
+    let mut tags = Vec::new();
+    let mut present = false;
+    for value in req.headers().get_all(name) {
+        present = true;
+        let Ok(text) = value.to_str() else { continue };
+        for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let (weak, rest) = match tag.strip_prefix("W/") {
+                Some(rest) => ("W/", rest),
+                None => ("", tag),
+            };
+            tags.push(format!("{weak}{}", rest.trim_matches('"')));
+        }
+    }
+    present.then_some(tags)
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = match entity_tags(req, header::IF_MATCH) {
+            None => IfMatch::Absent,
+            Some(tags) if tags.iter().any(|t| t == "*") => IfMatch::Any,
+            Some(tags) => {
+                IfMatch::Tags(tags.into_iter().filter(|t| !t.starts_with("W/")).collect())
+            }
+        };
+        std::future::ready(Ok(parsed))
+    }
+}
+
+/// An optional JSON body: none at all gives `T::default()`, anything else must be JSON.
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+        if declared.unwrap_or(0) == 0 && !chunked {
+            return Box::pin(async { Ok(OptionalJson(T::default())) });
+        }
+        let read = read_json(req, payload, &["application/json"]);
+        Box::pin(async move { read.await.map(OptionalJson) })
+    }
+}

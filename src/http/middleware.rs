@@ -229,3 +229,32 @@ pub async fn head_as_get(
     }
     Ok(res.map_into_boxed_body())
 }
+
+tokio::task_local! {
+    /// Database statements run for the request being served.
+    pub static QUERY_COUNT: std::sync::Arc<std::sync::atomic::AtomicU64>;
+}
+
+/// Whether responses carry `Server-Timing` with the statement count (a setting).
+#[derive(Debug, Clone, Copy)]
+pub struct ServerTiming(pub bool);
+
+/// Counts the database statements each request runs and, when enabled, reports them as
+/// `Server-Timing: db;desc="N queries"` (browsers' developer tools show it).
+pub async fn server_timing(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let enabled = req.app_data::<ServerTiming>().is_some_and(|s| s.0);
+    if !enabled {
+        return next.call(req).await;
+    }
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut res = QUERY_COUNT.scope(counter.clone(), next.call(req)).await?;
+    let n = counter.load(std::sync::atomic::Ordering::Relaxed);
+    if let Ok(value) = HeaderValue::from_str(&format!("db;desc=\"{n} queries\"")) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("server-timing"), value);
+    }
+    Ok(res)
+}

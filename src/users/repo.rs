@@ -62,6 +62,9 @@ pub fn create(conn: &mut AnyConnection, row: NewUser) -> Result<User, ApiError> 
         if find_by_email(conn, &row.email)?.is_some() {
             return Err(email_taken());
         }
+        if let Some(author) = &row.author_id {
+            ensure_author(conn, author)?;
+        }
         diesel::insert_into(u::users)
             .values(&row)
             .execute(conn)
@@ -87,6 +90,9 @@ pub fn update(
             && find_by_email(conn, email)?.is_some()
         {
             return Err(email_taken());
+        }
+        if let Some(Some(author)) = &changes.author_id {
+            ensure_author(conn, author)?;
         }
         if changes.role.as_ref().is_some_and(|r| *r == current.role) {
             changes.role = None;
@@ -142,6 +148,18 @@ fn ensure_another_admin(conn: &mut AnyConnection, id: &str) -> Result<(), ApiErr
         ));
     }
     Ok(())
+}
+
+fn ensure_author(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    if crate::authors::repo::exists(conn, id)? {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field(
+            "author_id",
+            "not_found",
+            "author_id names no existing author",
+        ))
+    }
 }
 
 fn email_taken() -> ApiError {

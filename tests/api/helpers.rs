@@ -160,6 +160,7 @@ async fn start(url: String, db: TestDb, customize: impl FnOnce(&mut Settings)) -
     settings.data_dir = data.path().to_owned();
     settings.bootstrap_admin = Some((ADMIN_EMAIL.to_owned(), Secret::new(ADMIN_PASSWORD)));
     settings.auth.jwt_secret = Some(Secret::new(JWT_SECRET));
+    settings.server_timing = true;
     settings.database_url = DatabaseUrl::parse(&url).unwrap();
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.workers = Some(1);
@@ -232,6 +233,33 @@ impl TestApp {
         let user: Value = res.json().await.unwrap();
         let pair = self.login(&email, password).await;
         (user, pair["access_token"].as_str().unwrap().to_owned())
+    }
+
+    /// Creates an article (as the admin) and returns its body, failing on anything but 201.
+    pub async fn create_article(&self, body: Value) -> Value {
+        let res = self.post_json("/api/v1/articles", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating {body}");
+        res.json().await.unwrap()
+    }
+
+    /// Publishes an article (as the admin), now or at `publish_at`, and returns it.
+    pub async fn publish(&self, id: &str, publish_at: Option<&str>) -> Value {
+        let body = match publish_at {
+            Some(at) => serde_json::json!({"publish_at": at}),
+            None => serde_json::json!({}),
+        };
+        let res = self
+            .post_json(&format!("/api/v1/articles/{id}/publish"), &body)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "publishing {id}");
+        res.json().await.unwrap()
+    }
+
+    /// Creates an author (as the admin) and returns it.
+    pub async fn create_author(&self, body: Value) -> Value {
+        let res = self.post_json("/api/v1/authors", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating {body}");
+        res.json().await.unwrap()
     }
 
     /// Creates an API token with this scope and returns (token record, secret).

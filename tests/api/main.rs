@@ -7,7 +7,9 @@
     reason = "a test that cannot go on should stop at the line that failed"
 )]
 
+mod articles;
 mod auth;
+mod authors;
 mod categories;
 mod database;
 mod helpers;

@@ -1,0 +1,519 @@
+//! Queries on articles. Who may see what is decided here, in the SQL, so that drafts and
+//! future scheduled stories never leave the database for the wrong caller.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::expression::BoxableExpression;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use super::model::{Article, ArticleChangeset, ArticleSummary, unpublished_sort};
+use super::types::ArticleSort;
+use crate::db::schema::articles::dsl as a;
+use crate::db::{AnyConnection, MultiBackend, write_transaction};
+use crate::http::extract::{IdOrSlug, IfMatch};
+use crate::http::{ApiError, FieldError};
+use crate::slug;
+
+type Condition = Box<dyn BoxableExpression<a::articles, MultiBackend, SqlType = Bool>>;
+
+/// What a caller may read.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// Only what is public.
+    Public,
+    /// What is public, and the articles this user created.
+    Own(String),
+    /// Everything (editors, admins, API tokens).
+    All,
+}
+
+/// Published, or scheduled for a moment that has come.
+fn visible(now: NaiveDateTime) -> Condition {
+    Box::new(
+        a::status
+            .eq("published")
+            .or(a::status.eq("scheduled").and(a::published_sort.le(now))),
+    )
+}
+
+fn access_condition(access: &Access, now: NaiveDateTime) -> Option<Condition> {
+    match access {
+        Access::Public => Some(visible(now)),
+        Access::Own(user) => Some(Box::new(
+            a::status
+                .eq("published")
+                .or(a::status.eq("scheduled").and(a::published_sort.le(now)))
+                .or(a::created_by.assume_not_null().eq(user.clone())),
+        )),
+        Access::All => None,
+    }
+}
+
+/// Whether an article is visible to the public at `now`.
+pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
+    article.status == "published"
+        || (article.status == "scheduled" && article.published_sort <= now)
+}
+
+/// Finds an article the caller may read, by id or slug.
+pub fn find(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    access: &Access,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Article>> {
+    let mut query = a::articles.select(Article::as_select()).into_boxed();
+    query = match key {
+        IdOrSlug::Id(id) => query.filter(a::id.eq(id.clone())),
+        IdOrSlug::Slug(s) => query.filter(a::slug.eq(s.clone())),
+    };
+    if let Some(condition) = access_condition(access, now) {
+        query = query.filter(condition);
+    }
+    query.first(conn).optional()
+}
+
+/// Filters of the article list, already resolved to ids.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    /// `None`: what the public sees. Otherwise these statuses, within the caller's access.
+    pub statuses: Option<Vec<String>>,
+    /// Only this author.
+    pub author_id: Option<String>,
+    /// Only these categories.
+    pub category_ids: Option<Vec<String>>,
+    /// `published_at >=`.
+    pub published_after: Option<NaiveDateTime>,
+    /// `published_at <`.
+    pub published_before: Option<NaiveDateTime>,
+}
+
+fn filtered<'a>(
+    filter: &ListFilter,
+    access: &Access,
+    now: NaiveDateTime,
+) -> crate::db::schema::articles::BoxedQuery<'a, MultiBackend> {
+    let mut query = a::articles.into_boxed();
+    match &filter.statuses {
+        None => query = query.filter(visible(now)),
+        Some(statuses) => {
+            query = query.filter(a::status.eq_any(statuses.clone()));
+            if let Some(condition) = access_condition(access, now) {
+                query = query.filter(condition);
+            }
+        }
+    }
+    if let Some(author) = &filter.author_id {
+        query = query.filter(a::author_id.eq(author.clone()));
+    }
+    if let Some(categories) = &filter.category_ids {
+        query = query.filter(a::category_id.eq_any(categories.clone()));
+    }
+    if let Some(after) = filter.published_after {
+        query = query.filter(a::published_at.assume_not_null().ge(after));
+    }
+    if let Some(before) = filter.published_before {
+        query = query.filter(a::published_at.assume_not_null().lt(before));
+    }
+    query
+}
+
+/// The position a page continues after: the sort key as text, and the id.
+#[derive(Debug, Clone)]
+pub struct After {
+    /// Timestamp (`%Y-%m-%dT%H:%M:%S%.6f`) or title key, by sort order.
+    pub key: String,
+    /// The last id of the previous page.
+    pub id: String,
+}
+
+/// The timestamp format inside cursors.
+pub const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+/// The cursor key of an article under a sort order.
+pub fn cursor_key(a: &ArticleSummary, sort: ArticleSort) -> String {
+    match sort {
+        ArticleSort::NewestFirst | ArticleSort::OldestFirst => {
+            a.published_sort.format(CURSOR_TIME).to_string()
+        }
+        ArticleSort::RecentlyUpdated => a.updated_at.format(CURSOR_TIME).to_string(),
+        ArticleSort::Title => a.title_key.clone(),
+    }
+}
+
+/// One page of articles without bodies, one more than `limit`.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ListFilter,
+    access: &Access,
+    sort: ArticleSort,
+    after: Option<After>,
+    limit: u32,
+    now: NaiveDateTime,
+) -> Result<Vec<ArticleSummary>, ApiError> {
+    let mut query = filtered(filter, access, now).select(ArticleSummary::as_select());
+    let time = |key: &str| {
+        NaiveDateTime::parse_from_str(key, CURSOR_TIME)
+            .map_err(|_| crate::http::pagination::invalid_cursor())
+    };
+    if let Some(After { key, id }) = after {
+        query = match sort {
+            ArticleSort::NewestFirst => {
+                let t = time(&key)?;
+                query.filter(
+                    a::published_sort
+                        .lt(t)
+                        .or(a::published_sort.eq(t).and(a::id.lt(id))),
+                )
+            }
+            ArticleSort::OldestFirst => {
+                let t = time(&key)?;
+                query.filter(
+                    a::published_sort
+                        .gt(t)
+                        .or(a::published_sort.eq(t).and(a::id.gt(id))),
+                )
+            }
+            ArticleSort::RecentlyUpdated => {
+                let t = time(&key)?;
+                query.filter(
+                    a::updated_at
+                        .lt(t)
+                        .or(a::updated_at.eq(t).and(a::id.lt(id))),
+                )
+            }
+            ArticleSort::Title => query.filter(
+                a::title_key
+                    .gt(key.clone())
+                    .or(a::title_key.eq(key).and(a::id.gt(id))),
+            ),
+        };
+    }
+    query = match sort {
+        ArticleSort::NewestFirst => query.order((a::published_sort.desc(), a::id.desc())),
+        ArticleSort::OldestFirst => query.order((a::published_sort.asc(), a::id.asc())),
+        ArticleSort::RecentlyUpdated => query.order((a::updated_at.desc(), a::id.desc())),
+        ArticleSort::Title => query.order((a::title_key.asc(), a::id.asc())),
+    };
+    Ok(query.limit(i64::from(limit) + 1).load(conn)?)
+}
+
+/// How many articles match, across pages.
+pub fn count(
+    conn: &mut AnyConnection,
+    filter: &ListFilter,
+    access: &Access,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    filtered(filter, access, now)
+        .select(count_star())
+        .first(conn)
+}
+
+/// The bodies of a page of articles, in one query.
+pub fn bodies(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    a::articles
+        .filter(a::id.eq_any(ids))
+        .select((a::id, a::body, a::body_html))
+        .load(conn)
+}
+
+/// Who is writing, for the rules on editing.
+#[derive(Debug, Clone)]
+pub enum Writer {
+    /// Editors, admins and write tokens: everything.
+    Staff,
+    /// An author: only their own drafts.
+    Author {
+        /// The user's id.
+        user_id: String,
+    },
+}
+
+fn ensure_references(
+    conn: &mut AnyConnection,
+    author_id: Option<&str>,
+    category_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(id) = author_id
+        && !crate::authors::repo::exists(conn, id)?
+    {
+        errors.push(FieldError::new(
+            "author_id",
+            "not_found",
+            "author_id names no existing author",
+        ));
+    }
+    if let Some(id) = category_id
+        && crate::categories::repo::find(conn, &IdOrSlug::Id(id.to_owned()))?.is_none()
+    {
+        errors.push(FieldError::new(
+            "category_id",
+            "not_found",
+            "category_id names no existing category",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// Inserts a draft. A chosen slug that is taken is a 409; a generated one gets a suffix.
+pub fn create(
+    conn: &mut AnyConnection,
+    mut row: Article,
+    chosen_slug: bool,
+) -> Result<Article, ApiError> {
+    let base = row.slug.clone();
+    for _attempt in 0..5 {
+        let result = write_transaction(conn, |conn| -> Result<Article, ApiError> {
+            ensure_references(conn, row.author_id.as_deref(), row.category_id.as_deref())?;
+            row.slug = if chosen_slug {
+                if slug_taken(conn, &base, None)? {
+                    return Err(slug_conflict(&base));
+                }
+                base.clone()
+            } else {
+                let taken: Vec<String> = a::articles
+                    .filter(a::slug.eq(&base).or(a::slug.like(format!("{base}-%"))))
+                    .select(a::slug)
+                    .load(conn)?;
+                slug::first_free(&base, &taken)
+            };
+            diesel::insert_into(a::articles)
+                .values(&row)
+                .execute(conn)?;
+            Ok(row.clone())
+        });
+        match result {
+            Err(e) if e.code() == "conflict" && !chosen_slug => continue,
+            Err(e) if e.code() == "conflict" => return Err(slug_conflict(&base)),
+            other => return other,
+        }
+    }
+    Err(ApiError::conflict(
+        "slug_taken",
+        "could not find a free slug; give one explicitly",
+    ))
+}
+
+/// Loads an article for a change, applying the writer's rules and the `If-Match` precondition.
+fn load_for_change(
+    conn: &mut AnyConnection,
+    id: &str,
+    writer: &Writer,
+    precondition: &IfMatch,
+    now: NaiveDateTime,
+    author_may: bool,
+) -> Result<Article, ApiError> {
+    let article = a::articles
+        .filter(a::id.eq(id))
+        .select(Article::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(not_found)?;
+    if let Writer::Author { user_id } = writer {
+        let own = article.created_by.as_deref() == Some(user_id.as_str());
+        if !own && !is_visible(&article, now) {
+            return Err(not_found());
+        }
+        if !own {
+            return Err(crate::auth::forbidden(
+                "authors may change only their own articles",
+            ));
+        }
+        if !author_may {
+            return Err(crate::auth::forbidden(
+                "only editors and admins may do this",
+            ));
+        }
+        if article.status != "draft" {
+            return Err(crate::auth::forbidden(
+                "this article has left the draft stage; an editor must make changes now",
+            ));
+        }
+    }
+    if !precondition.matches(&article.id, article.version) {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "the article changed since you read it (If-Match does not match); fetch it again",
+        )
+        .with_current_version(article.version));
+    }
+    Ok(article)
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("no article has that id or slug")
+}
+
+/// Applies a merge patch to an article.
+pub fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    writer: &Writer,
+    precondition: &IfMatch,
+    mut changes: ArticleChangeset,
+    now: NaiveDateTime,
+) -> Result<Article, ApiError> {
+    write_transaction(conn, |conn| {
+        let current = load_for_change(conn, id, writer, precondition, now, true)?;
+        if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
+            changes.slug = None;
+        }
+        if let Some(new_slug) = &changes.slug
+            && slug_taken(conn, new_slug, Some(&current.id))?
+        {
+            return Err(slug_conflict(new_slug));
+        }
+        let new_author = changes.author_id.as_ref().and_then(|a| a.as_deref());
+        let new_category = changes.category_id.as_ref().and_then(|c| c.as_deref());
+        ensure_references(conn, new_author, new_category)?;
+        let nothing = changes.slug.is_none()
+            && changes.title.as_ref().is_none_or(|v| *v == current.title)
+            && changes
+                .subtitle
+                .as_ref()
+                .is_none_or(|v| *v == current.subtitle)
+            && changes
+                .excerpt
+                .as_ref()
+                .is_none_or(|v| *v == current.excerpt)
+            && changes.body.as_ref().is_none_or(|v| *v == current.body)
+            && changes
+                .author_id
+                .as_ref()
+                .is_none_or(|v| *v == current.author_id)
+            && changes
+                .category_id
+                .as_ref()
+                .is_none_or(|v| *v == current.category_id)
+            && changes
+                .cover_image_url
+                .as_ref()
+                .is_none_or(|v| *v == current.cover_image_url);
+        if nothing {
+            return Ok(current);
+        }
+        changes.version = Some(current.version + 1);
+        changes.updated_at = Some(now);
+        diesel::update(a::articles.filter(a::id.eq(&current.id)))
+            .set(&changes)
+            .execute(conn)?;
+        reload(conn, &current.id)
+    })
+}
+
+/// Deletes an article.
+pub fn delete(
+    conn: &mut AnyConnection,
+    id: &str,
+    writer: &Writer,
+    precondition: &IfMatch,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    write_transaction(conn, |conn| {
+        let current = load_for_change(conn, id, writer, precondition, now, true)?;
+        diesel::delete(a::articles.filter(a::id.eq(&current.id))).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// A publishing action.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    /// Publish now, at a given time, or schedule.
+    Publish(Option<NaiveDateTime>),
+    /// Back to draft.
+    Unpublish,
+    /// Withdraw.
+    Archive,
+}
+
+/// Moves an article through its states. Authors may not; moves from states where they
+/// make no sense are a 409 `invalid_transition`.
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    writer: &Writer,
+    precondition: &IfMatch,
+    action: Action,
+    now: NaiveDateTime,
+) -> Result<Article, ApiError> {
+    write_transaction(conn, |conn| {
+        let current = load_for_change(conn, id, writer, precondition, now, false)?;
+        let status = current.status.as_str();
+        let (allowed, name) = match action {
+            Action::Publish(_) => (
+                matches!(status, "draft" | "scheduled" | "archived"),
+                "publish",
+            ),
+            Action::Unpublish => (matches!(status, "published" | "scheduled"), "unpublish"),
+            Action::Archive => (
+                matches!(status, "draft" | "scheduled" | "published"),
+                "archive",
+            ),
+        };
+        if !allowed {
+            return Err(ApiError::conflict(
+                "invalid_transition",
+                format!("cannot {name} an article that is {status}"),
+            ));
+        }
+        let mut changes = ArticleChangeset::default();
+        match action {
+            Action::Publish(at) => {
+                let when = at.unwrap_or(now);
+                let new_status = if when > now { "scheduled" } else { "published" };
+                changes.status = Some(new_status.to_owned());
+                changes.published_at = Some(Some(when));
+                changes.published_sort = Some(when);
+            }
+            Action::Unpublish => {
+                changes.status = Some("draft".to_owned());
+                changes.published_at = Some(None);
+                changes.published_sort = Some(unpublished_sort());
+            }
+            Action::Archive => changes.status = Some("archived".to_owned()),
+        }
+        changes.version = Some(current.version + 1);
+        changes.updated_at = Some(now);
+        diesel::update(a::articles.filter(a::id.eq(&current.id)))
+            .set(&changes)
+            .execute(conn)?;
+        reload(conn, &current.id)
+    })
+}
+
+fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, ApiError> {
+    Ok(a::articles
+        .filter(a::id.eq(id))
+        .select(Article::as_select())
+        .first(conn)?)
+}
+
+fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> QueryResult<bool> {
+    let mut query = a::articles.filter(a::slug.eq(slug)).count().into_boxed();
+    if let Some(id) = except {
+        query = query.filter(a::id.ne(id.to_owned()));
+    }
+    query.get_result::<i64>(conn).map(|n| n > 0)
+}
+
+fn slug_conflict(slug: &str) -> ApiError {
+    ApiError::conflict(
+        "slug_taken",
+        format!("another article already has the slug `{slug}`"),
+    )
+}

@@ -1,0 +1,374 @@
+//! Articles as clients send and receive them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{Article, ArticleSummary};
+use crate::authors::types::AuthorResponse;
+use crate::categories::types::CategoryResponse;
+use crate::http::extract::Patch;
+use crate::http::pagination::ListMeta;
+
+/// Longest title or subtitle, in characters.
+pub const TITLE_MAX: usize = 300;
+/// Longest excerpt, in characters.
+pub const EXCERPT_MAX: usize = 2_000;
+/// Longest body, in characters.
+pub const BODY_MAX: usize = 500_000;
+
+/// Where an article is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ArticleStatus {
+    /// Being written; never public.
+    Draft,
+    /// Public from `published_at` on.
+    Scheduled,
+    /// Public.
+    Published,
+    /// Withdrawn; not public.
+    Archived,
+}
+
+impl ArticleStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(Self::Draft),
+            "scheduled" => Some(Self::Scheduled),
+            "published" => Some(Self::Published),
+            "archived" => Some(Self::Archived),
+            _ => None,
+        }
+    }
+}
+
+/// An article. A single article carries every field; list items leave out `body` and
+/// `body_html` unless `fields` names them. `author` and `category` are present only when
+/// `include` asks for them (`null` when the article has none).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = Article)]
+pub struct ArticleResponse {
+    /// Server-generated UUIDv7.
+    #[schema(format = Uuid, example = "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23")]
+    pub id: String,
+    /// Unique URL name, made from the title when not given.
+    #[schema(example = "stocks-slip-as-oil-climbs")]
+    pub slug: String,
+    /// Headline.
+    #[schema(example = "Stocks slip as oil climbs")]
+    pub title: String,
+    /// Dek under the headline.
+    #[schema(required = true)]
+    pub subtitle: Option<String>,
+    /// Summary for lists and previews.
+    #[schema(required = true)]
+    pub excerpt: Option<String>,
+    /// The story in Markdown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub body: Option<String>,
+    /// `body` rendered to HTML and sanitized by the server; read-only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub body_html: Option<String>,
+    /// Read-only: changed through the publish, unpublish and archive actions.
+    pub status: ArticleStatus,
+    /// When it was (or will be) published; `null` until then.
+    #[schema(required = true, example = "2019-02-08T09:30:00Z")]
+    pub published_at: Option<DateTime<Utc>>,
+    /// The byline; `null` for a story without a named author.
+    #[schema(required = true, format = Uuid)]
+    pub author_id: Option<String>,
+    /// The section.
+    #[schema(required = true, format = Uuid)]
+    pub category_id: Option<String>,
+    /// Cover image URL.
+    #[schema(required = true)]
+    pub cover_image_url: Option<String>,
+    /// Words in the body.
+    #[schema(example = 640)]
+    pub word_count: i32,
+    /// Minutes to read at 200 words a minute.
+    #[schema(example = 4)]
+    pub reading_time_minutes: i32,
+    /// Goes up by one on every change; the `ETag` follows it.
+    #[schema(example = 3)]
+    pub version: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The author, with `include=author`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AuthorResponse>)]
+    pub author: Option<Option<AuthorResponse>>,
+    /// The category, with `include=category`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<CategoryResponse>)]
+    pub category: Option<Option<CategoryResponse>>,
+}
+
+impl From<ArticleSummary> for ArticleResponse {
+    fn from(a: ArticleSummary) -> Self {
+        Self {
+            id: a.id,
+            slug: a.slug,
+            title: a.title,
+            subtitle: a.subtitle,
+            excerpt: a.excerpt,
+            body: None,
+            body_html: None,
+            status: ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Draft),
+            published_at: a.published_at.map(|t| t.and_utc()),
+            author_id: a.author_id,
+            category_id: a.category_id,
+            cover_image_url: a.cover_image_url,
+            word_count: a.word_count,
+            reading_time_minutes: a.reading_time_minutes,
+            version: a.version,
+            created_at: a.created_at.and_utc(),
+            updated_at: a.updated_at.and_utc(),
+            author: None,
+            category: None,
+        }
+    }
+}
+
+impl From<Article> for ArticleResponse {
+    fn from(mut a: Article) -> Self {
+        let body = std::mem::take(&mut a.body);
+        let body_html = std::mem::take(&mut a.body_html);
+        let mut response = Self::from(ArticleSummary::from(a));
+        response.body = Some(body);
+        response.body_html = Some(body_html);
+        response
+    }
+}
+
+/// A page of articles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleList {
+    /// The articles of this page.
+    pub data: Vec<ArticleResponse>,
+    /// Paging information.
+    pub meta: ListMeta,
+}
+
+/// The body of `POST /api/v1/articles`. New articles are always drafts.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Stocks slip as oil climbs", "body": "Shares fell on Friday...", "excerpt": "Energy led the losses."}))]
+pub struct CreateArticle {
+    /// Headline: one line, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"
+    )]
+    pub title: String,
+    /// The story in Markdown.
+    #[schema(
+        max_length = 500000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+    )]
+    pub body: String,
+    /// URL name; made from the title when absent (transliterated, numbered if taken). A given
+    /// slug that is taken is a 409.
+    #[schema(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+    /// Dek under the headline.
+    #[schema(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
+    pub subtitle: Option<String>,
+    /// Summary for lists.
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+    )]
+    pub excerpt: Option<String>,
+    /// The byline, which must exist. Authors may set only their own linked profile (the
+    /// default for them).
+    #[schema(format = Uuid)]
+    pub author_id: Option<String>,
+    /// The section, which must exist.
+    #[schema(format = Uuid)]
+    pub category_id: Option<String>,
+    /// Cover image URL (http or https).
+    #[schema(
+        max_length = 2000,
+        pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$"
+    )]
+    pub cover_image_url: Option<String>,
+}
+
+/// The body of `PATCH /api/v1/articles/{id}` (JSON merge patch): absent fields stay, `null`
+/// clears the optional ones. `status` and `published_at` change only through actions.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticle {
+    /// New headline.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$")]
+    pub title: Patch<String>,
+    /// New body (Markdown).
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 500000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$")]
+    pub body: Patch<String>,
+    /// New slug; a taken one is a 409.
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Patch<String>,
+    /// New subtitle, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
+    pub subtitle: Patch<String>,
+    /// New excerpt, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$")]
+    pub excerpt: Patch<String>,
+    /// New byline, or `null` for none.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub author_id: Patch<String>,
+    /// New section, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub category_id: Patch<String>,
+    /// New cover image URL, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$")]
+    pub cover_image_url: Patch<String>,
+}
+
+/// The body of `POST /api/v1/articles/{id}/publish` (may be empty).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishArticle {
+    /// Publish at this time instead of now: a future time schedules the article (public from
+    /// then on, with no job needed); a past one back-dates it.
+    pub publish_at: Option<DateTime<Utc>>,
+}
+
+/// The body of `unpublish` and `archive` (may be empty or `{}`).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyBody {}
+
+/// How the article list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum ArticleSort {
+    /// Newest first (the default).
+    #[serde(rename = "-published_at")]
+    NewestFirst,
+    /// Oldest first.
+    #[serde(rename = "published_at")]
+    OldestFirst,
+    /// Most recently changed first.
+    #[serde(rename = "-updated_at")]
+    RecentlyUpdated,
+    /// By title, A to Z.
+    #[serde(rename = "title")]
+    Title,
+}
+
+impl ArticleSort {
+    /// The cursor tag of the order.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::NewestFirst => "-published_at",
+            Self::OldestFirst => "published_at",
+            Self::RecentlyUpdated => "-updated_at",
+            Self::Title => "title",
+        }
+    }
+}
+
+/// Query parameters of `GET /api/v1/articles`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleListQuery {
+    /// Comma-separated statuses (`draft`, `scheduled`, `published`, `archived`) or `all`.
+    /// Without it the list holds what the public may see. Asking for a status needs
+    /// credentials (401 without); authors see only their own unpublished articles.
+    #[param(max_length = 100, pattern = "^[a-z,]+$", example = "draft,scheduled")]
+    pub status: Option<String>,
+    /// Only this author's articles (id or slug). A value naming no author gives an empty list.
+    #[param(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub author: Option<String>,
+    /// Only this category and the categories inside it (id or slug).
+    #[param(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub category: Option<String>,
+    /// Published at or after this time (inclusive).
+    pub published_after: Option<DateTime<Utc>>,
+    /// Published before this time (exclusive).
+    pub published_before: Option<DateTime<Utc>>,
+    /// `-published_at` (default), `published_at`, `-updated_at` or `title`.
+    #[param(inline)]
+    pub sort: Option<ArticleSort>,
+    /// Related objects to embed: `author`, `category` or both, comma-separated.
+    #[param(max_length = 100, pattern = "^[a-z,]+$", example = "author,category")]
+    pub include: Option<String>,
+    /// The article fields to return, comma-separated (`id` is always there). Naming `body` or
+    /// `body_html` adds them to list items.
+    #[param(
+        max_length = 500,
+        pattern = "^[a-z_,]+$",
+        example = "title,slug,excerpt,published_at"
+    )]
+    pub fields: Option<String>,
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `meta.next_cursor` of the previous page.
+    #[param(max_length = 1000)]
+    pub cursor: Option<String>,
+    /// Adds `meta.total`.
+    #[param(default = false)]
+    pub with_total: Option<bool>,
+}
+
+/// Query parameters of `GET /api/v1/articles/{id_or_slug}`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleGetQuery {
+    /// Related objects to embed: `author`, `category` or both.
+    #[param(max_length = 100, pattern = "^[a-z,]+$", example = "author,category")]
+    pub include: Option<String>,
+    /// The fields to return, comma-separated (`id` is always there).
+    #[param(max_length = 500, pattern = "^[a-z_,]+$")]
+    pub fields: Option<String>,
+}
+
+/// Every field `fields` may name.
+pub const FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "title",
+    "subtitle",
+    "excerpt",
+    "body",
+    "body_html",
+    "status",
+    "published_at",
+    "author_id",
+    "category_id",
+    "cover_image_url",
+    "word_count",
+    "reading_time_minutes",
+    "version",
+    "created_at",
+    "updated_at",
+];

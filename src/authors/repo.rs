@@ -1,0 +1,254 @@
+//! Queries on authors.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{Author, AuthorChangeset};
+use super::types::AuthorSort;
+use crate::db::schema::{articles, authors::dsl as a, users};
+use crate::db::{AnyConnection, write_transaction};
+use crate::http::ApiError;
+use crate::http::extract::IdOrSlug;
+use crate::slug;
+
+/// Finds an author by id or slug.
+pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Author>> {
+    let query = a::authors.select(Author::as_select()).into_boxed();
+    let query = match key {
+        IdOrSlug::Id(id) => query.filter(a::id.eq(id.clone())),
+        IdOrSlug::Slug(s) => query.filter(a::slug.eq(s.clone())),
+    };
+    query.first(conn).optional()
+}
+
+/// Finds an author by id or slug, or answers 404.
+pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Author, ApiError> {
+    find(conn, key)?.ok_or_else(|| ApiError::not_found("no author has that id or slug"))
+}
+
+/// Whether an author with this id exists.
+pub fn exists(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    a::authors
+        .filter(a::id.eq(id))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}
+
+/// Authors by id, for embedding in article lists: one query for the whole page.
+pub fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Author>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    a::authors
+        .filter(a::id.eq_any(ids))
+        .select(Author::as_select())
+        .load(conn)
+}
+
+/// The key a page continues after.
+pub enum After {
+    /// `(name_key, id)` for name order.
+    Name(String, String),
+    /// `(created_at, id)` for newest first.
+    Created(NaiveDateTime, String),
+}
+
+fn like_pattern(q: &str) -> String {
+    let key = super::model::name_key(q);
+    let escaped = key
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of authors, one row more than `limit` to tell whether another page follows.
+pub fn list(
+    conn: &mut AnyConnection,
+    q: Option<&str>,
+    sort: AuthorSort,
+    after: Option<After>,
+    limit: u32,
+) -> QueryResult<Vec<Author>> {
+    let mut query = a::authors.select(Author::as_select()).into_boxed();
+    if let Some(q) = q {
+        query = query.filter(a::name_key.like(like_pattern(q)).escape('\\'));
+    }
+    query = match after {
+        Some(After::Name(key, id)) => query.filter(
+            a::name_key
+                .gt(key.clone())
+                .or(a::name_key.eq(key).and(a::id.gt(id))),
+        ),
+        Some(After::Created(at, id)) => query.filter(
+            a::created_at
+                .lt(at)
+                .or(a::created_at.eq(at).and(a::id.lt(id))),
+        ),
+        None => query,
+    };
+    query = match sort {
+        AuthorSort::Name => query.order((a::name_key.asc(), a::id.asc())),
+        AuthorSort::NewestFirst => query.order((a::created_at.desc(), a::id.desc())),
+    };
+    query.limit(i64::from(limit) + 1).load(conn)
+}
+
+/// How many authors match `q`.
+pub fn count(conn: &mut AnyConnection, q: Option<&str>) -> QueryResult<i64> {
+    let mut query = a::authors.count().into_boxed();
+    if let Some(q) = q {
+        query = query.filter(a::name_key.like(like_pattern(q)).escape('\\'));
+    }
+    query.get_result(conn)
+}
+
+/// Inserts an author. A chosen slug that is taken is a 409; a generated one gets the next free
+/// numeric suffix.
+pub fn create(
+    conn: &mut AnyConnection,
+    mut row: Author,
+    chosen_slug: bool,
+) -> Result<Author, ApiError> {
+    let base = row.slug.clone();
+    for _attempt in 0..5 {
+        let result = write_transaction(conn, |conn| -> Result<Author, ApiError> {
+            row.slug = if chosen_slug {
+                if slug_taken(conn, &base, None)? {
+                    return Err(slug_conflict(&base));
+                }
+                base.clone()
+            } else {
+                let taken: Vec<String> = a::authors
+                    .filter(a::slug.eq(&base).or(a::slug.like(format!("{base}-%"))))
+                    .select(a::slug)
+                    .load(conn)?;
+                slug::first_free(&base, &taken)
+            };
+            diesel::insert_into(a::authors).values(&row).execute(conn)?;
+            Ok(row.clone())
+        });
+        match result {
+            Err(e) if e.code() == "conflict" && !chosen_slug => continue,
+            Err(e) if e.code() == "conflict" => return Err(slug_conflict(&base)),
+            other => return other,
+        }
+    }
+    Err(ApiError::conflict(
+        "slug_taken",
+        "could not find a free slug; give one explicitly",
+    ))
+}
+
+/// Applies a change; nothing is written when nothing changes.
+pub fn update(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    mut changes: AuthorChangeset,
+    now: NaiveDateTime,
+) -> Result<Author, ApiError> {
+    write_transaction(conn, |conn| {
+        let current = get(conn, key)?;
+        if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
+            changes.slug = None;
+        }
+        if let Some(new_slug) = &changes.slug
+            && slug_taken(conn, new_slug, Some(&current.id))?
+        {
+            return Err(slug_conflict(new_slug));
+        }
+        let nothing = changes.slug.is_none()
+            && changes.name.as_ref().is_none_or(|n| *n == current.name)
+            && changes.bio.as_ref().is_none_or(|v| *v == current.bio)
+            && changes
+                .avatar_url
+                .as_ref()
+                .is_none_or(|v| *v == current.avatar_url)
+            && changes
+                .website
+                .as_ref()
+                .is_none_or(|v| *v == current.website)
+            && changes.email.as_ref().is_none_or(|v| *v == current.email);
+        if nothing {
+            return Ok(current);
+        }
+        changes.name_key = changes.name.as_deref().map(super::model::name_key);
+        changes.updated_at = Some(now);
+        diesel::update(a::authors.filter(a::id.eq(&current.id)))
+            .set(&changes)
+            .execute(conn)?;
+        Ok(Author {
+            slug: changes.slug.unwrap_or(current.slug),
+            name: changes.name.unwrap_or(current.name),
+            name_key: changes.name_key.unwrap_or(current.name_key),
+            bio: changes.bio.unwrap_or(current.bio),
+            avatar_url: changes.avatar_url.unwrap_or(current.avatar_url),
+            website: changes.website.unwrap_or(current.website),
+            email: changes.email.unwrap_or(current.email),
+            updated_at: now,
+            ..current
+        })
+    })
+}
+
+/// Deletes an author. While articles carry the byline it is a 409, unless `reassign_to`
+/// names another author: then the articles move to them first, in the same transaction.
+/// Users linked to the author are unlinked.
+pub fn delete(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    reassign_to: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    write_transaction(conn, |conn| {
+        let current = get(conn, key)?;
+        let bylines = articles::table.filter(articles::author_id.eq(&current.id));
+        if let Some(target) = reassign_to {
+            if target == current.id || !exists(conn, target)? {
+                return Err(ApiError::invalid_query(vec![crate::http::FieldError::new(
+                    "reassign_to",
+                    "not_found",
+                    "reassign_to must name another existing author",
+                )]));
+            }
+            diesel::update(bylines)
+                .set((
+                    articles::author_id.eq(target),
+                    articles::updated_at.eq(now),
+                    articles::version.eq(articles::version + 1),
+                ))
+                .execute(conn)?;
+        } else {
+            let referenced: i64 = bylines.count().get_result(conn)?;
+            if referenced > 0 {
+                return Err(ApiError::conflict(
+                    "author_in_use",
+                    format!(
+                        "{referenced} articles carry this byline; pass ?reassign_to=<author id> to move them"
+                    ),
+                ));
+            }
+        }
+        diesel::update(users::table.filter(users::author_id.eq(&current.id)))
+            .set(users::author_id.eq(None::<String>))
+            .execute(conn)?;
+        diesel::delete(a::authors.filter(a::id.eq(&current.id))).execute(conn)?;
+        Ok(())
+    })
+}
+
+fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> QueryResult<bool> {
+    let mut query = a::authors.filter(a::slug.eq(slug)).count().into_boxed();
+    if let Some(id) = except {
+        query = query.filter(a::id.ne(id.to_owned()));
+    }
+    query.get_result::<i64>(conn).map(|n| n > 0)
+}
+
+fn slug_conflict(slug: &str) -> ApiError {
+    ApiError::conflict(
+        "slug_taken",
+        format!("another author already has the slug `{slug}`"),
+    )
+}

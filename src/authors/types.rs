@@ -1,0 +1,187 @@
+//! Authors as clients send and receive them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model;
+use crate::http::extract::Patch;
+use crate::http::pagination::ListMeta;
+
+/// Longest name, in characters.
+pub const NAME_MAX: usize = 200;
+/// Longest bio, in characters.
+pub const BIO_MAX: usize = 5_000;
+
+/// An author: the byline of articles. `email` is shown to editors and admins only.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = Author)]
+pub struct AuthorResponse {
+    /// Server-generated UUIDv7.
+    #[schema(format = Uuid, example = "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23")]
+    pub id: String,
+    /// Unique URL name, made from the name when not given.
+    #[schema(example = "maria-lopez")]
+    pub slug: String,
+    /// The byline as printed.
+    #[schema(example = "María López")]
+    pub name: String,
+    /// Short biography.
+    #[schema(required = true)]
+    pub bio: Option<String>,
+    /// Portrait URL.
+    #[schema(required = true, example = "https://example.com/maria.jpg")]
+    pub avatar_url: Option<String>,
+    /// Personal or professional site.
+    #[schema(required = true, example = "https://example.com")]
+    pub website: Option<String>,
+    /// Contact email; present only for editors and admins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AuthorResponse {
+    /// The wire form, with `email` only for staff.
+    pub fn new(a: model::Author, staff: bool) -> Self {
+        Self {
+            id: a.id,
+            slug: a.slug,
+            name: a.name,
+            bio: a.bio,
+            avatar_url: a.avatar_url,
+            website: a.website,
+            email: if staff { a.email } else { None },
+            created_at: a.created_at.and_utc(),
+            updated_at: a.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A page of authors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorList {
+    /// The authors of this page.
+    pub data: Vec<AuthorResponse>,
+    /// Paging information.
+    pub meta: ListMeta,
+}
+
+/// The body of `POST /api/v1/authors`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "María López", "bio": "Markets correspondent.", "email": "maria@example.com"}))]
+pub struct CreateAuthor {
+    /// The byline as printed: one line, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"
+    )]
+    pub name: String,
+    /// URL name; made from `name` when absent. A given slug that is taken is a 409.
+    #[schema(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+    /// Short biography.
+    #[schema(
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+    )]
+    pub bio: Option<String>,
+    /// Portrait URL (http or https).
+    #[schema(
+        max_length = 2000,
+        pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$"
+    )]
+    pub avatar_url: Option<String>,
+    /// Personal or professional site (http or https).
+    #[schema(
+        max_length = 2000,
+        pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$"
+    )]
+    pub website: Option<String>,
+    /// Contact email, shown to staff only.
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = "^[^\\s@\\u0000-\\u001F\\u007F]+@[^\\s@\\u0000-\\u001F\\u007F]+$"
+    )]
+    pub email: Option<String>,
+}
+
+/// The body of `PATCH /api/v1/authors/{id_or_slug}` (JSON merge patch): absent fields stay,
+/// `null` clears the optional ones. Renaming keeps the slug.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAuthor {
+    /// New byline.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$")]
+    pub name: Patch<String>,
+    /// New slug; a taken one is a 409.
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Patch<String>,
+    /// New bio, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$")]
+    pub bio: Patch<String>,
+    /// New portrait URL, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$")]
+    pub avatar_url: Patch<String>,
+    /// New website, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$")]
+    pub website: Patch<String>,
+    /// New email, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 3, max_length = 254, pattern = "^[^\\s@\\u0000-\\u001F\\u007F]+@[^\\s@\\u0000-\\u001F\\u007F]+$")]
+    pub email: Patch<String>,
+}
+
+/// How the author list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum AuthorSort {
+    /// By name, A to Z, ignoring case and accents (the default).
+    #[serde(rename = "name")]
+    Name,
+    /// Newest first.
+    #[serde(rename = "-created_at")]
+    NewestFirst,
+}
+
+/// Query parameters of `GET /api/v1/authors`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuthorListQuery {
+    /// Only authors whose name contains this text, ignoring case and accents.
+    #[param(min_length = 1, max_length = 200)]
+    pub q: Option<String>,
+    /// `name` (default) or `-created_at`.
+    #[param(inline)]
+    pub sort: Option<AuthorSort>,
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `meta.next_cursor` of the previous page.
+    #[param(max_length = 1000)]
+    pub cursor: Option<String>,
+    /// Adds `meta.total`.
+    #[param(default = false)]
+    pub with_total: Option<bool>,
+}
+
+/// Query parameters of `DELETE /api/v1/authors/{id_or_slug}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteAuthorQuery {
+    /// Move this author's articles to another author (by id) first, in the same transaction.
+    #[param(format = Uuid)]
+    pub reassign_to: Option<String>,
+}
