@@ -27,6 +27,12 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Load content into the database.
+    Seed {
+        /// A few sample authors, categories and articles (once; later runs change nothing).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Print the OpenAPI document.
     Openapi {
         /// Write it to this file instead of standard output.

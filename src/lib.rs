@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod openapi;
+pub mod seed;
 pub mod service;
 pub mod slug;
 pub mod state;

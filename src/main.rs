@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::User { command } => user(&settings, command),
+        Command::Seed { demo } => seed(&settings, demo),
         Command::Openapi { .. } => Ok(()),
     };
     match result {
@@ -106,4 +107,20 @@ fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn seed(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(demo, "say what to load: `byline seed --demo`");
+    let options = db::PoolOptions {
+        max_size: Some(1),
+        timeout: settings.db_timeout,
+    };
+    let pool = db::connect(&settings.database_url, &options)?;
+    let mut conn = pool.get()?;
+    db::migrate(&mut conn)?;
+    match byline::seed::demo(&mut conn)? {
+        0 => println!("the demo content is already there"),
+        n => println!("loaded the demo content: {n} articles, 3 authors, 4 categories"),
+    }
+    Ok(())
 }

@@ -97,24 +97,43 @@ pub fn slug(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<St
 }
 
 /// The pattern of URL fields, as the OpenAPI document states it.
-pub const URL_PATTERN: &str = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$";
+pub const URL_PATTERN: &str =
+    "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$";
 
 /// Longest URL accepted, in characters.
 pub const URL_MAX: usize = 2_000;
 
+/// The check [`URL_PATTERN`] states: scheme, a host of letters, digits, dots and hyphens, an
+/// optional port, and a path, query or fragment of URI characters.
+fn is_web_url(value: &str) -> bool {
+    let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let port_ok =
+        port.is_none_or(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let tail_ok = tail
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._~:/?#@!$&'()*+,;=%-".contains(&b));
+    host_ok && port_ok && tail_ok
+}
+
 /// Checks an http(s) URL: the scheme, something after it, no white space or control
 /// characters, at most [`URL_MAX`] characters.
 pub fn url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    let clean = |s: &str| {
-        !s.is_empty()
-            && !s
-                .chars()
-                .any(|c| c.is_whitespace() || (c as u32) <= 0x1F || c as u32 == 0x7F)
-    };
-    if !rest.is_some_and(clean) {
+    if !is_web_url(value) {
         errors.push(FieldError::new(
             field,
             "invalid_format",

@@ -76,7 +76,10 @@ impl Shape {
     fn parse(include: Option<&str>, fields: Option<&str>) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         let (mut author, mut category) = (false, false);
-        for item in include.unwrap_or("").split(',').filter(|s| !s.is_empty()) {
+        let items = include
+            .map(|i| i.split(',').collect::<Vec<_>>())
+            .unwrap_or_default();
+        for item in items {
             match item {
                 "author" => author = true,
                 "category" => category = true,
@@ -91,7 +94,7 @@ impl Shape {
             None => None,
             Some(list) => {
                 let mut set = HashSet::new();
-                for field in list.split(',').filter(|s| !s.is_empty()) {
+                for field in list.split(',') {
                     if FIELDS.contains(&field) {
                         set.insert(field.to_owned());
                     } else {
@@ -229,7 +232,7 @@ fn parse_statuses(raw: &str) -> Result<Vec<String>, ApiError> {
         return Ok(ALL.iter().map(|s| (*s).to_owned()).collect());
     }
     let mut statuses = Vec::new();
-    for status in raw.split(',').filter(|s| !s.is_empty()) {
+    for status in raw.split(',') {
         if !ALL.contains(&status) {
             return Err(ApiError::invalid_query(vec![FieldError::new(
                 "status",
@@ -622,12 +625,14 @@ fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Opti
 
 /// Update an article
 ///
-/// A JSON merge patch. Honors `If-Match`: a stale version answers 412 with the current
+/// By id or slug. A JSON merge patch. Honors `If-Match`: a stale version answers 412 with the current
 /// `version` and changes nothing. Authors may change only their own drafts.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id", format = Uuid),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the write happens only if it is still current")),
+    params(("id_or_slug" = String, Path, description = "The article's id or slug",
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the write happens only if it is still current",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = UpdateArticle, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
     responses(
@@ -643,7 +648,7 @@ fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Opti
         (status = 422, description = "A field is invalid, not allowed, or names no author or category"),
     )
 )]
-#[patch("/articles/{id}")]
+#[patch("/articles/{id_or_slug}")]
 pub async fn update_article(
     state: web::Data<AppState>,
     caller: Caller,
@@ -651,7 +656,7 @@ pub async fn update_article(
     precondition: IfMatch,
     MergePatch(body): MergePatch<UpdateArticle>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = crate::users::api::parse_id(&path)?;
+    let id = IdOrSlug::parse(&path)?;
     let (writer, linked) = writer(&caller)?;
     let mut errors = Vec::new();
     let mut changes = ArticleChangeset::default();
@@ -736,26 +741,28 @@ pub async fn update_article(
 /// Honors `If-Match`. Authors may delete only their own drafts.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id", format = Uuid),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` you read")),
+    params(("id_or_slug" = String, Path, description = "The article's id or slug",
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "The id is not a UUID"),
+        (status = 400, description = "The path segment is neither an id nor a slug"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not allowed to delete this article"),
         (status = 404, description = "No article the caller may see has that id"),
         (status = 412, description = "`If-Match` does not match the current version"),
     )
 )]
-#[delete("/articles/{id}")]
+#[delete("/articles/{id_or_slug}")]
 pub async fn delete_article(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     precondition: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let id = crate::users::api::parse_id(&path)?;
+    let id = IdOrSlug::parse(&path)?;
     let (writer, _) = writer(&caller)?;
     let now = crate::now();
     state
@@ -771,7 +778,7 @@ async fn act(
     precondition: IfMatch,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
-    let id = crate::users::api::parse_id(&path)?;
+    let id = IdOrSlug::Id(crate::users::api::parse_id(&path)?);
     let (writer, _) = writer(&caller)?;
     let now = crate::now();
     let article = state
@@ -788,8 +795,9 @@ async fn act(
 /// Honors `If-Match`. The body may be empty.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id", format = Uuid),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` you read")),
+    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = Option<PublishArticle>, description = "Optional; may be empty"),
     security(("bearer" = [])),
     responses(
@@ -822,8 +830,9 @@ pub async fn publish_article(
 /// Honors `If-Match`. The body may be empty or `{}`.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id", format = Uuid),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` you read")),
+    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = Option<EmptyBody>, description = "Optional; empty or `{}`"),
     security(("bearer" = [])),
     responses(
@@ -854,8 +863,9 @@ pub async fn unpublish_article(
 /// `write` API tokens. Honors `If-Match`. The body may be empty or `{}`.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id", format = Uuid),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` you read")),
+    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = Option<EmptyBody>, description = "Optional; empty or `{}`"),
     security(("bearer" = [])),
     responses(

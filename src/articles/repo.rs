@@ -310,18 +310,13 @@ pub fn create(
 /// Loads an article for a change, applying the writer's rules and the `If-Match` precondition.
 fn load_for_change(
     conn: &mut AnyConnection,
-    id: &str,
+    key: &IdOrSlug,
     writer: &Writer,
     precondition: &IfMatch,
     now: NaiveDateTime,
     author_may: bool,
 ) -> Result<Article, ApiError> {
-    let article = a::articles
-        .filter(a::id.eq(id))
-        .select(Article::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(not_found)?;
+    let article = find(conn, key, &Access::All, now)?.ok_or_else(not_found)?;
     if let Writer::Author { user_id } = writer {
         let own = article.created_by.as_deref() == Some(user_id.as_str());
         if !own && !is_visible(&article, now) {
@@ -361,7 +356,7 @@ fn not_found() -> ApiError {
 /// Applies a merge patch to an article.
 pub fn update(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &IdOrSlug,
     writer: &Writer,
     precondition: &IfMatch,
     mut changes: ArticleChangeset,
@@ -418,7 +413,7 @@ pub fn update(
 /// Deletes an article.
 pub fn delete(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &IdOrSlug,
     writer: &Writer,
     precondition: &IfMatch,
     now: NaiveDateTime,
@@ -445,7 +440,7 @@ pub enum Action {
 /// make no sense are a 409 `invalid_transition`.
 pub fn transition(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &IdOrSlug,
     writer: &Writer,
     precondition: &IfMatch,
     action: Action,

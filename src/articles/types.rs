@@ -207,7 +207,7 @@ pub struct CreateArticle {
     /// Cover image URL (http or https).
     #[schema(
         max_length = 2000,
-        pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$"
+        pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
     )]
     pub cover_image_url: Option<String>,
 }
@@ -247,7 +247,7 @@ pub struct UpdateArticle {
     pub category_id: Patch<String>,
     /// New cover image URL, or `null`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$")]
     pub cover_image_url: Patch<String>,
 }
 
@@ -302,7 +302,11 @@ pub struct ArticleListQuery {
     /// Comma-separated statuses (`draft`, `scheduled`, `published`, `archived`) or `all`.
     /// Without it the list holds what the public may see. Asking for a status needs
     /// credentials (401 without); authors see only their own unpublished articles.
-    #[param(max_length = 100, pattern = "^[a-z,]+$", example = "draft,scheduled")]
+    #[param(
+        max_length = 100,
+        pattern = "^(all|(draft|scheduled|published|archived)(,(draft|scheduled|published|archived))*)$",
+        example = "draft,scheduled"
+    )]
     pub status: Option<String>,
     /// Only this author's articles (id or slug). A value naming no author gives an empty list.
     #[param(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
@@ -318,7 +322,11 @@ pub struct ArticleListQuery {
     #[param(inline)]
     pub sort: Option<ArticleSort>,
     /// Related objects to embed: `author`, `category` or both, comma-separated.
-    #[param(max_length = 100, pattern = "^[a-z,]+$", example = "author,category")]
+    #[param(
+        max_length = 100,
+        pattern = "^(author|category)(,(author|category))*$",
+        example = "author,category"
+    )]
     pub include: Option<String>,
     /// The article fields to return, comma-separated (`id` is always there). Naming `body` or
     /// `body_html` adds them to list items.
@@ -345,10 +353,17 @@ pub struct ArticleListQuery {
 #[into_params(parameter_in = Query)]
 pub struct ArticleGetQuery {
     /// Related objects to embed: `author`, `category` or both.
-    #[param(max_length = 100, pattern = "^[a-z,]+$", example = "author,category")]
+    #[param(
+        max_length = 100,
+        pattern = "^(author|category)(,(author|category))*$",
+        example = "author,category"
+    )]
     pub include: Option<String>,
     /// The fields to return, comma-separated (`id` is always there).
-    #[param(max_length = 500, pattern = "^[a-z_,]+$")]
+    #[param(
+        max_length = 500,
+        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at))*$"
+    )]
     pub fields: Option<String>,
 }
 

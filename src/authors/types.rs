@@ -94,13 +94,13 @@ pub struct CreateAuthor {
     /// Portrait URL (http or https).
     #[schema(
         max_length = 2000,
-        pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$"
+        pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
     )]
     pub avatar_url: Option<String>,
     /// Personal or professional site (http or https).
     #[schema(
         max_length = 2000,
-        pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$"
+        pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
     )]
     pub website: Option<String>,
     /// Contact email, shown to staff only.
@@ -131,11 +131,11 @@ pub struct UpdateAuthor {
     pub bio: Patch<String>,
     /// New portrait URL, or `null`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$")]
     pub avatar_url: Patch<String>,
     /// New website, or `null`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$")]
     pub website: Patch<String>,
     /// New email, or `null`.
     #[serde(default)]
@@ -182,6 +182,6 @@ pub struct AuthorListQuery {
 #[into_params(parameter_in = Query)]
 pub struct DeleteAuthorQuery {
     /// Move this author's articles to another author (by id) first, in the same transaction.
-    #[param(format = Uuid)]
+    #[param(format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub reassign_to: Option<String>,
 }

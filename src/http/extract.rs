@@ -55,6 +55,16 @@ fn read_json<T: DeserializeOwned + 'static>(
     payload: &mut Payload,
     accepted: &'static [&'static str],
 ) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let body = read_body(req, payload, accepted);
+    Box::pin(async move { parse_json(&body.await?) })
+}
+
+/// Checks the media type and reads at most the body limit.
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    accepted: &'static [&'static str],
+) -> LocalBoxFuture<'static, Result<web::BytesMut, ApiError>> {
     let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
     let checked = check_media_type(req, accepted).and_then(|()| check_length(req, limit));
     let mut payload = payload.take();
@@ -73,7 +83,7 @@ fn read_json<T: DeserializeOwned + 'static>(
             }
             body.extend_from_slice(&chunk);
         }
-        parse_json(&body)
+        Ok(body)
     })
 }
 
@@ -389,6 +399,24 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let quoted = |tag: &str| {
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag == "*"
+                || (tag.len() >= 2
+                    && tag.starts_with('"')
+                    && tag.ends_with('"')
+                    && !tag[1..tag.len() - 1].contains('"'))
+        };
+        let well_formed = req.headers().get_all(header::IF_MATCH).all(|v| {
+            v.to_str()
+                .is_ok_and(|text| text.split(',').map(str::trim).all(quoted))
+        });
+        if !well_formed {
+            return std::future::ready(Err(ApiError::bad_request(
+                "invalid_header",
+                "If-Match must be `*` or entity tags in double quotes, as sent in ETag",
+            )));
+        }
         let parsed = match entity_tags(req, header::IF_MATCH) {
             None => IfMatch::Absent,
             Some(tags) if tags.iter().any(|t| t == "*") => IfMatch::Any,
@@ -418,7 +446,14 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
         if declared.unwrap_or(0) == 0 && !chunked {
             return Box::pin(async { Ok(OptionalJson(T::default())) });
         }
-        let read = read_json(req, payload, &["application/json"]);
-        Box::pin(async move { read.await.map(OptionalJson) })
+        let read = read_body(req, payload, &["application/json"]);
+        Box::pin(async move {
+            let body = read.await?;
+            // `null` stands for "nothing to say", like an empty body.
+            if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" {
+                return Ok(OptionalJson(T::default()));
+            }
+            parse_json(&body).map(OptionalJson)
+        })
     }
 }

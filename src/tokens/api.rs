@@ -111,7 +111,7 @@ pub async fn list_tokens(
 /// Without its secret. Admins only.
 #[utoipa::path(
     tag = "tokens",
-    params(("id" = String, Path, description = "The token's id", format = Uuid)),
+    params(("id" = String, Path, description = "The token's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The token", body = ApiTokenResponse),
@@ -137,7 +137,7 @@ pub async fn get_token(
 /// It stops working at once. Admins only.
 #[utoipa::path(
     tag = "tokens",
-    params(("id" = String, Path, description = "The token's id", format = Uuid)),
+    params(("id" = String, Path, description = "The token's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),

@@ -52,7 +52,7 @@ pub async fn list_users(
 /// Admins may read any user; other users only themselves.
 #[utoipa::path(
     tag = "users",
-    params(("id" = String, Path, description = "The user's id", format = Uuid)),
+    params(("id" = String, Path, description = "The user's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = UserResponse),
@@ -144,7 +144,7 @@ pub async fn create_user(
 /// A new password or role ends every session of the user.
 #[utoipa::path(
     tag = "users",
-    params(("id" = String, Path, description = "The user's id", format = Uuid)),
+    params(("id" = String, Path, description = "The user's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
     request_body(content = UpdateUser, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
     responses(
@@ -264,7 +264,7 @@ pub async fn update_user(
 /// admin cannot be deleted (409).
 #[utoipa::path(
     tag = "users",
-    params(("id" = String, Path, description = "The user's id", format = Uuid)),
+    params(("id" = String, Path, description = "The user's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),

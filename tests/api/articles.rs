@@ -390,12 +390,47 @@ async fn merge_patch_clears_and_keeps() {
     ] {
         assert_problem(app.patch_json(&path, &body).await, 422, "validation_failed").await;
     }
+    let by_slug = app
+        .patch_json("/api/v1/articles/t", &json!({"excerpt": "by slug"}))
+        .await;
+    assert_eq!(by_slug.status(), StatusCode::OK);
     assert_problem(
-        app.patch_json("/api/v1/articles/t", &json!({})).await,
+        app.patch_json("/api/v1/articles/Not_Valid", &json!({}))
+            .await,
         400,
         "invalid_path",
     )
     .await;
+    for bad in ["null", "abc", "\"unterminated", "W/abc"] {
+        let res = app
+            .request(Method::PATCH, &path)
+            .header("if-match", bad)
+            .json(&json!({"title": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 400, "invalid_header").await;
+    }
+    let res = app
+        .request(Method::PATCH, &path)
+        .header("if-match", "*")
+        .json(&json!({"title": "Star"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "* matches any current version"
+    );
+    let res = app
+        .request(Method::POST, &format!("{path}/publish"))
+        .header("content-type", "application/json")
+        .body("null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "a null body is no body");
 }
 
 #[tokio::test]
@@ -770,4 +805,19 @@ async fn list_with_include_costs_the_same_queries_at_any_page_size() {
         .get("/api/v1/articles?include=author,category&limit=100&category=market&with_total=true")
         .await;
     assert!(queries(&filtered) <= 6);
+}
+
+#[tokio::test]
+async fn empty_or_ragged_lists_in_the_query_are_400() {
+    let app = spawn_app().await;
+    for query in [
+        "include=",
+        "fields=title,,slug",
+        "status=",
+        "status=draft,",
+        "include=author,",
+    ] {
+        let res = app.get(&format!("/api/v1/articles?{query}")).await;
+        assert_problem(res, 400, "invalid_query").await;
+    }
 }

@@ -293,3 +293,50 @@ fn first_start_prints_a_generated_admin_password_once_and_never_logs_it() {
         "printed only on the first start"
     );
 }
+
+#[tokio::test]
+async fn seed_demo_loads_a_working_newsroom_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/demo.db", dir.path().display());
+    for expected in ["loaded the demo content", "already there"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_byline"))
+            .args(["seed", "--demo"])
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains(expected));
+    }
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.database_url = byline::db::DatabaseUrl::parse(&url).unwrap();
+    })
+    .await;
+    let page: Value = app
+        .anon()
+        .get("/api/v1/articles?category=market&include=author,category&fields=title,published_at,author_id,body")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = page["data"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "the draft stays hidden: {page}");
+    let wire = items
+        .iter()
+        .find(|a| a["published_at"] == "2019-02-08T09:30:00Z")
+        .unwrap();
+    assert_eq!(wire["author_id"], Value::Null);
+    assert_eq!(wire["author"], Value::Null);
+    assert_eq!(wire["category"]["name"], "Market");
+    assert!(wire["body"].as_str().unwrap().split("\n\n").count() >= 3);
+    let all: Value = app
+        .get("/api/v1/articles?status=all&with_total=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["meta"]["total"], 5);
+}
