@@ -79,6 +79,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn document_value() -> serde_json::Value {
     let mut value = serde_json::to_value(document()).unwrap_or_default();
     link_created_resources(&mut value);
+    headers_are_not_nullable(&mut value);
     value
 }
 
@@ -152,6 +153,30 @@ fn link_created_resources(doc: &mut serde_json::Value) {
             .and_then(Value::as_object_mut)
         {
             created.insert("links".to_owned(), Value::Object(links));
+        }
+    }
+}
+
+/// An optional header is absent or a string; utoipa marks `Option` parameters nullable,
+/// which for a header would invite the literal text `null`.
+fn headers_are_not_nullable(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for op in item.values_mut() {
+            let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            for param in params {
+                if param["in"] == "header" && param["schema"]["type"].is_array() {
+                    param["schema"]["type"] = Value::from("string");
+                }
+            }
         }
     }
 }

@@ -11,8 +11,9 @@ use super::model::{self, Article, ArticleChangeset, unpublished_sort};
 use super::render;
 use super::repo::{self, Access, Action, After, ListFilter, Writer};
 use super::types::{
-    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleSort, BODY_MAX,
-    CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, TITLE_MAX, UpdateArticle,
+    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleSort, ArticleView,
+    BODY_MAX, CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, TITLE_MAX,
+    UpdateArticle,
 };
 use crate::auth::{Caller, Principal, Role, Scope, forbidden, unauthorized};
 use crate::authors::types::AuthorResponse;
@@ -75,6 +76,15 @@ struct Shape {
 impl Shape {
     fn parse(include: Option<&str>, fields: Option<&str>) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
+        for (name, value, max) in [("include", include, 100), ("fields", fields, 500)] {
+            if value.is_some_and(|v| v.len() > max) {
+                return Err(ApiError::invalid_query(vec![FieldError::new(
+                    name,
+                    "too_long",
+                    format!("{name} must be at most {max} characters"),
+                )]));
+            }
+        }
         let (mut author, mut category) = (false, false);
         let items = include
             .map(|i| i.split(',').collect::<Vec<_>>())
@@ -228,6 +238,13 @@ fn cache_headers(builder: &mut HttpResponseBuilder, caller: &Caller, max_age: u3
 
 fn parse_statuses(raw: &str) -> Result<Vec<String>, ApiError> {
     const ALL: [&str; 4] = ["draft", "scheduled", "published", "archived"];
+    if raw.len() > 100 {
+        return Err(ApiError::invalid_query(vec![FieldError::new(
+            "status",
+            "too_long",
+            "status must be at most 100 characters",
+        )]));
+    }
     if raw == "all" {
         return Ok(ALL.iter().map(|s| (*s).to_owned()).collect());
     }
@@ -433,7 +450,7 @@ fn etag(article: &Article, variant: &str) -> String {
         max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "stocks-slip-as-oil-climbs"),
         ArticleGetQuery),
     responses(
-        (status = 200, description = "The article", body = ArticleResponse,
+        (status = 200, description = "The article", body = ArticleView,
             headers(("ETag" = String, description = "Strong entity tag; changes with `version`"),
                 ("Last-Modified" = String, description = "`updated_at` as an HTTP date"),
                 ("Cache-Control" = String, description = "`public, max-age=…` for anonymous callers, else `private, no-store`"))),

@@ -157,11 +157,70 @@ impl From<Article> for ArticleResponse {
     }
 }
 
+/// An article as read: every field of `Article` unless `fields` names fewer (`id` is always
+/// there); list items leave out `body` and `body_html` unless `fields` names them; `author`
+/// and `category` come with `include`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ArticleView)]
+pub struct ArticleView {
+    /// Server-generated UUIDv7.
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// Unique URL name.
+    #[schema(nullable = false)]
+    pub slug: Option<String>,
+    /// Headline.
+    #[schema(nullable = false)]
+    pub title: Option<String>,
+    /// Dek under the headline.
+    pub subtitle: Option<String>,
+    /// Summary for lists.
+    pub excerpt: Option<String>,
+    /// The story in Markdown.
+    #[schema(nullable = false)]
+    pub body: Option<String>,
+    /// `body` rendered and sanitized.
+    #[schema(nullable = false)]
+    pub body_html: Option<String>,
+    /// Where the article is in its life.
+    #[schema(nullable = false)]
+    pub status: Option<ArticleStatus>,
+    /// When it was (or will be) published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// The byline.
+    #[schema(format = Uuid)]
+    pub author_id: Option<String>,
+    /// The section.
+    #[schema(format = Uuid)]
+    pub category_id: Option<String>,
+    /// Cover image URL.
+    pub cover_image_url: Option<String>,
+    /// Words in the body.
+    #[schema(nullable = false)]
+    pub word_count: Option<i32>,
+    /// Minutes to read.
+    #[schema(nullable = false)]
+    pub reading_time_minutes: Option<i32>,
+    /// +1 on every change.
+    #[schema(nullable = false)]
+    pub version: Option<i64>,
+    /// When it was created.
+    #[schema(nullable = false)]
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    #[schema(nullable = false)]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The author, with `include=author` (`null` when the article has none).
+    pub author: Option<AuthorResponse>,
+    /// The category, with `include=category`.
+    pub category: Option<CategoryResponse>,
+}
+
 /// A page of articles.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleList {
     /// The articles of this page.
-    pub data: Vec<ArticleResponse>,
+    pub data: Vec<ArticleView>,
     /// Paging information.
     pub meta: ListMeta,
 }

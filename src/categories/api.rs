@@ -191,7 +191,7 @@ pub async fn update_category(
 
 /// Delete a category
 ///
-/// Refused with 409 while child categories refer to it. Editors, admins and `write` API
+/// Refused with 409 while child categories or articles refer to it. Editors, admins and `write` API
 /// tokens.
 #[utoipa::path(
     tag = "categories",
@@ -204,7 +204,7 @@ pub async fn update_category(
         (status = 204, description = "Deleted"),
         (status = 400, description = "The path segment is neither an id nor a slug"),
         (status = 404, description = "No category has that id or slug"),
-        (status = 409, description = "Child categories still refer to it (`category_has_children`)"),
+        (status = 409, description = "Child categories (`category_has_children`) or articles (`category_in_use`) still refer to it"),
     )
 )]
 #[delete("/categories/{id_or_slug}")]

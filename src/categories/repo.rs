@@ -239,7 +239,7 @@ pub fn update(
     })
 }
 
-/// Deletes a category that nothing refers to.
+/// Deletes a category that nothing refers to: no child categories, no articles.
 pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
         let current = get(conn, key)?;
@@ -252,6 +252,19 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), ApiError> 
                 "category_has_children",
                 format!(
                     "category `{}` still has {children} child categories; move or delete them first",
+                    current.slug
+                ),
+            ));
+        }
+        let articles: i64 = crate::db::schema::articles::table
+            .filter(crate::db::schema::articles::category_id.eq(&current.id))
+            .count()
+            .get_result(conn)?;
+        if articles > 0 {
+            return Err(ApiError::conflict(
+                "category_in_use",
+                format!(
+                    "{articles} articles are filed under `{}`; move them first",
                     current.slug
                 ),
             ));

@@ -247,6 +247,20 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(Kind::UniqueViolation, _) => {
                 ApiError::conflict("conflict", "a resource with the same unique value exists")
             }
+            // SQLite reports constraint failures without an extended code on some paths.
+            Error::DatabaseError(_, info)
+                if info.message().starts_with("UNIQUE constraint failed") =>
+            {
+                ApiError::conflict("conflict", "a resource with the same unique value exists")
+            }
+            Error::DatabaseError(_, info)
+                if info.message().starts_with("FOREIGN KEY constraint failed") =>
+            {
+                ApiError::conflict(
+                    "still_referenced",
+                    "the change would break a reference between resources",
+                )
+            }
             Error::DatabaseError(Kind::ForeignKeyViolation, _) => ApiError::conflict(
                 "still_referenced",
                 "the change would break a reference between resources",

@@ -356,6 +356,9 @@ pub enum IfMatch {
     Any,
     /// Entity tags; one must be the resource's current strong tag.
     Tags(Vec<String>),
+    /// A header that is neither `*` nor a list of quoted tags: it matches nothing, so the
+    /// write is refused with 412 rather than done blindly.
+    Malformed,
 }
 
 impl IfMatch {
@@ -364,6 +367,7 @@ impl IfMatch {
     pub fn matches(&self, id: &str, version: i64) -> bool {
         match self {
             IfMatch::Absent | IfMatch::Any => true,
+            IfMatch::Malformed => false,
             IfMatch::Tags(tags) => {
                 let want = format!("v{version}");
                 tags.iter().any(|tag| {
@@ -375,6 +379,37 @@ impl IfMatch {
     }
 }
 
+/// Reads a list of entity tags (`"x"`, `W/"y"`, separated by commas; commas may also stand
+/// inside the quotes). Returns the tags without quotes, weak ones prefixed `W/`, or `None`
+/// when the text is not such a list. `*` is returned as itself.
+fn parse_entity_tags(text: &str) -> Option<Vec<String>> {
+    let text = text.trim();
+    if text == "*" {
+        return Some(vec!["*".to_owned()]);
+    }
+    let mut tags = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        if rest.is_empty() {
+            break;
+        }
+        let (weak, after) = match rest.strip_prefix("W/") {
+            Some(r) => ("W/", r),
+            None => ("", rest),
+        };
+        let inner = after.strip_prefix('"')?;
+        let end = inner.find('"')?;
+        tags.push(format!("{weak}{}", &inner[..end]));
+        rest = &inner[end + 1..];
+        let next = rest.trim_start();
+        if !(next.is_empty() || next.starts_with(',')) {
+            return None;
+        }
+    }
+    (!tags.is_empty()).then_some(tags)
+}
+
 /// Splits an `If-Match` or `If-None-Match` value into entity tags without quotes; weak tags
 /// are kept with their `W/` prefix so callers can treat them as they must.
 pub fn entity_tags(req: &HttpRequest, name: header::HeaderName) -> Option<Vec<String>> {
@@ -382,13 +417,8 @@ pub fn entity_tags(req: &HttpRequest, name: header::HeaderName) -> Option<Vec<St
     let mut present = false;
     for value in req.headers().get_all(name) {
         present = true;
-        let Ok(text) = value.to_str() else { continue };
-        for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            let (weak, rest) = match tag.strip_prefix("W/") {
-                Some(rest) => ("W/", rest),
-                None => ("", tag),
-            };
-            tags.push(format!("{weak}{}", rest.trim_matches('"')));
+        if let Some(parsed) = value.to_str().ok().and_then(parse_entity_tags) {
+            tags.extend(parsed);
         }
     }
     present.then_some(tags)
@@ -399,30 +429,21 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let quoted = |tag: &str| {
-            let tag = tag.strip_prefix("W/").unwrap_or(tag);
-            tag == "*"
-                || (tag.len() >= 2
-                    && tag.starts_with('"')
-                    && tag.ends_with('"')
-                    && !tag[1..tag.len() - 1].contains('"'))
-        };
-        let well_formed = req.headers().get_all(header::IF_MATCH).all(|v| {
-            v.to_str()
-                .is_ok_and(|text| text.split(',').map(str::trim).all(quoted))
-        });
-        if !well_formed {
-            return std::future::ready(Err(ApiError::bad_request(
-                "invalid_header",
-                "If-Match must be `*` or entity tags in double quotes, as sent in ETag",
-            )));
-        }
-        let parsed = match entity_tags(req, header::IF_MATCH) {
-            None => IfMatch::Absent,
-            Some(tags) if tags.iter().any(|t| t == "*") => IfMatch::Any,
-            Some(tags) => {
-                IfMatch::Tags(tags.into_iter().filter(|t| !t.starts_with("W/")).collect())
+        let mut tags = Vec::new();
+        let mut present = false;
+        for value in req.headers().get_all(header::IF_MATCH) {
+            present = true;
+            match value.to_str().ok().and_then(parse_entity_tags) {
+                Some(parsed) => tags.extend(parsed),
+                None => return std::future::ready(Ok(IfMatch::Malformed)),
             }
+        }
+        let parsed = if !present {
+            IfMatch::Absent
+        } else if tags.iter().any(|t| t == "*") {
+            IfMatch::Any
+        } else {
+            IfMatch::Tags(tags.into_iter().filter(|t| !t.starts_with("W/")).collect())
         };
         std::future::ready(Ok(parsed))
     }
@@ -455,5 +476,22 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
             }
             parse_json(&body).map(OptionalJson)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_tag_lists() {
+        assert_eq!(parse_entity_tags("*"), Some(vec!["*".to_owned()]));
+        assert_eq!(
+            parse_entity_tags(" \"a.v1\" ,\tW/\"b,c\" , \"\""),
+            Some(vec!["a.v1".to_owned(), "W/b,c".to_owned(), String::new()])
+        );
+        for bad in ["null", "abc", "\"open", "W/abc", "\"a\" junk", ""] {
+            assert_eq!(parse_entity_tags(bad), None, "{bad}");
+        }
     }
 }

@@ -409,7 +409,7 @@ async fn merge_patch_clears_and_keeps() {
             .send()
             .await
             .unwrap();
-        assert_problem(res, 400, "invalid_header").await;
+        assert_problem(res, 412, "precondition_failed").await;
     }
     let res = app
         .request(Method::PATCH, &path)

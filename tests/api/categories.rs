@@ -567,3 +567,24 @@ async fn assert_list_len(app: &crate::helpers::TestApp, n: usize) {
         .unwrap();
     assert_eq!(body["data"].as_array().unwrap().len(), n, "{body}");
 }
+
+#[tokio::test]
+async fn delete_refuses_categories_with_articles() {
+    let app = spawn_app().await;
+    let category = app.create_category(json!({"name": "Market"})).await;
+    let article = app
+        .create_article(json!({"title": "Story", "body": "b", "category_id": category["id"]}))
+        .await;
+    assert_problem(
+        app.delete("/api/v1/categories/market").await,
+        409,
+        "category_in_use",
+    )
+    .await;
+    let path = format!("/api/v1/articles/{}", article["id"].as_str().unwrap());
+    app.patch_json(&path, &json!({"category_id": null})).await;
+    assert_eq!(
+        app.delete("/api/v1/categories/market").await.status(),
+        StatusCode::NO_CONTENT
+    );
+}
