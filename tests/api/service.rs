@@ -340,3 +340,40 @@ async fn seed_demo_loads_a_working_newsroom_once() {
         .unwrap();
     assert_eq!(all["meta"]["total"], 5);
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_byline"))
+        .arg("serve")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/byline.db", dir.path().display()),
+        )
+        .env("BYLINE_DATA_DIR", dir.path())
+        .env("BYLINE_BIND", "127.0.0.1:0")
+        .env("BYLINE_ADMIN_EMAIL", "admin@example.com")
+        .env("BYLINE_ADMIN_PASSWORD", "a long enough password")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("Byline is listening") {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}: {rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("Byline stopped")),
+        "{rest:?}"
+    );
+}

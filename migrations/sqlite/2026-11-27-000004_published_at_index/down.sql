@@ -1,0 +1,1 @@
+DROP INDEX articles_published_at_idx;
