@@ -73,6 +73,8 @@ pub struct Settings {
     pub cache_max_age: u32,
     /// Whether responses report their database statement count in `Server-Timing`.
     pub server_timing: bool,
+    /// PostgreSQL text-search configuration (`english`, `simple`, `german`, …).
+    pub search_language: String,
     /// The first admin account, created on the first start of an empty database.
     pub bootstrap_admin: Option<(String, Secret)>,
 }
@@ -199,6 +201,11 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_SERVER_TIMING",
         key: "server_timing",
         default: "false",
+    },
+    SettingSpec {
+        env: "BYLINE_SEARCH_LANGUAGE",
+        key: "search_language",
+        default: "english",
     },
     SettingSpec {
         env: "BYLINE_JWT_SECRET",
@@ -391,7 +398,19 @@ impl Settings {
                 ));
             }
         };
+        let search_language = get("BYLINE_SEARCH_LANGUAGE").trim().to_owned();
+        if search_language.is_empty()
+            || !search_language
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_')
+        {
+            return Err(SettingError::new(
+                "BYLINE_SEARCH_LANGUAGE",
+                "must name a text-search configuration, such as english or simple",
+            ));
+        }
         Ok(Self {
+            search_language,
             server_timing,
             cache_max_age,
             auth,

@@ -98,11 +98,13 @@ impl Application {
         let options = PoolOptions {
             max_size: settings.pool_size,
             timeout: settings.db_timeout,
+            search_language: settings.search_language.clone(),
         };
         let pool = db::connect(&settings.database_url, &options)?;
         {
             let mut conn = pool.get()?;
             let applied = db::migrate(&mut conn)?;
+            db::check_search_language(&mut conn, &settings.search_language)?;
             if applied > 0 {
                 tracing::info!(applied, "database migrations applied");
             }

@@ -56,12 +56,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let options = db::PoolOptions {
-        max_size: Some(1),
-        timeout: settings.db_timeout,
-    };
-    let pool = db::connect(&settings.database_url, &options)?;
-    let mut conn = pool.get()?;
+    let mut conn = one_connection(settings)?;
     let applied = db::migrate(&mut conn)?;
     println!(
         "applied {applied} migration(s) to {}",
@@ -78,12 +73,7 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     } = command;
     let role = byline::auth::Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
     let password = read_password()?;
-    let options = db::PoolOptions {
-        max_size: Some(1),
-        timeout: settings.db_timeout,
-    };
-    let pool = db::connect(&settings.database_url, &options)?;
-    let mut conn = pool.get()?;
+    let mut conn = one_connection(settings)?;
     db::migrate(&mut conn)?;
     let id = byline::users::bootstrap::create_from_cli(
         &mut conn,
@@ -111,16 +101,22 @@ fn read_password() -> anyhow::Result<String> {
 
 fn seed(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     anyhow::ensure!(demo, "say what to load: `byline seed --demo`");
-    let options = db::PoolOptions {
-        max_size: Some(1),
-        timeout: settings.db_timeout,
-    };
-    let pool = db::connect(&settings.database_url, &options)?;
-    let mut conn = pool.get()?;
+    let mut conn = one_connection(settings)?;
     db::migrate(&mut conn)?;
     match byline::seed::demo(&mut conn)? {
         0 => println!("the demo content is already there"),
         n => println!("loaded the demo content: {n} articles, 3 authors, 4 categories"),
     }
     Ok(())
+}
+
+/// One connection for a command-line task, with the settings' database options.
+fn one_connection(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
+    let options = db::PoolOptions {
+        max_size: Some(1),
+        timeout: settings.db_timeout,
+        search_language: settings.search_language.clone(),
+    };
+    let pool = db::connect(&settings.database_url, &options)?;
+    Ok(pool.get()?)
 }

@@ -34,7 +34,7 @@ use crate::http::pagination::ListMeta;
         (name = "auth", description = "Sign in, refresh and sign out; who am I"),
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "tokens", description = "API tokens for integrators (admins only)"),
-        (name = "articles", description = "Stories: written as Markdown, published through actions"),
+        (name = "articles", description = "Stories: written as Markdown, published through actions, found with `q`"),
         (name = "authors", description = "Bylines; `email` is shown to editors and admins only"),
         (name = "categories", description = "Sections of the site, which may nest"),
         (name = "service", description = "Health, readiness and this document"),

@@ -7,9 +7,12 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use serde_json::Value;
 
+use super::model::ArticleSummary;
 use super::model::{self, Article, ArticleChangeset, unpublished_sort};
 use super::render;
+use super::repo::SearchSql;
 use super::repo::{self, Access, Action, After, ListFilter, Writer};
+use super::search::{self, Search};
 use super::types::{
     ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleSort, ArticleView,
     BODY_MAX, CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, TITLE_MAX,
@@ -25,6 +28,9 @@ use crate::http::pagination::{self, ListMeta};
 use crate::http::{ApiError, FieldError};
 use crate::state::AppState;
 use crate::{slug, validate};
+
+/// A search hit's rank and raw highlight.
+type Hit = (f64, Option<String>);
 
 /// What the caller may read.
 fn access(caller: &Caller) -> Access {
@@ -139,7 +145,9 @@ impl Shape {
     fn apply(&self, article: &ArticleResponse) -> Value {
         let mut value = serde_json::to_value(article).unwrap_or(Value::Null);
         if let (Some(fields), Value::Object(map)) = (&self.fields, &mut value) {
-            map.retain(|k, _| k == "id" || k == "author" || k == "category" || fields.contains(k));
+            map.retain(|k, _| {
+                matches!(k.as_str(), "id" | "author" | "category" | "search") || fields.contains(k)
+            });
         }
         value
     }
@@ -304,7 +312,22 @@ pub async fn list_articles(
     Query(query): Query<ArticleListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let sort = query.sort.unwrap_or(ArticleSort::NewestFirst);
+    let search = match query.q.as_deref() {
+        Some(q) => Some(Search::parse(q)?),
+        None => None,
+    };
+    let sort = match (query.sort, &search) {
+        (Some(ArticleSort::Relevance), None) => {
+            return Err(ApiError::invalid_query(vec![FieldError::new(
+                "sort",
+                "invalid_value",
+                "sort=relevance needs a search (q)",
+            )]));
+        }
+        (Some(sort), _) => sort,
+        (None, Some(_)) => ArticleSort::Relevance,
+        (None, None) => ArticleSort::NewestFirst,
+    };
     let shape = Shape::parse(query.include.as_deref(), query.fields.as_deref())?;
     let statuses = query.status.as_deref().map(parse_statuses).transpose()?;
     if statuses.is_some() && caller.0.is_none() {
@@ -319,7 +342,12 @@ pub async fn list_articles(
         Some(raw) => {
             let mut keys = pagination::decode_cursor(raw, sort.tag(), 2)?.into_iter();
             match (keys.next(), keys.next()) {
-                (Some(key), Some(id)) => Some(After { key, id }),
+                (Some(key), Some(id)) => {
+                    if sort == ArticleSort::Relevance && key.parse::<f64>().is_err() {
+                        return Err(pagination::invalid_cursor());
+                    }
+                    Some(After { key, id })
+                }
                 _ => return Err(pagination::invalid_cursor()),
             }
         }
@@ -362,13 +390,29 @@ pub async fn list_articles(
                     None => return empty(),
                 }
             }
-            let rows = repo::list(conn, &filter, &access, sort, after, limit, now)?;
+            filter.search = search.as_ref().map(|s| SearchSql::new(conn.backend(), s));
+            let rows: Vec<(ArticleSummary, Option<Hit>)> = if sort == ArticleSort::Relevance {
+                let after = after.map(|a| (a.key.parse::<f64>().unwrap_or(f64::MAX), a.id));
+                repo::search(conn, &filter, &access, after, limit, now)?
+                    .into_iter()
+                    .map(|(row, rank, highlight)| (row, Some((rank, highlight))))
+                    .collect()
+            } else {
+                repo::list(conn, &filter, &access, sort, after, limit, now)?
+                    .into_iter()
+                    .map(|row| (row, None))
+                    .collect()
+            };
             let total = if with_total {
                 Some(repo::count(conn, &filter, &access, now)?)
             } else {
                 None
             };
-            let page = &rows[..rows.len().min(limit as usize)];
+            let page: Vec<&ArticleSummary> = rows
+                .iter()
+                .take(limit as usize)
+                .map(|(row, _)| row)
+                .collect();
             let bodies = if wants_body {
                 repo::bodies(conn, &page.iter().map(|a| a.id.clone()).collect::<Vec<_>>())?
             } else {
@@ -388,8 +432,12 @@ pub async fn list_articles(
             Ok((rows, total, bodies, embeds))
         })
         .await?;
-    let (rows, next_cursor) = pagination::split_page(rows, limit, |a| {
-        pagination::encode_cursor(sort.tag(), &[&repo::cursor_key(a, sort), &a.id])
+    let (rows, next_cursor) = pagination::split_page(rows, limit, |(a, hit)| {
+        let key = match hit {
+            Some((rank, _)) => rank.to_string(),
+            None => repo::cursor_key(a, sort),
+        };
+        pagination::encode_cursor(sort.tag(), &[&key, &a.id])
     });
     let mut bodies: HashMap<String, (String, String)> = bodies
         .into_iter()
@@ -397,8 +445,12 @@ pub async fn list_articles(
         .collect();
     let data: Vec<Value> = rows
         .into_iter()
-        .map(|row| {
+        .map(|(row, hit)| {
             let mut article = ArticleResponse::from(row);
+            article.search = hit.map(|(rank, highlight)| super::types::SearchHit {
+                rank,
+                highlight: search::highlight_html(&highlight.unwrap_or_default()),
+            });
             if let Some((body, html)) = bodies.remove(&article.id) {
                 article.body = Some(body);
                 article.body_html = Some(html);

@@ -5,4 +5,5 @@ pub mod api;
 pub mod model;
 pub mod render;
 pub mod repo;
+pub mod search;
 pub mod types;

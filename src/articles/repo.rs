@@ -87,6 +87,8 @@ pub struct ListFilter {
     pub published_after: Option<NaiveDateTime>,
     /// `published_at <`.
     pub published_before: Option<NaiveDateTime>,
+    /// Only articles matching this search.
+    pub search: Option<SearchSql>,
 }
 
 fn filtered<'a>(
@@ -116,6 +118,9 @@ fn filtered<'a>(
     if let Some(before) = filter.published_before {
         query = query.filter(a::published_at.assume_not_null().lt(before));
     }
+    if let Some(search) = &filter.search {
+        query = query.filter(search.matches());
+    }
     query
 }
 
@@ -134,7 +139,8 @@ pub const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 /// The cursor key of an article under a sort order.
 pub fn cursor_key(a: &ArticleSummary, sort: ArticleSort) -> String {
     match sort {
-        ArticleSort::NewestFirst | ArticleSort::OldestFirst => {
+        // Relevance pages are keyed by rank in `search`; here they fall back to date order.
+        ArticleSort::NewestFirst | ArticleSort::OldestFirst | ArticleSort::Relevance => {
             a.published_sort.format(CURSOR_TIME).to_string()
         }
         ArticleSort::RecentlyUpdated => a.updated_at.format(CURSOR_TIME).to_string(),
@@ -159,7 +165,7 @@ pub fn list(
     };
     if let Some(After { key, id }) = after {
         query = match sort {
-            ArticleSort::NewestFirst => {
+            ArticleSort::NewestFirst | ArticleSort::Relevance => {
                 let t = time(&key)?;
                 query.filter(
                     a::published_sort
@@ -191,12 +197,129 @@ pub fn list(
         };
     }
     query = match sort {
-        ArticleSort::NewestFirst => query.order((a::published_sort.desc(), a::id.desc())),
+        ArticleSort::NewestFirst | ArticleSort::Relevance => {
+            query.order((a::published_sort.desc(), a::id.desc()))
+        }
         ArticleSort::OldestFirst => query.order((a::published_sort.asc(), a::id.asc())),
         ArticleSort::RecentlyUpdated => query.order((a::updated_at.desc(), a::id.desc())),
         ArticleSort::Title => query.order((a::title_key.asc(), a::id.asc())),
     };
     Ok(query.limit(i64::from(limit) + 1).load(conn)?)
+}
+
+type Number =
+    Box<dyn BoxableExpression<a::articles, MultiBackend, SqlType = diesel::sql_types::Double>>;
+type Snippet = Box<
+    dyn BoxableExpression<
+            a::articles,
+            MultiBackend,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        >,
+>;
+
+/// The engine-specific pieces of a search: does an article match, how well, and the piece
+/// of its body around the match.
+#[derive(Debug, Clone)]
+pub struct SearchSql {
+    backend: crate::db::Backend,
+    websearch: String,
+    fts5: String,
+}
+
+impl SearchSql {
+    /// The search written for this backend.
+    pub fn new(backend: crate::db::Backend, query: &super::search::Search) -> Self {
+        Self {
+            backend,
+            websearch: query.websearch(),
+            fts5: query.fts5(),
+        }
+    }
+
+    fn matches(&self) -> Condition {
+        use diesel::dsl::sql;
+        use diesel::sql_types::Text;
+        match self.backend {
+            crate::db::Backend::Postgres => Box::new(
+                sql::<Bool>("articles.search_vector @@ websearch_to_tsquery(byline_search_config(), byline_fold(")
+                    .bind::<Text, _>(self.websearch.clone())
+                    .sql("))"),
+            ),
+            crate::db::Backend::Sqlite => Box::new(
+                sql::<Bool>("articles.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
+                    .bind::<Text, _>(self.fts5.clone())
+                    .sql(")"),
+            ),
+        }
+    }
+
+    /// Higher is better. Title matches weigh most, then subtitle and excerpt, then body.
+    fn rank(&self) -> Number {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Double, Text};
+        match self.backend {
+            crate::db::Backend::Postgres => Box::new(
+                sql::<Double>("ts_rank(articles.search_vector, websearch_to_tsquery(byline_search_config(), byline_fold(")
+                    .bind::<Text, _>(self.websearch.clone())
+                    .sql(")))::float8"),
+            ),
+            crate::db::Backend::Sqlite => Box::new(
+                sql::<Double>("(SELECT -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ")
+                    .bind::<Text, _>(self.fts5.clone())
+                    .sql(" AND articles_fts.rowid = articles.rowid)"),
+            ),
+        }
+    }
+
+    fn highlight(&self) -> Snippet {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Nullable, Text};
+        match self.backend {
+            crate::db::Backend::Postgres => Box::new(
+                sql::<Nullable<Text>>("ts_headline(byline_search_config(), articles.body, websearch_to_tsquery(byline_search_config(), byline_fold(")
+                    .bind::<Text, _>(self.websearch.clone())
+                    .sql(")), 'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=35, MinWords=15, MaxFragments=1')"),
+            ),
+            crate::db::Backend::Sqlite => Box::new(
+                sql::<Nullable<Text>>("(SELECT snippet(articles_fts, 3, char(57344), char(57345), '…', 30) FROM articles_fts WHERE articles_fts MATCH ")
+                    .bind::<Text, _>(self.fts5.clone())
+                    .sql(" AND articles_fts.rowid = articles.rowid)"),
+            ),
+        }
+    }
+}
+
+/// One page of search hits, best first: each with its rank and highlight (raw, with marks).
+/// The filter must carry the search.
+pub fn search(
+    conn: &mut AnyConnection,
+    filter: &ListFilter,
+    access: &Access,
+    after: Option<(f64, String)>,
+    limit: u32,
+    now: NaiveDateTime,
+) -> Result<Vec<(ArticleSummary, f64, Option<String>)>, ApiError> {
+    let Some(engine) = filter.search.clone() else {
+        return Err(ApiError::internal("a relevance search without a query"));
+    };
+    let mut q = filtered(filter, access, now).select((
+        ArticleSummary::as_select(),
+        engine.rank(),
+        engine.highlight(),
+    ));
+    if let Some((rank, id)) = after {
+        q = q.filter(
+            engine
+                .rank()
+                .lt(rank)
+                .or(engine.rank().eq(rank).and(a::id.gt(id))),
+        );
+    }
+    let rows = q
+        .order((engine.rank().desc(), a::id.asc()))
+        .limit(i64::from(limit) + 1)
+        .load::<(ArticleSummary, f64, Option<String>)>(conn)?;
+    Ok(rows)
 }
 
 /// How many articles match, across pages.

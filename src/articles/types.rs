@@ -118,6 +118,21 @@ pub struct ArticleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<CategoryResponse>)]
     pub category: Option<Option<CategoryResponse>>,
+    /// How well a search hit matched, in relevance order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub search: Option<SearchHit>,
+}
+
+/// How a search hit matched.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SearchHit {
+    /// The engine's score; higher is better. Comparable within one search only.
+    #[schema(example = 0.6079)]
+    pub rank: f64,
+    /// A fragment of the body around the match, HTML-escaped, with matches in `<mark>`.
+    #[schema(example = "…producers kept <mark>oil</mark> output tight…")]
+    pub highlight: String,
 }
 
 impl From<ArticleSummary> for ArticleResponse {
@@ -142,6 +157,7 @@ impl From<ArticleSummary> for ArticleResponse {
             updated_at: a.updated_at.and_utc(),
             author: None,
             category: None,
+            search: None,
         }
     }
 }
@@ -214,6 +230,9 @@ pub struct ArticleView {
     pub author: Option<AuthorResponse>,
     /// The category, with `include=category`.
     pub category: Option<CategoryResponse>,
+    /// How a search hit matched (with `q`, in relevance order).
+    #[schema(nullable = false)]
+    pub search: Option<SearchHit>,
 }
 
 /// A page of articles.
@@ -339,6 +358,9 @@ pub enum ArticleSort {
     /// By title, A to Z.
     #[serde(rename = "title")]
     Title,
+    /// Best match first (the default with `q`; needs `q`).
+    #[serde(rename = "relevance")]
+    Relevance,
 }
 
 impl ArticleSort {
@@ -349,6 +371,7 @@ impl ArticleSort {
             Self::OldestFirst => "published_at",
             Self::RecentlyUpdated => "-updated_at",
             Self::Title => "title",
+            Self::Relevance => "relevance",
         }
     }
 }
@@ -367,6 +390,17 @@ pub struct ArticleListQuery {
         example = "draft,scheduled"
     )]
     pub status: Option<String>,
+    /// Full-text search over title, subtitle, excerpt and body. Words must all match;
+    /// `"exact phrase"`, `-excluded` and `OR` work as in search boxes
+    /// (`oil "supply cuts" -gas`, `brent OR wti`). English stemming (`ministers` finds
+    /// `minister`); case and accents are ignored. With `q` the default order is `relevance`
+    /// and each item carries `search` with its rank and a highlighted fragment of the body.
+    #[param(
+        min_length = 1,
+        max_length = 1000,
+        example = "oil \"supply cuts\" -gas"
+    )]
+    pub q: Option<String>,
     /// Only this author's articles (id or slug). A value naming no author gives an empty list.
     #[param(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub author: Option<String>,
@@ -377,7 +411,8 @@ pub struct ArticleListQuery {
     pub published_after: Option<DateTime<Utc>>,
     /// Published before this time (exclusive).
     pub published_before: Option<DateTime<Utc>>,
-    /// `-published_at` (default), `published_at`, `-updated_at` or `title`.
+    /// `-published_at` (default), `published_at`, `-updated_at`, `title`, or `relevance`
+    /// (the default when `q` is given; only with `q`).
     #[param(inline)]
     pub sort: Option<ArticleSort>,
     /// Related objects to embed: `author`, `category` or both, comma-separated.

@@ -155,6 +155,7 @@ fn redact_password(url: &str) -> String {
 #[derive(Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    search_language: String,
 }
 
 thread_local! {
@@ -183,7 +184,16 @@ impl Manager {
 
     fn establish_uninstrumented(&self) -> ConnectionResult<AnyConnection> {
         match self.url.backend {
-            Backend::Postgres => PgConnection::establish(&self.url.target).map(AnyConnection::Pg),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url.target)?;
+                // Read by the search trigger and queries; checked to be [a-z_]+ by the settings.
+                conn.batch_execute(&format!(
+                    "SET byline.search_language TO '{}'",
+                    self.search_language
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Pg(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url.target)?;
                 // The busy timeout goes first so that switching to WAL waits for other
@@ -240,6 +250,8 @@ pub struct PoolOptions {
     pub max_size: Option<u32>,
     /// How long a checkout waits before the request answers 503.
     pub timeout: Duration,
+    /// PostgreSQL text-search configuration.
+    pub search_language: String,
 }
 
 /// Opens the pool, creating the SQLite folder when needed, and checks one connection works.
@@ -255,7 +267,10 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, SetupEr
         // SQLite has one writer at a time; readers run beside it under WAL.
         Backend::Sqlite => 8,
     });
-    let manager = Manager { url: url.clone() };
+    let manager = Manager {
+        url: url.clone(),
+        search_language: options.search_language.clone(),
+    };
     // Connect once by hand first: r2d2 would only report a timeout, not why.
     let mut first = manager
         .establish()
@@ -282,6 +297,21 @@ pub fn migrate(conn: &mut AnyConnection) -> Result<usize, SetupError> {
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
     applied.map_err(|e| SetupError::Migrate(e.to_string()))
+}
+
+/// Checks that PostgreSQL knows the configured text-search configuration. SQLite always
+/// stems English (FTS5's porter tokenizer), whatever the setting.
+pub fn check_search_language(conn: &mut AnyConnection, language: &str) -> anyhow::Result<()> {
+    if let AnyConnection::Pg(pg) = conn {
+        pg.batch_execute(&format!("SELECT '{language}'::regconfig"))
+            .map_err(|e| anyhow::anyhow!("BYLINE_SEARCH_LANGUAGE: {e}"))?;
+    } else if language != "english" {
+        tracing::warn!(
+            language,
+            "SQLite search always stems English; BYLINE_SEARCH_LANGUAGE applies to PostgreSQL"
+        );
+    }
+    Ok(())
 }
 
 impl AnyConnection {

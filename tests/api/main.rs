@@ -14,4 +14,5 @@ mod categories;
 mod database;
 mod helpers;
 mod plumbing;
+mod search;
 mod service;

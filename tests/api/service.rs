@@ -353,17 +353,39 @@ fn sigterm_stops_the_server_cleanly() {
         )
         .env("BYLINE_DATA_DIR", dir.path())
         .env("BYLINE_BIND", "127.0.0.1:0")
+        .env("BYLINE_LOG_FORMAT", "json")
         .env("BYLINE_ADMIN_EMAIL", "admin@example.com")
         .env("BYLINE_ADMIN_PASSWORD", "a long enough password")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut port = String::new();
     for line in lines.by_ref() {
-        if line.unwrap().contains("Byline is listening") {
+        let line = line.unwrap();
+        if line.contains("Byline is listening") {
+            let at = line.find("port").unwrap();
+            port = line[at..]
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
             break;
         }
     }
+    // Signals are handled once the server runs: wait until it answers.
+    let answered = (0..100).any(|_| {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(format!("127.0.0.1:{port}")) else {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            return false;
+        };
+        let _ = stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+        let mut reply = String::new();
+        let _ = stream.read_to_string(&mut reply);
+        reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200")
+    });
+    assert!(answered, "the server never answered on port {port}");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

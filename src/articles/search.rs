@@ -1,0 +1,190 @@
+//! The search box: words (all must match), `"exact phrases"`, `-excluded` terms and `OR`,
+//! parsed once and written out for each engine (PostgreSQL's `websearch_to_tsquery`, SQLite's
+//! FTS5 query language), so both read a query the same way.
+
+use crate::http::{ApiError, FieldError};
+
+/// The longest search accepted, in characters.
+pub const MAX_LEN: usize = 1_000;
+
+/// Marks the start and end of a match inside a highlight, before HTML escaping.
+pub const MARK_START: char = '\u{E000}';
+/// See [`MARK_START`].
+pub const MARK_END: char = '\u{E001}';
+
+/// A term: a word or a phrase, as the user typed it (without quotes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    text: String,
+    phrase: bool,
+}
+
+/// A parsed search: groups that must all match (each group matches when any of its terms
+/// does), and terms that must not match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    groups: Vec<Vec<Term>>,
+    excluded: Vec<Term>,
+}
+
+fn invalid(message: &str) -> ApiError {
+    ApiError::invalid_query(vec![FieldError::new("q", "invalid_value", message)])
+}
+
+impl Search {
+    /// Parses what a user typed. Unbalanced quotes close at the end; punctuation-only terms
+    /// are dropped; a search with nothing left to look for is a 400.
+    pub fn parse(input: &str) -> Result<Self, ApiError> {
+        if input.chars().count() > MAX_LEN {
+            return Err(invalid(&format!("q must be at most {MAX_LEN} characters")));
+        }
+        let mut groups: Vec<Vec<Term>> = Vec::new();
+        let mut excluded = Vec::new();
+        let mut pending_or = false;
+        let mut chars = input.chars().peekable();
+        loop {
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+            let Some(&first) = chars.peek() else { break };
+            let negated = first == '-';
+            if negated {
+                chars.next();
+            }
+            let (text, phrase) = if chars.peek() == Some(&'"') {
+                chars.next();
+                let text: String = chars.by_ref().take_while(|c| *c != '"').collect();
+                (text, true)
+            } else {
+                let text: String =
+                    std::iter::from_fn(|| chars.next_if(|c| !c.is_whitespace())).collect();
+                (text, false)
+            };
+            if !negated && !phrase && text == "OR" {
+                pending_or = !groups.is_empty();
+                continue;
+            }
+            let text = text.replace('"', " ");
+            if !text.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let term = Term {
+                text: text.trim().to_owned(),
+                phrase,
+            };
+            if negated {
+                excluded.push(term);
+            } else if pending_or && let Some(last) = groups.last_mut() {
+                last.push(term);
+            } else {
+                groups.push(vec![term]);
+            }
+            pending_or = false;
+        }
+        if groups.is_empty() {
+            return Err(invalid("q needs at least one word to look for"));
+        }
+        Ok(Self { groups, excluded })
+    }
+
+    /// The query for PostgreSQL's `websearch_to_tsquery`, rebuilt from the parse so that it
+    /// means what the FTS5 form means.
+    pub fn websearch(&self) -> String {
+        let term = |t: &Term| {
+            if t.phrase {
+                format!("\"{}\"", t.text)
+            } else {
+                t.text.clone()
+            }
+        };
+        let mut parts: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| g.iter().map(term).collect::<Vec<_>>().join(" OR "))
+            .collect();
+        parts.extend(self.excluded.iter().map(|t| format!("-{}", term(t))));
+        parts.join(" ")
+    }
+
+    /// The query in FTS5's language. Every term is quoted, so nothing the user types is read
+    /// as an FTS5 operator or column filter.
+    pub fn fts5(&self) -> String {
+        let quote = |t: &Term| format!("\"{}\"", t.text.replace('"', "\"\""));
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| format!("({})", g.iter().map(quote).collect::<Vec<_>>().join(" OR ")))
+            .collect();
+        let mut query = groups.join(" AND ");
+        if !self.excluded.is_empty() {
+            let excluded: Vec<String> = self.excluded.iter().map(quote).collect();
+            query = format!("({query}) NOT ({})", excluded.join(" OR "));
+        }
+        query
+    }
+}
+
+/// Escapes a highlight for HTML, then turns the match marks into `<mark>` tags.
+pub fn highlight_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            MARK_START => out.push_str("<mark>"),
+            MARK_END => out.push_str("</mark>"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_words_phrases_exclusions_and_or() {
+        let s = Search::parse("oil \"supply cuts\" -gas brent OR wti").unwrap();
+        assert_eq!(
+            s.fts5(),
+            r#"(("oil") AND ("supply cuts") AND ("brent" OR "wti")) NOT ("gas")"#
+        );
+        assert_eq!(s.websearch(), "oil \"supply cuts\" brent OR wti -gas");
+    }
+
+    #[test]
+    fn hostile_input_is_tamed() {
+        for q in [
+            "\"unbalanced quote",
+            "a\"b",
+            "NEAR(a b)",
+            "title:x",
+            "x' OR 1=1 --",
+            "😀 oil",
+            "*",
+            "a AND",
+        ] {
+            let s = Search::parse(q);
+            if let Ok(s) = s {
+                assert!(!s.fts5().is_empty(), "{q}");
+            }
+        }
+        for q in ["", "   ", "-only", "OR", "!!! ???", "-\"a b\""] {
+            assert!(Search::parse(q).is_err(), "{q}");
+        }
+        assert!(Search::parse(&"x".repeat(MAX_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn highlights_escape_everything_but_the_marks() {
+        let raw = format!("<script>{MARK_START}oil{MARK_END}</script> & co");
+        assert_eq!(
+            highlight_html(&raw),
+            "&lt;script&gt;<mark>oil</mark>&lt;/script&gt; &amp; co"
+        );
+    }
+}
