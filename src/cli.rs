@@ -30,8 +30,14 @@ pub enum Command {
     /// Load content into the database.
     Seed {
         /// A few sample authors, categories and articles (once; later runs change nothing).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "synthetic")]
         demo: bool,
+        /// This many generated articles (with 200 authors and 20 categories), for benchmarks.
+        #[arg(long, value_name = "N")]
+        synthetic: Option<usize>,
+        /// With --synthetic: write the slugs of the published articles here, one per line.
+        #[arg(long, value_name = "FILE", requires = "synthetic")]
+        slugs_out: Option<std::path::PathBuf>,
     },
     /// Print the OpenAPI document.
     Openapi {

@@ -31,7 +31,11 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::User { command } => user(&settings, command),
-        Command::Seed { demo } => seed(&settings, demo),
+        Command::Seed {
+            demo,
+            synthetic,
+            slugs_out,
+        } => seed(&settings, demo, synthetic, slugs_out.as_deref()),
         Command::Openapi { .. } => Ok(()),
     };
     match result {
@@ -99,10 +103,34 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn seed(settings: &Settings, demo: bool) -> anyhow::Result<()> {
-    anyhow::ensure!(demo, "say what to load: `byline seed --demo`");
+fn seed(
+    settings: &Settings,
+    demo: bool,
+    synthetic: Option<usize>,
+    slugs_out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        demo || synthetic.is_some(),
+        "say what to load: `byline seed --demo` or `byline seed --synthetic N`"
+    );
     let mut conn = one_connection(settings)?;
     db::migrate(&mut conn)?;
+    if let Some(n) = synthetic {
+        let started = std::time::Instant::now();
+        let made = byline::seed::synthetic(&mut conn, n)?;
+        if let Some(path) = slugs_out {
+            let mut text = made.published_slugs.join("\n");
+            text.push('\n');
+            std::fs::write(path, text)?;
+        }
+        println!(
+            "loaded {} synthetic articles ({} published) in {:.1} s",
+            made.articles,
+            made.published_slugs.len(),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     match byline::seed::demo(&mut conn)? {
         0 => println!("the demo content is already there"),
         n => println!("loaded the demo content: {n} articles, 3 authors, 4 categories"),

@@ -393,9 +393,21 @@ pub async fn list_articles(
             filter.search = search.as_ref().map(|s| SearchSql::new(conn.backend(), s));
             let rows: Vec<(ArticleSummary, Option<Hit>)> = if sort == ArticleSort::Relevance {
                 let after = after.map(|a| (a.key.parse::<f64>().unwrap_or(f64::MAX), a.id));
-                repo::search(conn, &filter, &access, after, limit, now)?
-                    .into_iter()
-                    .map(|(row, rank, highlight)| (row, Some((rank, highlight))))
+                let hits = repo::search(conn, &filter, &access, after, limit, now)?;
+                let ids: Vec<String> = hits
+                    .iter()
+                    .take(limit as usize)
+                    .map(|(a, _)| a.id.clone())
+                    .collect();
+                let mut marks: HashMap<String, Option<String>> = match &filter.search {
+                    Some(search) => repo::highlights(conn, search, &ids)?.into_iter().collect(),
+                    None => HashMap::new(),
+                };
+                hits.into_iter()
+                    .map(|(row, rank)| {
+                        let highlight = marks.remove(&row.id).flatten();
+                        (row, Some((rank, highlight)))
+                    })
                     .collect()
             } else {
                 repo::list(conn, &filter, &access, sort, after, limit, now)?

@@ -28,12 +28,14 @@ pub enum Access {
     All,
 }
 
-/// Published, or scheduled for a moment that has come.
+/// Published, or scheduled for a moment that has come. Written as a status set plus a range
+/// on `published_sort` (published articles always have a publication time in the past, and
+/// unpublished ones sort in year 9999), so the newest-first index serves it.
 fn visible(now: NaiveDateTime) -> Condition {
     Box::new(
         a::status
-            .eq("published")
-            .or(a::status.eq("scheduled").and(a::published_sort.le(now))),
+            .eq_any(["published", "scheduled"])
+            .and(a::published_sort.le(now)),
     )
 }
 
@@ -42,8 +44,8 @@ fn access_condition(access: &Access, now: NaiveDateTime) -> Option<Condition> {
         Access::Public => Some(visible(now)),
         Access::Own(user) => Some(Box::new(
             a::status
-                .eq("published")
-                .or(a::status.eq("scheduled").and(a::published_sort.le(now)))
+                .eq_any(["published", "scheduled"])
+                .and(a::published_sort.le(now))
                 .or(a::created_by.assume_not_null().eq(user.clone())),
         )),
         Access::All => None,
@@ -163,36 +165,38 @@ pub fn list(
         NaiveDateTime::parse_from_str(key, CURSOR_TIME)
             .map_err(|_| crate::http::pagination::invalid_cursor())
     };
+    // Each keyset condition leads with a plain range on the sort column, so the index can
+    // seek straight to the cursor instead of filtering from the first row.
     if let Some(After { key, id }) = after {
         query = match sort {
             ArticleSort::NewestFirst | ArticleSort::Relevance => {
                 let t = time(&key)?;
                 query.filter(
                     a::published_sort
-                        .lt(t)
-                        .or(a::published_sort.eq(t).and(a::id.lt(id))),
+                        .le(t)
+                        .and(a::published_sort.lt(t).or(a::id.lt(id))),
                 )
             }
             ArticleSort::OldestFirst => {
                 let t = time(&key)?;
                 query.filter(
                     a::published_sort
-                        .gt(t)
-                        .or(a::published_sort.eq(t).and(a::id.gt(id))),
+                        .ge(t)
+                        .and(a::published_sort.gt(t).or(a::id.gt(id))),
                 )
             }
             ArticleSort::RecentlyUpdated => {
                 let t = time(&key)?;
                 query.filter(
                     a::updated_at
-                        .lt(t)
-                        .or(a::updated_at.eq(t).and(a::id.lt(id))),
+                        .le(t)
+                        .and(a::updated_at.lt(t).or(a::id.lt(id))),
                 )
             }
             ArticleSort::Title => query.filter(
                 a::title_key
-                    .gt(key.clone())
-                    .or(a::title_key.eq(key).and(a::id.gt(id))),
+                    .ge(key.clone())
+                    .and(a::title_key.gt(key).or(a::id.gt(id))),
             ),
         };
     }
@@ -289,8 +293,7 @@ impl SearchSql {
     }
 }
 
-/// One page of search hits, best first: each with its rank and highlight (raw, with marks).
-/// The filter must carry the search.
+/// One page of search hits, best first, with their ranks. The filter must carry the search.
 pub fn search(
     conn: &mut AnyConnection,
     filter: &ListFilter,
@@ -298,15 +301,11 @@ pub fn search(
     after: Option<(f64, String)>,
     limit: u32,
     now: NaiveDateTime,
-) -> Result<Vec<(ArticleSummary, f64, Option<String>)>, ApiError> {
+) -> Result<Vec<(ArticleSummary, f64)>, ApiError> {
     let Some(engine) = filter.search.clone() else {
         return Err(ApiError::internal("a relevance search without a query"));
     };
-    let mut q = filtered(filter, access, now).select((
-        ArticleSummary::as_select(),
-        engine.rank(),
-        engine.highlight(),
-    ));
+    let mut q = filtered(filter, access, now).select((ArticleSummary::as_select(), engine.rank()));
     if let Some((rank, id)) = after {
         q = q.filter(
             engine
@@ -318,8 +317,24 @@ pub fn search(
     let rows = q
         .order((engine.rank().desc(), a::id.asc()))
         .limit(i64::from(limit) + 1)
-        .load::<(ArticleSummary, f64, Option<String>)>(conn)?;
+        .load::<(ArticleSummary, f64)>(conn)?;
     Ok(rows)
+}
+
+/// The highlights of some search hits (raw, with marks), computed only for the page shown:
+/// building one re-reads the body, which is the costly part of a search.
+pub fn highlights(
+    conn: &mut AnyConnection,
+    search: &SearchSql,
+    ids: &[String],
+) -> QueryResult<Vec<(String, Option<String>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    a::articles
+        .filter(a::id.eq_any(ids))
+        .select((a::id, search.highlight()))
+        .load(conn)
 }
 
 /// How many articles match, across pages.

@@ -399,3 +399,27 @@ fn sigterm_stops_the_server_cleanly() {
         "{rest:?}"
     );
 }
+
+#[test]
+fn seed_synthetic_loads_the_requested_number_and_lists_published_slugs() {
+    let dir = tempfile::tempdir().unwrap();
+    let slugs = dir.path().join("slugs.txt");
+    let out = Command::new(env!("CARGO_BIN_EXE_byline"))
+        .args(["seed", "--synthetic", "250", "--slugs-out"])
+        .arg(&slugs)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/s.db", dir.path().display()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("loaded 250 synthetic articles"));
+    let listed = std::fs::read_to_string(&slugs).unwrap();
+    let count = listed.lines().count();
+    assert!((200..250).contains(&count), "about 90 % published: {count}");
+}
