@@ -10,10 +10,10 @@ use diesel::sql_types::Bool;
 use super::model::{Article, ArticleChangeset, ArticleSummary, unpublished_sort};
 use super::types::ArticleSort;
 use crate::db::schema::articles::dsl as a;
+use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, MultiBackend, write_transaction};
 use crate::http::extract::{IdOrSlug, IfMatch};
 use crate::http::{ApiError, FieldError};
-use crate::slug;
 
 type Condition = Box<dyn BoxableExpression<a::articles, MultiBackend, SqlType = Bool>>;
 
@@ -413,36 +413,25 @@ pub fn create(
     chosen_slug: bool,
 ) -> Result<Article, ApiError> {
     let base = row.slug.clone();
-    for _attempt in 0..5 {
-        let result = write_transaction(conn, |conn| -> Result<Article, ApiError> {
-            ensure_references(conn, row.author_id.as_deref(), row.category_id.as_deref())?;
-            row.slug = if chosen_slug {
-                if slug_taken(conn, &base, None)? {
-                    return Err(slug_conflict(&base));
-                }
-                base.clone()
-            } else {
-                let taken: Vec<String> = a::articles
-                    .filter(a::slug.eq(&base).or(a::slug.like(format!("{base}-%"))))
-                    .select(a::slug)
-                    .load(conn)?;
-                slug::first_free(&base, &taken)
-            };
-            diesel::insert_into(a::articles)
-                .values(&row)
-                .execute(conn)?;
-            Ok(row.clone())
-        });
-        match result {
-            Err(e) if e.code() == "conflict" && !chosen_slug => continue,
-            Err(e) if e.code() == "conflict" => return Err(slug_conflict(&base)),
-            other => return other,
-        }
-    }
-    Err(ApiError::conflict(
-        "slug_taken",
-        "could not find a free slug; give one explicitly",
-    ))
+    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Article, ApiError> {
+        ensure_references(conn, row.author_id.as_deref(), row.category_id.as_deref())?;
+        row.slug = slug;
+        diesel::insert_into(a::articles)
+            .values(&row)
+            .execute(conn)?;
+        Ok(row.clone())
+    };
+    insert_with_slug(conn, &base, chosen_slug, taken_slugs, insert, || {
+        slug_conflict(&base)
+    })
+}
+
+/// Slugs in use that are `base` or start with `base-`.
+fn taken_slugs(conn: &mut AnyConnection, base: &str) -> QueryResult<Vec<String>> {
+    a::articles
+        .filter(a::slug.eq(base).or(a::slug.like(format!("{base}-%"))))
+        .select(a::slug)
+        .load(conn)
 }
 
 /// Loads an article for a change, applying the writer's rules and the `If-Match` precondition.

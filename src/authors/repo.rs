@@ -6,10 +6,10 @@ use diesel::prelude::*;
 use super::model::{Author, AuthorChangeset};
 use super::types::AuthorSort;
 use crate::db::schema::{articles, authors::dsl as a, users};
+use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, write_transaction};
 use crate::http::ApiError;
 use crate::http::extract::IdOrSlug;
-use crate::slug;
 
 /// Finds an author by id or slug.
 pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Author>> {
@@ -112,33 +112,22 @@ pub fn create(
     chosen_slug: bool,
 ) -> Result<Author, ApiError> {
     let base = row.slug.clone();
-    for _attempt in 0..5 {
-        let result = write_transaction(conn, |conn| -> Result<Author, ApiError> {
-            row.slug = if chosen_slug {
-                if slug_taken(conn, &base, None)? {
-                    return Err(slug_conflict(&base));
-                }
-                base.clone()
-            } else {
-                let taken: Vec<String> = a::authors
-                    .filter(a::slug.eq(&base).or(a::slug.like(format!("{base}-%"))))
-                    .select(a::slug)
-                    .load(conn)?;
-                slug::first_free(&base, &taken)
-            };
-            diesel::insert_into(a::authors).values(&row).execute(conn)?;
-            Ok(row.clone())
-        });
-        match result {
-            Err(e) if e.code() == "conflict" && !chosen_slug => continue,
-            Err(e) if e.code() == "conflict" => return Err(slug_conflict(&base)),
-            other => return other,
-        }
-    }
-    Err(ApiError::conflict(
-        "slug_taken",
-        "could not find a free slug; give one explicitly",
-    ))
+    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Author, ApiError> {
+        row.slug = slug;
+        diesel::insert_into(a::authors).values(&row).execute(conn)?;
+        Ok(row.clone())
+    };
+    insert_with_slug(conn, &base, chosen_slug, taken_slugs, insert, || {
+        slug_conflict(&base)
+    })
+}
+
+/// Slugs in use that are `base` or start with `base-`.
+fn taken_slugs(conn: &mut AnyConnection, base: &str) -> QueryResult<Vec<String>> {
+    a::authors
+        .filter(a::slug.eq(base).or(a::slug.like(format!("{base}-%"))))
+        .select(a::slug)
+        .load(conn)
 }
 
 /// Applies a change; nothing is written when nothing changes.

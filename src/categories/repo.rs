@@ -6,6 +6,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{Category, CategoryChangeset, NewCategory};
 use crate::db::schema::categories::dsl as c;
+use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, write_transaction};
 use crate::http::ApiError;
 use crate::http::extract::IdOrSlug;
@@ -122,51 +123,35 @@ pub fn create(
         None => slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "category".into()),
     };
     let id = uuid::Uuid::now_v7().to_string();
-    for _attempt in 0..5 {
-        let result = write_transaction(conn, |conn| -> Result<Category, ApiError> {
-            if let Some(parent) = &input.parent_id {
-                ensure_parent_exists(conn, parent)?;
-            }
-            let slug = if generated {
-                free_slug(conn, &base)?
-            } else {
-                if slug_taken(conn, &base, None)? {
-                    return Err(slug_conflict(&base));
-                }
-                base.clone()
-            };
-            let row = NewCategory {
-                id: id.clone(),
-                slug,
-                name: input.name.clone(),
-                description: input.description.clone(),
-                parent_id: input.parent_id.clone(),
-                created_at: now,
-                updated_at: now,
-            };
-            diesel::insert_into(c::categories)
-                .values(&row)
-                .execute(conn)?;
-            Ok(Category {
-                id: row.id,
-                slug: row.slug,
-                name: row.name,
-                description: row.description,
-                parent_id: row.parent_id,
-                created_at: now,
-                updated_at: now,
-            })
-        });
-        match result {
-            Err(e) if e.code() == "conflict" && generated => continue,
-            Err(e) if e.code() == "conflict" => return Err(slug_conflict(&base)),
-            other => return other,
+    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Category, ApiError> {
+        if let Some(parent) = &input.parent_id {
+            ensure_parent_exists(conn, parent)?;
         }
-    }
-    Err(ApiError::conflict(
-        "slug_taken",
-        "could not find a free slug; give one explicitly",
-    ))
+        let row = NewCategory {
+            id: id.clone(),
+            slug,
+            name: input.name.clone(),
+            description: input.description.clone(),
+            parent_id: input.parent_id.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(c::categories)
+            .values(&row)
+            .execute(conn)?;
+        Ok(Category {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            parent_id: row.parent_id,
+            created_at: now,
+            updated_at: now,
+        })
+    };
+    insert_with_slug(conn, &base, !generated, taken_slugs, insert, || {
+        slug_conflict(&base)
+    })
 }
 
 /// What an update changes, already validated for shape.
@@ -324,13 +309,12 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except_id: Option<&str>) -> 
     query.get_result::<i64>(conn).map(|n| n > 0)
 }
 
-/// The base slug if free, else `base-N` with the smallest free N from 2 up.
-fn free_slug(conn: &mut AnyConnection, base: &str) -> QueryResult<String> {
-    let taken: Vec<String> = c::categories
+/// Slugs in use that are `base` or start with `base-`.
+fn taken_slugs(conn: &mut AnyConnection, base: &str) -> QueryResult<Vec<String>> {
+    c::categories
         .filter(c::slug.eq(base).or(c::slug.like(format!("{base}-%"))))
         .select(c::slug)
-        .load(conn)?;
-    Ok(slug::first_free(base, &taken))
+        .load(conn)
 }
 
 fn slug_conflict(slug: &str) -> ApiError {

@@ -2,6 +2,7 @@
 //! migrations, and the few helpers where the two dialects differ.
 
 pub mod schema;
+pub mod slugs;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
