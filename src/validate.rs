@@ -10,6 +10,23 @@ pub const SINGLE_LINE_PATTERN: &str =
 /// A multi-line text: tabs and line breaks allowed, other control characters not.
 pub const MULTI_LINE_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
 
+/// White space as the patterns in the OpenAPI document mean it (`\s` in ECMAScript regular
+/// expressions, which JSON Schema uses). Rust's own notion also counts U+0085, which `\s`
+/// does not, so the code uses this one to agree with the document to the character.
+pub fn is_pattern_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
+    )
+}
+
 fn is_forbidden_control(c: char, multi_line: bool) -> bool {
     let c = c as u32;
     let allowed_break = multi_line && (c == 0x09 || c == 0x0A || c == 0x0D);
@@ -31,7 +48,7 @@ pub fn single_line(
         ));
         return None;
     }
-    let trimmed = value.trim();
+    let trimmed = value.trim_matches(is_pattern_space);
     if trimmed.is_empty() {
         errors.push(FieldError::new(
             field,

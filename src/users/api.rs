@@ -316,7 +316,8 @@ pub fn parse_id(raw: &str) -> Result<String, ApiError> {
 /// Checks and normalizes an email: one `@`, no white space or control characters,
 /// lowercased so that uniqueness ignores case.
 pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let bad_char = |c: char| c.is_whitespace() || (c as u32) <= 0x1F || c as u32 == 0x7F;
+    let bad_char =
+        |c: char| validate::is_pattern_space(c) || (c as u32) <= 0x1F || c as u32 == 0x7F;
     let well_formed = match value.split_once('@') {
         Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !domain.contains('@'),
         None => false,
