@@ -217,3 +217,25 @@ async fn deleting_an_author_with_articles_needs_a_reassignment() {
     assert_eq!(moved["version"], 2);
     assert_problem(app.get(&path).await, 404, "not_found").await;
 }
+
+/// The document's patterns use ECMAScript's `\s`, which does not count U+0085 as white space:
+/// text made of it fits the schema, so it must be accepted, while U+3000 is white space.
+#[tokio::test]
+async fn white_space_is_what_the_document_says_it_is() {
+    let app = spawn_app().await;
+    let res = app
+        .post_json(
+            "/api/v1/authors",
+            &json!({"name": "\u{85}", "email": "\u{85}@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = app
+        .post_json("/api/v1/authors", &json!({"name": "\u{3000}"}))
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(
+        field_errors(&problem),
+        [("name".to_owned(), "required".to_owned())]
+    );
+}
