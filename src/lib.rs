@@ -126,8 +126,11 @@ impl Application {
             let mut conn = pool.get()?;
             users::bootstrap::ensure_first_admin(&mut conn, settings.bootstrap_admin.as_ref())?;
         }
+        let connections = pool.max_size() as usize;
         let state = web::Data::new(AppState {
             pool,
+            db_gate: Arc::new(tokio::sync::Semaphore::new(connections)),
+            db_timeout: settings.db_timeout,
             backend,
             auth,
             cache_max_age: settings.cache_max_age,
@@ -169,6 +172,9 @@ impl Application {
                 .wrap(from_fn(mw::request_id))
         })
         .listen(listener)?
+        // Database work never runs on more threads than there are connections (the gate in
+        // `AppState::db`); two more serve password hashing. Idle threads cost memory.
+        .worker_max_blocking_threads(connections + 2)
         .shutdown_timeout(settings.shutdown_timeout.as_secs());
         if let Some(workers) = settings.workers {
             server = server.workers(workers);

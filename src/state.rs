@@ -1,6 +1,7 @@
 //! What every handler shares: the pool and a way to run database work off the async threads.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 
@@ -14,6 +15,12 @@ use crate::http::ApiError;
 pub struct AppState {
     /// The database pool.
     pub pool: Pool,
+    /// One permit per pooled connection. Requests queue here, first come first served, before
+    /// they take a blocking thread: the pool's own wait is not fair, and would leave a few
+    /// requests waiting far longer than the rest under load.
+    pub db_gate: Arc<tokio::sync::Semaphore>,
+    /// How long a request waits for a connection before it answers 503.
+    pub db_timeout: Duration,
     /// Which engine the pool talks to.
     pub backend: Backend,
     /// Token keys, lifetimes and login limits.
@@ -30,11 +37,17 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
     {
+        let permit = tokio::time::timeout(self.db_timeout, self.db_gate.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| ApiError::unavailable("no database connection became free in time"))?;
         let pool = self.pool.clone();
         let counter = crate::http::middleware::QUERY_COUNT
             .try_with(Arc::clone)
             .ok();
         web::block(move || {
+            let _permit = permit;
             let mut conn = pool.get()?;
             let before = crate::db::queries_on_this_thread();
             let result = f(&mut conn);

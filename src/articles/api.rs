@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::model::ArticleSummary;
@@ -141,15 +142,19 @@ impl Shape {
             .is_some_and(|f| f.contains("body") || f.contains("body_html"))
     }
 
-    /// Keeps the asked-for fields (and `id` and embeds) of a serialized article.
-    fn apply(&self, article: &ArticleResponse) -> Value {
-        let mut value = serde_json::to_value(article).unwrap_or(Value::Null);
-        if let (Some(fields), Value::Object(map)) = (&self.fields, &mut value) {
+    /// Keeps the asked-for fields (and `id` and embeds) of an article. Without `fields` the
+    /// article is serialized straight from its struct, with no intermediate JSON tree.
+    fn apply(&self, article: ArticleResponse) -> Shaped {
+        let Some(fields) = &self.fields else {
+            return Shaped::Whole(Box::new(article));
+        };
+        let mut value = serde_json::to_value(&article).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut value {
             map.retain(|k, _| {
                 matches!(k.as_str(), "id" | "author" | "category" | "search") || fields.contains(k)
             });
         }
-        value
+        Shaped::Some(value)
     }
 
     /// A short tag of the representation, for the `ETag`.
@@ -178,6 +183,14 @@ impl Shape {
         }
         v
     }
+}
+
+/// An article as `fields` shaped it.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Shaped {
+    Whole(Box<ArticleResponse>),
+    Some(Value),
 }
 
 /// The related objects of a page, loaded with one query per relation.
@@ -455,7 +468,7 @@ pub async fn list_articles(
         .into_iter()
         .map(|(id, body, html)| (id, (body, html)))
         .collect();
-    let data: Vec<Value> = rows
+    let data: Vec<Shaped> = rows
         .into_iter()
         .map(|(row, hit)| {
             let mut article = ArticleResponse::from(row);
@@ -468,7 +481,7 @@ pub async fn list_articles(
                 article.body_html = Some(html);
             }
             embed(&mut article, &shape, &embeds);
-            shape.apply(&article)
+            shape.apply(article)
         })
         .collect();
     let mut res = pagination::respond(
@@ -574,7 +587,7 @@ pub async fn get_article(
     }
     let mut response = ArticleResponse::from(article);
     embed(&mut response, &shape, &embeds);
-    Ok(builder.json(shape.apply(&response)))
+    Ok(builder.json(shape.apply(response)))
 }
 
 /// The article as written, with its `ETag` and `Location`.

@@ -245,9 +245,9 @@ impl SearchSql {
         use diesel::sql_types::Text;
         match self.backend {
             crate::db::Backend::Postgres => Box::new(
-                sql::<Bool>("articles.search_vector @@ websearch_to_tsquery(byline_search_config(), byline_fold(")
+                sql::<Bool>("articles.search_vector @@ (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
                     .bind::<Text, _>(self.websearch.clone())
-                    .sql("))"),
+                    .sql(")))"),
             ),
             crate::db::Backend::Sqlite => Box::new(
                 sql::<Bool>("articles.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
@@ -257,15 +257,19 @@ impl SearchSql {
         }
     }
 
+    // On PostgreSQL the query is parsed in a sub-select: the planner runs it once per
+    // statement, where a bare call to the (stable, not immutable) functions would be
+    // re-evaluated for every row ranked.
+
     /// Higher is better. Title matches weigh most, then subtitle and excerpt, then body.
     fn rank(&self) -> Number {
         use diesel::dsl::sql;
         use diesel::sql_types::{Double, Text};
         match self.backend {
             crate::db::Backend::Postgres => Box::new(
-                sql::<Double>("ts_rank(articles.search_vector, websearch_to_tsquery(byline_search_config(), byline_fold(")
+                sql::<Double>("ts_rank(articles.search_vector, (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
                     .bind::<Text, _>(self.websearch.clone())
-                    .sql(")))::float8"),
+                    .sql("))))::float8"),
             ),
             crate::db::Backend::Sqlite => Box::new(
                 sql::<Double>("(SELECT -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ")
@@ -280,9 +284,9 @@ impl SearchSql {
         use diesel::sql_types::{Nullable, Text};
         match self.backend {
             crate::db::Backend::Postgres => Box::new(
-                sql::<Nullable<Text>>("ts_headline(byline_search_config(), articles.body, websearch_to_tsquery(byline_search_config(), byline_fold(")
+                sql::<Nullable<Text>>("ts_headline(byline_search_config(), articles.body, (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
                     .bind::<Text, _>(self.websearch.clone())
-                    .sql(")), 'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=35, MinWords=15, MaxFragments=1')"),
+                    .sql("))), 'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=35, MinWords=15, MaxFragments=1')"),
             ),
             crate::db::Backend::Sqlite => Box::new(
                 sql::<Nullable<Text>>("(SELECT snippet(articles_fts, 3, char(57344), char(57345), '…', 30) FROM articles_fts WHERE articles_fts MATCH ")

@@ -4,8 +4,10 @@
 pub mod schema;
 pub mod slugs;
 
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -36,6 +38,30 @@ pub type Pool = r2d2::Pool<Manager>;
 
 /// A connection checked out of the pool.
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// A connection that returned to the pool this recently without an error is handed out again
+/// without a round trip to check it.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection and when it last proved healthy.
+pub struct Tracked {
+    conn: AnyConnection,
+    healthy_at: Instant,
+}
+
+impl Deref for Tracked {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Tracked {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
 
 /// The two database engines Byline runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,17 +188,22 @@ pub struct Manager {
 thread_local! {
     /// Statements run on this thread's connections so far; read around a unit of work to
     /// count what it cost.
-    static QUERIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static QUERIES: Cell<u64> = const { Cell::new(0) };
+    /// Whether a statement failed since this thread last checked a connection out or in.
+    static QUERY_FAILED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Statements run on this thread so far (see [`QUERIES`]).
 pub fn queries_on_this_thread() -> u64 {
-    QUERIES.with(std::cell::Cell::get)
+    QUERIES.with(Cell::get)
 }
 
 fn count_queries(event: diesel::connection::InstrumentationEvent<'_>) {
-    if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-        QUERIES.with(|q| q.set(q.get() + 1));
+    use diesel::connection::InstrumentationEvent as Event;
+    match event {
+        Event::StartQuery { .. } => QUERIES.with(|q| q.set(q.get() + 1)),
+        Event::FinishQuery { error: Some(_), .. } => QUERY_FAILED.with(|f| f.set(true)),
+        _ => {}
     }
 }
 
@@ -212,21 +243,40 @@ impl Manager {
     }
 }
 
+// A connection that died with the server must not reach a request, yet a round trip to check
+// every checkout would double the cost of a one-query request. So a connection is checked on
+// checkout only when it has been idle for a while, and on return only when a statement failed
+// on it (the failure may have been the connection itself).
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Tracked;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<AnyConnection, ConnectionError> {
-        self.establish()
+    fn connect(&self) -> Result<Tracked, ConnectionError> {
+        Ok(Tracked {
+            conn: self.establish()?,
+            healthy_at: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
-        conn.ping()
+    fn is_valid(&self, conn: &mut Tracked) -> Result<(), ConnectionError> {
+        QUERY_FAILED.with(|f| f.set(false));
+        if conn.healthy_at.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
+        conn.conn
+            .ping()
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut Tracked) -> bool {
+        if conn.conn.is_broken() {
+            return true;
+        }
+        if QUERY_FAILED.with(|f| f.replace(false)) && conn.conn.ping().is_err() {
+            return true;
+        }
+        conn.healthy_at = Instant::now();
+        false
     }
 }
 
@@ -263,8 +313,11 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, SetupEr
         std::fs::create_dir_all(dir).map_err(|e| SetupError::Folder(dir.to_owned(), e))?;
     }
     let max_size = options.max_size.unwrap_or(match url.backend {
-        // PostgreSQL serves many connections at once; more than this only queues inside it.
-        Backend::Postgres => 16,
+        // PostgreSQL works on a few queries per core at once; more connections only queue
+        // inside it and lengthen the slowest answers (measured in bench/RESULTS.md).
+        Backend::Postgres => std::thread::available_parallelism()
+            .map_or(8, |n| n.get() as u32 * 4)
+            .clamp(8, 32),
         // SQLite has one writer at a time; readers run beside it under WAL.
         Backend::Sqlite => 8,
     });
@@ -284,7 +337,7 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, SetupEr
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(options.timeout)
-        // A connection that died with the server must be noticed before a request uses it.
+        // See the `ManageConnection` implementation for what the check costs.
         .test_on_check_out(true)
         .error_handler(Box::new(r2d2::LoggingErrorHandler))
         .build(manager)
