@@ -228,6 +228,7 @@ pub struct SearchSql {
     backend: crate::db::Backend,
     websearch: String,
     fts5: String,
+    probes: Vec<String>,
 }
 
 impl SearchSql {
@@ -237,6 +238,7 @@ impl SearchSql {
             backend,
             websearch: query.websearch(),
             fts5: query.fts5(),
+            probes: query.probes(),
         }
     }
 
@@ -279,12 +281,28 @@ impl SearchSql {
         }
     }
 
+    /// A piece of the body around the best match, with marks. PostgreSQL builds it by
+    /// parsing the text again, which costs about as much as indexing it; so when a word the
+    /// search looks for shows up in the body, only a window around its first appearance is
+    /// parsed (whole words, ~800 characters), else the whole body.
     fn highlight(&self) -> Snippet {
         use diesel::dsl::sql;
         use diesel::sql_types::{Nullable, Text};
         match self.backend {
             crate::db::Backend::Postgres => Box::new(
-                sql::<Nullable<Text>>("ts_headline(byline_search_config(), articles.body, (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
+                sql::<Nullable<Text>>(concat!(
+                    "ts_headline(byline_search_config(), ",
+                    "(SELECT CASE WHEN w.at IS NULL THEN articles.body ELSE ",
+                    "regexp_replace(regexp_replace(substr(articles.body, greatest(1, w.at - 300), 800), ",
+                    "CASE WHEN w.at > 301 THEN '^\\S*\\s+' ELSE '^' END, ''), ",
+                    "CASE WHEN greatest(1, w.at - 300) + 800 <= length(articles.body) THEN '\\s+\\S*$' ELSE '$' END, '') END ",
+                    "FROM (SELECT min(nullif(strpos(lower(articles.body), p), 0)) AS at ",
+                    "FROM unnest(string_to_array(",
+                ))
+                    // Probes are alphanumeric: a space separates them safely.
+                    .bind::<Text, _>(self.probes.join(" "))
+                    .sql(", ' ')) AS p) w), ")
+                    .sql("(SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
                     .bind::<Text, _>(self.websearch.clone())
                     .sql("))), 'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=35, MinWords=15, MaxFragments=1')"),
             ),

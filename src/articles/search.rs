@@ -124,6 +124,30 @@ impl Search {
     }
 }
 
+impl Search {
+    /// Lower-case word beginnings to look for in a body, to find roughly where the first
+    /// match is: each word of every term that must match, cut short so that inflections
+    /// ("zeppelins" for "zeppelin") still turn up. Only where to highlight depends on them,
+    /// never what matches; see `SearchSql::highlight`.
+    pub fn probes(&self) -> Vec<String> {
+        let mut probes: Vec<String> = self
+            .groups
+            .iter()
+            .flatten()
+            .flat_map(|t| t.text.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| w.chars().count() >= 3)
+            .map(|w| {
+                let n = w.chars().count();
+                w.to_lowercase().chars().take((n - n / 4).max(3)).collect()
+            })
+            .collect();
+        probes.sort_unstable();
+        probes.dedup();
+        probes.truncate(16);
+        probes
+    }
+}
+
 /// Escapes a highlight for HTML, then turns the match marks into `<mark>` tags.
 pub fn highlight_html(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len() + 16);
@@ -177,6 +201,12 @@ mod tests {
             assert!(Search::parse(q).is_err(), "{q}");
         }
         assert!(Search::parse(&"x".repeat(MAX_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn probes_are_short_lower_case_word_starts_of_wanted_terms() {
+        let s = Search::parse("Zeppelin \"supply cuts\" OR oil -gas x").unwrap();
+        assert_eq!(s.probes(), vec!["cut", "oil", "suppl", "zeppel"]);
     }
 
     #[test]

@@ -280,3 +280,60 @@ async fn the_search_language_is_a_setting_on_postgres() {
     );
     assert_eq!(hits(&app, "minister", "").await, ["minister"]);
 }
+
+#[tokio::test]
+async fn highlights_come_from_deep_in_long_bodies_in_whole_words() {
+    let app = spawn_app().await;
+    // Filler words of varying length, so that a window edge lands inside a word.
+    let filler: String = (0..400)
+        .map(|i| ["alpha", "be", "gamma", "delt", "epsilonic"][i % 5])
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = format!(
+        "{filler} The zeppelins drifted over the harbour. {filler} A study found more. {filler}"
+    );
+    publish_article(
+        &app,
+        json!({"title": "Long read", "slug": "long-read", "body": body}),
+    )
+    .await;
+    for (q, marked) in [("zeppelin", "zeppelins"), ("studies", "study")] {
+        let page: Value = app
+            .anon()
+            .get(&format!("/api/v1/articles?q={q}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let highlight = page["data"][0]["search"]["highlight"].as_str().unwrap();
+        assert!(
+            highlight.contains(&format!("<mark>{marked}</mark>")),
+            "{q}: {highlight}"
+        );
+        let words = ["alpha", "be", "gamma", "delt", "epsilonic"];
+        for word in highlight
+            .replace("<mark>", "")
+            .replace("</mark>", "")
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            assert!(
+                words.contains(&word)
+                    || [
+                        "The",
+                        "zeppelins",
+                        "drifted",
+                        "over",
+                        "the",
+                        "harbour",
+                        "A",
+                        "study",
+                        "found",
+                        "more"
+                    ]
+                    .contains(&word),
+                "{q}: `{word}` is a cut word in {highlight}"
+            );
+        }
+    }
+}
