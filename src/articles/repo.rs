@@ -465,6 +465,7 @@ fn load_for_change(
     now: NaiveDateTime,
     author_may: bool,
 ) -> Result<Article, ApiError> {
+    lock_row(conn, key)?;
     let article = find(conn, key, &Access::All, now)?.ok_or_else(not_found)?;
     if let Writer::Author { user_id } = writer {
         let own = article.created_by.as_deref() == Some(user_id.as_str());
@@ -496,6 +497,21 @@ fn load_for_change(
         .with_current_version(article.version));
     }
     Ok(article)
+}
+
+/// Makes concurrent changes to one article take turns, so that each one reads the version
+/// the one before it wrote. SQLite write transactions already run one at a time (`BEGIN
+/// IMMEDIATE`); PostgreSQL's default isolation would let two of them read the same version,
+/// both pass `If-Match`, and the second overwrite the first unseen.
+fn lock_row(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<()> {
+    if let AnyConnection::Pg(pg) = conn {
+        let locked = a::articles.select(a::id).for_update();
+        match key {
+            IdOrSlug::Id(id) => locked.filter(a::id.eq(id)).load::<String>(pg)?,
+            IdOrSlug::Slug(s) => locked.filter(a::slug.eq(s)).load::<String>(pg)?,
+        };
+    }
+    Ok(())
 }
 
 fn not_found() -> ApiError {

@@ -821,3 +821,48 @@ async fn empty_or_ragged_lists_in_the_query_are_400() {
         assert_problem(res, 400, "invalid_query").await;
     }
 }
+
+#[tokio::test]
+async fn concurrent_edits_take_turns_and_none_is_lost() {
+    let app = spawn_app().await;
+    let a = app
+        .create_article(json!({"title": "Contested", "body": "text"}))
+        .await;
+    let path = format!("/api/v1/articles/{}", id(&a));
+    let tag = app.get(&path).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+
+    // Twelve editors read version 1 and save at once: one wins, the rest must re-read.
+    let saves = (0..12).map(|i| {
+        app.request(Method::PATCH, &path)
+            .header("if-match", &tag)
+            .json(&json!({"title": format!("Edit {i}")}))
+            .send()
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(saves)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status())
+        .collect();
+    let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::PRECONDITION_FAILED)
+        .count();
+    assert_eq!((won, refused), (1, 11), "{statuses:?}");
+
+    // Twenty unconditional saves at once: each one is a version of its own.
+    let saves = (0..20).map(|i| {
+        app.request(Method::PATCH, &path)
+            .header("if-match", "*")
+            .json(&json!({"excerpt": format!("Excerpt {i}")}))
+            .send()
+    });
+    for res in futures_util::future::join_all(saves).await {
+        assert_eq!(res.unwrap().status(), StatusCode::OK);
+    }
+    let current: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(current["version"], 22);
+}
