@@ -378,9 +378,53 @@ impl AnyConnection {
     }
 }
 
+/// SQLite writers of this process take turns here before `BEGIN IMMEDIATE`. Left to
+/// SQLite, a writer that finds the lock taken sleeps in the busy handler, in steps of up to
+/// 100 ms, however soon the lock is free: under concurrent writes the slowest answers took a
+/// second (bench/RESULTS.md). Other processes still meet the busy timeout.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// Whether this thread holds [`SQLITE_WRITER`], so that a nested call does not wait on
+    /// itself.
+    static HOLDS_SQLITE_WRITER: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so the write
 /// lock is taken up front and two writers never deadlock upgrading from a read lock.
 pub fn write_transaction<T, E>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if let AnyConnection::Sqlite(_) = conn {
+        if HOLDS_SQLITE_WRITER.with(Cell::get) {
+            return sqlite_write_transaction(conn, f);
+        }
+        // A writer that panicked left no transaction open (the connection is discarded), so
+        // a poisoned lock is safe to take.
+        let _turn = SQLITE_WRITER
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        HOLDS_SQLITE_WRITER.with(|h| h.set(true));
+        let _holding = Holding;
+        return sqlite_write_transaction(conn, f);
+    }
+    conn.transaction(f)
+}
+
+/// Clears [`HOLDS_SQLITE_WRITER`] when the turn ends, by return or by panic.
+struct Holding;
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        HOLDS_SQLITE_WRITER.with(|h| h.set(false));
+    }
+}
+
+fn sqlite_write_transaction<T, E>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
 ) -> Result<T, E>
@@ -412,6 +456,25 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nested_sqlite_write_transaction_fails_instead_of_waiting_on_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let manager = Manager {
+            url: DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap(),
+            search_language: "english".into(),
+        };
+        let mut conn = manager.establish().unwrap();
+        let outer: Result<(), diesel::result::Error> = write_transaction(&mut conn, |conn| {
+            let inner: Result<(), diesel::result::Error> = write_transaction(conn, |_| Ok(()));
+            assert!(inner.is_err(), "SQLite has no nested BEGIN");
+            Ok(())
+        });
+        outer.unwrap();
+        // The turn was given back: another writer gets it.
+        let again: Result<(), diesel::result::Error> = write_transaction(&mut conn, |_| Ok(()));
+        again.unwrap();
+    }
 
     #[test]
     fn schemes_pick_the_backend() {
