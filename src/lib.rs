@@ -173,8 +173,8 @@ impl Application {
         })
         .listen(listener)?
         // Database work never runs on more threads than there are connections (the gate in
-        // `AppState::db`); two more serve password hashing. Idle threads cost memory.
-        .worker_max_blocking_threads(connections + 2)
+        // `AppState::db`); passwords have a thread of their own. Idle threads cost memory.
+        .worker_max_blocking_threads(connections)
         .shutdown_timeout(settings.shutdown_timeout.as_secs());
         if let Some(workers) = settings.workers {
             server = server.workers(workers);

@@ -55,7 +55,9 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| auth.dummy_hash.clone(), |u| u.password_hash.clone());
     let given = body.password;
-    let matches = web::block(move || password::verify(&given, &stored)).await?;
+    let matches = password::off_thread(move || password::verify(&given, &stored))
+        .await
+        .ok_or_else(|| ApiError::internal("the password thread failed"))?;
     let user = match user {
         Some(user) if matches => user,
         _ => {

@@ -239,7 +239,10 @@ pub async fn update_user(
             .await?
             .password_hash;
         let plausible = given.chars().count() <= password::MAX_LEN;
-        let matches = plausible && web::block(move || password::verify(&given, &stored)).await?;
+        let matches = plausible
+            && password::off_thread(move || password::verify(&given, &stored))
+                .await
+                .ok_or_else(|| ApiError::internal("the password thread failed"))?;
         if !matches {
             return Err(ApiError::invalid_field(
                 "current_password",
@@ -363,9 +366,10 @@ pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) ->
     Some(value.to_owned())
 }
 
-/// Hashes on the blocking pool: argon2id takes tens of milliseconds of CPU.
+/// Hashes on the password thread: argon2id takes tens of milliseconds of CPU.
 pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
-    web::block(move || password::hash(&password))
-        .await?
+    password::off_thread(move || password::hash(&password))
+        .await
+        .ok_or_else(|| ApiError::internal("the password thread failed"))?
         .map_err(ApiError::internal)
 }
