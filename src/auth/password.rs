@@ -22,6 +22,9 @@ thread_local! {
     /// The argon2 working memory of this thread, kept between runs. Allocating 19 MiB afresh
     /// for each run left the C allocator holding several such blocks (see [`off_thread`]).
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+    /// Only the password thread keeps [`MEMORY`] between runs; elsewhere (start-up, the
+    /// command line) it is freed after each run.
+    static KEEP_MEMORY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Argon2 on this thread's reused working memory. Verification comes with the trait: it
@@ -58,14 +61,18 @@ impl PasswordHasher for ReusingArgon2 {
             if memory.len() < blocks {
                 memory.resize(blocks, Block::default());
             }
-            password_hash::Output::init_with(length, |out| {
+            let output = password_hash::Output::init_with(length, |out| {
                 Ok(argon2.hash_password_into_with_memory(
                     password,
                     salt_bytes,
                     out,
                     &mut memory[..blocks],
                 )?)
-            })
+            });
+            if !KEEP_MEMORY.with(std::cell::Cell::get) {
+                *memory = Vec::new();
+            }
+            output
         })?;
         Ok(PasswordHash {
             algorithm: algorithm.ident(),
@@ -122,6 +129,7 @@ fn hasher_thread() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
         let spawned = std::thread::Builder::new()
             .name("byline-passwords".into())
             .spawn(move || {
+                KEEP_MEMORY.with(|k| k.set(true));
                 for job in receiver {
                     // A panicking job drops its answer channel; the caller reports it.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
@@ -178,7 +186,10 @@ mod tests {
     }
 
     #[test]
-    fn the_working_memory_is_allocated_once_per_thread() {
+    fn the_working_memory_is_allocated_once_on_the_password_thread_only() {
+        hash("one password here").unwrap();
+        assert!(MEMORY.with(|m| m.borrow().is_empty()), "freed elsewhere");
+        KEEP_MEMORY.with(|k| k.set(true));
         hash("one password here").unwrap();
         let first = MEMORY.with(|m| m.borrow().as_ptr() as usize);
         let stored = hash("another password").unwrap();
