@@ -100,10 +100,9 @@ type Job = Box<dyn FnOnce() + Send>;
 /// The one thread that hashes and verifies passwords. Logins queue for it in order: at most
 /// one argon2 run's memory (19 MiB) is in use at a time, and a flood of logins cannot take
 /// more than one core.
-static HASHER: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
-    std::sync::OnceLock::new();
+static HASHER: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
 
-fn hasher_thread() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
+fn hasher_thread() -> &'static std::sync::mpsc::Sender<Job> {
     HASHER.get_or_init(|| {
         let (sender, receiver) = std::sync::mpsc::channel::<Job>();
         let spawned = std::thread::Builder::new()
@@ -117,7 +116,7 @@ fn hasher_thread() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot start the password thread");
         }
-        std::sync::Mutex::new(sender)
+        sender
     })
 }
 
@@ -132,11 +131,7 @@ where
     let job: Job = Box::new(move || {
         let _ = answer.send(f());
     });
-    let sent = hasher_thread()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .send(job);
-    sent.ok()?;
+    hasher_thread().send(job).ok()?;
     answered.await.ok()
 }
 
