@@ -21,7 +21,7 @@ async fn requests_answer_503_while_the_database_is_down_and_recover_after() {
     app.create_category(json!({"name": "Market"})).await;
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 
-    proxy.cut();
+    proxy.cut().await;
     let res = app.get("/readyz").await;
     let problem = assert_problem(res, 503, "database_unavailable").await;
     assert!(!problem["detail"].as_str().unwrap().contains("127.0.0.1"));

@@ -3,7 +3,7 @@
 //! set), and talks to it over HTTP like any client.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use byline::Application;
 use byline::config::{Secret, Settings};
@@ -394,6 +394,17 @@ pub struct FlakyProxy {
     pub address: String,
     up: Arc<AtomicBool>,
     generation: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Relays still open; `cut` waits for this to reach zero.
+    open: Arc<AtomicUsize>,
+}
+
+/// Counts a relay as open for as long as it lives.
+struct OpenRelay(Arc<AtomicUsize>);
+
+impl Drop for OpenRelay {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl FlakyProxy {
@@ -404,7 +415,8 @@ impl FlakyProxy {
         let up = Arc::new(AtomicBool::new(true));
         let (tx, _) = tokio::sync::watch::channel(0u64);
         let generation = Arc::new(tx);
-        let (up2, gen2) = (up.clone(), generation.clone());
+        let open = Arc::new(AtomicUsize::new(0));
+        let (up2, gen2, open2) = (up.clone(), generation.clone(), open.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((mut inbound, _)) = listener.accept().await else {
@@ -416,7 +428,10 @@ impl FlakyProxy {
                 }
                 let target = target.clone();
                 let mut cut = gen2.subscribe();
+                open2.fetch_add(1, Ordering::SeqCst);
+                let relay = OpenRelay(open2.clone());
                 tokio::spawn(async move {
+                    let _relay = relay;
                     let Ok(mut outbound) = TcpStream::connect(&target).await else {
                         return;
                     };
@@ -431,13 +446,20 @@ impl FlakyProxy {
             address,
             up,
             generation,
+            open,
         }
     }
 
-    /// Drops every relayed connection and refuses new ones.
-    pub fn cut(&self) {
+    /// Drops every relayed connection and refuses new ones; returns once every relay has
+    /// closed, so the server's next statement cannot still get through.
+    pub async fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
         self.generation.send_modify(|g| *g += 1);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.open.load(Ordering::SeqCst) > 0 {
+            assert!(std::time::Instant::now() < deadline, "relays did not close");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     /// Accepts connections again.
