@@ -192,6 +192,19 @@ async fn start(url: String, db: TestDb, customize: impl FnOnce(&mut Settings)) -
 }
 
 impl TestApp {
+    /// A direct connection to this server's PostgreSQL schema, for checks a client cannot
+    /// make; `None` on SQLite.
+    pub fn postgres_connection(&self) -> Option<PgConnection> {
+        let TestDb::Postgres { admin_url, schema } = &self._db else {
+            return None;
+        };
+        let mut conn = PgConnection::establish(admin_url).unwrap();
+        diesel::sql_query(format!("SET search_path TO {schema}"))
+            .execute(&mut conn)
+            .unwrap();
+        Some(conn)
+    }
+
     /// A request to a path on this server, with the admin's token.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.client

@@ -337,3 +337,31 @@ async fn highlights_come_from_deep_in_long_bodies_in_whole_words() {
         }
     }
 }
+
+#[tokio::test]
+async fn postgres_keeps_the_search_vector_and_short_columns_in_the_row() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let app = spawn_app().await;
+    let Some(mut conn) = app.postgres_connection() else {
+        eprintln!("skipped: storage is a PostgreSQL matter");
+        return;
+    };
+    // Ranking reads every hit's vector, and lists read the short columns: only the two
+    // bodies may move out of the row.
+    let movable: Vec<String> = diesel::sql_query(
+        "SELECT attname::text AS name FROM pg_attribute \
+         WHERE attrelid = 'articles'::regclass AND attnum > 0 AND NOT attisdropped \
+         AND attstorage IN ('x', 'e') ORDER BY attname",
+    )
+    .load::<Column>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|c| c.name)
+    .collect();
+    assert_eq!(movable, ["body", "body_html"]);
+}
