@@ -273,10 +273,13 @@ impl SearchSql {
                     .bind::<Text, _>(self.websearch.clone())
                     .sql("))))::float8"),
             ),
+            // The hits and their scores are gathered once per statement (a materialized,
+            // uncorrelated CTE, looked up through an automatic index) rather than by a new
+            // full-text query for every row ranked.
             crate::db::Backend::Sqlite => Box::new(
-                sql::<Double>("(SELECT -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ")
+                sql::<Double>("(WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ")
                     .bind::<Text, _>(self.fts5.clone())
-                    .sql(" AND articles_fts.rowid = articles.rowid)"),
+                    .sql(") SELECT score FROM hits WHERE hits.k = articles.rowid)"),
             ),
         }
     }
