@@ -113,11 +113,13 @@ fn seed(
         demo || synthetic.is_some(),
         "say what to load: `byline seed --demo` or `byline seed --synthetic N`"
     );
-    let mut conn = one_connection(settings)?;
-    db::migrate(&mut conn)?;
     if let Some(n) = synthetic {
+        // A connection per core to write with, and one to set up and read.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let pool = pool_of(settings, u32::try_from(cores + 1).unwrap_or(3))?;
+        db::migrate(&mut *pool.get()?)?;
         let started = std::time::Instant::now();
-        let made = byline::seed::synthetic(&mut conn, n)?;
+        let made = byline::seed::synthetic(&pool, n)?;
         if let Some(path) = slugs_out {
             let mut text = made.published_slugs.join("\n");
             text.push('\n');
@@ -131,6 +133,8 @@ fn seed(
         );
         return Ok(());
     }
+    let mut conn = one_connection(settings)?;
+    db::migrate(&mut conn)?;
     match byline::seed::demo(&mut conn)? {
         0 => println!("the demo content is already there"),
         n => println!("loaded the demo content: {n} articles, 3 authors, 4 categories"),
@@ -140,11 +144,15 @@ fn seed(
 
 /// One connection for a command-line task, with the settings' database options.
 fn one_connection(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
+    Ok(pool_of(settings, 1)?.get()?)
+}
+
+/// A few connections for a command-line task, with the settings' database options.
+fn pool_of(settings: &Settings, size: u32) -> anyhow::Result<db::Pool> {
     let options = db::PoolOptions {
-        max_size: Some(1),
+        max_size: Some(size),
         timeout: settings.db_timeout,
         search_language: settings.search_language.clone(),
     };
-    let pool = db::connect(&settings.database_url, &options)?;
-    Ok(pool.get()?)
+    Ok(db::connect(&settings.database_url, &options)?)
 }

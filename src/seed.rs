@@ -431,8 +431,14 @@ pub struct Synthetic {
 
 /// Loads `n` deterministic articles of news-like prose (about 3 KB of Markdown each, 90 %
 /// published over the past three years) with 200 authors and 20 categories, in batches.
-pub fn synthetic(conn: &mut AnyConnection, n: usize) -> anyhow::Result<Synthetic> {
+///
+/// On PostgreSQL the batches are written over several connections at once (one per core,
+/// the pool allowing): indexing the text for search is most of the database's work, and it
+/// runs in the backend of the connection that inserts. SQLite has one writer.
+pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> {
     use crate::db::schema::articles::dsl as a;
+    let mut conn = pool.get()?;
+    let conn: &mut AnyConnection = &mut conn;
     let now = crate::now();
     let fail = |e: crate::http::ApiError| anyhow::anyhow!("{}", e.problem().detail);
     let mut rng = Lcg(42);
@@ -490,114 +496,171 @@ pub fn synthetic(conn: &mut AnyConnection, n: usize) -> anyhow::Result<Synthetic
     }
 
     let start: i64 = a::articles.count().get_result(conn)?;
+    let writers = match conn.backend() {
+        crate::db::Backend::Postgres => std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(
+                usize::try_from(pool.max_size())
+                    .unwrap_or(1)
+                    .saturating_sub(1),
+            )
+            .max(1),
+        crate::db::Backend::Sqlite => 1,
+    };
+    let (batches, inbox) = std::sync::mpsc::sync_channel::<Vec<Article>>(writers);
+    // Each writer holds the inbox; when every writer has stopped (on an error), sending
+    // fails and the loop below ends instead of waiting for room.
+    let inbox = std::sync::Arc::new(std::sync::Mutex::new(inbox));
     let three_years = 3 * 365 * 24 * 3600;
     let mut published_slugs = Vec::new();
     let mut made = 0;
-    while made < n {
-        let batch_len = (n - made).min(500);
-        let mut plans = Vec::with_capacity(batch_len);
-        for i in made..made + batch_len {
-            let title_words = 6 + rng.below(5);
-            let title = rng.sentence(title_words);
-            let title = title.trim_end_matches('.').to_owned();
-            let paragraphs: Vec<String> = (0..6)
-                .map(|_| {
-                    (0..6)
-                        .map(|_| {
-                            let w = 8 + rng.below(8);
-                            rng.sentence(w)
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect();
-            let mut body = paragraphs.join("\n\n");
-            // One story in a hundred mentions a rare word, for a search that finds ~1 %.
-            if i % 100 == 0 {
-                body.push_str("\n\nWitnesses said a zeppelin passed over the harbour.");
-            }
-            let published = rng.below(10) != 0;
-            let at = now - chrono::Duration::seconds(rng.below(three_years) as i64);
-            let author_pick = rng.below(author_ids.len());
-            let author = (rng.below(10) != 0).then(|| author_ids[author_pick].clone());
-            let category = Some(category_ids[rng.below(category_ids.len())].clone());
-            let slug = format!(
-                "{}-{}",
-                crate::slug::from_title(&title, 150).unwrap_or_else(|| "story".into()),
-                start as usize + i
-            );
-            plans.push((title, body, published, at, author, category, slug));
-        }
-        // Rendering is the costly part: spread it over the cores.
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let chunk = plans.len().div_ceil(threads).max(1);
-        let rendered: Vec<(String, usize)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = plans
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|p| (render::body_html(&p.1), render::word_count(&p.1)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        let rows: Vec<Article> = plans
-            .into_iter()
-            .zip(rendered)
-            .map(
-                |((title, body, published, at, author, category, slug), (html, words))| {
-                    if published {
-                        published_slugs.push(slug.clone());
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let handles: Vec<_> = (0..writers)
+            .map(|_| {
+                let inbox = inbox.clone();
+                scope.spawn(move || -> anyhow::Result<()> {
+                    let mut conn = pool.get()?;
+                    loop {
+                        let next = match inbox.lock() {
+                            Ok(inbox) => inbox.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        let Ok(rows) = next else {
+                            return Ok(());
+                        };
+                        insert_articles(&mut conn, &rows)?;
                     }
-                    Article {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        slug,
-                        title_key: title_key(&title),
-                        excerpt: body.split(". ").next().map(|s| format!("{s}.")),
-                        title,
-                        subtitle: None,
-                        body,
-                        body_html: html,
-                        status: if published { "published" } else { "draft" }.to_owned(),
-                        published_at: published.then_some(at),
-                        published_sort: if published { at } else { unpublished_sort() },
-                        author_id: author,
-                        category_id: category,
-                        cover_image_url: None,
-                        word_count: i32::try_from(words).unwrap_or(i32::MAX),
-                        reading_time_minutes: i32::try_from(render::reading_time(words))
-                            .unwrap_or(i32::MAX),
-                        version: 1,
-                        created_by: None,
-                        created_at: at,
-                        updated_at: at,
-                    }
-                },
-            )
+                })
+            })
             .collect();
-        crate::db::write_transaction(conn, |conn| -> anyhow::Result<()> {
-            // Multi-row inserts are backend-specific in Diesel, hence the match.
-            for part in rows.chunks(250) {
-                let insert = diesel::insert_into(a::articles).values(part);
-                match conn {
-                    AnyConnection::Pg(pg) => insert.execute(pg)?,
-                    AnyConnection::Sqlite(lite) => insert.execute(lite)?,
-                };
+        drop(inbox);
+        while made < n {
+            let batch_len = (n - made).min(500);
+            let mut plans = Vec::with_capacity(batch_len);
+            for i in made..made + batch_len {
+                let title_words = 6 + rng.below(5);
+                let title = rng.sentence(title_words);
+                let title = title.trim_end_matches('.').to_owned();
+                let paragraphs: Vec<String> = (0..6)
+                    .map(|_| {
+                        (0..6)
+                            .map(|_| {
+                                let w = 8 + rng.below(8);
+                                rng.sentence(w)
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                let mut body = paragraphs.join("\n\n");
+                // One story in a hundred mentions a rare word, for a search that finds ~1 %.
+                if i % 100 == 0 {
+                    body.push_str("\n\nWitnesses said a zeppelin passed over the harbour.");
+                }
+                let published = rng.below(10) != 0;
+                let at = now - chrono::Duration::seconds(rng.below(three_years) as i64);
+                let author_pick = rng.below(author_ids.len());
+                let author = (rng.below(10) != 0).then(|| author_ids[author_pick].clone());
+                let category = Some(category_ids[rng.below(category_ids.len())].clone());
+                let slug = format!(
+                    "{}-{}",
+                    crate::slug::from_title(&title, 150).unwrap_or_else(|| "story".into()),
+                    start as usize + i
+                );
+                plans.push((title, body, published, at, author, category, slug));
             }
-            Ok(())
-        })?;
-        made += batch_len;
-    }
-    // Fresh statistics, or the planner judges the new rows by an empty table's numbers.
-    diesel::sql_query("ANALYZE").execute(conn)?;
+            // Rendering is the costly part: spread it over the cores.
+            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let chunk = plans.len().div_ceil(threads).max(1);
+            let rendered: Vec<(String, usize)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = plans
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|p| (render::body_html(&p.1), render::word_count(&p.1)))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            let rows: Vec<Article> = plans
+                .into_iter()
+                .zip(rendered)
+                .map(
+                    |((title, body, published, at, author, category, slug), (html, words))| {
+                        if published {
+                            published_slugs.push(slug.clone());
+                        }
+                        Article {
+                            id: uuid::Uuid::now_v7().to_string(),
+                            slug,
+                            title_key: title_key(&title),
+                            excerpt: body.split(". ").next().map(|s| format!("{s}.")),
+                            title,
+                            subtitle: None,
+                            body,
+                            body_html: html,
+                            status: if published { "published" } else { "draft" }.to_owned(),
+                            published_at: published.then_some(at),
+                            published_sort: if published { at } else { unpublished_sort() },
+                            author_id: author,
+                            category_id: category,
+                            cover_image_url: None,
+                            word_count: i32::try_from(words).unwrap_or(i32::MAX),
+                            reading_time_minutes: i32::try_from(render::reading_time(words))
+                                .unwrap_or(i32::MAX),
+                            version: 1,
+                            created_by: None,
+                            created_at: at,
+                            updated_at: at,
+                        }
+                    },
+                )
+                .collect();
+            if batches.send(rows).is_err() {
+                break;
+            }
+            made += batch_len;
+        }
+        drop(batches);
+        for handle in handles {
+            handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("a writer thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    // Fresh statistics, or the planner judges the new rows by an empty table's numbers. On
+    // PostgreSQL, VACUUM also merges the search index's list of pending entries, which every
+    // search would otherwise scan until autovacuum came by, and marks the pages all-visible.
+    let tidy = match conn.backend() {
+        crate::db::Backend::Postgres => "VACUUM (ANALYZE)",
+        crate::db::Backend::Sqlite => "ANALYZE",
+    };
+    diesel::sql_query(tidy).execute(conn)?;
     Ok(Synthetic {
         articles: made,
         published_slugs,
+    })
+}
+
+/// One batch of articles, in one transaction.
+fn insert_articles(conn: &mut AnyConnection, rows: &[Article]) -> anyhow::Result<()> {
+    use crate::db::schema::articles::dsl as a;
+    crate::db::write_transaction(conn, |conn| -> anyhow::Result<()> {
+        // Multi-row inserts are backend-specific in Diesel, hence the match.
+        for part in rows.chunks(250) {
+            let insert = diesel::insert_into(a::articles).values(part);
+            match conn {
+                AnyConnection::Pg(pg) => insert.execute(pg)?,
+                AnyConnection::Sqlite(lite) => insert.execute(lite)?,
+            };
+        }
+        Ok(())
     })
 }
