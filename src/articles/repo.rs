@@ -286,8 +286,14 @@ impl SearchSql {
 
     /// A piece of the body around the best match, with marks. PostgreSQL builds it by
     /// parsing the text again, which costs about as much as indexing it; so when a word the
-    /// search looks for shows up in the body, only a window around its first appearance is
-    /// parsed (whole words, ~800 characters), else the whole body.
+    /// search looks for shows up in the body, only a window of whole words around its first
+    /// appearance is parsed (~400 characters: `ts_headline` keeps at most 35 words), else
+    /// the whole body.
+    ///
+    /// The body is read from TOAST once (`|| ''` makes a plain copy the window works on),
+    /// the first appearance is found with `strpos` on the spellings from `probe_spellings`
+    /// rather than on a lower-cased copy of the whole body, and the cut ends are trimmed to
+    /// whole words at the nearest space.
     fn highlight(&self) -> Snippet {
         use diesel::dsl::sql;
         use diesel::sql_types::{Nullable, Text};
@@ -295,15 +301,17 @@ impl SearchSql {
             crate::db::Backend::Postgres => Box::new(
                 sql::<Nullable<Text>>(concat!(
                     "ts_headline(byline_search_config(), ",
-                    "(SELECT CASE WHEN w.at IS NULL THEN articles.body ELSE ",
-                    "regexp_replace(regexp_replace(substr(articles.body, greatest(1, w.at - 300), 800), ",
-                    "CASE WHEN w.at > 301 THEN '^\\S*\\s+' ELSE '^' END, ''), ",
-                    "CASE WHEN greatest(1, w.at - 300) + 800 <= length(articles.body) THEN '\\s+\\S*$' ELSE '$' END, '') END ",
-                    "FROM (SELECT min(nullif(strpos(lower(articles.body), p), 0)) AS at ",
-                    "FROM unnest(string_to_array(",
+                    "(SELECT coalesce(",
+                    "(SELECT CASE WHEN c.tail THEN left(c.t, length(c.t) - strpos(reverse(c.t), ' ')) ELSE c.t END ",
+                    "FROM (SELECT CASE WHEN b.head > 1 THEN substr(b.t, strpos(b.t, ' ') + 1) ELSE b.t END AS t, b.tail ",
+                    "FROM (SELECT substr(d.b, a.head, 400) AS t, a.head, a.head + 400 <= length(d.b) AS tail ",
+                    "FROM (SELECT greatest(1, w.at - 150) AS head WHERE w.at IS NOT NULL) a) b) c), ",
+                    "d.b) ",
+                    "FROM (SELECT articles.body || '' AS b OFFSET 0) d, ",
+                    "LATERAL (SELECT min(nullif(strpos(d.b, p), 0)) AS at FROM unnest(string_to_array(",
                 ))
                     // Probes are alphanumeric: a space separates them safely.
-                    .bind::<Text, _>(self.probes.join(" "))
+                    .bind::<Text, _>(probe_spellings(&self.probes).join(" "))
                     .sql(", ' ')) AS p) w), ")
                     .sql("(SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
                     .bind::<Text, _>(self.websearch.clone())
@@ -316,6 +324,25 @@ impl SearchSql {
             ),
         }
     }
+}
+
+/// The spellings a probe is looked for in: as typed in lower case, capitalized, and in
+/// capitals. A body that has the word only in some other mix of cases is parsed whole.
+fn probe_spellings(probes: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(probes.len() * 3);
+    for p in probes {
+        let mut chars = p.chars();
+        let capitalized: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        for spelling in [p.clone(), capitalized, p.to_uppercase()] {
+            if !out.contains(&spelling) {
+                out.push(spelling);
+            }
+        }
+    }
+    out
 }
 
 /// One page of search hits, best first, with their ranks. The filter must carry the search.
@@ -679,4 +706,18 @@ fn slug_conflict(slug: &str) -> ApiError {
         "slug_taken",
         format!("another article already has the slug `{slug}`"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::probe_spellings;
+
+    #[test]
+    fn probes_are_looked_for_in_lower_case_capitalized_and_capitals() {
+        let probes = ["zeppel".to_owned(), "élan".to_owned(), "42".to_owned()];
+        assert_eq!(
+            probe_spellings(&probes),
+            ["zeppel", "Zeppel", "ZEPPEL", "élan", "Élan", "ÉLAN", "42"]
+        );
+    }
 }
