@@ -365,3 +365,40 @@ async fn postgres_keeps_the_search_vector_and_short_columns_in_the_row() {
     .collect();
     assert_eq!(movable, ["body", "body_html"]);
 }
+
+#[tokio::test]
+async fn highlights_cope_with_wide_characters_missing_spaces_and_matches_at_the_edges() {
+    let app = spawn_app().await;
+    let wide = "Größenänderung café naïve ".repeat(40);
+    let bodies = [
+        (
+            // Words apart, but not one space to trim the window at.
+            "no-spaces",
+            format!("{}\nZeppelin\n{}", "ü".repeat(900), "é".repeat(900)),
+        ),
+        ("wide", format!("{wide}The ZEPPELIN landed. {wide}")),
+        ("at-start", format!("Zeppelins first. {wide}")),
+        ("at-end", format!("{wide}last came a zeppelin")),
+    ];
+    for (slug, body) in &bodies {
+        publish_article(
+            &app,
+            json!({"title": format!("Story {slug}"), "slug": slug, "body": body}),
+        )
+        .await;
+    }
+    let res = app.anon().get("/api/v1/articles?q=zeppelin&limit=10").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    let data = page["data"].as_array().unwrap();
+    assert_eq!(data.len(), bodies.len());
+    for article in data {
+        let highlight = article["search"]["highlight"].as_str().unwrap();
+        assert!(
+            highlight.to_lowercase().contains("<mark>zeppelin"),
+            "{}: {highlight}",
+            article["slug"]
+        );
+        assert!(!highlight.contains('\u{FFFD}'), "{highlight}");
+    }
+}
