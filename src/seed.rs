@@ -441,7 +441,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
     let conn: &mut AnyConnection = &mut conn;
     let now = crate::now();
     let fail = |e: crate::http::ApiError| anyhow::anyhow!("{}", e.problem().detail);
-    let mut rng = Lcg(42);
+    let rng = Lcg(42);
 
     let mut category_ids: Vec<String> = Vec::new();
     for (name, parent) in CATEGORIES {
@@ -511,8 +511,14 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
     // Each writer holds the inbox; when every writer has stopped (on an error), sending
     // fails and the loop below ends instead of waiting for room.
     let inbox = std::sync::Arc::new(std::sync::Mutex::new(inbox));
-    let three_years = 3 * 365 * 24 * 3600;
-    let mut published_slugs = Vec::new();
+    let mut generator = Generator {
+        rng,
+        now,
+        author_ids,
+        category_ids,
+        start: usize::try_from(start).unwrap_or(0),
+        published_slugs: Vec::new(),
+    };
     let mut made = 0;
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let handles: Vec<_> = (0..writers)
@@ -536,92 +542,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
         drop(inbox);
         while made < n {
             let batch_len = (n - made).min(500);
-            let mut plans = Vec::with_capacity(batch_len);
-            for i in made..made + batch_len {
-                let title_words = 6 + rng.below(5);
-                let title = rng.sentence(title_words);
-                let title = title.trim_end_matches('.').to_owned();
-                let paragraphs: Vec<String> = (0..6)
-                    .map(|_| {
-                        (0..6)
-                            .map(|_| {
-                                let w = 8 + rng.below(8);
-                                rng.sentence(w)
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .collect();
-                let mut body = paragraphs.join("\n\n");
-                // One story in a hundred mentions a rare word, for a search that finds ~1 %.
-                if i % 100 == 0 {
-                    body.push_str("\n\nWitnesses said a zeppelin passed over the harbour.");
-                }
-                let published = rng.below(10) != 0;
-                let at = now - chrono::Duration::seconds(rng.below(three_years) as i64);
-                let author_pick = rng.below(author_ids.len());
-                let author = (rng.below(10) != 0).then(|| author_ids[author_pick].clone());
-                let category = Some(category_ids[rng.below(category_ids.len())].clone());
-                let slug = format!(
-                    "{}-{}",
-                    crate::slug::from_title(&title, 150).unwrap_or_else(|| "story".into()),
-                    start as usize + i
-                );
-                plans.push((title, body, published, at, author, category, slug));
-            }
-            // Rendering is the costly part: spread it over the cores.
-            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-            let chunk = plans.len().div_ceil(threads).max(1);
-            let rendered: Vec<(String, usize)> = std::thread::scope(|scope| {
-                let handles: Vec<_> = plans
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|p| (render::body_html(&p.1), render::word_count(&p.1)))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
-            let rows: Vec<Article> = plans
-                .into_iter()
-                .zip(rendered)
-                .map(
-                    |((title, body, published, at, author, category, slug), (html, words))| {
-                        if published {
-                            published_slugs.push(slug.clone());
-                        }
-                        Article {
-                            id: uuid::Uuid::now_v7().to_string(),
-                            slug,
-                            title_key: title_key(&title),
-                            excerpt: body.split(". ").next().map(|s| format!("{s}.")),
-                            title,
-                            subtitle: None,
-                            body,
-                            body_html: html,
-                            status: if published { "published" } else { "draft" }.to_owned(),
-                            published_at: published.then_some(at),
-                            published_sort: if published { at } else { unpublished_sort() },
-                            author_id: author,
-                            category_id: category,
-                            cover_image_url: None,
-                            word_count: i32::try_from(words).unwrap_or(i32::MAX),
-                            reading_time_minutes: i32::try_from(render::reading_time(words))
-                                .unwrap_or(i32::MAX),
-                            version: 1,
-                            created_by: None,
-                            created_at: at,
-                            updated_at: at,
-                        }
-                    },
-                )
-                .collect();
+            let rows = generator.batch(made..made + batch_len);
             if batches.send(rows).is_err() {
                 break;
             }
@@ -645,8 +566,112 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
     diesel::sql_query(tidy).execute(conn)?;
     Ok(Synthetic {
         articles: made,
-        published_slugs,
+        published_slugs: generator.published_slugs,
     })
+}
+
+/// Makes the synthetic articles, batch by batch, in a fixed order.
+struct Generator {
+    rng: Lcg,
+    now: chrono::NaiveDateTime,
+    author_ids: Vec<String>,
+    category_ids: Vec<String>,
+    /// Articles already in the table, so that slugs stay unique across runs.
+    start: usize,
+    published_slugs: Vec<String>,
+}
+
+impl Generator {
+    /// The articles numbered `range`, rendered and ready to insert.
+    fn batch(&mut self, range: std::ops::Range<usize>) -> Vec<Article> {
+        let three_years = 3 * 365 * 24 * 3600;
+        let mut plans = Vec::with_capacity(range.len());
+        for i in range {
+            let title_words = 6 + self.rng.below(5);
+            let title = self.rng.sentence(title_words);
+            let title = title.trim_end_matches('.').to_owned();
+            let paragraphs: Vec<String> = (0..6)
+                .map(|_| {
+                    (0..6)
+                        .map(|_| {
+                            let w = 8 + self.rng.below(8);
+                            self.rng.sentence(w)
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            let mut body = paragraphs.join("\n\n");
+            // One story in a hundred mentions a rare word, for a search that finds ~1 %.
+            if i % 100 == 0 {
+                body.push_str("\n\nWitnesses said a zeppelin passed over the harbour.");
+            }
+            let published = self.rng.below(10) != 0;
+            let at = self.now - chrono::Duration::seconds(self.rng.below(three_years) as i64);
+            let author_pick = self.rng.below(self.author_ids.len());
+            let author = (self.rng.below(10) != 0).then(|| self.author_ids[author_pick].clone());
+            let category = Some(self.category_ids[self.rng.below(self.category_ids.len())].clone());
+            let slug = format!(
+                "{}-{}",
+                crate::slug::from_title(&title, 150).unwrap_or_else(|| "story".into()),
+                self.start + i
+            );
+            plans.push((title, body, published, at, author, category, slug));
+        }
+        // Rendering is the costly part: spread it over the cores.
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let chunk = plans.len().div_ceil(threads).max(1);
+        let rendered: Vec<(String, usize)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = plans
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|p| (render::body_html(&p.1), render::word_count(&p.1)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        plans
+            .into_iter()
+            .zip(rendered)
+            .map(
+                |((title, body, published, at, author, category, slug), (html, words))| {
+                    if published {
+                        self.published_slugs.push(slug.clone());
+                    }
+                    Article {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        slug,
+                        title_key: title_key(&title),
+                        excerpt: body.split(". ").next().map(|s| format!("{s}.")),
+                        title,
+                        subtitle: None,
+                        body,
+                        body_html: html,
+                        status: if published { "published" } else { "draft" }.to_owned(),
+                        published_at: published.then_some(at),
+                        published_sort: if published { at } else { unpublished_sort() },
+                        author_id: author,
+                        category_id: category,
+                        cover_image_url: None,
+                        word_count: i32::try_from(words).unwrap_or(i32::MAX),
+                        reading_time_minutes: i32::try_from(render::reading_time(words))
+                            .unwrap_or(i32::MAX),
+                        version: 1,
+                        created_by: None,
+                        created_at: at,
+                        updated_at: at,
+                    }
+                },
+            )
+            .collect()
+    }
 }
 
 /// One batch of articles, in one transaction.
