@@ -33,6 +33,56 @@ impl SettingError {
     }
 }
 
+/// A block of addresses in CIDR notation (`10.0.0.0/8`, `::1/128`; a bare address is a
+/// block of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// Reads `address/prefix` or a bare address.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text.trim(), None),
+        };
+        let network: std::net::IpAddr = addr.parse().ok()?;
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok()?,
+            Some(_) => return None,
+            None => bits,
+        };
+        (prefix <= bits).then_some(Self { network, prefix })
+    }
+
+    /// Whether the block holds `ip` (an IPv4 address given as IPv4-mapped IPv6 counts as
+    /// IPv4).
+    pub fn contains(&self, ip: &std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let mask = |bits: u32, width: u32| -> u128 {
+            if bits == 0 {
+                0
+            } else {
+                (u128::MAX << (width - bits)) & (u128::MAX >> (128 - width))
+            }
+        };
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let m = mask(u32::from(self.prefix), 32);
+                u128::from(u32::from(net)) & m == u128::from(u32::from(ip)) & m
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let m = mask(u32::from(self.prefix), 128);
+                u128::from(net) & m == u128::from(ip) & m
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Output format of the log lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -77,6 +127,8 @@ pub struct Settings {
     pub search_language: String,
     /// The first admin account, created on the first start of an empty database.
     pub bootstrap_admin: Option<(String, Secret)>,
+    /// Proxies whose `X-Forwarded-For` names the client (for logs and rate limits).
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 /// A secret value: never printed, never logged.
@@ -114,6 +166,9 @@ pub struct AuthSettings {
     pub access_ttl: Duration,
     /// Lifetime of a refresh token.
     pub refresh_ttl: Duration,
+    /// How long after its first use a refresh token may be used again (two tabs refreshing
+    /// at once) before a further use counts as theft and revokes its family.
+    pub refresh_reuse_interval: Duration,
     /// Failed logins allowed per account within the window.
     pub max_failures_per_account: usize,
     /// Failed logins allowed per client address within the window.
@@ -233,6 +288,11 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "2592000",
     },
     SettingSpec {
+        env: "BYLINE_REFRESH_REUSE_SECS",
+        key: "refresh_reuse_secs",
+        default: "10",
+    },
+    SettingSpec {
         env: "BYLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT",
         key: "login_max_failures_per_account",
         default: "10",
@@ -246,6 +306,11 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_LOGIN_WINDOW_SECS",
         key: "login_window_secs",
         default: "300",
+    },
+    SettingSpec {
+        env: "BYLINE_TRUSTED_PROXIES",
+        key: "trusted_proxies",
+        default: "",
     },
     SettingSpec {
         env: "BYLINE_ADMIN_EMAIL",
@@ -313,37 +378,25 @@ impl Settings {
         let database_url = DatabaseUrl::parse(get("DATABASE_URL"))
             .map_err(|reason| SettingError::new("DATABASE_URL", reason))?;
         let bind = parse_bind(get("BYLINE_BIND"))?;
-        let body_limit = parse_number::<usize>("BYLINE_BODY_LIMIT", get("BYLINE_BODY_LIMIT"))?;
-        if body_limit < 1024 {
-            return Err(SettingError::new(
-                "BYLINE_BODY_LIMIT",
-                "must be at least 1024 bytes",
-            ));
-        }
+        let body_limit = ranged::<usize>(
+            "BYLINE_BODY_LIMIT",
+            get("BYLINE_BODY_LIMIT"),
+            1024,
+            256 * 1024 * 1024,
+        )?;
         let pool_size = parse_optional::<u32>(
             "BYLINE_DATABASE_POOL_SIZE",
             get("BYLINE_DATABASE_POOL_SIZE"),
+            1,
+            1000,
         )?;
-        if pool_size == Some(0) {
-            return Err(SettingError::new(
-                "BYLINE_DATABASE_POOL_SIZE",
-                "must be at least 1",
-            ));
-        }
-        let timeout_ms = parse_number::<u64>(
+        let timeout_ms = ranged::<u64>(
             "BYLINE_DATABASE_TIMEOUT_MS",
             get("BYLINE_DATABASE_TIMEOUT_MS"),
+            1,
+            600_000,
         )?;
-        if timeout_ms == 0 {
-            return Err(SettingError::new(
-                "BYLINE_DATABASE_TIMEOUT_MS",
-                "must be at least 1",
-            ));
-        }
-        let workers = parse_optional::<usize>("BYLINE_WORKERS", get("BYLINE_WORKERS"))?;
-        if workers == Some(0) {
-            return Err(SettingError::new("BYLINE_WORKERS", "must be at least 1"));
-        }
+        let workers = parse_optional::<usize>("BYLINE_WORKERS", get("BYLINE_WORKERS"), 1, 1024)?;
         let cors_origins = parse_origins(get("BYLINE_CORS_ORIGINS"))?;
         let log_filter = get("BYLINE_LOG").trim().to_owned();
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
@@ -359,9 +412,11 @@ impl Settings {
                 ));
             }
         };
-        let shutdown = parse_number::<u64>(
+        let shutdown = ranged::<u64>(
             "BYLINE_SHUTDOWN_TIMEOUT_SECS",
             get("BYLINE_SHUTDOWN_TIMEOUT_SECS"),
+            0,
+            3600,
         )?;
         let data_dir = get("BYLINE_DATA_DIR").trim();
         if data_dir.is_empty() {
@@ -386,8 +441,25 @@ impl Settings {
                 ));
             }
         };
-        let cache_max_age =
-            parse_number::<u32>("BYLINE_CACHE_MAX_AGE", get("BYLINE_CACHE_MAX_AGE"))?;
+        let cache_max_age = ranged::<u32>(
+            "BYLINE_CACHE_MAX_AGE",
+            get("BYLINE_CACHE_MAX_AGE"),
+            0,
+            31_536_000,
+        )?;
+        let mut trusted_proxies = Vec::new();
+        for item in get("BYLINE_TRUSTED_PROXIES").split(',').map(str::trim) {
+            if item.is_empty() {
+                continue;
+            }
+            let cidr = Cidr::parse(item).ok_or_else(|| {
+                SettingError::new(
+                    "BYLINE_TRUSTED_PROXIES",
+                    format!("`{item}` is not an address block such as 10.0.0.0/8"),
+                )
+            })?;
+            trusted_proxies.push(cidr);
+        }
         let server_timing = match get("BYLINE_SERVER_TIMING").trim() {
             "true" | "1" => true,
             "false" | "0" | "" => false,
@@ -410,6 +482,7 @@ impl Settings {
             ));
         }
         Ok(Self {
+            trusted_proxies,
             search_language,
             server_timing,
             cache_max_age,
@@ -439,6 +512,8 @@ fn parse_auth<'a>(get: &impl Fn(&str) -> &'a str) -> Result<AuthSettings, Settin
             "BYLINE_JWT_SECRET",
             format!("must be at least {MIN_JWT_SECRET_BYTES} bytes long"),
         ));
+    } else if secret.trim().is_empty() {
+        return Err(SettingError::new("BYLINE_JWT_SECRET", "must not be blank"));
     } else {
         Some(Secret::new(secret))
     };
@@ -449,23 +524,29 @@ fn parse_auth<'a>(get: &impl Fn(&str) -> &'a str) -> Result<AuthSettings, Settin
         }
         Ok(value.to_owned())
     };
-    let positive = |name: &str| -> Result<u64, SettingError> {
-        match parse_number::<u64>(name, get(name))? {
-            0 => Err(SettingError::new(name, "must be at least 1")),
-            n => Ok(n),
-        }
+    let seconds = |name: &str, max: u64| -> Result<Duration, SettingError> {
+        ranged::<u64>(name, get(name), 1, max).map(Duration::from_secs)
     };
+    let count = |name: &str, max: usize| ranged::<usize>(name, get(name), 1, max);
     Ok(AuthSettings {
         jwt_secret,
         issuer: text("BYLINE_JWT_ISSUER")?,
         audience: text("BYLINE_JWT_AUDIENCE")?,
-        access_ttl: Duration::from_secs(positive("BYLINE_ACCESS_TOKEN_TTL_SECS")?),
-        refresh_ttl: Duration::from_secs(positive("BYLINE_REFRESH_TOKEN_TTL_SECS")?),
-        max_failures_per_account: positive("BYLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT")? as usize,
-        max_failures_per_address: positive("BYLINE_LOGIN_MAX_FAILURES_PER_ADDRESS")? as usize,
-        failure_window: Duration::from_secs(positive("BYLINE_LOGIN_WINDOW_SECS")?),
+        access_ttl: seconds("BYLINE_ACCESS_TOKEN_TTL_SECS", 30 * DAY)?,
+        refresh_ttl: seconds("BYLINE_REFRESH_TOKEN_TTL_SECS", 366 * DAY)?,
+        refresh_reuse_interval: Duration::from_secs(ranged::<u64>(
+            "BYLINE_REFRESH_REUSE_SECS",
+            get("BYLINE_REFRESH_REUSE_SECS"),
+            0,
+            300,
+        )?),
+        max_failures_per_account: count("BYLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT", 10_000)?,
+        max_failures_per_address: count("BYLINE_LOGIN_MAX_FAILURES_PER_ADDRESS", 1_000_000)?,
+        failure_window: seconds("BYLINE_LOGIN_WINDOW_SECS", DAY)?,
     })
 }
+
+const DAY: u64 = 24 * 60 * 60;
 
 /// Reads a flat TOML table of settings into strings, whatever the TOML type of each value.
 fn read_file(path: &Path, name: &str) -> Result<HashMap<String, String>, SettingError> {
@@ -530,14 +611,29 @@ fn parse_number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, Sett
         .map_err(|_| SettingError::new(name, format!("`{value}` is not a whole number in range")))
 }
 
-fn parse_optional<T: std::str::FromStr>(
-    name: &str,
-    value: &str,
-) -> Result<Option<T>, SettingError> {
+/// A whole number within `min..=max`.
+fn ranged<T>(name: &str, value: &str, min: T, max: T) -> Result<T, SettingError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let n: T = parse_number(name, value)?;
+    if n < min || n > max {
+        return Err(SettingError::new(
+            name,
+            format!("`{}` is out of range: use {min} to {max}", value.trim()),
+        ));
+    }
+    Ok(n)
+}
+
+fn parse_optional<T>(name: &str, value: &str, min: T, max: T) -> Result<Option<T>, SettingError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
     if value.trim().is_empty() {
         Ok(None)
     } else {
-        parse_number(name, value).map(Some)
+        ranged(name, value, min, max).map(Some)
     }
 }
 
@@ -589,11 +685,46 @@ mod tests {
             ("BYLINE_CORS_ORIGINS", "example.com"),
             ("BYLINE_CONFIG", "/nonexistent/byline.toml"),
             ("BYLINE_JWT_SECRET", "too short"),
+            ("BYLINE_JWT_SECRET", "                                  "),
+            ("BYLINE_REFRESH_TOKEN_TTL_SECS", "10000000000000"),
+            ("BYLINE_ACCESS_TOKEN_TTL_SECS", "0"),
+            ("BYLINE_LOGIN_WINDOW_SECS", "99999999999"),
+            ("BYLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
+            ("BYLINE_BODY_LIMIT", "1023"),
+            ("BYLINE_BODY_LIMIT", "99999999999999"),
+            ("BYLINE_DATABASE_POOL_SIZE", "0"),
+            ("BYLINE_DATABASE_TIMEOUT_MS", "0"),
+            ("BYLINE_WORKERS", "100000"),
+            ("BYLINE_SHUTDOWN_TIMEOUT_SECS", "86400"),
+            ("BYLINE_CACHE_MAX_AGE", "-1"),
+            ("BYLINE_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("BYLINE_TRUSTED_PROXIES", "proxy.local"),
             ("BYLINE_ADMIN_EMAIL", "admin@example.com"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{value}");
         }
+    }
+
+    #[test]
+    fn address_blocks() {
+        let lan = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(lan.contains(&"10.200.1.2".parse().unwrap()));
+        assert!(lan.contains(&"::ffff:10.0.0.1".parse().unwrap()));
+        assert!(!lan.contains(&"11.0.0.1".parse().unwrap()));
+        let one = Cidr::parse("2001:db8::1").unwrap();
+        assert!(one.contains(&"2001:db8::1".parse().unwrap()));
+        assert!(!one.contains(&"2001:db8::2".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains(&"8.8.8.8".parse().unwrap())
+        );
+        for bad in ["10.0.0.0/", "10.0.0.0/x", "::/129", "host", "10.0.0.0/+8"] {
+            assert_eq!(Cidr::parse(bad), None, "{bad}");
+        }
+        let s = settings(&[("BYLINE_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
     }
 
     #[test]

@@ -138,6 +138,7 @@ impl Application {
         let documents = web::Data::new(Documents::render());
         let route_table = web::Data::new(RouteTable::from_openapi(&openapi::document()));
         let body_limit = BodyLimit(settings.body_limit);
+        let trusted_proxies = http::client::TrustedProxies(settings.trusted_proxies.clone());
         let cors_origins = settings.cors_origins.clone();
         let server_timing = settings.server_timing;
 
@@ -154,11 +155,13 @@ impl Application {
                 .app_data(documents.clone())
                 .app_data(route_table.clone())
                 .app_data(body_limit)
+                .app_data(trusted_proxies.clone())
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     http::ApiError::bad_request("invalid_path", e.to_string()).into()
                 }))
                 .app_data(mw::ServerTiming(server_timing))
                 .default_service(web::to(mw::unmatched))
+                .wrap(from_fn(mw::known_query))
                 .wrap(from_fn(mw::catch_panic))
                 .wrap(from_fn(mw::server_timing))
                 .wrap(Condition::new(

@@ -51,12 +51,16 @@ fn fail(message: &str) -> ExitCode {
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
     let runtime = actix_web::rt::System::new();
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let app = Application::build(settings)?;
         app.run_until_stopped().await?;
         tracing::info!("Byline stopped");
         Ok(())
-    })
+    });
+    // Dropping the runtime would wait for every blocking task it ever started, however long;
+    // once the server has stopped, the process ends now and takes them with it.
+    std::mem::forget(runtime);
+    result
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {

@@ -195,7 +195,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
     }
 
     for demo in ARTICLES {
-        let words = render::word_count(demo.body);
+        let rendered = render::render(demo.body)?;
         let row = Article {
             id: uuid::Uuid::now_v7().to_string(),
             slug: demo.slug.to_owned(),
@@ -204,15 +204,15 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             subtitle: demo.subtitle.map(str::to_owned),
             excerpt: Some(demo.excerpt.to_owned()),
             body: demo.body.to_owned(),
-            body_html: render::body_html(demo.body),
+            body_html: rendered.html,
             status: "draft".to_owned(),
             published_at: None,
             published_sort: unpublished_sort(),
             author_id: demo.author.and_then(|i| author_ids.get(i).cloned()),
             category_id: category_ids.get(demo.category).cloned(),
             cover_image_url: None,
-            word_count: i32::try_from(words).unwrap_or(i32::MAX),
-            reading_time_minutes: i32::try_from(render::reading_time(words)).unwrap_or(i32::MAX),
+            word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
+            reading_time_minutes: i32::try_from(rendered.reading_time).unwrap_or(i32::MAX),
             version: 1,
             created_by: None,
             created_at: now,
@@ -627,7 +627,10 @@ impl Generator {
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|p| (render::body_html(&p.1), render::word_count(&p.1)))
+                            .map(|p| {
+                                let r = render::render(&p.1).unwrap_or_default();
+                                (r.html, r.words)
+                            })
                             .collect::<Vec<_>>()
                     })
                 })

@@ -182,8 +182,18 @@ fn truncate_at_word(slug: &str, max_len: usize) -> String {
     }
 }
 
-/// `base` itself when free, else `base-N` with the smallest free N from 2 up. `taken` holds
-/// the slugs in use that start with `base`.
+/// Room kept for a numeric suffix: a dash and up to ten digits.
+const SUFFIX_ROOM: usize = 11;
+
+/// What every suffixed form of `base` starts with: `base` itself, cut at a word so that any
+/// suffix fits within [`MAX_LEN`]. Taken slugs are looked up by this stem, so a long base
+/// finds its own suffixed forms.
+pub fn stem(base: &str) -> String {
+    truncate_at_word(base, MAX_LEN - SUFFIX_ROOM)
+}
+
+/// `base` itself when free, else `stem-N` with the smallest free N from 2 up. `taken` holds
+/// the slugs in use that are `base` or start with `stem-`.
 pub fn first_free(base: &str, taken: &[String]) -> String {
     if is_valid(base) && !taken.iter().any(|s| s == base) {
         return base.to_owned();
@@ -194,11 +204,9 @@ pub fn first_free(base: &str, taken: &[String]) -> String {
         .unwrap_or_else(|| base.to_owned())
 }
 
-/// `base` with a numeric suffix, shortened so the result stays within [`MAX_LEN`].
+/// `base` with a numeric suffix, on the [`stem`] so the result stays within [`MAX_LEN`].
 pub fn with_suffix(base: &str, n: u32) -> String {
-    let suffix = format!("-{n}");
-    let room = MAX_LEN - suffix.len();
-    format!("{}{suffix}", truncate_at_word(base, room))
+    format!("{}-{n}", stem(base))
 }
 
 #[cfg(test)]
@@ -257,6 +265,19 @@ mod tests {
             suffixed.len() <= MAX_LEN && suffixed.ends_with("-12"),
             "{suffixed}"
         );
+    }
+
+    #[test]
+    fn the_longest_base_finds_its_own_suffixed_forms() {
+        let base = "a".repeat(MAX_LEN);
+        let mut taken = vec![base.clone()];
+        for _ in 0..3 {
+            let next = first_free(&base, &taken);
+            assert!(next.starts_with(&format!("{}-", stem(&base))), "{next}");
+            assert!(is_valid(&next) && !taken.contains(&next), "{next}");
+            taken.push(next);
+        }
+        assert!(with_suffix(&base, u32::MAX).len() <= MAX_LEN);
     }
 
     #[test]

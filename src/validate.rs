@@ -27,6 +27,51 @@ pub fn is_pattern_space(c: char) -> bool {
     )
 }
 
+/// Timestamps accepted anywhere: years 1 to 9999. Both databases store every one of them,
+/// and SQLite's text form of them sorts in time order.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// Whether a timestamp lies within [`YEARS`].
+pub fn in_year_range(at: &chrono::NaiveDateTime) -> bool {
+    use chrono::Datelike;
+    YEARS.contains(&at.year())
+}
+
+/// Reads an optional RFC 3339 time (or a plain `YYYY-MM-DD` date, as midnight UTC) within
+/// [`YEARS`], for `#[serde(deserialize_with)]`.
+pub fn optional_timestamp<'de, D>(d: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    parse_timestamp(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// Reads an RFC 3339 time or a plain `YYYY-MM-DD` date within [`YEARS`].
+pub fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let parsed = chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+        })
+        .map_err(|_| format!("`{text}` is not an RFC 3339 time such as 2019-02-08T09:30:00Z"))?;
+    // A four-digit year is what RFC 3339 allows; chrono also reads signed, longer ones.
+    let four_digits = text
+        .as_bytes()
+        .get(..5)
+        .is_some_and(|y| y[..4].iter().all(u8::is_ascii_digit) && y[4] == b'-');
+    if !four_digits || !in_year_range(&parsed.naive_utc()) {
+        return Err(format!("`{text}` is outside the years 0001 to 9999"));
+    }
+    Ok(parsed)
+}
+
 fn is_forbidden_control(c: char, multi_line: bool) -> bool {
     let c = c as u32;
     let allowed_break = multi_line && (c == 0x09 || c == 0x0A || c == 0x0D);
@@ -186,6 +231,30 @@ pub fn id(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<Stri
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn timestamps_are_four_digit_years() {
+        for good in [
+            "2019-02-08T09:30:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+            "2019-02-08",
+            "2019-02-08T09:30:00+05:00",
+        ] {
+            assert!(super::parse_timestamp(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "-4714-11-24T00:00:00Z",
+            "+10000-01-01T00:00:00Z",
+            "0000-12-31T00:00:00Z",
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:00:00-02:00",
+            "yesterday",
+            "2019-02-30",
+        ] {
+            assert!(super::parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

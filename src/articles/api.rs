@@ -314,7 +314,7 @@ fn key_param(name: &str, raw: Option<&str>) -> Result<Option<IdOrSlug>, ApiError
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"),
                 ("Cache-Control" = String, description = "`public, max-age=…` for anonymous callers, else `private, no-store`"))),
         (status = 400, description = "An unknown or invalid query parameter"),
-        (status = 401, description = "`status` given without credentials, or invalid credentials"),
+        (status = 401, description = "A `status` other than `published` without credentials, or invalid credentials"),
     )
 )]
 #[get("/articles")]
@@ -342,7 +342,11 @@ pub async fn list_articles(
         (None, None) => ArticleSort::NewestFirst,
     };
     let shape = Shape::parse(query.include.as_deref(), query.fields.as_deref())?;
-    let statuses = query.status.as_deref().map(parse_statuses).transpose()?;
+    let mut statuses = query.status.as_deref().map(parse_statuses).transpose()?;
+    // `status=published` asks for what the public sees anyway: no credentials needed.
+    if caller.0.is_none() && statuses.as_deref() == Some(&["published".to_owned()][..]) {
+        statuses = None;
+    }
     if statuses.is_some() && caller.0.is_none() {
         return Err(unauthorized(
             "listing by status needs a bearer token",
@@ -356,7 +360,9 @@ pub async fn list_articles(
             let mut keys = pagination::decode_cursor(raw, sort.tag(), 2)?.into_iter();
             match (keys.next(), keys.next()) {
                 (Some(key), Some(id)) => {
-                    if sort == ArticleSort::Relevance && key.parse::<f64>().is_err() {
+                    if sort == ArticleSort::Relevance
+                        && !key.parse::<f64>().is_ok_and(f64::is_finite)
+                    {
                         return Err(pagination::invalid_cursor());
                     }
                     Some(After { key, id })
@@ -670,7 +676,7 @@ pub async fn create_article(
         Some(s) => s,
         None => slug::from_title(&title, slug::MAX_LEN).unwrap_or_else(|| "article".to_owned()),
     };
-    let words = render::word_count(&text);
+    let rendered = render_body(text.clone()).await?;
     let now = crate::now();
     let created_by = match &caller.0 {
         Some(Principal::User { id, .. }) => Some(id.clone()),
@@ -683,7 +689,7 @@ pub async fn create_article(
         title,
         subtitle: subtitle.flatten(),
         excerpt: excerpt.flatten(),
-        body_html: render::body_html(&text),
+        body_html: rendered.html,
         body: text,
         status: "draft".to_owned(),
         published_at: None,
@@ -691,8 +697,8 @@ pub async fn create_article(
         author_id,
         category_id: category_id.flatten(),
         cover_image_url: cover.flatten(),
-        word_count: i32::try_from(words).unwrap_or(i32::MAX),
-        reading_time_minutes: i32::try_from(render::reading_time(words)).unwrap_or(i32::MAX),
+        word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
+        reading_time_minutes: i32::try_from(rendered.reading_time).unwrap_or(i32::MAX),
         version: 1,
         created_by,
         created_at: now,
@@ -704,6 +710,50 @@ pub async fn create_article(
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.id)));
     Ok(written(builder, article))
+}
+
+/// Renders a body on the render pool; a body whose shape or cost is out of bounds is a 422
+/// naming the rule it broke, and a full pool a 503.
+async fn render_body(text: String) -> Result<render::Rendered, ApiError> {
+    use render::RenderError;
+    let (rule, message) = match render::off_thread(text).await {
+        Ok(rendered) => return Ok(rendered),
+        Err(RenderError::Busy) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "every render thread is busy; try again in a moment",
+            )
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
+        Err(RenderError::TooDeep) => (
+            "too_deep",
+            format!(
+                "body nests blockquotes, lists and HTML elements more than {} levels deep",
+                render::MAX_DEPTH
+            ),
+        ),
+        Err(RenderError::TooLarge) => (
+            "renders_too_large",
+            format!(
+                "body renders to more than {} MiB of HTML",
+                render::MAX_HTML_BYTES / (1024 * 1024)
+            ),
+        ),
+        Err(RenderError::TooSlow) => (
+            "too_slow",
+            format!(
+                "body did not render within {} ms; simplify its structure",
+                render::DEADLINE.as_millis()
+            ),
+        ),
+    };
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "body_too_complex",
+        "the body is too complex to render",
+    )
+    .with_errors(vec![FieldError::new("body", rule, message)]))
 }
 
 fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -772,16 +822,7 @@ pub async fn update_article(
     match body.body {
         Patch::Absent => {}
         Patch::Null => errors.push(required("body")),
-        Patch::Value(v) => {
-            if let Some(text) = validate::multi_line("body", &v, BODY_MAX, &mut errors) {
-                let words = render::word_count(&text);
-                changes.body_html = Some(render::body_html(&text));
-                changes.word_count = Some(i32::try_from(words).unwrap_or(i32::MAX));
-                changes.reading_time_minutes =
-                    Some(i32::try_from(render::reading_time(words)).unwrap_or(i32::MAX));
-                changes.body = Some(text);
-            }
-        }
+        Patch::Value(v) => changes.body = validate::multi_line("body", &v, BODY_MAX, &mut errors),
     }
     match body.slug {
         Patch::Absent => {}
@@ -822,6 +863,13 @@ pub async fn update_article(
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
+    }
+    if let Some(text) = &changes.body {
+        let rendered = render_body(text.clone()).await?;
+        changes.body_html = Some(rendered.html);
+        changes.word_count = Some(i32::try_from(rendered.words).unwrap_or(i32::MAX));
+        changes.reading_time_minutes =
+            Some(i32::try_from(rendered.reading_time).unwrap_or(i32::MAX));
     }
     let now = crate::now();
     let article = state

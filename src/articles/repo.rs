@@ -161,10 +161,7 @@ pub fn list(
     now: NaiveDateTime,
 ) -> Result<Vec<ArticleSummary>, ApiError> {
     let mut query = filtered(filter, access, now).select(ArticleSummary::as_select());
-    let time = |key: &str| {
-        NaiveDateTime::parse_from_str(key, CURSOR_TIME)
-            .map_err(|_| crate::http::pagination::invalid_cursor())
-    };
+    let time = crate::http::pagination::cursor_time;
     // Each keyset condition leads with a plain range on the sort column, so the index can
     // seek straight to the cursor instead of filtering from the first row.
     if let Some(After { key, id }) = after {
@@ -315,10 +312,10 @@ impl SearchSql {
                     .sql(", ' ')) AS p) w), ")
                     .sql("(SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
                     .bind::<Text, _>(self.websearch.clone())
-                    .sql("))), 'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=35, MinWords=15, MaxFragments=1')"),
+                    .sql("))), 'StartSel=\u{2}, StopSel=\u{3}, MaxWords=35, MinWords=15, MaxFragments=1')"),
             ),
             crate::db::Backend::Sqlite => Box::new(
-                sql::<Nullable<Text>>("(SELECT snippet(articles_fts, 3, char(57344), char(57345), '…', 30) FROM articles_fts WHERE articles_fts MATCH ")
+                sql::<Nullable<Text>>("(SELECT snippet(articles_fts, 3, char(2), char(3), '…', 30) FROM articles_fts WHERE articles_fts MATCH ")
                     .bind::<Text, _>(self.fts5.clone())
                     .sql(" AND articles_fts.rowid = articles.rowid)"),
             ),
@@ -478,10 +475,10 @@ pub fn create(
     })
 }
 
-/// Slugs in use that are `base` or start with `base-`.
-fn taken_slugs(conn: &mut AnyConnection, base: &str) -> QueryResult<Vec<String>> {
+/// Slugs in use that are `base` or start with `stem-`.
+fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
     a::articles
-        .filter(a::slug.eq(base).or(a::slug.like(format!("{base}-%"))))
+        .filter(a::slug.eq(base).or(a::slug.like(format!("{stem}-%"))))
         .select(a::slug)
         .load(conn)
 }
@@ -704,7 +701,7 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> Que
 fn slug_conflict(slug: &str) -> ApiError {
     ApiError::conflict(
         "slug_taken",
-        format!("another article already has the slug `{slug}`"),
+        format!("the slug `{slug}` is taken; choose another"),
     )
 }
 

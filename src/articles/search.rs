@@ -7,10 +7,12 @@ use crate::http::{ApiError, FieldError};
 /// The longest search accepted, in characters.
 pub const MAX_LEN: usize = 1_000;
 
-/// Marks the start and end of a match inside a highlight, before HTML escaping.
-pub const MARK_START: char = '\u{E000}';
+/// Marks the start and end of a match inside a highlight, before HTML escaping. Control
+/// characters that no stored text can hold (bodies and titles refuse them), so a mark in a
+/// highlight is always one the database put there.
+pub const MARK_START: char = '\u{2}';
 /// See [`MARK_START`].
-pub const MARK_END: char = '\u{E001}';
+pub const MARK_END: char = '\u{3}';
 
 /// A term: a word or a phrase, as the user typed it (without quotes).
 #[derive(Debug, Clone, PartialEq, Eq)]

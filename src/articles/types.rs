@@ -334,7 +334,8 @@ pub struct UpdateArticle {
 #[serde(deny_unknown_fields)]
 pub struct PublishArticle {
     /// Publish at this time instead of now: a future time schedules the article (public from
-    /// then on, with no job needed); a past one back-dates it.
+    /// then on, with no job needed); a past one back-dates it. Years 0001 to 9999.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub publish_at: Option<DateTime<Utc>>,
 }
 
@@ -382,8 +383,9 @@ impl ArticleSort {
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
     /// Comma-separated statuses (`draft`, `scheduled`, `published`, `archived`) or `all`.
-    /// Without it the list holds what the public may see. Asking for a status needs
-    /// credentials (401 without); authors see only their own unpublished articles.
+    /// Without it the list holds what the public may see; so does `status=published` for a
+    /// caller without credentials. Any other status needs credentials (401 without); authors
+    /// see only their own unpublished articles.
     #[param(
         max_length = 100,
         pattern = "^(all|(draft|scheduled|published|archived)(,(draft|scheduled|published|archived))*)$",
@@ -407,9 +409,12 @@ pub struct ArticleListQuery {
     /// Only this category and the categories inside it (id or slug).
     #[param(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: Option<String>,
-    /// Published at or after this time (inclusive).
+    /// Published at or after this time (inclusive): an RFC 3339 time, or a `YYYY-MM-DD` date
+    /// read as midnight UTC; years 0001 to 9999.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub published_after: Option<DateTime<Utc>>,
-    /// Published before this time (exclusive).
+    /// Published before this time (exclusive); the same forms as `published_after`.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub published_before: Option<DateTime<Utc>>,
     /// `-published_at` (default), `published_at`, `-updated_at`, `title`, or `relevance`
     /// (the default when `q` is given; only with `q`).

@@ -29,6 +29,8 @@ use crate::users::types::UserResponse;
         (status = 422, description = "A field is missing or unknown"),
         (status = 429, description = "Too many failed attempts (`rate_limited`)",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many password checks are waiting (`busy`)",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/auth/login")]
@@ -42,26 +44,19 @@ pub async fn login(
         ("password", &body.password, password::MAX_LEN),
     ])?;
     let email = body.email.trim().to_lowercase();
-    let address = req.peer_addr().map(|a| a.ip());
-    let auth = state.auth.clone();
-    if let Some(wait) = auth.limiter.check(&email, address) {
-        return Err(rate_limited(wait));
-    }
+    let address = crate::http::client::client_ip(&req);
     let lookup = email.clone();
     let user = state
         .db(move |conn| Ok(crate::users::repo::find_by_email(conn, &lookup)?))
         .await?;
-    let stored = user
-        .as_ref()
-        .map_or_else(|| auth.dummy_hash.clone(), |u| u.password_hash.clone());
-    let given = body.password;
-    let matches = password::off_thread(move || password::verify(&given, &stored))
-        .await
-        .ok_or_else(|| ApiError::internal("the password thread failed"))?;
+    let stored = user.as_ref().map_or_else(
+        || state.auth.dummy_hash.clone(),
+        |u| u.password_hash.clone(),
+    );
+    let matches = verify_within_budget(&state, &email, address, body.password, stored).await?;
     let user = match user {
         Some(user) if matches => user,
         _ => {
-            auth.limiter.record_failure(&email, address);
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -73,15 +68,16 @@ pub async fn login(
             ));
         }
     };
-    auth.limiter.record_success(&email);
     let pair = start_session(&state, user).await?;
     Ok(no_store(HttpResponse::Ok()).json(pair))
 }
 
 /// Refresh
 ///
-/// Exchanges a refresh token for a new pair. Each refresh token works once; presenting one
-/// that was already used revokes every token descended from the same login.
+/// Exchanges a refresh token for a new pair. Each refresh token works once, except that a
+/// second use within a few seconds of the first (`BYLINE_REFRESH_REUSE_SECS`, two tabs
+/// refreshing at once) gets a pair of its own; a use after that revokes every token
+/// descended from the same login.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -104,8 +100,9 @@ pub async fn refresh(
     let new_hash = secrets::token_hash(&new_token);
     let now = crate::now();
     let expires = now + ttl(state.auth.settings.refresh_ttl);
+    let reuse = ttl(state.auth.settings.refresh_reuse_interval);
     let outcome = state
-        .db(move |conn| repo::rotate(conn, &hash, &new_hash, now, expires))
+        .db(move |conn| repo::rotate(conn, &hash, &new_hash, now, expires, reuse))
         .await?;
     let user = match outcome {
         repo::Rotation::Rotated(user) => user,
@@ -208,6 +205,45 @@ fn check_lengths(fields: &[(&str, &str, usize)]) -> Result<(), ApiError> {
 fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
     builder.insert_header((header::CACHE_CONTROL, "no-store"));
     builder
+}
+
+/// Checks a password for `account` against `stored`, spending a place in the account's and
+/// the address's budgets first: past either budget the answer is a 429 and nothing is hashed.
+/// A right password gives its place back; a full password queue is a 503.
+pub async fn verify_within_budget(
+    state: &AppState,
+    account: &str,
+    address: Option<std::net::IpAddr>,
+    given: String,
+    stored: String,
+) -> Result<bool, ApiError> {
+    let limiter = &state.auth.limiter;
+    let attempt = limiter.attempt(account, address).map_err(rate_limited)?;
+    match password::off_thread(move || password::verify(&given, &stored)).await {
+        Ok(true) => {
+            limiter.succeeded(attempt);
+            Ok(true)
+        }
+        // Dropped, the attempt stays counted as a failure.
+        Ok(false) => Ok(false),
+        Err(e) => {
+            limiter.not_checked(attempt);
+            Err(password_unavailable(e))
+        }
+    }
+}
+
+/// The answer when the password thread cannot take a job.
+pub fn password_unavailable(e: password::Unavailable) -> ApiError {
+    match e {
+        password::Unavailable::Busy => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many password checks are waiting; try again in a moment",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")),
+        password::Unavailable::Failed => ApiError::internal("the password thread failed"),
+    }
 }
 
 fn rate_limited(wait_secs: u64) -> ApiError {

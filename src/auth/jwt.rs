@@ -29,12 +29,22 @@ pub struct Claims {
     pub exp: u64,
     /// Issuer.
     pub iss: String,
-    /// Audience.
-    pub aud: String,
+    /// Audience: one, or a list that must hold ours (RFC 7519, section 4.1.3).
+    pub aud: Audience,
     /// Unique token id.
     pub jti: String,
     /// The user's credential version when issued; a password or role change moves it on.
     pub ver: i64,
+}
+
+/// The `aud` claim, which RFC 7519 allows as a string or an array of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// One audience (what Byline issues).
+    One(String),
+    /// Several.
+    Many(Vec<String>),
 }
 
 /// Signing and verification keys with the validation rules.
@@ -82,7 +92,7 @@ impl JwtKeys {
             nbf: now,
             exp: now + ttl_secs,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: Audience::One(self.audience.clone()),
             jti: uuid::Uuid::new_v4().to_string(),
             ver: version,
         };
@@ -106,6 +116,23 @@ pub fn load_or_create_secret(settings: &AuthSettings, data_dir: &Path) -> Result
     let path = data_dir.join(SECRET_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+                    .permissions()
+                    .mode();
+                if mode & 0o077 != 0 {
+                    return Err(format!(
+                        "{} may be read by other users (mode {:o}); make it the owner's only \
+                         with `chmod 600 {}`, or delete it to have a new one made",
+                        path.display(),
+                        mode & 0o777,
+                        path.display()
+                    ));
+                }
+            }
             let text = text.trim();
             if text.len() < MIN_JWT_SECRET_BYTES {
                 return Err(format!(
@@ -116,7 +143,7 @@ pub fn load_or_create_secret(settings: &AuthSettings, data_dir: &Path) -> Result
             Ok(text.as_bytes().to_vec())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(data_dir)
+            crate::db::create_private_dir(data_dir)
                 .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
             let mut bytes = [0u8; 48];
             getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;

@@ -97,14 +97,27 @@ pub fn verify(password: &str, stored: &str) -> bool {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Password checks that may wait for the password thread. A queue this long drains in about
+/// a second; past it a request answers 503 at once instead of waiting behind a flood.
+pub const QUEUE: usize = 16;
+
+/// Why a password job did not run to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// The queue is full.
+    Busy,
+    /// The thread is gone, or the job panicked.
+    Failed,
+}
+
 /// The one thread that hashes and verifies passwords. Logins queue for it in order: at most
 /// one argon2 run's memory (19 MiB) is in use at a time, and a flood of logins cannot take
 /// more than one core.
-static HASHER: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
+static HASHER: std::sync::OnceLock<std::sync::mpsc::SyncSender<Job>> = std::sync::OnceLock::new();
 
-fn hasher_thread() -> &'static std::sync::mpsc::Sender<Job> {
+fn hasher_thread() -> &'static std::sync::mpsc::SyncSender<Job> {
     HASHER.get_or_init(|| {
-        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Job>(QUEUE);
         let spawned = std::thread::Builder::new()
             .name("byline-passwords".into())
             .spawn(move || {
@@ -121,8 +134,8 @@ fn hasher_thread() -> &'static std::sync::mpsc::Sender<Job> {
 }
 
 /// Runs `f` on the password thread and waits for it without blocking the caller's thread.
-/// `None` when the thread is gone or `f` panicked.
-pub async fn off_thread<T, F>(f: F) -> Option<T>
+/// A full queue is refused at once.
+pub async fn off_thread<T, F>(f: F) -> Result<T, Unavailable>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
@@ -131,8 +144,11 @@ where
     let job: Job = Box::new(move || {
         let _ = answer.send(f());
     });
-    hasher_thread().send(job).ok()?;
-    answered.await.ok()
+    hasher_thread().try_send(job).map_err(|e| match e {
+        std::sync::mpsc::TrySendError::Full(_) => Unavailable::Busy,
+        std::sync::mpsc::TrySendError::Disconnected(_) => Unavailable::Failed,
+    })?;
+    answered.await.map_err(|_| Unavailable::Failed)
 }
 
 /// A hash of a random password, verified against when the email is unknown so that a wrong
@@ -149,14 +165,44 @@ mod tests {
 
     #[tokio::test]
     async fn the_password_thread_answers_and_survives_a_panic() {
-        assert_eq!(off_thread(|| 2 + 2).await, Some(4));
-        let panicked: Option<()> = off_thread(|| panic!("on purpose")).await;
-        assert_eq!(panicked, None);
+        assert_eq!(off_thread(|| 2 + 2).await, Ok(4));
+        let panicked: Result<(), _> = off_thread(|| panic!("on purpose")).await;
+        assert_eq!(panicked, Err(Unavailable::Failed));
         let first = off_thread(|| std::thread::current().id()).await;
         let second = off_thread(|| std::thread::current().id()).await;
-        assert!(first.is_some());
+        assert!(first.is_ok());
         assert_eq!(first, second, "one thread does all the hashing");
-        assert_ne!(first, Some(std::thread::current().id()));
+        assert_ne!(first, Ok(std::thread::current().id()));
+
+        // A full queue is refused at once (in this same test: the thread is shared).
+        use futures_util::FutureExt;
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = std::sync::Arc::new(std::sync::Mutex::new(gate));
+        let mut refused = None;
+        for n in 0..QUEUE + 3 {
+            let gate = std::sync::Arc::clone(&gate);
+            let polled = off_thread(move || {
+                let _ = gate.lock().map(|g| g.recv());
+            })
+            .now_or_never();
+            if let Some(Err(e)) = polled {
+                refused = Some((n, e));
+                break;
+            }
+        }
+        let (n, e) = refused.expect("the queue is bounded");
+        assert_eq!(e, Unavailable::Busy);
+        assert!(n >= QUEUE, "refused after {n} jobs");
+        drop(release);
+        let mut again = off_thread(|| 3).await;
+        for _ in 0..100 {
+            if again != Err(Unavailable::Busy) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            again = off_thread(|| 3).await;
+        }
+        assert_eq!(again, Ok(3), "the thread drains and serves again");
     }
 
     #[test]

@@ -89,13 +89,16 @@ pub enum Rotation {
     Reused,
 }
 
-/// Uses up a refresh token and stores its successor, in one transaction.
+/// Uses up a refresh token and stores its successor, in one transaction. A token used again
+/// within `reuse_interval` of its first use gets a successor too; later, the whole family is
+/// revoked.
 pub fn rotate(
     conn: &mut AnyConnection,
     hash: &str,
     new_hash: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
+    reuse_interval: Duration,
 ) -> Result<Rotation, ApiError> {
     write_transaction(conn, |conn| {
         let row = r::refresh_tokens
@@ -114,24 +117,36 @@ pub fn rotate(
         else {
             return Ok(Rotation::Invalid);
         };
-        if used_at.is_some() {
-            revoke_family(conn, &family_id, now)?;
-            return Ok(Rotation::Reused);
-        }
         if revoked_at.is_some() || expires <= now {
             return Ok(Rotation::Invalid);
+        }
+        // Two tabs of one browser often refresh with the same token within moments: the
+        // second gets a pair of its own. Past the interval, a second use means a copy.
+        let within_interval = |first: NaiveDateTime| now - first <= reuse_interval;
+        if used_at.is_some_and(|first| !within_interval(first)) {
+            revoke_family(conn, &family_id, now)?;
+            return Ok(Rotation::Reused);
         }
         let Some(user) = crate::users::repo::find(conn, &user_id)? else {
             return Ok(Rotation::Invalid);
         };
-        // Only the first of two concurrent refreshes with the same token wins.
-        let marked =
-            diesel::update(r::refresh_tokens.filter(r::id.eq(&id).and(r::used_at.is_null())))
-                .set(r::used_at.eq(now))
-                .execute(conn)?;
-        if marked == 0 {
-            revoke_family(conn, &family_id, now)?;
-            return Ok(Rotation::Reused);
+        if used_at.is_none() {
+            // Concurrent refreshes with one token: the first marks it, the others find it
+            // marked and are judged by the interval like any later use.
+            let marked =
+                diesel::update(r::refresh_tokens.filter(r::id.eq(&id).and(r::used_at.is_null())))
+                    .set(r::used_at.eq(now))
+                    .execute(conn)?;
+            if marked == 0 {
+                let first: Option<NaiveDateTime> = r::refresh_tokens
+                    .filter(r::id.eq(&id))
+                    .select(r::used_at)
+                    .first(conn)?;
+                if !first.is_some_and(within_interval) {
+                    revoke_family(conn, &family_id, now)?;
+                    return Ok(Rotation::Reused);
+                }
+            }
         }
         insert_refresh(conn, &user.id, &family_id, new_hash, now, expires_at)?;
         Ok(Rotation::Rotated(user))

@@ -122,10 +122,10 @@ pub fn create(
     })
 }
 
-/// Slugs in use that are `base` or start with `base-`.
-fn taken_slugs(conn: &mut AnyConnection, base: &str) -> QueryResult<Vec<String>> {
+/// Slugs in use that are `base` or start with `stem-`.
+fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
     a::authors
-        .filter(a::slug.eq(base).or(a::slug.like(format!("{base}-%"))))
+        .filter(a::slug.eq(base).or(a::slug.like(format!("{stem}-%"))))
         .select(a::slug)
         .load(conn)
 }
@@ -238,6 +238,6 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> Que
 fn slug_conflict(slug: &str) -> ApiError {
     ApiError::conflict(
         "slug_taken",
-        format!("another author already has the slug `{slug}`"),
+        format!("the slug `{slug}` is taken; choose another"),
     )
 }

@@ -274,8 +274,11 @@ fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &str) -> Result<(),
     Ok(())
 }
 
-/// Refuses a parent that is the category itself or one of its descendants.
+/// Refuses a parent that is the category itself or one of its descendants. Moves take
+/// turns on one lock: two moves that are each fine alone (A under B, B under A) would
+/// otherwise both pass, each reading the tree from before the other.
 fn ensure_no_cycle(conn: &mut AnyConnection, id: &str, new_parent: &str) -> Result<(), ApiError> {
+    crate::db::lock_name(conn, "categories.tree")?;
     let cycle = || {
         ApiError::invalid_field(
             "parent_id",
@@ -309,10 +312,10 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except_id: Option<&str>) -> 
     query.get_result::<i64>(conn).map(|n| n > 0)
 }
 
-/// Slugs in use that are `base` or start with `base-`.
-fn taken_slugs(conn: &mut AnyConnection, base: &str) -> QueryResult<Vec<String>> {
+/// Slugs in use that are `base` or start with `stem-`.
+fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
     c::categories
-        .filter(c::slug.eq(base).or(c::slug.like(format!("{base}-%"))))
+        .filter(c::slug.eq(base).or(c::slug.like(format!("{stem}-%"))))
         .select(c::slug)
         .load(conn)
 }
@@ -320,6 +323,6 @@ fn taken_slugs(conn: &mut AnyConnection, base: &str) -> QueryResult<Vec<String>>
 fn slug_conflict(slug: &str) -> ApiError {
     ApiError::conflict(
         "slug_taken",
-        format!("another category already has the slug `{slug}`"),
+        format!("the slug `{slug}` is taken; choose another"),
     )
 }

@@ -286,6 +286,9 @@ pub enum SetupError {
     /// The folder for the SQLite file could not be made.
     #[error("cannot create the folder {0} for the SQLite database: {1}")]
     Folder(PathBuf, std::io::Error),
+    /// The SQLite file could not be created or made private.
+    #[error("cannot prepare the SQLite database file {0}: {1}")]
+    File(PathBuf, std::io::Error),
     /// No connection could be opened.
     #[error("cannot connect to the database {0}: {1}")]
     Connect(String, String),
@@ -307,10 +310,8 @@ pub struct PoolOptions {
 
 /// Opens the pool, creating the SQLite folder when needed, and checks one connection works.
 pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, SetupError> {
-    if let Some(path) = url.sqlite_path()
-        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).map_err(|e| SetupError::Folder(dir.to_owned(), e))?;
+    if let Some(path) = url.sqlite_path() {
+        prepare_sqlite_file(path)?;
     }
     let max_size = options.max_size.unwrap_or(match url.backend {
         // PostgreSQL works on a few queries per core at once; more connections only queue
@@ -342,6 +343,72 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, SetupEr
         .error_handler(Box::new(r2d2::LoggingErrorHandler))
         .build(manager)
         .map_err(|e| SetupError::Connect(url.redacted(), e.to_string()))
+}
+
+/// Creates a folder (and its parents) that only its owner may enter. A folder that exists
+/// already is left as it is, with a warning when others may read it.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.as_os_str().is_empty() {
+        return Ok(());
+    }
+    if dir.is_dir() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    folder = %dir.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "other users may read this folder of Byline's; chmod 700 it"
+                );
+            }
+        }
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Makes sure the SQLite database and its `-wal` and `-shm` files are readable by their
+/// owner only: they hold password hashes, drafts and authors' emails. A new database file is
+/// created empty with mode 0600 before SQLite opens it, and SQLite gives its `-wal` and
+/// `-shm` files the mode of the database; existing files that others could read are
+/// narrowed.
+fn prepare_sqlite_file(path: &Path) -> Result<(), SetupError> {
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir).map_err(|e| SetupError::Folder(dir.to_owned(), e))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file_error = |e| SetupError::File(path.to_owned(), e);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(false).mode(0o600);
+        options.open(path).map_err(file_error)?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            let Ok(meta) = std::fs::metadata(file) else {
+                continue;
+            };
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(file_error)?;
+                tracing::warn!(
+                    file = %file.display(),
+                    was = format!("{:o}", mode & 0o777),
+                    "other users could read this database file; it is now 600"
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Applies every pending migration of the connection's backend.
@@ -376,6 +443,20 @@ impl AnyConnection {
             AnyConnection::Sqlite(_) => Backend::Sqlite,
         }
     }
+}
+
+/// Takes a lock named `name` until the current transaction ends, so that a check and the
+/// write that depends on it (the last admin, a category tree without cycles, a free slug)
+/// cannot interleave with another transaction doing the same. On PostgreSQL it is an
+/// advisory lock on the name's hash; SQLite needs none, since its write transactions run
+/// one at a time (see [`write_transaction`]).
+pub fn lock_name(conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
+    if let AnyConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// SQLite writers of this process take turns here before `BEGIN IMMEDIATE`. Left to

@@ -2,26 +2,34 @@
 
 use diesel::QueryResult;
 
-use super::{AnyConnection, write_transaction};
+use super::{AnyConnection, lock_name, write_transaction};
 use crate::http::ApiError;
 
-/// How often an insert is retried when a concurrent one took the generated slug first.
-const ATTEMPTS: usize = 5;
+/// How often an insert is retried when a concurrent one took the generated slug first. With
+/// the stem's lock taken, that happens only when a rename races the insert.
+const ATTEMPTS: usize = 10;
 
 /// Runs `insert` with a slug in a write transaction. A `chosen` slug that is taken answers
-/// `conflict()`; a generated one takes `base` or the next free `base-N`. `taken` lists the
-/// slugs in use that are `base` or start with `base-`.
+/// `conflict()`; a generated one takes `base` or the next free `stem-N` (see
+/// [`crate::slug::first_free`]). `taken` lists the slugs in use that are `base` or start with
+/// the given stem followed by `-`.
 pub fn insert_with_slug<T>(
     conn: &mut AnyConnection,
     base: &str,
     chosen: bool,
-    taken: impl Fn(&mut AnyConnection, &str) -> QueryResult<Vec<String>>,
+    taken: impl Fn(&mut AnyConnection, &str, &str) -> QueryResult<Vec<String>>,
     mut insert: impl FnMut(&mut AnyConnection, String) -> Result<T, ApiError>,
     conflict: impl Fn() -> ApiError,
 ) -> Result<T, ApiError> {
+    let stem = crate::slug::stem(base);
     for _attempt in 0..ATTEMPTS {
         let result = write_transaction(conn, |conn| {
-            let in_use = taken(conn, base)?;
+            if !chosen {
+                // Concurrent inserts of one title take turns from here to commit, so each
+                // sees the slugs the others took.
+                lock_name(conn, &format!("slug:{stem}"))?;
+            }
+            let in_use = taken(conn, base, &stem)?;
             let slug = if chosen {
                 if in_use.iter().any(|s| s == base) {
                     return Err(conflict());
@@ -41,6 +49,6 @@ pub fn insert_with_slug<T>(
     }
     Err(ApiError::conflict(
         "slug_taken",
-        "could not find a free slug; give one explicitly",
+        "no free slug was found; give one explicitly",
     ))
 }

@@ -157,6 +157,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the body must be a JSON object",
         ));
     }
+    if has_nul_escape(body) {
+        return Err(nul_in_body(body));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de);
     let value = match value {
@@ -185,6 +188,59 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             ),
         }
     })
+}
+
+/// Whether a JSON text holds the escape `\u0000` (JSON cannot carry a raw NUL). A `u0000`
+/// counts only after an odd run of backslashes: `\\u0000` is a backslash and text.
+fn has_nul_escape(body: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(at) = body[from..].windows(5).position(|w| w == b"u0000") {
+        let at = from + at;
+        let slashes = body[..at].iter().rev().take_while(|b| **b == b'\\').count();
+        if slashes % 2 == 1 {
+            return true;
+        }
+        from = at + 5;
+    }
+    false
+}
+
+/// The 422 for a body with a NUL in a string, naming the first field that holds one.
+fn nul_in_body(body: &[u8]) -> ApiError {
+    fn find(value: &serde_json::Value, path: &str) -> Option<String> {
+        let join = |key: &str| {
+            if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match value {
+            serde_json::Value::String(s) => s.contains('\0').then(|| path.to_owned()),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| find(v, &join(&i.to_string()))),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+                if k.contains('\0') {
+                    Some(join(&k.replace('\0', "\\0")))
+                } else {
+                    find(v, &join(k))
+                }
+            }),
+            _ => None,
+        }
+    }
+    let field = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| find(&v, ""))
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| "body".to_owned());
+    ApiError::invalid_field(
+        &field,
+        "invalid_characters",
+        format!("{field} contains a NUL character"),
+    )
 }
 
 /// Turns a serde message into a field error with a stable code.
@@ -256,6 +312,16 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
 /// Parses a query string, naming the offending parameter on failure.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    if let Some((name, _)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        let name = name.replace('\0', "\\0");
+        return Err(ApiError::invalid_query(vec![FieldError::new(
+            &name,
+            "invalid_characters",
+            format!("`{name}` contains a NUL character"),
+        )]));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -482,6 +548,16 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_escapes_are_told_from_escaped_backslashes() {
+        assert!(has_nul_escape(br#"{"a": "x\u0000y"}"#));
+        assert!(has_nul_escape(br#"{"a": "\\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a": "\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a": "u0000"}"#));
+        let e = nul_in_body(br#"{"title": "ok", "tags": ["a", "b\u0000"]}"#);
+        assert_eq!(e.problem().errors[0].field, "tags.1");
+    }
 
     #[test]
     fn entity_tag_lists() {

@@ -69,7 +69,9 @@ impl RootSpanBuilder for RequestSpan {
             http.method = %request.method(),
             http.route = %route,
             http.target = %request.uri(),
-            http.client_ip = %request.connection_info().realip_remote_addr().unwrap_or(""),
+            http.client_ip = %super::client::client_ip(request.request())
+                .map(|ip| ip.to_string())
+                .unwrap_or_default(),
             http.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
             exception.message = tracing::field::Empty,
@@ -158,14 +160,36 @@ fn code_for(status: StatusCode) -> &'static str {
 #[derive(Debug, Default)]
 pub struct RouteTable {
     routes: Vec<(ResourceDef, Vec<Method>)>,
+    /// The query parameters each operation declares.
+    parameters: Vec<(ResourceDef, Method, Vec<String>)>,
 }
 
 impl RouteTable {
     /// Builds the table from the OpenAPI document's paths, which list every route.
     pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
         use utoipa::openapi::path::HttpMethod;
+        use utoipa::openapi::path::{Operation, ParameterIn};
         let mut routes = Vec::new();
+        let mut parameters = Vec::new();
         for (path, item) in &doc.paths.paths {
+            let operations: [(Method, &Option<Operation>); 5] = [
+                (Method::GET, &item.get),
+                (Method::POST, &item.post),
+                (Method::PUT, &item.put),
+                (Method::PATCH, &item.patch),
+                (Method::DELETE, &item.delete),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                let names = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
+                    .map(|p| p.name.clone())
+                    .collect();
+                parameters.push((ResourceDef::new(path.as_str()), method, names));
+            }
             let methods: Vec<Method> = [
                 (HttpMethod::Get, item.get.is_some()),
                 (HttpMethod::Post, item.post.is_some()),
@@ -186,7 +210,20 @@ impl RouteTable {
             .collect();
             routes.push((ResourceDef::new(path.as_str()), methods));
         }
-        Self { routes }
+        Self { routes, parameters }
+    }
+
+    /// The first query parameter of a request that its operation does not declare. Requests
+    /// to no known operation are left to the 404/405 answer.
+    fn undeclared_parameter(&self, method: &Method, path: &str, query: &str) -> Option<String> {
+        let (_, _, declared) = self
+            .parameters
+            .iter()
+            .find(|(def, m, _)| m == method && def.is_match(path))?;
+        form_urlencoded::parse(query.as_bytes())
+            .map(|(name, _)| name)
+            .find(|name| !declared.iter().any(|d| d == name))
+            .map(|name| name.into_owned())
     }
 
     fn allowed(&self, path: &str) -> Option<String> {
@@ -212,6 +249,30 @@ pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> HttpRe
         Some(allow) => ApiError::method_not_allowed(&allow).error_response(),
         None => ApiError::not_found(format!("there is no route {}", req.path())).error_response(),
     }
+}
+
+/// Refuses a query parameter the operation does not declare, on every route, so that a typo
+/// never goes unnoticed and `POST …?dry_run=true` never writes. Routes with a query of their
+/// own also check it in their extractor; this covers the ones that take none.
+pub async fn known_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if !req.query_string().is_empty()
+        && let Some(table) = req.app_data::<web::Data<RouteTable>>()
+        && let Some(name) = table.undeclared_parameter(req.method(), req.path(), req.query_string())
+    {
+        let name = name.replace('\0', "\\0");
+        let error = ApiError::invalid_query(vec![super::FieldError::new(
+            &name,
+            "unknown_parameter",
+            format!("`{name}` is not a parameter of this endpoint"),
+        )]);
+        return Ok(req.error_response(error));
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }
 
 /// Answers `HEAD` like `GET`, without the body, so every readable resource supports both.

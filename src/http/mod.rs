@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by every resource: errors, extractors, pagination and middleware.
 
+pub mod client;
 pub mod error;
 pub mod extract;
 pub mod middleware;

@@ -59,7 +59,8 @@ pub fn decode_cursor(raw: &str, order: &str, key_count: usize) -> Result<Vec<Str
         .decode(raw.as_bytes())
         .map_err(|_| invalid())?;
     let mut parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if parts.len() != key_count + 1 || parts[0] != order {
+    // A key is text a client could have edited: one with a NUL would reach the database.
+    if parts.len() != key_count + 1 || parts[0] != order || parts.iter().any(|p| p.contains('\0')) {
         return Err(invalid());
     }
     parts.remove(0);
@@ -79,11 +80,18 @@ pub fn decode_created_cursor(
 ) -> Result<(chrono::NaiveDateTime, String), ApiError> {
     let keys = decode_cursor(raw, order, 2)?;
     match keys.as_slice() {
-        [at, id] => chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f")
-            .map(|at| (at, id.clone()))
-            .map_err(|_| invalid_cursor()),
+        [at, id] => cursor_time(at).map(|at| (at, id.clone())),
         _ => Err(invalid_cursor()),
     }
+}
+
+/// Reads a time key of a cursor: the form [`encode_created_cursor`] writes, within the years
+/// the databases store.
+pub fn cursor_time(key: &str) -> Result<chrono::NaiveDateTime, ApiError> {
+    chrono::NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .filter(crate::validate::in_year_range)
+        .ok_or_else(invalid_cursor)
 }
 
 /// Splits a page fetched with one extra row: keeps `limit` items and, when the extra row

@@ -97,6 +97,8 @@ pub struct CreateApiToken {
     pub name: String,
     /// `read` or `write`.
     pub scope: Scope,
-    /// When it stops working; must be in the future. Absent or `null` for never.
+    /// When it stops working; must be in the future (and before the year 10000). Absent or
+    /// `null` for never.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub expires_at: Option<DateTime<Utc>>,
 }

@@ -6,7 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use super::model::{NewUser, UserChangeset};
 use super::repo;
 use super::types::{CreateUser, DISPLAY_NAME_MAX, EMAIL_MAX, UpdateUser, UserList, UserResponse};
+use crate::auth::api::{password_unavailable, verify_within_budget};
 use crate::auth::{Admin, SignedIn, forbidden, password};
+use crate::http::client::client_ip;
 use crate::http::extract::{Json, MergePatch, Patch, Query};
 use crate::http::pagination::{self, PageQuery};
 use crate::http::{ApiError, FieldError};
@@ -139,7 +141,8 @@ pub async fn create_user(
 ///
 /// A JSON merge patch. Admins may change any user and any field; other users may change
 /// their own `email`, `password` and `display_name` only (`role` or `author_id` is a 422).
-/// Changing your own password needs `current_password`, and nobody changes their own role,
+/// Changing your own email or password needs `current_password` (checked within the same
+/// per-account and per-address budgets as logins: 429 past them), and nobody changes their own role,
 /// so an account cannot be taken over or locked out with a stolen access token alone.
 /// A new password or role ends every session of the user.
 #[utoipa::path(
@@ -156,10 +159,15 @@ pub async fn create_user(
         (status = 409, description = "The email is taken, or this would remove the last admin"),
         (status = 415, description = "The body is not JSON"),
         (status = 422, description = "A field is invalid or may not be set by the caller"),
+        (status = 429, description = "Too many wrong `current_password`s (`rate_limited`)",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many password checks are waiting (`busy`)",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: SignedIn,
     path: web::Path<String>,
@@ -222,27 +230,32 @@ pub async fn update_user(
         Patch::Value(v) => Some(v),
         _ => None,
     };
-    if is_self && new_password.is_some() && current_password.is_none() {
+    // A stolen access token must not be enough to take the account over: the credentials
+    // that let one sign in again need the password in use.
+    let needs_password = is_self && (new_password.is_some() || changes.email.is_some());
+    if needs_password && current_password.is_none() {
         errors.push(FieldError::new(
             "current_password",
             "required",
-            "changing your own password needs current_password",
+            "changing your own email or password needs current_password",
         ));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    if let (true, Some(_), Some(given)) = (is_self, &new_password, current_password) {
+    if let (true, Some(given)) = (needs_password, current_password) {
         let user_id = id.clone();
-        let stored = state
-            .db(move |conn| repo::get(conn, &user_id))
-            .await?
-            .password_hash;
+        let current = state.db(move |conn| repo::get(conn, &user_id)).await?;
         let plausible = given.chars().count() <= password::MAX_LEN;
         let matches = plausible
-            && password::off_thread(move || password::verify(&given, &stored))
-                .await
-                .ok_or_else(|| ApiError::internal("the password thread failed"))?;
+            && verify_within_budget(
+                &state,
+                &current.email,
+                client_ip(&req),
+                given,
+                current.password_hash,
+            )
+            .await?;
         if !matches {
             return Err(ApiError::invalid_field(
                 "current_password",
@@ -370,6 +383,6 @@ pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) ->
 pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
     password::off_thread(move || password::hash(&password))
         .await
-        .ok_or_else(|| ApiError::internal("the password thread failed"))?
+        .map_err(password_unavailable)?
         .map_err(ApiError::internal)
 }

@@ -136,7 +136,11 @@ pub fn touch_login(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Qu
         .execute(conn)
 }
 
+/// Refuses to remove the admin role from `id` when no other admin exists. Every caller that
+/// removes an admin takes the same lock first, so two admins demoting each other at once
+/// cannot both see the other one still there.
 fn ensure_another_admin(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    crate::db::lock_name(conn, "users.admins")?;
     let others: i64 = u::users
         .filter(u::role.eq("admin").and(u::id.ne(id)))
         .count()

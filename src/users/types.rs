@@ -96,7 +96,7 @@ pub struct CreateUser {
 
 /// The body of `PATCH /api/v1/users/{id}` (JSON merge patch). Admins may change every field;
 /// users may change their own `email`, `password` and `display_name`, and get a 422 for
-/// `role` or `author_id`. Changing your own password needs `current_password`; nobody can
+/// `role` or `author_id`. Changing your own email or password needs `current_password`; nobody can
 /// change their own role. Changing the password or role ends every session of the user.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -117,7 +117,7 @@ pub struct UpdateUser {
     #[serde(default)]
     #[schema(value_type = Role)]
     pub role: Patch<Role>,
-    /// Required with `password` when changing your own password: the one in use now.
+    /// Required with `email` or `password` when changing your own: the password in use now.
     #[serde(default)]
     #[schema(value_type = String, min_length = 1, max_length = 1024, format = Password)]
     pub current_password: Patch<String>,

@@ -115,7 +115,7 @@ async fn wrong_email_and_wrong_password_give_the_same_401() {
 
 #[tokio::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.auth.refresh_reuse_interval = Duration::ZERO).await;
     let first = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let r1 = first["refresh_token"].as_str().unwrap().to_owned();
 
