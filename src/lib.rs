@@ -120,6 +120,8 @@ impl Application {
                 settings.auth.failure_window,
             ),
             dummy_hash: auth::password::dummy_hash(),
+            hasher: auth::password::Hasher::start()
+                .map_err(|e| anyhow::anyhow!("cannot start the password thread: {e}"))?,
             settings: settings.auth.clone(),
         });
         {

@@ -219,7 +219,12 @@ pub async fn verify_within_budget(
 ) -> Result<bool, ApiError> {
     let limiter = &state.auth.limiter;
     let attempt = limiter.attempt(account, address).map_err(rate_limited)?;
-    match password::off_thread(move || password::verify(&given, &stored)).await {
+    match state
+        .auth
+        .hasher
+        .run(move || password::verify(&given, &stored))
+        .await
+    {
         Ok(true) => {
             limiter.succeeded(attempt);
             Ok(true)

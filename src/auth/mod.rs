@@ -114,6 +114,8 @@ pub struct AuthState {
     pub limiter: ratelimit::LoginLimiter,
     /// Verified against for unknown emails, so both failures take the same time.
     pub dummy_hash: String,
+    /// The thread that hashes and checks passwords.
+    pub hasher: password::Hasher,
 }
 
 /// 401 with the `WWW-Authenticate` challenge.

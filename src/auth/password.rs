@@ -68,7 +68,7 @@ impl PasswordHasher for ReusingArgon2 {
     }
 }
 
-/// Hashes a password into a PHC string. Slow on purpose: call it through [`off_thread`].
+/// Hashes a password into a PHC string. Slow on purpose: call it through [`Hasher::run`].
 pub fn hash(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
@@ -110,45 +110,45 @@ pub enum Unavailable {
     Failed,
 }
 
-/// The one thread that hashes and verifies passwords. Logins queue for it in order: at most
-/// one argon2 run's memory (19 MiB) is in use at a time, and a flood of logins cannot take
-/// more than one core.
-static HASHER: std::sync::OnceLock<std::sync::mpsc::SyncSender<Job>> = std::sync::OnceLock::new();
+/// The thread that hashes and verifies a server's passwords. Logins queue for it in order:
+/// at most one argon2 run's memory (19 MiB) is in use at a time, and a flood of logins
+/// cannot take more than one core. The thread ends when the last handle is dropped.
+pub struct Hasher {
+    queue: std::sync::mpsc::SyncSender<Job>,
+}
 
-fn hasher_thread() -> &'static std::sync::mpsc::SyncSender<Job> {
-    HASHER.get_or_init(|| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Job>(QUEUE);
-        let spawned = std::thread::Builder::new()
+impl Hasher {
+    /// Starts the thread.
+    pub fn start() -> std::io::Result<Self> {
+        let (queue, receiver) = std::sync::mpsc::sync_channel::<Job>(QUEUE);
+        std::thread::Builder::new()
             .name("byline-passwords".into())
             .spawn(move || {
                 for job in receiver {
                     // A panicking job drops its answer channel; the caller reports it.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                 }
-            });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "cannot start the password thread");
-        }
-        sender
-    })
-}
+            })?;
+        Ok(Self { queue })
+    }
 
-/// Runs `f` on the password thread and waits for it without blocking the caller's thread.
-/// A full queue is refused at once.
-pub async fn off_thread<T, F>(f: F) -> Result<T, Unavailable>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    let (answer, answered) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
-        let _ = answer.send(f());
-    });
-    hasher_thread().try_send(job).map_err(|e| match e {
-        std::sync::mpsc::TrySendError::Full(_) => Unavailable::Busy,
-        std::sync::mpsc::TrySendError::Disconnected(_) => Unavailable::Failed,
-    })?;
-    answered.await.map_err(|_| Unavailable::Failed)
+    /// Runs `f` on the password thread and waits for it without blocking the caller's
+    /// thread. A full queue is refused at once.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Unavailable>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = answer.send(f());
+        });
+        self.queue.try_send(job).map_err(|e| match e {
+            std::sync::mpsc::TrySendError::Full(_) => Unavailable::Busy,
+            std::sync::mpsc::TrySendError::Disconnected(_) => Unavailable::Failed,
+        })?;
+        answered.await.map_err(|_| Unavailable::Failed)
+    }
 }
 
 /// A hash of a random password, verified against when the email is unknown so that a wrong
@@ -165,26 +165,28 @@ mod tests {
 
     #[tokio::test]
     async fn the_password_thread_answers_and_survives_a_panic() {
-        assert_eq!(off_thread(|| 2 + 2).await, Ok(4));
-        let panicked: Result<(), _> = off_thread(|| panic!("on purpose")).await;
+        let hasher = Hasher::start().unwrap();
+        assert_eq!(hasher.run(|| 2 + 2).await, Ok(4));
+        let panicked: Result<(), _> = hasher.run(|| panic!("on purpose")).await;
         assert_eq!(panicked, Err(Unavailable::Failed));
-        let first = off_thread(|| std::thread::current().id()).await;
-        let second = off_thread(|| std::thread::current().id()).await;
+        let first = hasher.run(|| std::thread::current().id()).await;
+        let second = hasher.run(|| std::thread::current().id()).await;
         assert!(first.is_ok());
         assert_eq!(first, second, "one thread does all the hashing");
         assert_ne!(first, Ok(std::thread::current().id()));
 
-        // A full queue is refused at once (in this same test: the thread is shared).
+        // A full queue is refused at once.
         use futures_util::FutureExt;
         let (release, gate) = std::sync::mpsc::channel::<()>();
         let gate = std::sync::Arc::new(std::sync::Mutex::new(gate));
         let mut refused = None;
         for n in 0..QUEUE + 3 {
             let gate = std::sync::Arc::clone(&gate);
-            let polled = off_thread(move || {
-                let _ = gate.lock().map(|g| g.recv());
-            })
-            .now_or_never();
+            let polled = hasher
+                .run(move || {
+                    let _ = gate.lock().map(|g| g.recv());
+                })
+                .now_or_never();
             if let Some(Err(e)) = polled {
                 refused = Some((n, e));
                 break;
@@ -194,13 +196,13 @@ mod tests {
         assert_eq!(e, Unavailable::Busy);
         assert!(n >= QUEUE, "refused after {n} jobs");
         drop(release);
-        let mut again = off_thread(|| 3).await;
+        let mut again = hasher.run(|| 3).await;
         for _ in 0..100 {
             if again != Err(Unavailable::Busy) {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            again = off_thread(|| 3).await;
+            again = hasher.run(|| 3).await;
         }
         assert_eq!(again, Ok(3), "the thread drains and serves again");
     }

@@ -118,7 +118,7 @@ pub async fn create_user(
     else {
         return Err(ApiError::validation(errors));
     };
-    let password_hash = hash_off_thread(password).await?;
+    let password_hash = hash_off_thread(&state, password).await?;
     let now = crate::now();
     let row = NewUser {
         id: uuid::Uuid::now_v7().to_string(),
@@ -265,7 +265,7 @@ pub async fn update_user(
         }
     }
     if let Some(password) = new_password {
-        changes.password_hash = Some(hash_off_thread(password).await?);
+        changes.password_hash = Some(hash_off_thread(&state, password).await?);
     }
     let now = crate::now();
     let user = state
@@ -380,8 +380,11 @@ pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) ->
 }
 
 /// Hashes on the password thread: argon2id takes tens of milliseconds of CPU.
-pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
-    password::off_thread(move || password::hash(&password))
+pub async fn hash_off_thread(state: &AppState, password: String) -> Result<String, ApiError> {
+    state
+        .auth
+        .hasher
+        .run(move || password::hash(&password))
         .await
         .map_err(password_unavailable)?
         .map_err(ApiError::internal)

@@ -164,6 +164,39 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
 }
 
 #[tokio::test]
+async fn two_tabs_refreshing_at_once_both_get_a_pair_and_later_reuse_still_revokes() {
+    let app = spawn_app_with(|s| s.auth.refresh_reuse_interval = Duration::from_secs(1)).await;
+    let first = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let body = json!({"refresh_token": first["refresh_token"]});
+    let anon = app.anon();
+    let (one, two) = tokio::join!(
+        anon.post_json("/api/v1/auth/refresh", &body),
+        anon.post_json("/api/v1/auth/refresh", &body),
+    );
+    assert_eq!(one.status(), StatusCode::OK);
+    assert_eq!(two.status(), StatusCode::OK);
+    let one: Value = one.json().await.unwrap();
+    let two: Value = two.json().await.unwrap();
+    assert_ne!(one["refresh_token"], two["refresh_token"]);
+    // A third use within the interval is still a tab, not a thief.
+    let res = anon.post_json("/api/v1/auth/refresh", &body).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let three: Value = res.json().await.unwrap();
+
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_unauthorized(anon.post_json("/api/v1/auth/refresh", &body).await).await;
+    for pair in [one, two, three] {
+        let res = anon
+            .post_json(
+                "/api/v1/auth/refresh",
+                &json!({"refresh_token": pair["refresh_token"]}),
+            )
+            .await;
+        assert_unauthorized(res).await;
+    }
+}
+
+#[tokio::test]
 async fn logout_revokes_the_refresh_token() {
     let app = spawn_app().await;
     let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -254,6 +287,13 @@ async fn forged_and_foreign_tokens_are_401() {
             "role claim raised",
             sign(&with(json!({"role": "admin"})), JWT_SECRET),
         ),
+        (
+            "audience list without ours",
+            sign(
+                &with(json!({"aud": ["someone-else", "another"]})),
+                JWT_SECRET,
+            ),
+        ),
         ("garbage", "not-a-jwt".to_owned()),
     ];
     for (what, token) in cases {
@@ -274,6 +314,19 @@ async fn forged_and_foreign_tokens_are_401() {
         .await
         .unwrap();
     assert_unauthorized(res).await;
+    // RFC 7519: an audience list that holds ours is valid.
+    let listed = sign(
+        &with(json!({"aud": ["someone-else", "byline-api"]})),
+        JWT_SECRET,
+    );
+    let me: Value = app
+        .with(&listed)
+        .get("/api/v1/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["id"], author["id"]);
     // The real token still works.
     let me: Value = app
         .with(&author_token)

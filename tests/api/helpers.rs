@@ -292,20 +292,12 @@ impl TestApp {
 
     /// `POST path` with a JSON body.
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::POST, path)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        send(self.request(Method::POST, path).json(body)).await
     }
 
     /// `PATCH path` with a JSON body.
     pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::PATCH, path)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        send(self.request(Method::PATCH, path).json(body)).await
     }
 
     /// `DELETE path`.
