@@ -400,6 +400,7 @@ pub struct ArticleListQuery {
     #[param(
         min_length = 1,
         max_length = 1000,
+        pattern = "^[^\\u0000]*$",
         example = "oil \"supply cuts\" -gas"
     )]
     pub q: Option<String>,

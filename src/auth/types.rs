@@ -10,11 +10,11 @@ use crate::users::types::UserResponse;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "admin@localhost", "password": "the password printed on first start"}))]
 pub struct LoginRequest {
-    /// The account's email (any case).
-    #[schema(min_length = 1, max_length = 254)]
+    /// The account's email (any case). No NUL characters.
+    #[schema(min_length = 1, max_length = 254, pattern = "^[^\\u0000]*$")]
     pub email: String,
-    /// The password.
-    #[schema(min_length = 1, max_length = 1024, format = Password)]
+    /// The password. No NUL characters.
+    #[schema(min_length = 1, max_length = 1024, format = Password, pattern = "^[^\\u0000]*$")]
     pub password: String,
 }
 
@@ -40,6 +40,6 @@ pub struct TokenPair {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\u0000]*$")]
     pub refresh_token: String,
 }

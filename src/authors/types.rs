@@ -160,7 +160,7 @@ pub enum AuthorSort {
 #[into_params(parameter_in = Query)]
 pub struct AuthorListQuery {
     /// Only authors whose name contains this text, ignoring case and accents.
-    #[param(min_length = 1, max_length = 200)]
+    #[param(min_length = 1, max_length = 200, pattern = "^[^\\u0000]*$")]
     pub q: Option<String>,
     /// `name` (default) or `-created_at`.
     #[param(inline)]

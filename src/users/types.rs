@@ -77,8 +77,8 @@ pub struct CreateUser {
         pattern = "^[^\\s@\\u0000-\\u001F\\u007F]+@[^\\s@\\u0000-\\u001F\\u007F]+$"
     )]
     pub email: String,
-    /// 12 to 1024 characters.
-    #[schema(min_length = 12, max_length = 1024, format = Password)]
+    /// 12 to 1024 characters, no NUL.
+    #[schema(min_length = 12, max_length = 1024, format = Password, pattern = "^[^\\u0000]*$")]
     pub password: String,
     /// Name shown to other staff.
     #[schema(
@@ -105,9 +105,9 @@ pub struct UpdateUser {
     #[serde(default)]
     #[schema(value_type = String, min_length = 3, max_length = 254, pattern = "^[^\\s@\\u0000-\\u001F\\u007F]+@[^\\s@\\u0000-\\u001F\\u007F]+$")]
     pub email: Patch<String>,
-    /// New password, 12 to 1024 characters.
+    /// New password, 12 to 1024 characters, no NUL.
     #[serde(default)]
-    #[schema(value_type = String, min_length = 12, max_length = 1024, format = Password)]
+    #[schema(value_type = String, min_length = 12, max_length = 1024, format = Password, pattern = "^[^\\u0000]*$")]
     pub password: Patch<String>,
     /// New display name.
     #[serde(default)]
@@ -119,7 +119,7 @@ pub struct UpdateUser {
     pub role: Patch<Role>,
     /// Required with `email` or `password` when changing your own: the password in use now.
     #[serde(default)]
-    #[schema(value_type = String, min_length = 1, max_length = 1024, format = Password)]
+    #[schema(value_type = String, min_length = 1, max_length = 1024, format = Password, pattern = "^[^\\u0000]*$")]
     pub current_password: Patch<String>,
     /// New author link, or `null` to clear it (admins only).
     #[serde(default)]
