@@ -165,16 +165,34 @@ fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
     };
-    match authority.rsplit_once('@') {
+    let (authority, path) = match before_query.find('/') {
+        Some(i) => before_query.split_at(i),
+        None => (before_query, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
         Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_owned(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
         },
-        None => url.to_owned(),
+        None => authority.to_owned(),
+    };
+    // libpq also takes the password as a parameter: `?password=…`.
+    let query = query.map(|q| {
+        q.split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    match query {
+        Some(q) => format!("{scheme}://{authority}{path}?{q}"),
+        None => format!("{scheme}://{authority}{path}"),
     }
 }
 
@@ -595,5 +613,21 @@ mod tests {
             "postgres://app:***@db:5432/byline?connect_timeout=5"
         );
         assert!(!format!("{url:?}").contains("s3cret"));
+        for raw in [
+            "postgres://app@db/byline?password=s3cret",
+            "postgresql://app@db?sslmode=disable&PASSWORD=s3cret&application_name=x",
+            "postgres://app:s3cret@db?password=s3cret",
+        ] {
+            let url = DatabaseUrl::parse(raw).unwrap();
+            assert!(!url.redacted().contains("s3cret"), "{}", url.redacted());
+            assert!(!format!("{url:?}").contains("s3cret"), "{raw}");
+            assert!(url.redacted().contains("***"), "{}", url.redacted());
+        }
+        assert_eq!(
+            DatabaseUrl::parse("postgres://db/byline?sslmode=require")
+                .unwrap()
+                .redacted(),
+            "postgres://db/byline?sslmode=require&connect_timeout=5"
+        );
     }
 }
