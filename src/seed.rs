@@ -542,7 +542,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
         drop(inbox);
         while made < n {
             let batch_len = (n - made).min(500);
-            let rows = generator.batch(made..made + batch_len);
+            let rows = generator.batch(made..made + batch_len)?;
             if batches.send(rows).is_err() {
                 break;
             }
@@ -582,8 +582,10 @@ struct Generator {
 }
 
 impl Generator {
-    /// The articles numbered `range`, rendered and ready to insert.
-    fn batch(&mut self, range: std::ops::Range<usize>) -> Vec<Article> {
+    /// The articles numbered `range`, rendered and ready to insert. A body that does not
+    /// render, or a render thread that panics, fails the batch: a row is never stored
+    /// without its HTML, nor counted without being stored.
+    fn batch(&mut self, range: std::ops::Range<usize>) -> anyhow::Result<Vec<Article>> {
         let three_years = 3 * 365 * 24 * 3600;
         let mut plans = Vec::with_capacity(range.len());
         for i in range {
@@ -621,26 +623,28 @@ impl Generator {
         // Rendering is the costly part: spread it over the cores.
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let chunk = plans.len().div_ceil(threads).max(1);
-        let rendered: Vec<(String, usize)> = std::thread::scope(|scope| {
+        let rendered = std::thread::scope(|scope| -> anyhow::Result<Vec<(String, usize)>> {
             let handles: Vec<_> = plans
                 .chunks(chunk)
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|p| {
-                                let r = render::render(&p.1).unwrap_or_default();
-                                (r.html, r.words)
-                            })
-                            .collect::<Vec<_>>()
+                            .map(|p| render::render(&p.1).map(|r| (r.html, r.words)))
+                            .collect::<Result<Vec<_>, _>>()
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        plans
+            let mut all = Vec::with_capacity(plans.len());
+            for handle in handles {
+                let part = handle
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a render thread panicked"))??;
+                all.extend(part);
+            }
+            Ok(all)
+        })?;
+        anyhow::ensure!(rendered.len() == plans.len(), "a batch rendered short");
+        Ok(plans
             .into_iter()
             .zip(rendered)
             .map(
@@ -673,7 +677,7 @@ impl Generator {
                     }
                 },
             )
-            .collect()
+            .collect())
     }
 }
 

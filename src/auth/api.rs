@@ -274,9 +274,12 @@ async fn start_session(state: &web::Data<AppState>, user: User) -> Result<TokenP
     let user_id = user.id.clone();
     let user = state
         .db(move |conn| {
-            repo::insert_refresh(conn, &user_id, &family, &hash, now, expires)?;
-            crate::users::repo::touch_login(conn, &user_id, now)?;
-            crate::users::repo::get(conn, &user_id)
+            // The session and the login time are stored together or not at all.
+            crate::db::write_transaction(conn, |conn| {
+                repo::insert_refresh(conn, &user_id, &family, &hash, now, expires)?;
+                crate::users::repo::touch_login(conn, &user_id, now)?;
+                crate::users::repo::get(conn, &user_id)
+            })
         })
         .await
         .map(|fresh| User {

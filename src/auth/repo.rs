@@ -39,9 +39,11 @@ pub fn authenticate_api_token(
     };
     let stale = last_used_at.is_none_or(|t| now - t >= Duration::seconds(LAST_USED_PRECISION_SECS));
     if stale {
-        diesel::update(t::api_tokens.filter(t::id.eq(&id)))
-            .set(t::last_used_at.eq(now))
-            .execute(conn)?;
+        write_transaction(conn, |conn| {
+            diesel::update(t::api_tokens.filter(t::id.eq(&id)))
+                .set(t::last_used_at.eq(now))
+                .execute(conn)
+        })?;
     }
     Ok(Some(Principal::Token { id, scope }))
 }

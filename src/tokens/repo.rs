@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::types::ApiTokenRow;
-use crate::db::AnyConnection;
 use crate::db::schema::api_tokens::dsl as t;
+use crate::db::{AnyConnection, write_transaction};
 use crate::http::ApiError;
 
 /// A token about to be stored.
@@ -28,6 +28,13 @@ pub struct NewToken {
 
 /// Stores a token and returns its row.
 pub fn create(conn: &mut AnyConnection, new: NewToken) -> Result<ApiTokenRow, ApiError> {
+    write_transaction(conn, |conn| {
+        insert(conn, &new)?;
+        get(conn, &new.id)
+    })
+}
+
+fn insert(conn: &mut AnyConnection, new: &NewToken) -> QueryResult<usize> {
     diesel::insert_into(t::api_tokens)
         .values((
             t::id.eq(&new.id),
@@ -38,8 +45,7 @@ pub fn create(conn: &mut AnyConnection, new: NewToken) -> Result<ApiTokenRow, Ap
             t::created_at.eq(new.created_at),
             t::expires_at.eq(new.expires_at),
         ))
-        .execute(conn)?;
-    get(conn, &new.id)
+        .execute(conn)
 }
 
 /// A token by id, or 404.
@@ -79,7 +85,9 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
 
 /// Revokes a token by deleting it; it stops working at once.
 pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
-    let deleted = diesel::delete(t::api_tokens.filter(t::id.eq(id))).execute(conn)?;
+    let deleted = write_transaction(conn, |conn| {
+        diesel::delete(t::api_tokens.filter(t::id.eq(id))).execute(conn)
+    })?;
     if deleted == 0 {
         return Err(ApiError::not_found("no API token has that id"));
     }
