@@ -195,12 +195,14 @@ pub fn stem(base: &str) -> String {
 /// `base` itself when free, else `stem-N` with the smallest free N from 2 up. `taken` holds
 /// the slugs in use that are `base` or start with `stem-`.
 pub fn first_free(base: &str, taken: &[String]) -> String {
-    if is_valid(base) && !taken.iter().any(|s| s == base) {
+    // A set: a title used thousands of times must not cost thousands squared.
+    let taken: std::collections::HashSet<&str> = taken.iter().map(String::as_str).collect();
+    if is_valid(base) && !taken.contains(base) {
         return base.to_owned();
     }
     (2..)
         .map(|n| with_suffix(base, n))
-        .find(|candidate| !taken.contains(candidate))
+        .find(|candidate| !taken.contains(candidate.as_str()))
         .unwrap_or_else(|| base.to_owned())
 }
 
@@ -278,6 +280,10 @@ mod tests {
             taken.push(next);
         }
         assert!(with_suffix(&base, u32::MAX).len() <= MAX_LEN);
+        let many: Vec<String> = std::iter::once("story".to_owned())
+            .chain((2..20_000).map(|n| format!("story-{n}")))
+            .collect();
+        assert_eq!(first_free("story", &many), "story-20000");
     }
 
     #[test]
