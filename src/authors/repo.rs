@@ -192,6 +192,10 @@ pub fn delete(
 ) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
         let current = get(conn, key)?;
+        // Users are linked to an author by a check, not a foreign key: a link made while
+        // this delete runs would outlive the author. Both take the author's lock.
+        crate::db::lock_name(conn, &link_lock(&current.id))?;
+        let current = get(conn, &IdOrSlug::Id(current.id))?;
         let bylines = articles::table.filter(articles::author_id.eq(&current.id));
         if let Some(target) = reassign_to {
             if target == current.id || !exists(conn, target)? {
@@ -225,6 +229,11 @@ pub fn delete(
         diesel::delete(a::authors.filter(a::id.eq(&current.id))).execute(conn)?;
         Ok(())
     })
+}
+
+/// The name of the lock that deleting an author and linking a user to it both take.
+pub fn link_lock(author_id: &str) -> String {
+    format!("authors.links:{author_id}")
 }
 
 fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> QueryResult<bool> {

@@ -154,7 +154,10 @@ fn ensure_another_admin(conn: &mut AnyConnection, id: &str) -> Result<(), ApiErr
     Ok(())
 }
 
+/// Checks that the author exists, holding it until the transaction ends (see
+/// [`crate::authors::repo::link_lock`]).
 fn ensure_author(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    crate::db::lock_name(conn, &crate::authors::repo::link_lock(id))?;
     if crate::authors::repo::exists(conn, id)? {
         Ok(())
     } else {

@@ -365,6 +365,34 @@ async fn two_moves_that_would_close_a_loop_cannot_both_pass() {
     }
 }
 
+#[tokio::test]
+async fn a_user_is_never_left_linked_to_a_deleted_author() {
+    let app = spawn_app().await;
+    let (user, _) = app.user_with_role("author").await;
+    let user_path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
+    for round in 0..15 {
+        let author = app
+            .create_author(json!({"name": format!("Short-lived {round}")}))
+            .await;
+        let author_path = format!("/api/v1/authors/{}", author["id"].as_str().unwrap());
+        let link = json!({"author_id": author["id"]});
+        let (linked, deleted) =
+            tokio::join!(app.patch_json(&user_path, &link), app.delete(&author_path),);
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT, "round {round}");
+        assert!(
+            [200, 422].contains(&linked.status().as_u16()),
+            "round {round}: {}",
+            linked.status()
+        );
+        let now: Value = app.get(&user_path).await.json().await.unwrap();
+        assert!(now["author_id"].is_null(), "round {round}: {now}");
+        let res = app
+            .patch_json(&user_path, &json!({"author_id": null}))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}
+
 /// A cursor as the server would make it, with keys of the test's choosing.
 fn cursor(parts: &[&str]) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(parts).unwrap())
