@@ -620,7 +620,7 @@ fn written(mut builder: HttpResponseBuilder, article: Article) -> HttpResponse {
         (status = 403, description = "A read-only API token"),
         (status = 409, description = "The given slug is taken (`slug_taken`)"),
         (status = 415, description = "The body is not `application/json`"),
-        (status = 422, description = "A field is missing, unknown (`status`, `created_by`, …) or invalid, or names no author or category. A body too complex to render is a 422 `body_too_complex` whose field error names the rule: `too_deep` (blockquotes, lists and HTML elements nested more than 48 levels), `renders_too_large` (more than 4 MiB of HTML) or `too_slow` (not rendered within 1.5 s)."),
+        (status = 422, description = "A field is missing, unknown (`status`, `created_by`, …) or invalid, or names no author or category. A body too complex to render is a 422 `body_too_complex` whose field error names the rule: `too_deep` (blockquotes, lists and HTML elements nested more than 48 levels), `renders_too_large` (more than 4 MiB of HTML), `too_slow` (not rendered within 1.5 s) or `unrenderable`."),
         (status = 503, description = "Every render thread is busy (`busy`); retry after `Retry-After` seconds",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -742,6 +742,10 @@ async fn render_body(text: String) -> Result<render::Rendered, ApiError> {
                 render::MAX_HTML_BYTES / (1024 * 1024)
             ),
         ),
+        Err(RenderError::Failed) => (
+            "unrenderable",
+            "body could not be rendered; simplify its structure".to_owned(),
+        ),
         Err(RenderError::TooSlow) => (
             "too_slow",
             format!(
@@ -791,7 +795,7 @@ fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Opti
         (status = 409, description = "The new slug is taken (`slug_taken`)"),
         (status = 412, description = "`If-Match` does not match the current version"),
         (status = 415, description = "The body is not JSON"),
-        (status = 422, description = "A field is invalid, not allowed, or names no author or category. A body too complex to render is a 422 `body_too_complex` whose field error names the rule: `too_deep` (blockquotes, lists and HTML elements nested more than 48 levels), `renders_too_large` (more than 4 MiB of HTML) or `too_slow` (not rendered within 1.5 s)."),
+        (status = 422, description = "A field is invalid, not allowed, or names no author or category. A body too complex to render is a 422 `body_too_complex` whose field error names the rule: `too_deep` (blockquotes, lists and HTML elements nested more than 48 levels), `renders_too_large` (more than 4 MiB of HTML), `too_slow` (not rendered within 1.5 s) or `unrenderable`."),
         (status = 503, description = "Every render thread is busy (`busy`); retry after `Retry-After` seconds",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )

@@ -24,14 +24,21 @@ pub const MAX_DEPTH: usize = 48;
 /// The most HTML a body may render to, in bytes (deeply quoted text multiplies in size).
 pub const MAX_HTML_BYTES: usize = 4 * 1024 * 1024;
 
-/// How long a write waits for its body to render before it gives up with a 422.
+/// How long a body may take to render once a thread has taken it; a body still rendering
+/// then is a 422.
 pub const DEADLINE: Duration = Duration::from_millis(1500);
+
+/// How long a body may wait for a render thread; one that waited longer is a 503 (the server
+/// is busy, the body is not at fault).
+pub const QUEUE_WAIT: Duration = Duration::from_secs(3);
 
 /// Threads that render; they never take an HTTP worker or a database thread.
 const THREADS: usize = 2;
 
-/// Bodies that may wait for a render thread; beyond that a write answers 503.
-const QUEUE: usize = 16;
+/// Bodies that may wait for a render thread (a burst of an import script's writes fits);
+/// beyond that a write answers 503 at once. Each holds its body, so the bound is on memory
+/// too.
+const QUEUE: usize = 64;
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -60,8 +67,10 @@ pub enum RenderError {
     TooLarge,
     /// Rendering did not finish within [`DEADLINE`].
     TooSlow,
-    /// Every render thread is busy and the queue is full.
+    /// Every render thread is busy and the queue is full, or the body waited too long.
     Busy,
+    /// The renderer failed on this body (it panicked).
+    Failed,
 }
 
 impl std::fmt::Display for RenderError {
@@ -71,6 +80,7 @@ impl std::fmt::Display for RenderError {
             RenderError::TooLarge => "the body renders to too much HTML",
             RenderError::TooSlow => "the body took too long to render",
             RenderError::Busy => "every render thread is busy",
+            RenderError::Failed => "the body could not be rendered",
         })
     }
 }
@@ -278,26 +288,36 @@ fn pool() -> &'static SyncSender<Job> {
     })
 }
 
-/// Renders on the render pool and waits at most [`DEADLINE`] without blocking the caller's
-/// thread. A body still rendering at the deadline is abandoned: the render stops at its
-/// next checkpoint and nothing is stored.
+/// Renders on the render pool without blocking the caller's thread. The body waits at most
+/// [`QUEUE_WAIT`] for a thread ([`RenderError::Busy`] after that, or at once when the queue
+/// is full) and then renders for at most [`DEADLINE`] ([`RenderError::TooSlow`]); a render
+/// past its deadline stops at its next checkpoint and nothing is stored.
 pub async fn off_thread(markdown: String) -> Result<Rendered, RenderError> {
-    let deadline = Instant::now() + DEADLINE;
+    let queued = Instant::now();
     let (answer, answered) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
-        if Instant::now() > deadline {
-            return;
-        }
-        let _ = answer.send(render_until(&markdown, Some(deadline)));
+        let started = Instant::now();
+        let outcome = if started.duration_since(queued) > QUEUE_WAIT {
+            Err(RenderError::Busy)
+        } else {
+            render_until(&markdown, Some(started + DEADLINE))
+        };
+        let _ = answer.send(outcome);
     });
     match pool().try_send(job) {
         Ok(()) => {}
-        Err(TrySendError::Full(_)) => return Err(RenderError::Busy),
-        Err(TrySendError::Disconnected(_)) => return Err(RenderError::Busy),
+        Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+            return Err(RenderError::Busy);
+        }
     }
-    match tokio::time::timeout_at(deadline.into(), answered).await {
+    // The job answers within its wait and its deadline; the margin covers a thread that is
+    // stopped between the two.
+    let limit = QUEUE_WAIT + DEADLINE + Duration::from_secs(1);
+    match tokio::time::timeout(limit, answered).await {
         Ok(Ok(result)) => result,
-        Ok(Err(_)) | Err(_) => Err(RenderError::TooSlow),
+        // The job was dropped unanswered: it panicked on this body.
+        Ok(Err(_)) => Err(RenderError::Failed),
+        Err(_) => Err(RenderError::Busy),
     }
 }
 
