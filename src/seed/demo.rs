@@ -1,0 +1,235 @@
+//! The demo newsroom: three authors, four categories and five articles, one of them the
+//! 2019 Market wire story with no byline.
+
+use diesel::prelude::*;
+
+use crate::articles::model::{Article, title_key, unpublished_sort};
+use crate::articles::{render, repo as articles};
+use crate::authors::model::{Author, name_key};
+use crate::categories::repo::{self as categories, CreateInput};
+use crate::db::AnyConnection;
+use crate::http::extract::{IdOrSlug, IfMatch};
+
+struct DemoArticle {
+    slug: &'static str,
+    title: &'static str,
+    subtitle: Option<&'static str>,
+    excerpt: &'static str,
+    body: &'static str,
+    author: Option<usize>,
+    category: &'static str,
+    /// `None` leaves the article a draft.
+    published_at: Option<&'static str>,
+}
+
+const AUTHORS: &[(&str, &str, &str)] = &[
+    (
+        "Lena Hoffmann",
+        "lena-hoffmann",
+        "Covers central banks, bond markets and the price of money.",
+    ),
+    (
+        "Tomás Ruiz",
+        "tomas-ruiz",
+        "Technology correspondent; writes about chips, clouds and the people who run them.",
+    ),
+    (
+        "Aigerim Sadykova",
+        "aigerim-sadykova",
+        "Reports on energy and Central Asia from Almaty.",
+    ),
+];
+
+const ARTICLES: &[DemoArticle] = &[
+    DemoArticle {
+        slug: "oil-edges-higher-as-supply-cuts-bite",
+        title: "Oil edges higher as supply cuts bite",
+        subtitle: None,
+        excerpt: "Brent crude rose for a third session as producers kept output tight.",
+        body: "LONDON, Feb 8 - Oil prices edged higher on Friday, heading for a third straight \
+session of gains, as output cuts by major producers tightened supply even as worries about \
+slowing demand kept a lid on the rally.\n\n\
+Brent crude futures were up 41 cents at $61.04 a barrel by 0930 GMT. U.S. crude futures \
+rose 28 cents to $52.92.\n\n\
+Traders said the market was caught between two forces: producers holding back barrels on \
+one side, and weaker factory data from Europe and Asia on the other. \"Supply is doing the \
+heavy lifting for now,\" one London-based broker said.\n\n\
+Inventories in the United States rose for a second week, according to industry figures, \
+which limited gains in the U.S. benchmark.\n\n\
+Analysts expect prices to stay within a narrow range until there is clearer evidence on \
+demand in the second quarter.",
+        author: None,
+        category: "market",
+        published_at: Some("2019-02-08T09:30:00Z"),
+    },
+    DemoArticle {
+        slug: "central-bank-holds-rates-signals-patience",
+        title: "Central bank holds rates, signals patience",
+        subtitle: Some("Policymakers see no rush to move as inflation cools"),
+        excerpt: "Rates stay where they are; the statement drops a reference to further tightening.",
+        body: "The central bank left its main interest rate unchanged on Wednesday and said it \
+would be *patient* before making any further move.\n\n\
+## What changed\n\n\
+The statement no longer mentions \"further gradual increases\", a phrase that had appeared \
+in every decision for two years.\n\n\
+- Inflation has eased for four months in a row.\n\
+- Wage growth is steady.\n\
+- Business investment has slowed.\n\n\
+Markets read the shift as a sign the tightening cycle is over.",
+        author: Some(0),
+        category: "market",
+        published_at: Some("2019-01-30T19:00:00Z"),
+    },
+    DemoArticle {
+        slug: "chipmakers-race-to-build-new-fabs",
+        title: "Chipmakers race to build new fabs",
+        subtitle: None,
+        excerpt: "Three new plants were announced this quarter; each costs more than a small country's budget.",
+        body: "Building a modern chip plant takes three years and tens of billions of dollars, \
+and the industry is starting more of them than ever.\n\n\
+Engineers say the hardest part is not the building but the people: each plant needs \
+thousands of technicians trained on machines that did not exist five years ago.",
+        author: Some(1),
+        category: "technology",
+        published_at: Some("2019-02-05T07:15:00Z"),
+    },
+    DemoArticle {
+        slug: "almaty-prepares-for-record-gas-demand",
+        title: "Almaty prepares for record gas demand",
+        subtitle: None,
+        excerpt: "A cold snap puts the city's heating network to the test.",
+        body: "Temperatures are forecast to fall below minus 25 degrees this week, and the \
+city's utilities say they have added capacity to cope with record demand for gas.",
+        author: Some(2),
+        category: "world",
+        published_at: Some("2019-02-07T04:00:00Z"),
+    },
+    DemoArticle {
+        slug: "draft-what-to-watch-next-week",
+        title: "What to watch next week",
+        subtitle: None,
+        excerpt: "A draft: not visible to the public until an editor publishes it.",
+        body: "Earnings season continues; three central banks meet; the trade talks resume.",
+        author: Some(0),
+        category: "market",
+        published_at: None,
+    },
+];
+
+/// Loads the demo content. Runs once: when the demo articles exist it changes nothing.
+/// Returns how many articles it created.
+pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
+    use crate::db::schema::articles::dsl as a;
+    let first = ARTICLES.first().map_or("", |d| d.slug);
+    let present: i64 = a::articles
+        .filter(a::slug.eq(first))
+        .count()
+        .get_result(conn)?;
+    if present > 0 {
+        return Ok(0);
+    }
+    let now = crate::now();
+    let fail = |e: crate::http::ApiError| anyhow::anyhow!("{}", e.problem().detail);
+
+    let mut category_ids = std::collections::HashMap::new();
+    for (name, slug, parent, description) in [
+        ("News", "news", None, "Everything that happened today."),
+        (
+            "World",
+            "world",
+            Some("news"),
+            "Reporting from outside the capital.",
+        ),
+        (
+            "Market",
+            "market",
+            None,
+            "Stocks, bonds, currencies and commodities.",
+        ),
+        (
+            "Technology",
+            "technology",
+            None,
+            "Chips, software and the companies behind them.",
+        ),
+    ] {
+        let id = match categories::find(conn, &IdOrSlug::Slug(slug.to_owned()))? {
+            Some(existing) => existing.id,
+            None => {
+                let input = CreateInput {
+                    name: name.to_owned(),
+                    slug: Some(slug.to_owned()),
+                    description: Some(description.to_owned()),
+                    parent_id: parent.and_then(|p: &str| category_ids.get(p).cloned()),
+                };
+                categories::create(conn, input, now).map_err(fail)?.id
+            }
+        };
+        category_ids.insert(slug, id);
+    }
+
+    let mut author_ids = Vec::new();
+    for (name, slug, bio) in AUTHORS {
+        let id = match crate::authors::repo::find(conn, &IdOrSlug::Slug((*slug).to_owned()))? {
+            Some(existing) => existing.id,
+            None => {
+                let row = Author {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    slug: (*slug).to_owned(),
+                    name: (*name).to_owned(),
+                    name_key: name_key(name),
+                    bio: Some((*bio).to_owned()),
+                    avatar_url: None,
+                    website: None,
+                    email: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                crate::authors::repo::create(conn, row, true)
+                    .map_err(fail)?
+                    .id
+            }
+        };
+        author_ids.push(id);
+    }
+
+    for demo in ARTICLES {
+        let rendered = render::render(demo.body)?;
+        let row = Article {
+            id: uuid::Uuid::now_v7().to_string(),
+            slug: demo.slug.to_owned(),
+            title: demo.title.to_owned(),
+            title_key: title_key(demo.title),
+            subtitle: demo.subtitle.map(str::to_owned),
+            excerpt: Some(demo.excerpt.to_owned()),
+            body: demo.body.to_owned(),
+            body_html: rendered.html,
+            status: "draft".to_owned(),
+            published_at: None,
+            published_sort: unpublished_sort(),
+            author_id: demo.author.and_then(|i| author_ids.get(i).cloned()),
+            category_id: category_ids.get(demo.category).cloned(),
+            cover_image_url: None,
+            word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
+            reading_time_minutes: i32::try_from(rendered.reading_time).unwrap_or(i32::MAX),
+            version: 1,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let article = articles::create(conn, row, true).map_err(fail)?;
+        if let Some(at) = demo.published_at {
+            let at = chrono::DateTime::parse_from_rfc3339(at)?.naive_utc();
+            articles::transition(
+                conn,
+                &IdOrSlug::Id(article.id.clone()),
+                &articles::Writer::Staff,
+                &IfMatch::Absent,
+                articles::Action::Publish(Some(at)),
+                now,
+            )
+            .map_err(fail)?;
+        }
+    }
+    Ok(ARTICLES.len())
+}
