@@ -1,5 +1,5 @@
-//! Request extractors that fail with problem+json: JSON bodies, query strings and the
-//! `{id_or_slug}` path segment.
+//! JSON request bodies: the media type, the size limit, parsing into field errors, NUL
+//! characters, merge-patch values and optional bodies.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -8,10 +8,9 @@ use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
-use uuid::Uuid;
 
-use super::error::{ApiError, FieldError};
-use crate::slug;
+use super::messages::{between_backticks, strip_position};
+use crate::http::error::{ApiError, FieldError};
 
 /// The largest body a request may carry, in bytes; set once from the settings.
 #[derive(Debug, Clone, Copy)]
@@ -284,109 +283,6 @@ fn field_error(path: &str, err: &dyn std::fmt::Display) -> FieldError {
     FieldError::new(&field, code, format!("{field}: {message}"))
 }
 
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-fn between_backticks(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
-}
-
-/// A query string parsed into `T`; unknown or malformed parameters are a 400.
-#[derive(Debug)]
-pub struct Query<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest for Query<T> {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_query(req.query_string()).map(Query))
-    }
-}
-
-/// Parses a query string, naming the offending parameter on failure.
-pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    if let Some((name, _)) =
-        form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
-    {
-        let name = name.replace('\0', "\\0");
-        return Err(ApiError::invalid_query(vec![FieldError::new(
-            &name,
-            "invalid_characters",
-            format!("`{name}` contains a NUL character"),
-        )]));
-    }
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let message = strip_position(&err.inner().to_string());
-        let named = between_backticks(&message).map(str::to_owned);
-        let error = if message.starts_with("unknown field") {
-            let name = named.unwrap_or_default();
-            FieldError::new(
-                &name,
-                "unknown_parameter",
-                format!("`{name}` is not a parameter of this endpoint"),
-            )
-        } else if message.starts_with("duplicate field") {
-            let name = named.unwrap_or_default();
-            FieldError::new(
-                &name,
-                "duplicate_parameter",
-                format!("`{name}` is given more than once"),
-            )
-        } else {
-            let name = if path == "." {
-                "query".to_owned()
-            } else {
-                path
-            };
-            FieldError::new(
-                &name,
-                "invalid_value",
-                format!("`{name}` is invalid: {message}"),
-            )
-        };
-        ApiError::invalid_query(vec![error])
-    })
-}
-
-/// A resource named in the path by id or by slug.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdOrSlug {
-    /// A UUID, normalized to lowercase hyphenated form.
-    Id(String),
-    /// A slug.
-    Slug(String),
-}
-
-impl IdOrSlug {
-    /// Reads a path segment: a UUID (hyphenated or 32 hex digits) or a well-formed slug.
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        // Ids are issued in lowercase; the documented pattern admits no other form.
-        let lowercase = !raw.bytes().any(|b| b.is_ascii_uppercase());
-        if lowercase
-            && slug::looks_like_uuid(raw)
-            && let Ok(id) = Uuid::try_parse(raw)
-        {
-            return Ok(IdOrSlug::Id(id.hyphenated().to_string()));
-        }
-        if slug::is_valid(raw) {
-            return Ok(IdOrSlug::Slug(raw.to_owned()));
-        }
-        Err(ApiError::bad_request(
-            "invalid_path",
-            format!("`{raw}` is neither an id nor a slug (lowercase letters, digits and hyphens)"),
-        ))
-    }
-}
-
 /// A value in a merge-patch body: absent (leave alone), `null` (clear) or a new value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Patch<T> {
@@ -409,109 +305,6 @@ impl<T> Patch<T> {
     /// True when the field was given, as a value or as `null`.
     pub fn is_given(&self) -> bool {
         !matches!(self, Patch::Absent)
-    }
-}
-
-/// The `If-Match` precondition of a write.
-#[derive(Debug, Clone, Default)]
-pub enum IfMatch {
-    /// No header: the write goes ahead.
-    #[default]
-    Absent,
-    /// `If-Match: *`: the resource must exist.
-    Any,
-    /// Entity tags; one must be the resource's current strong tag.
-    Tags(Vec<String>),
-    /// A header that is neither `*` nor a list of quoted tags: it matches nothing, so the
-    /// write is refused with 412 rather than done blindly.
-    Malformed,
-}
-
-impl IfMatch {
-    /// Whether a resource with this id at this version satisfies the precondition. Entity
-    /// tags look like `"<id>.v<version>[.<variant>]"`; weak tags never match.
-    pub fn matches(&self, id: &str, version: i64) -> bool {
-        match self {
-            IfMatch::Absent | IfMatch::Any => true,
-            IfMatch::Malformed => false,
-            IfMatch::Tags(tags) => {
-                let want = format!("v{version}");
-                tags.iter().any(|tag| {
-                    let mut parts = tag.split('.');
-                    parts.next() == Some(id) && parts.next() == Some(want.as_str())
-                })
-            }
-        }
-    }
-}
-
-/// Reads a list of entity tags (`"x"`, `W/"y"`, separated by commas; commas may also stand
-/// inside the quotes). Returns the tags without quotes, weak ones prefixed `W/`, or `None`
-/// when the text is not such a list. `*` is returned as itself.
-fn parse_entity_tags(text: &str) -> Option<Vec<String>> {
-    let text = text.trim();
-    if text == "*" {
-        return Some(vec!["*".to_owned()]);
-    }
-    let mut tags = Vec::new();
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
-        if rest.is_empty() {
-            break;
-        }
-        let (weak, after) = match rest.strip_prefix("W/") {
-            Some(r) => ("W/", r),
-            None => ("", rest),
-        };
-        let inner = after.strip_prefix('"')?;
-        let end = inner.find('"')?;
-        tags.push(format!("{weak}{}", &inner[..end]));
-        rest = &inner[end + 1..];
-        let next = rest.trim_start();
-        if !(next.is_empty() || next.starts_with(',')) {
-            return None;
-        }
-    }
-    (!tags.is_empty()).then_some(tags)
-}
-
-/// Splits an `If-Match` or `If-None-Match` value into entity tags without quotes; weak tags
-/// are kept with their `W/` prefix so callers can treat them as they must.
-pub fn entity_tags(req: &HttpRequest, name: header::HeaderName) -> Option<Vec<String>> {
-    let mut tags = Vec::new();
-    let mut present = false;
-    for value in req.headers().get_all(name) {
-        present = true;
-        if let Some(parsed) = value.to_str().ok().and_then(parse_entity_tags) {
-            tags.extend(parsed);
-        }
-    }
-    present.then_some(tags)
-}
-
-impl FromRequest for IfMatch {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let mut tags = Vec::new();
-        let mut present = false;
-        for value in req.headers().get_all(header::IF_MATCH) {
-            present = true;
-            match value.to_str().ok().and_then(parse_entity_tags) {
-                Some(parsed) => tags.extend(parsed),
-                None => return std::future::ready(Ok(IfMatch::Malformed)),
-            }
-        }
-        let parsed = if !present {
-            IfMatch::Absent
-        } else if tags.iter().any(|t| t == "*") {
-            IfMatch::Any
-        } else {
-            IfMatch::Tags(tags.into_iter().filter(|t| !t.starts_with("W/")).collect())
-        };
-        std::future::ready(Ok(parsed))
     }
 }
 
@@ -557,17 +350,5 @@ mod tests {
         assert!(!has_nul_escape(br#"{"a": "u0000"}"#));
         let e = nul_in_body(br#"{"title": "ok", "tags": ["a", "b\u0000"]}"#);
         assert_eq!(e.problem().errors[0].field, "tags.1");
-    }
-
-    #[test]
-    fn entity_tag_lists() {
-        assert_eq!(parse_entity_tags("*"), Some(vec!["*".to_owned()]));
-        assert_eq!(
-            parse_entity_tags(" \"a.v1\" ,\tW/\"b,c\" , \"\""),
-            Some(vec!["a.v1".to_owned(), "W/b,c".to_owned(), String::new()])
-        );
-        for bad in ["null", "abc", "\"open", "W/abc", "\"a\" junk", ""] {
-            assert_eq!(parse_entity_tags(bad), None, "{bad}");
-        }
     }
 }

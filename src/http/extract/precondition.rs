@@ -1,0 +1,127 @@
+//! `If-Match` and `If-None-Match`: entity tag lists.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+
+use crate::http::error::ApiError;
+
+/// The `If-Match` precondition of a write.
+#[derive(Debug, Clone, Default)]
+pub enum IfMatch {
+    /// No header: the write goes ahead.
+    #[default]
+    Absent,
+    /// `If-Match: *`: the resource must exist.
+    Any,
+    /// Entity tags; one must be the resource's current strong tag.
+    Tags(Vec<String>),
+    /// A header that is neither `*` nor a list of quoted tags: it matches nothing, so the
+    /// write is refused with 412 rather than done blindly.
+    Malformed,
+}
+
+impl IfMatch {
+    /// Whether a resource with this id at this version satisfies the precondition. Entity
+    /// tags look like `"<id>.v<version>[.<variant>]"`; weak tags never match.
+    pub fn matches(&self, id: &str, version: i64) -> bool {
+        match self {
+            IfMatch::Absent | IfMatch::Any => true,
+            IfMatch::Malformed => false,
+            IfMatch::Tags(tags) => {
+                let want = format!("v{version}");
+                tags.iter().any(|tag| {
+                    let mut parts = tag.split('.');
+                    parts.next() == Some(id) && parts.next() == Some(want.as_str())
+                })
+            }
+        }
+    }
+}
+
+/// Reads a list of entity tags (`"x"`, `W/"y"`, separated by commas; commas may also stand
+/// inside the quotes). Returns the tags without quotes, weak ones prefixed `W/`, or `None`
+/// when the text is not such a list. `*` is returned as itself.
+fn parse_entity_tags(text: &str) -> Option<Vec<String>> {
+    let text = text.trim();
+    if text == "*" {
+        return Some(vec!["*".to_owned()]);
+    }
+    let mut tags = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        if rest.is_empty() {
+            break;
+        }
+        let (weak, after) = match rest.strip_prefix("W/") {
+            Some(r) => ("W/", r),
+            None => ("", rest),
+        };
+        let inner = after.strip_prefix('"')?;
+        let end = inner.find('"')?;
+        tags.push(format!("{weak}{}", &inner[..end]));
+        rest = &inner[end + 1..];
+        let next = rest.trim_start();
+        if !(next.is_empty() || next.starts_with(',')) {
+            return None;
+        }
+    }
+    (!tags.is_empty()).then_some(tags)
+}
+
+/// Splits an `If-Match` or `If-None-Match` value into entity tags without quotes; weak tags
+/// are kept with their `W/` prefix so callers can treat them as they must.
+pub fn entity_tags(req: &HttpRequest, name: header::HeaderName) -> Option<Vec<String>> {
+    let mut tags = Vec::new();
+    let mut present = false;
+    for value in req.headers().get_all(name) {
+        present = true;
+        if let Some(parsed) = value.to_str().ok().and_then(parse_entity_tags) {
+            tags.extend(parsed);
+        }
+    }
+    present.then_some(tags)
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let mut tags = Vec::new();
+        let mut present = false;
+        for value in req.headers().get_all(header::IF_MATCH) {
+            present = true;
+            match value.to_str().ok().and_then(parse_entity_tags) {
+                Some(parsed) => tags.extend(parsed),
+                None => return std::future::ready(Ok(IfMatch::Malformed)),
+            }
+        }
+        let parsed = if !present {
+            IfMatch::Absent
+        } else if tags.iter().any(|t| t == "*") {
+            IfMatch::Any
+        } else {
+            IfMatch::Tags(tags.into_iter().filter(|t| !t.starts_with("W/")).collect())
+        };
+        std::future::ready(Ok(parsed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_tag_lists() {
+        assert_eq!(parse_entity_tags("*"), Some(vec!["*".to_owned()]));
+        assert_eq!(
+            parse_entity_tags(" \"a.v1\" ,\tW/\"b,c\" , \"\""),
+            Some(vec!["a.v1".to_owned(), "W/b,c".to_owned(), String::new()])
+        );
+        for bad in ["null", "abc", "\"open", "W/abc", "\"a\" junk", ""] {
+            assert_eq!(parse_entity_tags(bad), None, "{bad}");
+        }
+    }
+}
