@@ -5,8 +5,7 @@ use diesel::prelude::*;
 
 use crate::articles::model::{Article, title_key, unpublished_sort};
 use crate::articles::{render, repo as articles};
-use crate::authors::model::{Author, name_key};
-use crate::categories::repo::{self as categories, CreateInput};
+use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;
 use crate::http::extract::{IdOrSlug, IfMatch};
 
@@ -129,7 +128,6 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
         return Ok(0);
     }
     let now = crate::now();
-    let fail = |e: crate::http::ApiError| anyhow::anyhow!("{}", e.problem().detail);
 
     let mut category_ids = std::collections::HashMap::new();
     for (name, slug, parent, description) in [
@@ -153,43 +151,25 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             "Chips, software and the companies behind them.",
         ),
     ] {
-        let id = match categories::find(conn, &IdOrSlug::Slug(slug.to_owned()))? {
-            Some(existing) => existing.id,
-            None => {
-                let input = CreateInput {
-                    name: name.to_owned(),
-                    slug: Some(slug.to_owned()),
-                    description: Some(description.to_owned()),
-                    parent_id: parent.and_then(|p: &str| category_ids.get(p).cloned()),
-                };
-                categories::create(conn, input, now).map_err(fail)?.id
-            }
+        let input = CreateInput {
+            name: name.to_owned(),
+            slug: Some(slug.to_owned()),
+            description: Some(description.to_owned()),
+            parent_id: parent.and_then(|p: &str| category_ids.get(p).cloned()),
         };
+        let id = super::category(conn, input, now)?;
         category_ids.insert(slug, id);
     }
 
     let mut author_ids = Vec::new();
     for (name, slug, bio) in AUTHORS {
-        let id = match crate::authors::repo::find(conn, &IdOrSlug::Slug((*slug).to_owned()))? {
-            Some(existing) => existing.id,
-            None => {
-                let row = Author {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    slug: (*slug).to_owned(),
-                    name: (*name).to_owned(),
-                    name_key: name_key(name),
-                    bio: Some((*bio).to_owned()),
-                    avatar_url: None,
-                    website: None,
-                    email: None,
-                    created_at: now,
-                    updated_at: now,
-                };
-                crate::authors::repo::create(conn, row, true)
-                    .map_err(fail)?
-                    .id
-            }
-        };
+        let id = super::author(
+            conn,
+            (*slug).to_owned(),
+            (*name).to_owned(),
+            Some((*bio).to_owned()),
+            now,
+        )?;
         author_ids.push(id);
     }
 
@@ -217,7 +197,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             created_at: now,
             updated_at: now,
         };
-        let article = articles::create(conn, row, true).map_err(fail)?;
+        let article = articles::create(conn, row, true).map_err(super::fail)?;
         if let Some(at) = demo.published_at {
             let at = chrono::DateTime::parse_from_rfc3339(at)?.naive_utc();
             articles::transition(
@@ -228,7 +208,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
                 articles::Action::Publish(Some(at)),
                 now,
             )
-            .map_err(fail)?;
+            .map_err(super::fail)?;
         }
     }
     Ok(ARTICLES.len())

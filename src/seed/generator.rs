@@ -4,10 +4,8 @@ use diesel::prelude::*;
 
 use crate::articles::model::{Article, title_key, unpublished_sort};
 use crate::articles::render;
-use crate::authors::model::{Author, name_key};
-use crate::categories::repo::{self as categories, CreateInput};
+use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;
-use crate::http::extract::IdOrSlug;
 
 use super::bulk::insert_articles;
 
@@ -216,7 +214,6 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
     let mut conn = pool.get()?;
     let conn: &mut AnyConnection = &mut conn;
     let now = crate::now();
-    let fail = |e: crate::http::ApiError| anyhow::anyhow!("{}", e.problem().detail);
     let rng = Lcg(42);
 
     let mut category_ids: Vec<String> = Vec::new();
@@ -225,18 +222,13 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
             "synthetic-{}",
             crate::slug::from_title(name, 100).unwrap_or_default()
         );
-        let id = match categories::find(conn, &IdOrSlug::Slug(slug.clone()))? {
-            Some(existing) => existing.id,
-            None => {
-                let input = CreateInput {
-                    name: (*name).to_owned(),
-                    slug: Some(slug),
-                    description: None,
-                    parent_id: parent.and_then(|p| category_ids.get(p).cloned()),
-                };
-                categories::create(conn, input, now).map_err(fail)?.id
-            }
+        let input = CreateInput {
+            name: (*name).to_owned(),
+            slug: Some(slug),
+            description: None,
+            parent_id: parent.and_then(|p| category_ids.get(p).cloned()),
         };
+        let id = super::category(conn, input, now)?;
         category_ids.push(id);
     }
     let mut author_ids = Vec::new();
@@ -248,26 +240,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
             i
         );
         let slug = format!("synthetic-author-{i}");
-        let id = match crate::authors::repo::find(conn, &IdOrSlug::Slug(slug.clone()))? {
-            Some(existing) => existing.id,
-            None => {
-                let row = Author {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    slug,
-                    name_key: name_key(&name),
-                    name,
-                    bio: None,
-                    avatar_url: None,
-                    website: None,
-                    email: None,
-                    created_at: now,
-                    updated_at: now,
-                };
-                crate::authors::repo::create(conn, row, true)
-                    .map_err(fail)?
-                    .id
-            }
-        };
+        let id = super::author(conn, slug, name, None, now)?;
         author_ids.push(id);
     }
 

@@ -11,3 +11,55 @@ mod generator;
 
 pub use demo::demo;
 pub use generator::{Synthetic, synthetic};
+
+use crate::authors::model::{Author, name_key};
+use crate::categories::repo::{self as categories, CreateInput};
+use crate::db::AnyConnection;
+use crate::http::extract::IdOrSlug;
+
+/// The problem of a failed write, as a command-line error.
+fn fail(e: crate::http::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.problem().detail)
+}
+
+/// The id of the category with this slug, created first when there is none, so that a seed
+/// can run again without duplicates.
+fn category(
+    conn: &mut AnyConnection,
+    input: CreateInput,
+    now: chrono::NaiveDateTime,
+) -> anyhow::Result<String> {
+    let slug = input.slug.clone().unwrap_or_default();
+    match categories::find(conn, &IdOrSlug::Slug(slug))? {
+        Some(existing) => Ok(existing.id),
+        None => Ok(categories::create(conn, input, now).map_err(fail)?.id),
+    }
+}
+
+/// The id of the author with this slug, created first when there is none.
+fn author(
+    conn: &mut AnyConnection,
+    slug: String,
+    name: String,
+    bio: Option<String>,
+    now: chrono::NaiveDateTime,
+) -> anyhow::Result<String> {
+    if let Some(existing) = crate::authors::repo::find(conn, &IdOrSlug::Slug(slug.clone()))? {
+        return Ok(existing.id);
+    }
+    let row = Author {
+        id: uuid::Uuid::now_v7().to_string(),
+        slug,
+        name_key: name_key(&name),
+        name,
+        bio,
+        avatar_url: None,
+        website: None,
+        email: None,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(crate::authors::repo::create(conn, row, true)
+        .map_err(fail)?
+        .id)
+}
