@@ -8,6 +8,7 @@ pub mod categories;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod http;
 pub mod openapi;
 pub mod seed;
@@ -31,6 +32,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::config::Settings;
 use crate::db::{Backend, PoolOptions};
+use crate::domain::Code;
 use crate::http::extract::BodyLimit;
 use crate::http::middleware::{self as mw, RouteTable};
 use crate::service::Documents;
@@ -130,9 +132,7 @@ impl Application {
         }
         let connections = pool.max_size() as usize;
         let state = web::Data::new(AppState {
-            pool,
-            db_gate: Arc::new(tokio::sync::Semaphore::new(connections)),
-            db_timeout: settings.db_timeout,
+            database: db::Database::new(pool, backend, connections, settings.db_timeout),
             backend,
             auth,
             cache_max_age: settings.cache_max_age,
@@ -159,7 +159,7 @@ impl Application {
                 .app_data(body_limit)
                 .app_data(trusted_proxies.clone())
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
-                    http::ApiError::bad_request("invalid_path", e.to_string()).into()
+                    http::ApiError::bad_request(Code::InvalidPath, e.to_string()).into()
                 }))
                 .app_data(mw::ServerTiming(server_timing))
                 .default_service(web::to(mw::unmatched))

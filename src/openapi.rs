@@ -9,7 +9,8 @@ use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::{Ref, RefOr};
 use utoipa_actix_web::AppExt;
 
-use crate::http::error::{FieldError, PROBLEM_JSON, Problem};
+use crate::http::FieldError;
+use crate::http::error::{PROBLEM_JSON, Problem};
 use crate::http::pagination::ListMeta;
 
 /// Info, tags and shared components; the paths come from the registered routes.

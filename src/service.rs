@@ -55,7 +55,7 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
-        .db(|conn| diesel::r2d2::R2D2Connection::ping(conn).map_err(ApiError::from))
+        .db(|conn| Ok(diesel::r2d2::R2D2Connection::ping(conn)?))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -1,7 +1,7 @@
 //! Rules for text fields, shared by every resource, with the patterns the OpenAPI document
 //! states for them so that what the document allows and what the code accepts are the same.
 
-use crate::http::FieldError;
+use crate::domain::{Code, FieldError};
 
 /// A one-line text: no control characters, and something other than white space.
 pub const SINGLE_LINE_PATTERN: &str =
@@ -88,7 +88,7 @@ pub fn single_line(
     if value.chars().any(|c| is_forbidden_control(c, false)) {
         errors.push(FieldError::new(
             field,
-            "invalid_characters",
+            Code::InvalidCharacters,
             format!("{field} must be one line without control characters"),
         ));
         return None;
@@ -97,7 +97,7 @@ pub fn single_line(
     if trimmed.is_empty() {
         errors.push(FieldError::new(
             field,
-            "required",
+            Code::Required,
             format!("{field} must not be empty"),
         ));
         return None;
@@ -105,7 +105,7 @@ pub fn single_line(
     if value.chars().count() > max {
         errors.push(FieldError::new(
             field,
-            "too_long",
+            Code::TooLong,
             format!("{field} must be at most {max} characters"),
         ));
         return None;
@@ -123,7 +123,7 @@ pub fn multi_line(
     if value.chars().any(|c| is_forbidden_control(c, true)) {
         errors.push(FieldError::new(
             field,
-            "invalid_characters",
+            Code::InvalidCharacters,
             format!("{field} must not contain control characters"),
         ));
         return None;
@@ -131,7 +131,7 @@ pub fn multi_line(
     if value.chars().count() > max {
         errors.push(FieldError::new(
             field,
-            "too_long",
+            Code::TooLong,
             format!("{field} must be at most {max} characters"),
         ));
         return None;
@@ -154,7 +154,7 @@ pub fn slug(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<St
     } else {
         format!("{field} must be lowercase letters and digits in words joined by single hyphens")
     };
-    errors.push(FieldError::new(field, "invalid_format", message));
+    errors.push(FieldError::new(field, Code::InvalidFormat, message));
     None
 }
 
@@ -198,7 +198,7 @@ pub fn url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<Str
     if !is_web_url(value) {
         errors.push(FieldError::new(
             field,
-            "invalid_format",
+            Code::InvalidFormat,
             format!("{field} must be an http or https URL"),
         ));
         return None;
@@ -206,7 +206,7 @@ pub fn url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<Str
     if value.chars().count() > URL_MAX {
         errors.push(FieldError::new(
             field,
-            "too_long",
+            Code::TooLong,
             format!("{field} must be at most {URL_MAX} characters"),
         ));
         return None;
@@ -221,7 +221,7 @@ pub fn id(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<Stri
         Err(_) => {
             errors.push(FieldError::new(
                 field,
-                "invalid_format",
+                Code::InvalidFormat,
                 format!("{field} must be a UUID"),
             ));
             None

@@ -22,6 +22,7 @@ use super::types::{
 use crate::auth::{Caller, Principal, Role, Scope, forbidden, unauthorized};
 use crate::authors::types::AuthorResponse;
 use crate::categories::types::CategoryResponse;
+use crate::domain::{Code, Error};
 use crate::http::extract::{
     IdOrSlug, IfMatch, Json, MergePatch, OptionalJson, Patch, Query, entity_tags,
 };
@@ -52,7 +53,7 @@ fn sees_private(caller: &Caller) -> bool {
 }
 
 /// Who is writing, or why they may not; with the author profile an author writes as.
-fn writer(caller: &Caller) -> Result<(Writer, Option<Option<String>>), ApiError> {
+fn writer(caller: &Caller) -> Result<(Writer, Option<Option<String>>), Error> {
     match &caller.0 {
         None => Err(unauthorized("this request needs a bearer token", false)),
         Some(Principal::Token {
@@ -87,7 +88,7 @@ impl Shape {
             if value.is_some_and(|v| v.len() > max) {
                 return Err(ApiError::invalid_query(vec![FieldError::new(
                     name,
-                    "too_long",
+                    Code::TooLong,
                     format!("{name} must be at most {max} characters"),
                 )]));
             }
@@ -102,7 +103,7 @@ impl Shape {
                 "category" => category = true,
                 other => errors.push(FieldError::new(
                     "include",
-                    "invalid_value",
+                    Code::InvalidValue,
                     format!("`{other}` cannot be included; use author and/or category"),
                 )),
             }
@@ -117,7 +118,7 @@ impl Shape {
                     } else {
                         errors.push(FieldError::new(
                             "fields",
-                            "invalid_value",
+                            Code::InvalidValue,
                             format!("`{field}` is not an article field"),
                         ));
                     }
@@ -205,7 +206,7 @@ fn load_embeds(
     author_ids: Vec<String>,
     category_ids: Vec<String>,
     staff: bool,
-) -> Result<Embeds, ApiError> {
+) -> Result<Embeds, Error> {
     let mut embeds = Embeds::default();
     for author in crate::authors::repo::by_ids(conn, &author_ids)? {
         embeds
@@ -262,7 +263,7 @@ fn parse_statuses(raw: &str) -> Result<Vec<String>, ApiError> {
     if raw.len() > 100 {
         return Err(ApiError::invalid_query(vec![FieldError::new(
             "status",
-            "too_long",
+            Code::TooLong,
             "status must be at most 100 characters",
         )]));
     }
@@ -274,7 +275,7 @@ fn parse_statuses(raw: &str) -> Result<Vec<String>, ApiError> {
         if !ALL.contains(&status) {
             return Err(ApiError::invalid_query(vec![FieldError::new(
                 "status",
-                "invalid_value",
+                Code::InvalidValue,
                 format!(
                     "`{status}` is not a status; use draft, scheduled, published, archived or all"
                 ),
@@ -285,7 +286,7 @@ fn parse_statuses(raw: &str) -> Result<Vec<String>, ApiError> {
     if statuses.is_empty() {
         return Err(ApiError::invalid_query(vec![FieldError::new(
             "status",
-            "invalid_value",
+            Code::InvalidValue,
             "status must name at least one status",
         )]));
     }
@@ -296,7 +297,7 @@ fn key_param(name: &str, raw: Option<&str>) -> Result<Option<IdOrSlug>, ApiError
     raw.map(IdOrSlug::parse).transpose().map_err(|_| {
         ApiError::invalid_query(vec![FieldError::new(
             name,
-            "invalid_value",
+            Code::InvalidValue,
             format!("{name} must be an id or a slug"),
         )])
     })
@@ -333,7 +334,7 @@ pub async fn list_articles(
         (Some(ArticleSort::Relevance), None) => {
             return Err(ApiError::invalid_query(vec![FieldError::new(
                 "sort",
-                "invalid_value",
+                Code::InvalidValue,
                 "sort=relevance needs a search (q)",
             )]));
         }
@@ -348,10 +349,7 @@ pub async fn list_articles(
         statuses = None;
     }
     if statuses.is_some() && caller.0.is_none() {
-        return Err(unauthorized(
-            "listing by status needs a bearer token",
-            false,
-        ));
+        return Err(unauthorized("listing by status needs a bearer token", false).into());
     }
     let author_key = key_param("author", query.author.as_deref())?;
     let category_key = key_param("category", query.category.as_deref())?;
@@ -363,11 +361,11 @@ pub async fn list_articles(
                     if sort == ArticleSort::Relevance
                         && !key.parse::<f64>().is_ok_and(f64::is_finite)
                     {
-                        return Err(pagination::invalid_cursor());
+                        return Err(pagination::invalid_cursor().into());
                     }
                     Some(After { key, id })
                 }
-                _ => return Err(pagination::invalid_cursor()),
+                _ => return Err(pagination::invalid_cursor().into()),
             }
         }
         None => None,
@@ -559,7 +557,7 @@ pub async fn get_article(
     let (article, embeds) = state
         .db(move |conn| {
             let article = repo::find(conn, &key, &access, now)?
-                .ok_or_else(|| ApiError::not_found("no article has that id or slug"))?;
+                .ok_or_else(|| Error::not_found("no article has that id or slug"))?;
             let authors = if want_author {
                 article.author_id.iter().cloned().collect()
             } else {
@@ -664,7 +662,7 @@ pub async fn create_article(
         match (&author_id, own) {
             (Some(given), own) if Some(given) != own.as_ref() => errors.push(FieldError::new(
                 "author_id",
-                "not_allowed",
+                Code::NotAllowed,
                 "authors may set only their own author profile",
             )),
             _ => author_id = own.clone(),
@@ -693,7 +691,7 @@ pub async fn create_article(
         excerpt: excerpt.flatten(),
         body_html: rendered.html,
         body: text,
-        status: "draft".to_owned(),
+        status: crate::domain::Status::Draft,
         published_at: None,
         published_sort: unpublished_sort(),
         author_id,
@@ -716,50 +714,45 @@ pub async fn create_article(
 
 /// Renders a body on the render pool; a body whose shape or cost is out of bounds is a 422
 /// naming the rule it broke, and a full pool a 503.
-async fn render_body(text: String) -> Result<render::Rendered, ApiError> {
+async fn render_body(text: String) -> Result<render::Rendered, Error> {
     use render::RenderError;
     let (rule, message) = match render::off_thread(text).await {
         Ok(rendered) => return Ok(rendered),
         Err(RenderError::Busy) => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
+            return Err(Error::busy(
                 "every render thread is busy; try again in a moment",
-            )
-            .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
+            ));
         }
         Err(RenderError::TooDeep) => (
-            "too_deep",
+            Code::TooDeep,
             format!(
                 "body nests blockquotes, lists and HTML elements more than {} levels deep",
                 render::MAX_DEPTH
             ),
         ),
         Err(RenderError::TooLarge) => (
-            "renders_too_large",
+            Code::RendersTooLarge,
             format!(
                 "body renders to more than {} MiB of HTML",
                 render::MAX_HTML_BYTES / (1024 * 1024)
             ),
         ),
         Err(RenderError::Failed) => (
-            "unrenderable",
+            Code::Unrenderable,
             "body could not be rendered; simplify its structure".to_owned(),
         ),
         Err(RenderError::TooSlow) => (
-            "too_slow",
+            Code::TooSlow,
             format!(
                 "body did not render within {} ms; simplify its structure",
                 render::DEADLINE.as_millis()
             ),
         ),
     };
-    Err(ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "body_too_complex",
-        "the body is too complex to render",
+    Err(
+        Error::new(Code::BodyTooComplex, "the body is too complex to render")
+            .with_errors(vec![FieldError::new("body", rule, message)]),
     )
-    .with_errors(vec![FieldError::new("body", rule, message)]))
 }
 
 fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -815,7 +808,7 @@ pub async fn update_article(
     let required = |field: &str| {
         FieldError::new(
             field,
-            "required",
+            Code::Required,
             format!("{field} cannot be null; leave it out to keep it"),
         )
     };
@@ -865,7 +858,7 @@ pub async fn update_article(
     {
         errors.push(FieldError::new(
             "author_id",
-            "not_allowed",
+            Code::NotAllowed,
             "authors may set only their own author profile",
         ));
     }

@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::articles;
 
+use crate::domain::Status;
+
 /// `published_sort` of an article never published: after every real date.
 pub fn unpublished_sort() -> NaiveDateTime {
     chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
@@ -32,8 +34,8 @@ pub struct Article {
     pub body: String,
     /// Sanitized HTML of `body`.
     pub body_html: String,
-    /// `draft`, `scheduled`, `published` or `archived`.
-    pub status: String,
+    /// Where the article is in its life.
+    pub status: Status,
     /// Publication time.
     pub published_at: Option<NaiveDateTime>,
     /// `published_at`, or far future when unset.
@@ -75,7 +77,7 @@ pub struct ArticleSummary {
     /// Summary for lists.
     pub excerpt: Option<String>,
     /// Status.
-    pub status: String,
+    pub status: Status,
     /// Publication time.
     pub published_at: Option<NaiveDateTime>,
     /// Sort key.
@@ -144,7 +146,7 @@ pub struct ArticleChangeset {
     /// Follows `body`.
     pub body_html: Option<String>,
     /// Status (actions only).
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// Publication time (actions only).
     pub published_at: Option<Option<NaiveDateTime>>,
     /// Follows `published_at`.

@@ -12,8 +12,8 @@ use super::types::ArticleSort;
 use crate::db::schema::articles::dsl as a;
 use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, MultiBackend, write_transaction};
+use crate::domain::{Code, Error, FieldError, Status};
 use crate::http::extract::{IdOrSlug, IfMatch};
-use crate::http::{ApiError, FieldError};
 
 type Condition = Box<dyn BoxableExpression<a::articles, MultiBackend, SqlType = Bool>>;
 
@@ -34,7 +34,7 @@ pub enum Access {
 fn visible(now: NaiveDateTime) -> Condition {
     Box::new(
         a::status
-            .eq_any(["published", "scheduled"])
+            .eq_any([Status::Published, Status::Scheduled])
             .and(a::published_sort.le(now)),
     )
 }
@@ -44,7 +44,7 @@ fn access_condition(access: &Access, now: NaiveDateTime) -> Option<Condition> {
         Access::Public => Some(visible(now)),
         Access::Own(user) => Some(Box::new(
             a::status
-                .eq_any(["published", "scheduled"])
+                .eq_any([Status::Published, Status::Scheduled])
                 .and(a::published_sort.le(now))
                 .or(a::created_by.assume_not_null().eq(user.clone())),
         )),
@@ -54,8 +54,8 @@ fn access_condition(access: &Access, now: NaiveDateTime) -> Option<Condition> {
 
 /// Whether an article is visible to the public at `now`.
 pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
-    article.status == "published"
-        || (article.status == "scheduled" && article.published_sort <= now)
+    article.status == Status::Published
+        || (article.status == Status::Scheduled && article.published_sort <= now)
 }
 
 /// Finds an article the caller may read, by id or slug.
@@ -159,7 +159,7 @@ pub fn list(
     after: Option<After>,
     limit: u32,
     now: NaiveDateTime,
-) -> Result<Vec<ArticleSummary>, ApiError> {
+) -> Result<Vec<ArticleSummary>, Error> {
     let mut query = filtered(filter, access, now).select(ArticleSummary::as_select());
     let time = crate::http::pagination::cursor_time;
     // Each keyset condition leads with a plain range on the sort column, so the index can
@@ -350,9 +350,9 @@ pub fn search(
     after: Option<(f64, String)>,
     limit: u32,
     now: NaiveDateTime,
-) -> Result<Vec<(ArticleSummary, f64)>, ApiError> {
+) -> Result<Vec<(ArticleSummary, f64)>, Error> {
     let Some(engine) = filter.search.clone() else {
-        return Err(ApiError::internal("a relevance search without a query"));
+        return Err(Error::internal("a relevance search without a query"));
     };
     let mut q = filtered(filter, access, now).select((ArticleSummary::as_select(), engine.rank()));
     if let Some((rank, id)) = after {
@@ -428,14 +428,14 @@ fn ensure_references(
     conn: &mut AnyConnection,
     author_id: Option<&str>,
     category_id: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let mut errors = Vec::new();
     if let Some(id) = author_id
         && !crate::authors::repo::exists(conn, id)?
     {
         errors.push(FieldError::new(
             "author_id",
-            "not_found",
+            Code::NotFound,
             "author_id names no existing author",
         ));
     }
@@ -444,14 +444,14 @@ fn ensure_references(
     {
         errors.push(FieldError::new(
             "category_id",
-            "not_found",
+            Code::NotFound,
             "category_id names no existing category",
         ));
     }
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::validation(errors))
+        Err(Error::validation(errors))
     }
 }
 
@@ -460,9 +460,9 @@ pub fn create(
     conn: &mut AnyConnection,
     mut row: Article,
     chosen_slug: bool,
-) -> Result<Article, ApiError> {
+) -> Result<Article, Error> {
     let base = row.slug.clone();
-    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Article, ApiError> {
+    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Article, Error> {
         ensure_references(conn, row.author_id.as_deref(), row.category_id.as_deref())?;
         row.slug = slug;
         diesel::insert_into(a::articles)
@@ -491,7 +491,7 @@ fn load_for_change(
     precondition: &IfMatch,
     now: NaiveDateTime,
     author_may: bool,
-) -> Result<Article, ApiError> {
+) -> Result<Article, Error> {
     lock_row(conn, key)?;
     let article = find(conn, key, &Access::All, now)?.ok_or_else(not_found)?;
     if let Writer::Author { user_id } = writer {
@@ -509,19 +509,17 @@ fn load_for_change(
                 "only editors and admins may do this",
             ));
         }
-        if article.status != "draft" {
+        if article.status != Status::Draft {
             return Err(crate::auth::forbidden(
                 "this article has left the draft stage; an editor must make changes now",
             ));
         }
     }
     if !precondition.matches(&article.id, article.version) {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
+        return Err(Error::precondition_failed(
             "the article changed since you read it (If-Match does not match); fetch it again",
-        )
-        .with_current_version(article.version));
+            article.version,
+        ));
     }
     Ok(article)
 }
@@ -541,8 +539,8 @@ fn lock_row(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<()> {
     Ok(())
 }
 
-fn not_found() -> ApiError {
-    ApiError::not_found("no article has that id or slug")
+fn not_found() -> Error {
+    Error::not_found("no article has that id or slug")
 }
 
 /// Applies a merge patch to an article.
@@ -553,7 +551,7 @@ pub fn update(
     precondition: &IfMatch,
     mut changes: ArticleChangeset,
     now: NaiveDateTime,
-) -> Result<Article, ApiError> {
+) -> Result<Article, Error> {
     write_transaction(conn, |conn| {
         let current = load_for_change(conn, id, writer, precondition, now, true)?;
         if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
@@ -609,7 +607,7 @@ pub fn delete(
     writer: &Writer,
     precondition: &IfMatch,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     write_transaction(conn, |conn| {
         let current = load_for_change(conn, id, writer, precondition, now, true)?;
         diesel::delete(a::articles.filter(a::id.eq(&current.id))).execute(conn)?;
@@ -637,24 +635,30 @@ pub fn transition(
     precondition: &IfMatch,
     action: Action,
     now: NaiveDateTime,
-) -> Result<Article, ApiError> {
+) -> Result<Article, Error> {
     write_transaction(conn, |conn| {
         let current = load_for_change(conn, id, writer, precondition, now, false)?;
-        let status = current.status.as_str();
+        let status = current.status;
         let (allowed, name) = match action {
             Action::Publish(_) => (
-                matches!(status, "draft" | "scheduled" | "archived"),
+                matches!(status, Status::Draft | Status::Scheduled | Status::Archived),
                 "publish",
             ),
-            Action::Unpublish => (matches!(status, "published" | "scheduled"), "unpublish"),
+            Action::Unpublish => (
+                matches!(status, Status::Published | Status::Scheduled),
+                "unpublish",
+            ),
             Action::Archive => (
-                matches!(status, "draft" | "scheduled" | "published"),
+                matches!(
+                    status,
+                    Status::Draft | Status::Scheduled | Status::Published
+                ),
                 "archive",
             ),
         };
         if !allowed {
-            return Err(ApiError::conflict(
-                "invalid_transition",
+            return Err(Error::new(
+                Code::InvalidTransition,
                 format!("cannot {name} an article that is {status}"),
             ));
         }
@@ -662,17 +666,20 @@ pub fn transition(
         match action {
             Action::Publish(at) => {
                 let when = at.unwrap_or(now);
-                let new_status = if when > now { "scheduled" } else { "published" };
-                changes.status = Some(new_status.to_owned());
+                changes.status = Some(if when > now {
+                    Status::Scheduled
+                } else {
+                    Status::Published
+                });
                 changes.published_at = Some(Some(when));
                 changes.published_sort = Some(when);
             }
             Action::Unpublish => {
-                changes.status = Some("draft".to_owned());
+                changes.status = Some(Status::Draft);
                 changes.published_at = Some(None);
                 changes.published_sort = Some(unpublished_sort());
             }
-            Action::Archive => changes.status = Some("archived".to_owned()),
+            Action::Archive => changes.status = Some(Status::Archived),
         }
         changes.version = Some(current.version + 1);
         changes.updated_at = Some(now);
@@ -683,7 +690,7 @@ pub fn transition(
     })
 }
 
-fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, ApiError> {
+fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, Error> {
     Ok(a::articles
         .filter(a::id.eq(id))
         .select(Article::as_select())
@@ -698,9 +705,9 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> Que
     query.get_result::<i64>(conn).map(|n| n > 0)
 }
 
-fn slug_conflict(slug: &str) -> ApiError {
-    ApiError::conflict(
-        "slug_taken",
+fn slug_conflict(slug: &str) -> Error {
+    Error::new(
+        Code::SlugTaken,
         format!("the slug `{slug}` is taken; choose another"),
     )
 }

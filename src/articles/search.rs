@@ -2,7 +2,7 @@
 //! parsed once and written out for each engine (PostgreSQL's `websearch_to_tsquery`, SQLite's
 //! FTS5 query language), so both read a query the same way.
 
-use crate::http::{ApiError, FieldError};
+use crate::domain::{Code, Error, FieldError};
 
 /// The longest search accepted, in characters.
 pub const MAX_LEN: usize = 1_000;
@@ -29,14 +29,14 @@ pub struct Search {
     excluded: Vec<Term>,
 }
 
-fn invalid(message: &str) -> ApiError {
-    ApiError::invalid_query(vec![FieldError::new("q", "invalid_value", message)])
+fn invalid(message: &str) -> Error {
+    Error::invalid_query(vec![FieldError::new("q", Code::InvalidValue, message)])
 }
 
 impl Search {
     /// Parses what a user typed. Unbalanced quotes close at the end; punctuation-only terms
     /// are dropped; a search with nothing left to look for is a 400.
-    pub fn parse(input: &str) -> Result<Self, ApiError> {
+    pub fn parse(input: &str) -> Result<Self, Error> {
         if input.chars().count() > MAX_LEN {
             return Err(invalid(&format!("q must be at most {MAX_LEN} characters")));
         }

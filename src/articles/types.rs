@@ -17,42 +17,7 @@ pub const EXCERPT_MAX: usize = 2_000;
 /// Longest body, in characters.
 pub const BODY_MAX: usize = 500_000;
 
-/// Where an article is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ArticleStatus {
-    /// Being written; never public.
-    Draft,
-    /// Public from `published_at` on.
-    Scheduled,
-    /// Public.
-    Published,
-    /// Withdrawn; not public.
-    Archived,
-}
-
-impl ArticleStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Scheduled => "scheduled",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "draft" => Some(Self::Draft),
-            "scheduled" => Some(Self::Scheduled),
-            "published" => Some(Self::Published),
-            "archived" => Some(Self::Archived),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::Status as ArticleStatus;
 
 /// An article. A single article carries every field; list items leave out `body` and
 /// `body_html` unless `fields` names them. `author` and `category` are present only when
@@ -145,7 +110,7 @@ impl From<ArticleSummary> for ArticleResponse {
             excerpt: a.excerpt,
             body: None,
             body_html: None,
-            status: ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Draft),
+            status: a.status,
             published_at: a.published_at.map(|t| t.and_utc()),
             author_id: a.author_id,
             category_id: a.category_id,

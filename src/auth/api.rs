@@ -7,6 +7,7 @@ use chrono::Duration;
 
 use super::types::{LoginRequest, RefreshRequest, TokenPair};
 use super::{SignedIn, password, repo, secrets, unauthorized};
+use crate::domain::Code;
 use crate::http::ApiError;
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -59,7 +60,7 @@ pub async fn login(
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
+                Code::InvalidCredentials,
                 "the email or the password is wrong",
             )
             .with_header(
@@ -108,16 +109,14 @@ pub async fn refresh(
         repo::Rotation::Rotated(user) => user,
         repo::Rotation::Reused => {
             tracing::warn!("a used refresh token was presented again; its family is revoked");
-            return Err(unauthorized(
-                "this refresh token was already used; sign in again",
-                true,
-            ));
+            return Err(
+                unauthorized("this refresh token was already used; sign in again", true).into(),
+            );
         }
         repo::Rotation::Invalid => {
-            return Err(unauthorized(
-                "the refresh token is unknown, expired or revoked",
-                true,
-            ));
+            return Err(
+                unauthorized("the refresh token is unknown, expired or revoked", true).into(),
+            );
         }
     };
     let pair = issue_pair(&state, user, new_token)?;
@@ -184,13 +183,13 @@ fn check_lengths(fields: &[(&str, &str, usize)]) -> Result<(), ApiError> {
         if len == 0 {
             errors.push(crate::http::FieldError::new(
                 field,
-                "required",
+                Code::Required,
                 format!("{field} must not be empty"),
             ));
         } else if len > *max {
             errors.push(crate::http::FieldError::new(
                 field,
-                "too_long",
+                Code::TooLong,
                 format!("{field} must be at most {max} characters"),
             ));
         }
@@ -243,7 +242,7 @@ pub fn password_unavailable(e: password::Unavailable) -> ApiError {
     match e {
         password::Unavailable::Busy => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
+            Code::Busy,
             "too many password checks are waiting; try again in a moment",
         )
         .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")),
@@ -254,7 +253,7 @@ pub fn password_unavailable(e: password::Unavailable) -> ApiError {
 fn rate_limited(wait_secs: u64) -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        Code::RateLimited,
         format!("too many failed logins; try again in {wait_secs} seconds"),
     )
     .with_header(header::RETRY_AFTER, HeaderValue::from(wait_secs))
@@ -294,7 +293,7 @@ fn issue_pair(state: &AppState, user: User, refresh_token: String) -> Result<Tok
     let access_token = state
         .auth
         .keys
-        .issue(&user.id, &user.role, user.token_version, ttl)
+        .issue(&user.id, user.role.as_str(), user.token_version, ttl)
         .map_err(ApiError::internal)?;
     Ok(TokenPair {
         access_token,

@@ -10,78 +10,16 @@ pub mod secrets;
 pub mod types;
 
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::config::AuthSettings;
+use crate::domain::Error;
 use crate::http::ApiError;
 use crate::state::AppState;
 
-/// A staff member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Writes their own articles.
-    Author,
-    /// Edits and publishes everything.
-    Editor,
-    /// Also manages users and API tokens.
-    Admin,
-}
-
-impl Role {
-    /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Author => "author",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "author" => Some(Role::Author),
-            "editor" => Some(Role::Editor),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
-
-/// What an API token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// Read everything, unpublished content included (previews).
-    Read,
-    /// Read and edit content.
-    Write,
-}
-
-impl Scope {
-    /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => "read",
-            Scope::Write => "write",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "read" => Some(Scope::Read),
-            "write" => Some(Scope::Write),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::{Role, Scope};
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
@@ -118,22 +56,14 @@ pub struct AuthState {
     pub hasher: password::Hasher,
 }
 
-/// 401 with the `WWW-Authenticate` challenge.
-pub fn unauthorized(detail: &str, invalid_token: bool) -> ApiError {
-    let challenge = if invalid_token {
-        "Bearer realm=\"byline\", error=\"invalid_token\""
-    } else {
-        "Bearer realm=\"byline\""
-    };
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).with_header(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(challenge),
-    )
+/// No valid credentials; `invalid_token` when one was presented and refused.
+pub fn unauthorized(detail: &str, invalid_token: bool) -> Error {
+    Error::unauthorized(detail, invalid_token)
 }
 
-/// 403: known, but not allowed.
-pub fn forbidden(detail: &str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+/// Known, but not allowed.
+pub fn forbidden(detail: &str) -> Error {
+    Error::forbidden(detail)
 }
 
 /// The caller of a request: anonymous, a user or an API token. Credentials that are present
@@ -161,7 +91,7 @@ impl Caller {
     }
 
     /// Refuses anonymous callers with 401 and the rest with 403 unless `allowed`.
-    pub fn require(&self, allowed: bool, what: &str) -> Result<(), ApiError> {
+    pub fn require(&self, allowed: bool, what: &str) -> Result<(), Error> {
         match (&self.0, allowed) {
             (_, true) => Ok(()),
             (None, false) => Err(unauthorized("this request needs a bearer token", false)),
@@ -170,7 +100,7 @@ impl Caller {
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, Error> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -213,7 +143,7 @@ impl FromRequest for Caller {
                 let found = state
                     .db(move |conn| repo::authenticate_api_token(conn, &hash, now))
                     .await?;
-                return found.map(|p| Caller(Some(p))).ok_or_else(invalid);
+                return Ok(found.map(|p| Caller(Some(p))).ok_or_else(invalid)?);
             }
             let claims = state.auth.keys.verify(&token).ok_or_else(invalid)?;
             let user_id = claims.sub.clone();
@@ -221,15 +151,14 @@ impl FromRequest for Caller {
                 .db(move |conn| Ok(repo::auth_user(conn, &user_id)?))
                 .await?;
             match user {
-                Some(u) if u.token_version == claims.ver && u.role == claims.role => {
-                    let role = Role::parse(&u.role).ok_or_else(invalid)?;
+                Some(u) if u.token_version == claims.ver && u.role.as_str() == claims.role => {
                     Ok(Caller(Some(Principal::User {
                         id: u.id,
-                        role,
+                        role: u.role,
                         author_id: u.author_id,
                     })))
                 }
-                _ => Err(invalid()),
+                _ => Err(invalid().into()),
             }
         })
     }
@@ -256,8 +185,8 @@ impl FromRequest for Admin {
                     role: Role::Admin,
                     ..
                 }) => Ok(Admin { id }),
-                None => Err(unauthorized("this request needs a bearer token", false)),
-                Some(_) => Err(forbidden("only admins may manage users and API tokens")),
+                None => Err(unauthorized("this request needs a bearer token", false).into()),
+                Some(_) => Err(forbidden("only admins may manage users and API tokens").into()),
             }
         })
     }
@@ -300,10 +229,10 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             match caller.await?.0 {
                 Some(Principal::User { id, role, .. }) => Ok(SignedIn { id, role }),
-                None => Err(unauthorized("this request needs a bearer token", false)),
-                Some(Principal::Token { .. }) => Err(forbidden(
-                    "API tokens do not belong to a user; sign in as one",
-                )),
+                None => Err(unauthorized("this request needs a bearer token", false).into()),
+                Some(Principal::Token { .. }) => {
+                    Err(forbidden("API tokens do not belong to a user; sign in as one").into())
+                }
             }
         })
     }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::{Principal, Scope};
 use crate::db::schema::{api_tokens::dsl as t, refresh_tokens::dsl as r};
 use crate::db::{AnyConnection, write_transaction};
-use crate::http::ApiError;
+use crate::domain::Error;
 use crate::users::model::User;
 
 /// API tokens' `last_used_at` is written at most this often, not on every request.
@@ -22,8 +22,8 @@ pub fn authenticate_api_token(
     conn: &mut AnyConnection,
     hash: &str,
     now: NaiveDateTime,
-) -> Result<Option<Principal>, ApiError> {
-    let row: Option<(String, String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = t::api_tokens
+) -> Result<Option<Principal>, Error> {
+    let row: Option<(String, Scope, Option<NaiveDateTime>, Option<NaiveDateTime>)> = t::api_tokens
         .filter(t::token_hash.eq(hash))
         .select((t::id, t::scope, t::expires_at, t::last_used_at))
         .first(conn)
@@ -34,9 +34,6 @@ pub fn authenticate_api_token(
     if expires_at.is_some_and(|e| e <= now) {
         return Ok(None);
     }
-    let Some(scope) = Scope::parse(&scope) else {
-        return Ok(None);
-    };
     let stale = last_used_at.is_none_or(|t| now - t >= Duration::seconds(LAST_USED_PRECISION_SECS));
     if stale {
         write_transaction(conn, |conn| {
@@ -101,7 +98,7 @@ pub fn rotate(
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
     reuse_interval: Duration,
-) -> Result<Rotation, ApiError> {
+) -> Result<Rotation, Error> {
     write_transaction(conn, |conn| {
         let row = r::refresh_tokens
             .filter(r::token_hash.eq(hash))
@@ -160,7 +157,7 @@ pub fn revoke_by_token(
     conn: &mut AnyConnection,
     hash: &str,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     write_transaction(conn, |conn| {
         let family: Option<String> = r::refresh_tokens
             .filter(r::token_hash.eq(hash))

@@ -10,6 +10,7 @@ use super::types::{
     DeleteAuthorQuery, NAME_MAX, UpdateAuthor,
 };
 use crate::auth::{Caller, Role, Staff};
+use crate::domain::Code;
 use crate::http::extract::{IdOrSlug, Json, MergePatch, Patch, Query};
 use crate::http::pagination::{self, ListMeta};
 use crate::http::{ApiError, FieldError};
@@ -47,14 +48,14 @@ pub async fn list_authors(
         Some("") => {
             return Err(ApiError::invalid_query(vec![FieldError::new(
                 "q",
-                "invalid_value",
+                Code::InvalidValue,
                 "q must not be empty",
             )]));
         }
         Some(q) if q.chars().count() > NAME_MAX => {
             return Err(ApiError::invalid_query(vec![FieldError::new(
                 "q",
-                "too_long",
+                Code::TooLong,
                 format!("q must be at most {NAME_MAX} characters"),
             )]));
         }
@@ -67,7 +68,7 @@ pub async fn list_authors(
             let mut keys = keys.into_iter();
             match (keys.next(), keys.next()) {
                 (Some(k), Some(id)) => Some(After::Name(k, id)),
-                _ => return Err(pagination::invalid_cursor()),
+                _ => return Err(pagination::invalid_cursor().into()),
             }
         }
         (Some(raw), AuthorSort::NewestFirst) => {
@@ -241,7 +242,7 @@ pub async fn update_author(
     let required = |field: &str| {
         FieldError::new(
             field,
-            "required",
+            Code::Required,
             format!("{field} cannot be null; leave it out to keep it"),
         )
     };
@@ -323,7 +324,7 @@ pub async fn delete_author(
         Some(raw) => Some(crate::users::api::parse_id(raw).map_err(|_| {
             ApiError::invalid_query(vec![FieldError::new(
                 "reassign_to",
-                "invalid_format",
+                Code::InvalidFormat,
                 "reassign_to must be an author id",
             )])
         })?),

@@ -8,7 +8,7 @@ use super::types::AuthorSort;
 use crate::db::schema::{articles, authors::dsl as a, users};
 use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, write_transaction};
-use crate::http::ApiError;
+use crate::domain::{Code, Error};
 use crate::http::extract::IdOrSlug;
 
 /// Finds an author by id or slug.
@@ -22,8 +22,8 @@ pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Auth
 }
 
 /// Finds an author by id or slug, or answers 404.
-pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Author, ApiError> {
-    find(conn, key)?.ok_or_else(|| ApiError::not_found("no author has that id or slug"))
+pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Author, Error> {
+    find(conn, key)?.ok_or_else(|| Error::not_found("no author has that id or slug"))
 }
 
 /// Whether an author with this id exists.
@@ -110,9 +110,9 @@ pub fn create(
     conn: &mut AnyConnection,
     mut row: Author,
     chosen_slug: bool,
-) -> Result<Author, ApiError> {
+) -> Result<Author, Error> {
     let base = row.slug.clone();
-    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Author, ApiError> {
+    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Author, Error> {
         row.slug = slug;
         diesel::insert_into(a::authors).values(&row).execute(conn)?;
         Ok(row.clone())
@@ -136,7 +136,7 @@ pub fn update(
     key: &IdOrSlug,
     mut changes: AuthorChangeset,
     now: NaiveDateTime,
-) -> Result<Author, ApiError> {
+) -> Result<Author, Error> {
     write_transaction(conn, |conn| {
         let current = get(conn, key)?;
         if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
@@ -189,7 +189,7 @@ pub fn delete(
     key: &IdOrSlug,
     reassign_to: Option<&str>,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     write_transaction(conn, |conn| {
         let current = get(conn, key)?;
         // Users are linked to an author by a check, not a foreign key: a link made while
@@ -199,9 +199,9 @@ pub fn delete(
         let bylines = articles::table.filter(articles::author_id.eq(&current.id));
         if let Some(target) = reassign_to {
             if target == current.id || !exists(conn, target)? {
-                return Err(ApiError::invalid_query(vec![crate::http::FieldError::new(
+                return Err(Error::invalid_query(vec![crate::http::FieldError::new(
                     "reassign_to",
-                    "not_found",
+                    Code::NotFound,
                     "reassign_to must name another existing author",
                 )]));
             }
@@ -215,8 +215,8 @@ pub fn delete(
         } else {
             let referenced: i64 = bylines.count().get_result(conn)?;
             if referenced > 0 {
-                return Err(ApiError::conflict(
-                    "author_in_use",
+                return Err(Error::new(
+                    Code::AuthorInUse,
                     format!(
                         "{referenced} articles carry this byline; pass ?reassign_to=<author id> to move them"
                     ),
@@ -244,9 +244,9 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> Que
     query.get_result::<i64>(conn).map(|n| n > 0)
 }
 
-fn slug_conflict(slug: &str) -> ApiError {
-    ApiError::conflict(
-        "slug_taken",
+fn slug_conflict(slug: &str) -> Error {
+    Error::new(
+        Code::SlugTaken,
         format!("the slug `{slug}` is taken; choose another"),
     )
 }

@@ -9,6 +9,7 @@ use super::types::{
     UpdateCategory,
 };
 use crate::auth::{Caller, Staff};
+use crate::domain::Code;
 use crate::http::extract::{IdOrSlug, Json, MergePatch, Patch, Query};
 use crate::http::pagination::{self, ListMeta};
 use crate::http::{ApiError, FieldError};
@@ -47,7 +48,7 @@ pub async fn list_categories(
         .map_err(|_| {
             ApiError::invalid_query(vec![FieldError::new(
                 "parent",
-                "invalid_value",
+                Code::InvalidValue,
                 "parent must be a category id or slug",
             )])
         })?;
@@ -250,7 +251,7 @@ fn validate_update(body: UpdateCategory) -> Result<UpdateInput, ApiError> {
     let cannot_be_null = |field: &str| {
         FieldError::new(
             field,
-            "required",
+            Code::Required,
             format!("{field} cannot be null; leave it out to keep it"),
         )
     };

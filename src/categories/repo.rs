@@ -8,7 +8,7 @@ use super::model::{Category, CategoryChangeset, NewCategory};
 use crate::db::schema::categories::dsl as c;
 use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, write_transaction};
-use crate::http::ApiError;
+use crate::domain::{Code, Error};
 use crate::http::extract::IdOrSlug;
 use crate::slug;
 
@@ -26,8 +26,8 @@ pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Cate
 }
 
 /// Finds a category by id or slug, or answers 404.
-pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Category, ApiError> {
-    find(conn, key)?.ok_or_else(|| ApiError::not_found("no category has that id or slug"))
+pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Category, Error> {
+    find(conn, key)?.ok_or_else(|| Error::not_found("no category has that id or slug"))
 }
 
 /// Categories by id, for embedding in article lists: one query for the whole page.
@@ -116,14 +116,14 @@ pub fn create(
     conn: &mut AnyConnection,
     input: CreateInput,
     now: NaiveDateTime,
-) -> Result<Category, ApiError> {
+) -> Result<Category, Error> {
     let generated = input.slug.is_none();
     let base = match &input.slug {
         Some(s) => s.clone(),
         None => slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "category".into()),
     };
     let id = uuid::Uuid::now_v7().to_string();
-    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Category, ApiError> {
+    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Category, Error> {
         if let Some(parent) = &input.parent_id {
             ensure_parent_exists(conn, parent)?;
         }
@@ -173,7 +173,7 @@ pub fn update(
     key: &IdOrSlug,
     input: UpdateInput,
     now: NaiveDateTime,
-) -> Result<Category, ApiError> {
+) -> Result<Category, Error> {
     write_transaction(conn, |conn| {
         let current = get(conn, key)?;
         let mut changes = CategoryChangeset::default();
@@ -225,7 +225,7 @@ pub fn update(
 }
 
 /// Deletes a category that nothing refers to: no child categories, no articles.
-pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), ApiError> {
+pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), Error> {
     write_transaction(conn, |conn| {
         let current = get(conn, key)?;
         let children: i64 = c::categories
@@ -233,8 +233,8 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), ApiError> 
             .count()
             .get_result(conn)?;
         if children > 0 {
-            return Err(ApiError::conflict(
-                "category_has_children",
+            return Err(Error::new(
+                Code::CategoryHasChildren,
                 format!(
                     "category `{}` still has {children} child categories; move or delete them first",
                     current.slug
@@ -246,8 +246,8 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), ApiError> 
             .count()
             .get_result(conn)?;
         if articles > 0 {
-            return Err(ApiError::conflict(
-                "category_in_use",
+            return Err(Error::new(
+                Code::CategoryInUse,
                 format!(
                     "{articles} articles are filed under `{}`; move them first",
                     current.slug
@@ -259,15 +259,15 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), ApiError> 
     })
 }
 
-fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &str) -> Result<(), ApiError> {
+fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &str) -> Result<(), Error> {
     let exists: i64 = c::categories
         .filter(c::id.eq(parent_id))
         .count()
         .get_result(conn)?;
     if exists == 0 {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "parent_id",
-            "not_found",
+            Code::NotFound,
             "parent_id names no existing category",
         ));
     }
@@ -277,12 +277,12 @@ fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &str) -> Result<(),
 /// Refuses a parent that is the category itself or one of its descendants. Moves take
 /// turns on one lock: two moves that are each fine alone (A under B, B under A) would
 /// otherwise both pass, each reading the tree from before the other.
-fn ensure_no_cycle(conn: &mut AnyConnection, id: &str, new_parent: &str) -> Result<(), ApiError> {
+fn ensure_no_cycle(conn: &mut AnyConnection, id: &str, new_parent: &str) -> Result<(), Error> {
     crate::db::lock_name(conn, "categories.tree")?;
     let cycle = || {
-        ApiError::invalid_field(
+        Error::invalid_field(
             "parent_id",
-            "cycle",
+            Code::Cycle,
             "a category cannot be placed inside itself or one of its descendants",
         )
     };
@@ -320,9 +320,9 @@ fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<
         .load(conn)
 }
 
-fn slug_conflict(slug: &str) -> ApiError {
-    ApiError::conflict(
-        "slug_taken",
+fn slug_conflict(slug: &str) -> Error {
+    Error::new(
+        Code::SlugTaken,
         format!("the slug `{slug}` is taken; choose another"),
     )
 }

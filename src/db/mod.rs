@@ -1,7 +1,12 @@
 //! The database layer: one connection type over PostgreSQL and SQLite, the pool, the embedded
 //! migrations, and the few helpers where the two dialects differ.
 
+mod error;
+mod runner;
 pub mod schema;
+pub mod types;
+
+pub use runner::{Database, QUERY_COUNT};
 pub mod slugs;
 
 use std::cell::Cell;

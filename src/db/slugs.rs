@@ -3,7 +3,7 @@
 use diesel::QueryResult;
 
 use super::{AnyConnection, lock_name, write_transaction};
-use crate::http::ApiError;
+use crate::domain::{Code, Error};
 
 /// How often an insert is retried when a concurrent one took the generated slug first. With
 /// the stem's lock taken, that happens only when a rename races the insert.
@@ -18,9 +18,9 @@ pub fn insert_with_slug<T>(
     base: &str,
     chosen: bool,
     taken: impl Fn(&mut AnyConnection, &str, &str) -> QueryResult<Vec<String>>,
-    mut insert: impl FnMut(&mut AnyConnection, String) -> Result<T, ApiError>,
-    conflict: impl Fn() -> ApiError,
-) -> Result<T, ApiError> {
+    mut insert: impl FnMut(&mut AnyConnection, String) -> Result<T, Error>,
+    conflict: impl Fn() -> Error,
+) -> Result<T, Error> {
     let stem = crate::slug::stem(base);
     for _attempt in 0..ATTEMPTS {
         let result = write_transaction(conn, |conn| {
@@ -42,13 +42,13 @@ pub fn insert_with_slug<T>(
         });
         match result {
             // A unique violation: someone inserted the same slug between our read and write.
-            Err(e) if e.code() == "conflict" && !chosen => continue,
-            Err(e) if e.code() == "conflict" => return Err(conflict()),
+            Err(e) if e.code == Code::Conflict && !chosen => continue,
+            Err(e) if e.code == Code::Conflict => return Err(conflict()),
             other => return other,
         }
     }
-    Err(ApiError::conflict(
-        "slug_taken",
+    Err(Error::new(
+        Code::SlugTaken,
         "no free slug was found; give one explicitly",
     ))
 }

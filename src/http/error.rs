@@ -1,12 +1,12 @@
 //! `ApiError`, the one error type of the HTTP layer, rendered as problem+json (RFC 9457).
 
-use std::borrow::Cow;
-
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::domain::{self, Code, FieldError};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -27,7 +27,8 @@ pub struct Problem {
     /// The HTTP status code, repeated.
     pub status: u16,
     /// A stable snake_case error code, such as `not_found` or `slug_taken`.
-    pub code: String,
+    #[schema(schema_with = super::schema::problem_code)]
+    pub code: Code,
     /// What went wrong, for a person to read.
     pub detail: String,
     /// For validation errors, one entry per invalid field.
@@ -38,109 +39,119 @@ pub struct Problem {
     pub current_version: Option<i64>,
 }
 
-/// One invalid field of a request body or query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-pub struct FieldError {
-    /// The field's name, or a dotted path into the body.
-    pub field: String,
-    /// A stable snake_case code: `required`, `too_long`, `invalid_format`, `unknown_field`, …
-    pub code: String,
-    /// What is wrong, for a person to read.
-    pub message: String,
-}
-
-impl FieldError {
-    /// A field error from its three parts.
-    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-/// An error answered to the client.
+/// An error answered to the client: a [`domain::Error`] with its status and headers.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
-    code: Cow<'static, str>,
-    detail: String,
-    errors: Vec<FieldError>,
+    error: domain::Error,
     headers: Vec<(HeaderName, HeaderValue)>,
-    current_version: Option<i64>,
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(f, "{} {}", self.status.as_u16(), self.error)
+    }
+}
+
+/// The status each code answers with.
+fn status_of(code: Code) -> StatusCode {
+    use Code as C;
+    match code {
+        C::Unauthorized | C::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        C::Forbidden => StatusCode::FORBIDDEN,
+        C::NotFound => StatusCode::NOT_FOUND,
+        C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        C::Conflict
+        | C::SlugTaken
+        | C::EmailTaken
+        | C::StillReferenced
+        | C::InvalidTransition
+        | C::LastAdmin
+        | C::CannotDeleteSelf
+        | C::AuthorInUse
+        | C::CategoryInUse
+        | C::CategoryHasChildren => StatusCode::CONFLICT,
+        C::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+        C::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        C::InternalError | C::Error => StatusCode::INTERNAL_SERVER_ERROR,
+        C::DatabaseUnavailable | C::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        C::BadRequest | C::InvalidQuery | C::InvalidPath | C::MalformedJson | C::UnreadableBody => {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The one place where an error of the layers below becomes an HTTP answer.
+impl From<domain::Error> for ApiError {
+    fn from(error: domain::Error) -> Self {
+        let mut headers = Vec::new();
+        if let Some(secs) = error.retry_after
+            && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+        {
+            headers.push((header::RETRY_AFTER, value));
+        }
+        if error.code == Code::Unauthorized {
+            let challenge = if error.invalid_credential {
+                "Bearer realm=\"byline\", error=\"invalid_token\""
+            } else {
+                "Bearer realm=\"byline\""
+            };
+            headers.push((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            ));
+        }
+        Self {
+            status: status_of(error.code),
+            error,
+            headers,
+        }
     }
 }
 
 impl ApiError {
-    /// An error with a status, a code and a message.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    /// An answer with a status of its own, for what the framework and the extractors refuse.
+    pub fn new(status: StatusCode, code: Code, detail: impl Into<String>) -> Self {
         Self {
             status,
-            code: Cow::Borrowed(code),
-            detail: detail.into(),
-            errors: Vec::new(),
+            error: domain::Error::new(code, detail),
             headers: Vec::new(),
-            current_version: None,
         }
     }
 
     /// 400: the request itself is malformed.
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: Code, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
     /// 400 for query parameters, listing each bad one.
     pub fn invalid_query(errors: Vec<FieldError>) -> Self {
-        let detail = match errors.as_slice() {
-            [one] => one.message.clone(),
-            many => format!("{} query parameters are invalid", many.len()),
-        };
-        let mut e = Self::bad_request("invalid_query", detail);
-        e.errors = errors;
-        e
+        domain::Error::invalid_query(errors).into()
     }
 
     /// 404: nothing there, or nothing the caller may see.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
-    }
-
-    /// 409: the request conflicts with the stored state.
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+        domain::Error::not_found(detail).into()
     }
 
     /// 422 with one entry per invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let detail = match errors.len() {
-            1 => "1 field is invalid".to_owned(),
-            n => format!("{n} fields are invalid"),
-        };
-        let mut e = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            detail,
-        );
-        e.errors = errors;
-        e
+        domain::Error::validation(errors).into()
     }
 
     /// 422 for a single field.
-    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError::new(field, code, message)])
+    pub fn invalid_field(field: &str, code: Code, message: impl Into<String>) -> Self {
+        domain::Error::invalid_field(field, code, message).into()
     }
 
     /// 405 with the `Allow` header.
     pub fn method_not_allowed(allow: &str) -> Self {
         let mut e = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            Code::MethodNotAllowed,
             format!("this resource answers only {allow}"),
         );
         if let Ok(value) = HeaderValue::from_str(allow) {
@@ -149,29 +160,14 @@ impl ApiError {
         e
     }
 
-    /// 503: the database did not answer in time.
-    pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            detail,
-        )
-        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
-    }
-
     /// 500 with a body that says nothing about the cause; the cause goes to the log.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "the server failed to answer; the failure is logged under this response's x-request-id",
-        )
+        domain::Error::internal(cause).into()
     }
 
     /// Lists the fields at fault.
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors;
+        self.error.errors = errors;
         self
     }
 
@@ -181,20 +177,14 @@ impl ApiError {
         self
     }
 
-    /// Records the resource's current version (for 412 answers).
-    pub fn with_current_version(mut self, version: i64) -> Self {
-        self.current_version = Some(version);
-        self
-    }
-
     /// The status this error answers with.
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The machine-readable code.
-    pub fn code(&self) -> &str {
-        &self.code
+    pub fn code(&self) -> Code {
+        self.error.code
     }
 
     /// The body as clients see it.
@@ -203,10 +193,10 @@ impl ApiError {
             type_: "about:blank".to_owned(),
             title: title(self.status).to_owned(),
             status: self.status.as_u16(),
-            code: self.code.clone().into_owned(),
-            detail: self.detail.clone(),
-            errors: self.errors.clone(),
-            current_version: self.current_version,
+            code: self.error.code,
+            detail: self.error.detail.clone(),
+            errors: self.error.errors.clone(),
+            current_version: self.error.current_version,
         }
     }
 }
@@ -234,67 +224,6 @@ impl ResponseError for ApiError {
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         builder.body(body)
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as Kind, Error};
-        match &e {
-            Error::NotFound => ApiError::not_found("no such resource"),
-            Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
-                tracing::warn!(error = %e, "database connection lost");
-                ApiError::unavailable("the database connection was lost; retry")
-            }
-            Error::DatabaseError(_, info) if is_unavailable_message(info.message()) => {
-                tracing::warn!(error = %e, "database unavailable");
-                ApiError::unavailable("the database is busy or restarting; retry")
-            }
-            Error::DatabaseError(Kind::UniqueViolation, _) => {
-                ApiError::conflict("conflict", "a resource with the same unique value exists")
-            }
-            // SQLite reports constraint failures without an extended code on some paths.
-            Error::DatabaseError(_, info)
-                if info.message().starts_with("UNIQUE constraint failed") =>
-            {
-                ApiError::conflict("conflict", "a resource with the same unique value exists")
-            }
-            Error::DatabaseError(_, info)
-                if info.message().starts_with("FOREIGN KEY constraint failed") =>
-            {
-                ApiError::conflict(
-                    "still_referenced",
-                    "the change would break a reference between resources",
-                )
-            }
-            Error::DatabaseError(Kind::ForeignKeyViolation, _) => ApiError::conflict(
-                "still_referenced",
-                "the change would break a reference between resources",
-            ),
-            _ => ApiError::internal(e),
-        }
-    }
-}
-
-/// Messages of errors that mean "try again later" rather than "this request is wrong".
-fn is_unavailable_message(message: &str) -> bool {
-    const MARKERS: &[&str] = &[
-        "database is locked",
-        "terminating connection",
-        "server closed the connection",
-        "connection to server",
-        "the database system is starting up",
-        "the database system is shutting down",
-        "no connection to the server",
-        "could not receive data from server",
-    ];
-    MARKERS.iter().any(|m| message.contains(m))
-}
-
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        tracing::warn!(error = %e, "no database connection available");
-        ApiError::unavailable("the database is not answering; retry shortly")
     }
 }
 

@@ -14,6 +14,7 @@ use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
 use super::error::{ApiError, PROBLEM_JSON};
+use crate::domain::Code;
 
 /// The header that carries the request id both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -138,20 +139,20 @@ pub fn problem_fallback<B: MessageBody + 'static>(
     ))
 }
 
-fn code_for(status: StatusCode) -> &'static str {
+fn code_for(status: StatusCode) -> Code {
     match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-        s if s.is_server_error() => "internal_error",
-        _ => "error",
+        StatusCode::BAD_REQUEST => Code::BadRequest,
+        StatusCode::UNAUTHORIZED => Code::Unauthorized,
+        StatusCode::FORBIDDEN => Code::Forbidden,
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::BodyTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        StatusCode::UNPROCESSABLE_ENTITY => Code::ValidationFailed,
+        StatusCode::TOO_MANY_REQUESTS => Code::RateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => Code::DatabaseUnavailable,
+        s if s.is_server_error() => Code::InternalError,
+        _ => Code::Error,
     }
 }
 
@@ -265,7 +266,7 @@ pub async fn known_query(
         let name = name.replace('\0', "\\0");
         let error = ApiError::invalid_query(vec![super::FieldError::new(
             &name,
-            "unknown_parameter",
+            Code::UnknownParameter,
             format!("`{name}` is not a parameter of this endpoint"),
         )]);
         return Ok(req.error_response(error));
@@ -291,11 +292,6 @@ pub async fn head_as_get(
     Ok(res.map_into_boxed_body())
 }
 
-tokio::task_local! {
-    /// Database statements run for the request being served.
-    pub static QUERY_COUNT: std::sync::Arc<std::sync::atomic::AtomicU64>;
-}
-
 /// Whether responses carry `Server-Timing` with the statement count (a setting).
 #[derive(Debug, Clone, Copy)]
 pub struct ServerTiming(pub bool);
@@ -311,7 +307,9 @@ pub async fn server_timing(
         return next.call(req).await;
     }
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let mut res = QUERY_COUNT.scope(counter.clone(), next.call(req)).await?;
+    let mut res = crate::db::QUERY_COUNT
+        .scope(counter.clone(), next.call(req))
+        .await?;
     let n = counter.load(std::sync::atomic::Ordering::Relaxed);
     if let Ok(value) = HeaderValue::from_str(&format!("db;desc=\"{n} queries\"")) {
         res.headers_mut()

@@ -5,5 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod pagination;
+pub mod schema;
 
-pub use error::{ApiError, FieldError, Problem};
+pub use crate::domain::FieldError;
+pub use error::{ApiError, Problem};

@@ -184,7 +184,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             excerpt: Some(demo.excerpt.to_owned()),
             body: demo.body.to_owned(),
             body_html: rendered.html,
-            status: "draft".to_owned(),
+            status: crate::domain::Status::Draft,
             published_at: None,
             published_sort: unpublished_sort(),
             author_id: demo.author.and_then(|i| author_ids.get(i).cloned()),

@@ -410,7 +410,11 @@ impl Generator {
                         subtitle: None,
                         body,
                         body_html: html,
-                        status: if published { "published" } else { "draft" }.to_owned(),
+                        status: if published {
+                            crate::domain::Status::Published
+                        } else {
+                            crate::domain::Status::Draft
+                        },
                         published_at: published.then_some(at),
                         published_sort: if published { at } else { unpublished_sort() },
                         author_id: author,

@@ -18,8 +18,8 @@ use crate::db::AnyConnection;
 use crate::http::extract::IdOrSlug;
 
 /// The problem of a failed write, as a command-line error.
-fn fail(e: crate::http::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{}", e.problem().detail)
+fn fail(e: crate::domain::Error) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.detail)
 }
 
 /// The id of the category with this slug, created first when there is none, so that a seed

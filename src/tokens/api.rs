@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use super::repo::{self, NewToken};
 use super::types::{ApiTokenList, ApiTokenResponse, CreateApiToken, NAME_MAX};
 use crate::auth::{Admin, secrets};
+use crate::domain::Code;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{self, PageQuery};
 use crate::http::{ApiError, FieldError};
@@ -44,7 +45,7 @@ pub async fn create_token(
     if expires_at.is_some_and(|t| t <= now) {
         errors.push(FieldError::new(
             "expires_at",
-            "in_the_past",
+            Code::InThePast,
             "expires_at must be in the future",
         ));
     }
@@ -59,7 +60,7 @@ pub async fn create_token(
     let new = NewToken {
         id: uuid::Uuid::now_v7().to_string(),
         name,
-        scope: body.scope.as_str().to_owned(),
+        scope: body.scope,
         hash: secrets::token_hash(&secret),
         created_by: admin.id,
         created_at: now,

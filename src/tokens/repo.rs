@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::types::ApiTokenRow;
 use crate::db::schema::api_tokens::dsl as t;
 use crate::db::{AnyConnection, write_transaction};
-use crate::http::ApiError;
+use crate::domain::{Error, Scope};
 
 /// A token about to be stored.
 pub struct NewToken {
@@ -14,8 +14,8 @@ pub struct NewToken {
     pub id: String,
     /// Name.
     pub name: String,
-    /// Scope name.
-    pub scope: String,
+    /// What it may do.
+    pub scope: Scope,
     /// SHA-256 of the secret.
     pub hash: String,
     /// The admin who made it.
@@ -27,7 +27,7 @@ pub struct NewToken {
 }
 
 /// Stores a token and returns its row.
-pub fn create(conn: &mut AnyConnection, new: NewToken) -> Result<ApiTokenRow, ApiError> {
+pub fn create(conn: &mut AnyConnection, new: NewToken) -> Result<ApiTokenRow, Error> {
     write_transaction(conn, |conn| {
         insert(conn, &new)?;
         get(conn, &new.id)
@@ -49,13 +49,13 @@ fn insert(conn: &mut AnyConnection, new: &NewToken) -> QueryResult<usize> {
 }
 
 /// A token by id, or 404.
-pub fn get(conn: &mut AnyConnection, id: &str) -> Result<ApiTokenRow, ApiError> {
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<ApiTokenRow, Error> {
     t::api_tokens
         .filter(t::id.eq(id))
         .select(ApiTokenRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("no API token has that id"))
+        .ok_or_else(|| Error::not_found("no API token has that id"))
 }
 
 /// One page in creation order after `(created_at, id)`.
@@ -84,12 +84,12 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
 }
 
 /// Revokes a token by deleting it; it stops working at once.
-pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
     let deleted = write_transaction(conn, |conn| {
         diesel::delete(t::api_tokens.filter(t::id.eq(id))).execute(conn)
     })?;
     if deleted == 0 {
-        return Err(ApiError::not_found("no API token has that id"));
+        return Err(Error::not_found("no API token has that id"));
     }
     Ok(())
 }

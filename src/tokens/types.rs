@@ -21,7 +21,7 @@ pub struct ApiTokenRow {
     /// What it is for.
     pub name: String,
     /// `read` or `write`.
-    pub scope: String,
+    pub scope: Scope,
     /// Creation time.
     pub created_at: NaiveDateTime,
     /// Expiry, if any.
@@ -65,7 +65,7 @@ impl ApiTokenResponse {
         Self {
             id: row.id,
             name: row.name,
-            scope: Scope::parse(&row.scope).unwrap_or(Scope::Read),
+            scope: row.scope,
             token,
             created_at: row.created_at.and_utc(),
             expires_at: row.expires_at.map(|t| t.and_utc()),

@@ -8,6 +8,7 @@ use super::repo;
 use super::types::{CreateUser, DISPLAY_NAME_MAX, EMAIL_MAX, UpdateUser, UserList, UserResponse};
 use crate::auth::api::{password_unavailable, verify_within_budget};
 use crate::auth::{Admin, SignedIn, forbidden, password};
+use crate::domain::{Code, Error};
 use crate::http::client::client_ip;
 use crate::http::extract::{Json, MergePatch, Patch, Query};
 use crate::http::pagination::{self, PageQuery};
@@ -125,7 +126,7 @@ pub async fn create_user(
         email,
         password_hash,
         display_name,
-        role: body.role.as_str().to_owned(),
+        role: body.role,
         author_id: author_id.flatten(),
         token_version: 0,
         created_at: now,
@@ -182,7 +183,7 @@ pub async fn update_user(
     let cannot_be_null = |field: &str| {
         FieldError::new(
             field,
-            "required",
+            Code::Required,
             format!("{field} cannot be null; leave it out to keep it"),
         )
     };
@@ -205,18 +206,23 @@ pub async fn update_user(
                 validate::single_line("display_name", &v, DISPLAY_NAME_MAX, &mut errors);
         }
     }
-    let not_yours =
-        |field: &str| FieldError::new(field, "not_allowed", format!("only admins may set {field}"));
+    let not_yours = |field: &str| {
+        FieldError::new(
+            field,
+            Code::NotAllowed,
+            format!("only admins may set {field}"),
+        )
+    };
     match body.role {
         Patch::Absent => {}
         _ if !is_admin => errors.push(not_yours("role")),
         _ if is_self => errors.push(FieldError::new(
             "role",
-            "not_allowed",
+            Code::NotAllowed,
             "nobody may change their own role; ask another admin",
         )),
         Patch::Null => errors.push(cannot_be_null("role")),
-        Patch::Value(role) => changes.role = Some(role.as_str().to_owned()),
+        Patch::Value(role) => changes.role = Some(role),
     }
     match body.author_id {
         Patch::Absent => {}
@@ -236,7 +242,7 @@ pub async fn update_user(
     if needs_password && current_password.is_none() {
         errors.push(FieldError::new(
             "current_password",
-            "required",
+            Code::Required,
             "changing your own email or password needs current_password",
         ));
     }
@@ -259,7 +265,7 @@ pub async fn update_user(
         if !matches {
             return Err(ApiError::invalid_field(
                 "current_password",
-                "mismatch",
+                Code::Mismatch,
                 "current_password is not the password in use",
             ));
         }
@@ -299,10 +305,11 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path)?;
     if id == admin.id {
-        return Err(ApiError::conflict(
-            "cannot_delete_self",
+        return Err(Error::new(
+            Code::CannotDeleteSelf,
             "admins cannot delete their own account; ask another admin",
-        ));
+        )
+        .into());
     }
     state.db(move |conn| repo::delete(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -312,7 +319,7 @@ fn allow_self_or_admin(caller: &SignedIn, id: &str) -> Result<(), ApiError> {
     if caller.role == crate::auth::Role::Admin || caller.id == id {
         Ok(())
     } else {
-        Err(forbidden("only admins may read or change other users"))
+        Err(forbidden("only admins may read or change other users").into())
     }
 }
 
@@ -323,7 +330,7 @@ pub fn parse_id(raw: &str) -> Result<String, ApiError> {
             Ok(id.hyphenated().to_string())
         }
         _ => Err(ApiError::bad_request(
-            "invalid_path",
+            Code::InvalidPath,
             format!("`{raw}` is not an id"),
         )),
     }
@@ -341,7 +348,7 @@ pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<S
     if !well_formed || value.chars().any(bad_char) {
         errors.push(FieldError::new(
             field,
-            "invalid_format",
+            Code::InvalidFormat,
             format!("{field} must be an email address"),
         ));
         return None;
@@ -349,7 +356,7 @@ pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<S
     if value.chars().count() > EMAIL_MAX {
         errors.push(FieldError::new(
             field,
-            "too_long",
+            Code::TooLong,
             format!("{field} must be at most {EMAIL_MAX} characters"),
         ));
         return None;
@@ -363,7 +370,7 @@ pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) ->
     if len < password::MIN_LEN {
         errors.push(FieldError::new(
             field,
-            "too_short",
+            Code::TooShort,
             format!("{field} must be at least {} characters", password::MIN_LEN),
         ));
         return None;
@@ -371,7 +378,7 @@ pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) ->
     if len > password::MAX_LEN {
         errors.push(FieldError::new(
             field,
-            "too_long",
+            Code::TooLong,
             format!("{field} must be at most {} characters", password::MAX_LEN),
         ));
         return None;

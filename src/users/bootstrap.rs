@@ -45,7 +45,7 @@ pub fn ensure_first_admin(
         email: email.clone(),
         password_hash: hash,
         display_name: "Administrator".to_owned(),
-        role: "admin".to_owned(),
+        role: crate::domain::Role::Admin,
         author_id: None,
         token_version: 0,
         created_at: now,
@@ -106,12 +106,12 @@ pub fn create_from_cli(
         email,
         password_hash: password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?,
         display_name: name,
-        role: role.as_str().to_owned(),
+        role,
         author_id: None,
         token_version: 0,
         created_at: now,
         updated_at: now,
     };
-    let user = repo::create(conn, row).map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+    let user = repo::create(conn, row).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
     Ok(user.id)
 }

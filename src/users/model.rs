@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::users;
 
+use crate::domain::Role;
+
 /// A stored user. The password hash stays inside the server: wire types never carry it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -17,8 +19,8 @@ pub struct User {
     pub password_hash: String,
     /// Name shown in the admin interface.
     pub display_name: String,
-    /// `author`, `editor` or `admin`.
-    pub role: String,
+    /// What the user may do.
+    pub role: Role,
     /// Linked author profile.
     pub author_id: Option<String>,
     /// Raised when the password or role changes.
@@ -43,8 +45,8 @@ pub struct NewUser {
     pub password_hash: String,
     /// Display name.
     pub display_name: String,
-    /// Role name.
-    pub role: String,
+    /// Role.
+    pub role: Role,
     /// Linked author profile.
     pub author_id: Option<String>,
     /// Starts at 0.
@@ -66,7 +68,7 @@ pub struct UserChangeset {
     /// New display name.
     pub display_name: Option<String>,
     /// New role.
-    pub role: Option<String>,
+    pub role: Option<Role>,
     /// New author link; `Some(None)` clears it.
     pub author_id: Option<Option<String>>,
     /// Raised with a password or role change.

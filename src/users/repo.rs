@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::model::{NewUser, User, UserChangeset};
 use crate::db::schema::{refresh_tokens, users::dsl as u};
 use crate::db::{AnyConnection, write_transaction};
-use crate::http::ApiError;
+use crate::domain::{Code, Error, Role};
 
 /// Finds a user by id.
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<User>> {
@@ -18,8 +18,8 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<User>> {
 }
 
 /// Finds a user by id, or answers 404.
-pub fn get(conn: &mut AnyConnection, id: &str) -> Result<User, ApiError> {
-    find(conn, id)?.ok_or_else(|| ApiError::not_found("no user has that id"))
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<User, Error> {
+    find(conn, id)?.ok_or_else(|| Error::not_found("no user has that id"))
 }
 
 /// Finds a user by normalized email.
@@ -57,7 +57,7 @@ pub fn list(
 }
 
 /// Inserts a user; a taken email is a 409.
-pub fn create(conn: &mut AnyConnection, row: NewUser) -> Result<User, ApiError> {
+pub fn create(conn: &mut AnyConnection, row: NewUser) -> Result<User, Error> {
     write_transaction(conn, |conn| {
         if find_by_email(conn, &row.email)?.is_some() {
             return Err(email_taken());
@@ -80,7 +80,7 @@ pub fn update(
     id: &str,
     mut changes: UserChangeset,
     now: NaiveDateTime,
-) -> Result<User, ApiError> {
+) -> Result<User, Error> {
     write_transaction(conn, |conn| {
         let current = get(conn, id)?;
         if changes.email.as_ref().is_some_and(|e| *e == current.email) {
@@ -97,7 +97,7 @@ pub fn update(
         if changes.role.as_ref().is_some_and(|r| *r == current.role) {
             changes.role = None;
         }
-        if current.role == "admin" && changes.role.is_some() {
+        if current.role == Role::Admin && changes.role.is_some() {
             ensure_another_admin(conn, &current.id)?;
         }
         let ends_sessions = changes.password_hash.is_some() || changes.role.is_some();
@@ -116,10 +116,10 @@ pub fn update(
 }
 
 /// Deletes a user (their refresh tokens go with them); the last admin cannot be deleted.
-pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
     write_transaction(conn, |conn| {
         let current = get(conn, id)?;
-        if current.role == "admin" {
+        if current.role == Role::Admin {
             ensure_another_admin(conn, &current.id)?;
         }
         diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(&current.id)))
@@ -139,15 +139,15 @@ pub fn touch_login(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Qu
 /// Refuses to remove the admin role from `id` when no other admin exists. Every caller that
 /// removes an admin takes the same lock first, so two admins demoting each other at once
 /// cannot both see the other one still there.
-fn ensure_another_admin(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+fn ensure_another_admin(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
     crate::db::lock_name(conn, "users.admins")?;
     let others: i64 = u::users
         .filter(u::role.eq("admin").and(u::id.ne(id)))
         .count()
         .get_result(conn)?;
     if others == 0 {
-        return Err(ApiError::conflict(
-            "last_admin",
+        return Err(Error::new(
+            Code::LastAdmin,
             "this is the only admin; make another user an admin first",
         ));
     }
@@ -156,24 +156,24 @@ fn ensure_another_admin(conn: &mut AnyConnection, id: &str) -> Result<(), ApiErr
 
 /// Checks that the author exists, holding it until the transaction ends (see
 /// [`crate::authors::repo::link_lock`]).
-fn ensure_author(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+fn ensure_author(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
     crate::db::lock_name(conn, &crate::authors::repo::link_lock(id))?;
     if crate::authors::repo::exists(conn, id)? {
         Ok(())
     } else {
-        Err(ApiError::invalid_field(
+        Err(Error::invalid_field(
             "author_id",
-            "not_found",
+            Code::NotFound,
             "author_id names no existing author",
         ))
     }
 }
 
-fn email_taken() -> ApiError {
-    ApiError::conflict("email_taken", "another user already has this email")
+fn email_taken() -> Error {
+    Error::new(Code::EmailTaken, "another user already has this email")
 }
 
-fn map_unique(e: diesel::result::Error) -> ApiError {
+fn map_unique(e: diesel::result::Error) -> Error {
     match e {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,

@@ -47,7 +47,7 @@ impl From<model::User> for UserResponse {
             id: u.id,
             email: u.email,
             display_name: u.display_name,
-            role: Role::parse(&u.role).unwrap_or(Role::Author),
+            role: u.role,
             author_id: u.author_id,
             created_at: u.created_at.and_utc(),
             updated_at: u.updated_at.and_utc(),

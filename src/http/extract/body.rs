@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use super::messages::{between_backticks, strip_position};
-use crate::http::error::{ApiError, FieldError};
+use crate::domain::Code;
+use crate::http::{ApiError, FieldError};
 
 /// The largest body a request may carry, in bytes; set once from the settings.
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +74,7 @@ fn read_body(
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|e| {
                 ApiError::bad_request(
-                    "unreadable_body",
+                    Code::UnreadableBody,
                     format!("the body could not be read: {e}"),
                 )
             })?;
@@ -89,7 +90,7 @@ fn read_body(
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
+        Code::BodyTooLarge,
         format!("the request body is larger than the limit of {limit} bytes"),
     )
 }
@@ -110,7 +111,7 @@ fn check_media_type(req: &HttpRequest, accepted: &[&str]) -> Result<(), ApiError
     let unsupported = |detail: String| {
         ApiError::new(
             actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             detail,
         )
     };
@@ -152,7 +153,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if not_an_object {
         return Err(ApiError::invalid_field(
             "body",
-            "invalid_type",
+            Code::InvalidType,
             "the body must be a JSON object",
         ));
     }
@@ -167,7 +168,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             Ok(()) => return Ok(v),
             Err(e) => {
                 return Err(ApiError::bad_request(
-                    "malformed_json",
+                    Code::MalformedJson,
                     format!("the body is not valid JSON: {e}"),
                 ));
             }
@@ -182,7 +183,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 ApiError::validation(vec![field_error(&path, &inner)])
             }
             _ => ApiError::bad_request(
-                "malformed_json",
+                Code::MalformedJson,
                 format!("the body is not valid JSON: {inner}"),
             ),
         }
@@ -237,7 +238,7 @@ fn nul_in_body(body: &[u8]) -> ApiError {
         .unwrap_or_else(|| "body".to_owned());
     ApiError::invalid_field(
         &field,
-        "invalid_characters",
+        Code::InvalidCharacters,
         format!("{field} contains a NUL character"),
     )
 }
@@ -262,13 +263,13 @@ fn field_error(path: &str, err: &dyn std::fmt::Display) -> FieldError {
         };
         return FieldError::new(
             &field,
-            "unknown_field",
+            Code::UnknownField,
             format!("{field} is not a field of this body"),
         );
     }
     if message.starts_with("missing field") {
         let field = join(named.unwrap_or("?"));
-        return FieldError::new(&field, "required", format!("{field} is required"));
+        return FieldError::new(&field, Code::Required, format!("{field} is required"));
     }
     let field = if path.is_empty() || path == "." {
         "body".to_owned()
@@ -276,9 +277,9 @@ fn field_error(path: &str, err: &dyn std::fmt::Display) -> FieldError {
         path.to_owned()
     };
     let code = if message.starts_with("invalid type") {
-        "invalid_type"
+        Code::InvalidType
     } else {
-        "invalid_value"
+        Code::InvalidValue
     };
     FieldError::new(&field, code, format!("{field}: {message}"))
 }

@@ -2,6 +2,7 @@
 
 use uuid::Uuid;
 
+use crate::domain::Code;
 use crate::http::error::ApiError;
 use crate::slug;
 
@@ -29,7 +30,7 @@ impl IdOrSlug {
             return Ok(IdOrSlug::Slug(raw.to_owned()));
         }
         Err(ApiError::bad_request(
-            "invalid_path",
+            Code::InvalidPath,
             format!("`{raw}` is neither an id nor a slug (lowercase letters, digits and hyphens)"),
         ))
     }

@@ -5,7 +5,8 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use super::messages::{between_backticks, strip_position};
-use crate::http::error::{ApiError, FieldError};
+use crate::domain::Code;
+use crate::http::{ApiError, FieldError};
 
 /// A query string parsed into `T`; unknown or malformed parameters are a 400.
 #[derive(Debug)]
@@ -28,7 +29,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         let name = name.replace('\0', "\\0");
         return Err(ApiError::invalid_query(vec![FieldError::new(
             &name,
-            "invalid_characters",
+            Code::InvalidCharacters,
             format!("`{name}` contains a NUL character"),
         )]));
     }
@@ -41,14 +42,14 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             let name = named.unwrap_or_default();
             FieldError::new(
                 &name,
-                "unknown_parameter",
+                Code::UnknownParameter,
                 format!("`{name}` is not a parameter of this endpoint"),
             )
         } else if message.starts_with("duplicate field") {
             let name = named.unwrap_or_default();
             FieldError::new(
                 &name,
-                "duplicate_parameter",
+                Code::DuplicateParameter,
                 format!("`{name}` is given more than once"),
             )
         } else {
@@ -59,7 +60,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             };
             FieldError::new(
                 &name,
-                "invalid_value",
+                Code::InvalidValue,
                 format!("`{name}` is invalid: {message}"),
             )
         };

@@ -1,0 +1,109 @@
+//! The closed sets of values stored as TEXT: an article's status, a user's role and an API
+//! token's scope. Each reads and writes its snake_case name; a stored name outside the set is
+//! an error (see `crate::db::types`), never a silent default.
+
+/// A value with a fixed set of snake_case names.
+pub trait Named: Sized + Copy + 'static {
+    /// What the value names, for error messages.
+    const WHAT: &'static str;
+    /// Every value.
+    const ALL: &'static [Self];
+    /// Every name, in the same order.
+    const NAMES: &'static [&'static str];
+    /// The stored and wire name.
+    fn as_str(self) -> &'static str;
+    /// The value with this name.
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == name)
+    }
+}
+
+macro_rules! named {
+    ($(#[$meta:meta])* $ty:ident, $what:literal { $($(#[doc = $doc:literal])* $variant:ident = $name:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $ty {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Named for $ty {
+            const WHAT: &'static str = $what;
+            const ALL: &'static [Self] = &[$($ty::$variant,)*];
+            const NAMES: &'static [&'static str] = &[$($name,)*];
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                }
+            }
+        }
+
+        impl $ty {
+            /// The stored and wire name.
+            pub fn as_str(self) -> &'static str {
+                Named::as_str(self)
+            }
+
+            /// The value with this name.
+            pub fn parse(name: &str) -> Option<Self> {
+                <Self as Named>::parse(name)
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&name)
+                    .ok_or_else(|| serde::de::Error::unknown_variant(&name, <Self as Named>::NAMES))
+            }
+        }
+    };
+}
+
+named! {
+    /// Where an article is in its life.
+    Status, "status" {
+        /// Being written; never public.
+        Draft = "draft",
+        /// Public from `published_at` on.
+        Scheduled = "scheduled",
+        /// Public.
+        Published = "published",
+        /// Withdrawn; not public.
+        Archived = "archived",
+    }
+}
+
+named! {
+    /// A staff member's role.
+    Role, "role" {
+        /// Writes their own articles.
+        Author = "author",
+        /// Edits and publishes everything.
+        Editor = "editor",
+        /// Also manages users and API tokens.
+        Admin = "admin",
+    }
+}
+
+named! {
+    /// What an API token may do.
+    Scope, "scope" {
+        /// Read everything, unpublished content included (previews).
+        Read = "read",
+        /// Read and edit content.
+        Write = "write",
+    }
+}

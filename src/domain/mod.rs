@@ -1,0 +1,9 @@
+//! What every layer shares: the error type and its codes, and the enumerated values stored as
+//! text. Nothing here knows about HTTP or a particular database.
+
+pub mod cursor;
+pub mod error;
+pub mod kinds;
+
+pub use error::{Code, Error, FieldError, Result};
+pub use kinds::{Named, Role, Scope, Status};
