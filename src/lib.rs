@@ -19,6 +19,7 @@ pub mod telemetry;
 pub mod tokens;
 pub mod users;
 pub mod validate;
+pub mod write;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -97,6 +98,12 @@ impl Application {
     /// Connects to the database, applies migrations and binds the listener. Port 0 in the
     /// settings picks a free port; [`Application::port`] tells which.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, write::Writes::default())
+    }
+
+    /// [`Application::build`], with the write path whose hook sees every change (tests use
+    /// one that counts them).
+    pub fn build_with(settings: Settings, writes: write::Writes) -> anyhow::Result<Self> {
         let options = PoolOptions {
             max_size: settings.pool_size,
             timeout: settings.db_timeout,
@@ -128,7 +135,11 @@ impl Application {
         });
         {
             let mut conn = pool.get()?;
-            users::bootstrap::ensure_first_admin(&mut conn, settings.bootstrap_admin.as_ref())?;
+            users::bootstrap::ensure_first_admin(
+                &mut conn,
+                &writes,
+                settings.bootstrap_admin.as_ref(),
+            )?;
         }
         let connections = pool.max_size() as usize;
         let state = web::Data::new(AppState {
@@ -136,6 +147,7 @@ impl Application {
             backend,
             auth,
             cache_max_age: settings.cache_max_age,
+            writes: writes.clone(),
         });
         let documents = web::Data::new(Documents::render());
         let route_table = web::Data::new(RouteTable::from_openapi(&openapi::document()));

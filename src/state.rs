@@ -6,6 +6,7 @@ use crate::auth::AuthState;
 use crate::db::{AnyConnection, Backend, Database};
 use crate::domain;
 use crate::http::ApiError;
+use crate::write::{Actor, Tx, Writes};
 
 /// Shared by all workers.
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub auth: Arc<AuthState>,
     /// `max-age` of public article responses, in seconds.
     pub cache_max_age: u32,
+    /// The write path and its hook.
+    pub writes: Writes,
 }
 
 impl AppState {
@@ -28,5 +31,19 @@ impl AppState {
         F: FnOnce(&mut AnyConnection) -> domain::Result<T> + Send + 'static,
     {
         Ok(self.database.run(f).await?)
+    }
+
+    /// Runs `work` as one write by `actor` through the write path, off the async threads; see
+    /// [`Writes::run`].
+    pub async fn write<T, F>(&self, actor: Actor, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> domain::Result<T> + Send + 'static,
+    {
+        let writes = self.writes.clone();
+        Ok(self
+            .database
+            .run(move |conn| writes.run(conn, &actor, work))
+            .await?)
     }
 }

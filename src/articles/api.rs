@@ -14,6 +14,7 @@ use super::render;
 use super::repo::SearchSql;
 use super::repo::{self, Access, Action, After, ListFilter, Writer};
 use super::search::{self, Search};
+use super::service;
 use super::types::{
     ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleSort, ArticleView,
     BODY_MAX, CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, TITLE_MAX,
@@ -705,7 +706,9 @@ pub async fn create_article(
         updated_at: now,
     };
     let article = state
-        .db(move |conn| repo::create(conn, row, chosen_slug))
+        .write(caller.actor(), move |tx| {
+            service::create(tx, row, chosen_slug)
+        })
         .await?;
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.id)));
@@ -874,7 +877,9 @@ pub async fn update_article(
     }
     let now = crate::now();
     let article = state
-        .db(move |conn| repo::update(conn, &id, &writer, &precondition, changes, now))
+        .write(caller.actor(), move |tx| {
+            service::update(tx, &id, &writer, &precondition, changes, now)
+        })
         .await?;
     Ok(written(HttpResponse::Ok(), article))
 }
@@ -909,7 +914,9 @@ pub async fn delete_article(
     let (writer, _) = writer(&caller)?;
     let now = crate::now();
     state
-        .db(move |conn| repo::delete(conn, &id, &writer, &precondition, now))
+        .write(caller.actor(), move |tx| {
+            service::delete(tx, &id, &writer, &precondition, now)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -925,7 +932,9 @@ async fn act(
     let (writer, _) = writer(&caller)?;
     let now = crate::now();
     let article = state
-        .db(move |conn| repo::transition(conn, &id, &writer, &precondition, action, now))
+        .write(caller.actor(), move |tx| {
+            service::transition(tx, &id, &writer, &precondition, action, now)
+        })
         .await?;
     Ok(written(HttpResponse::Ok(), article))
 }

@@ -6,4 +6,5 @@ pub mod model;
 pub mod render;
 pub mod repo;
 pub mod search;
+pub mod service;
 pub mod types;

@@ -11,7 +11,7 @@ use super::model::{Article, ArticleChangeset, ArticleSummary, unpublished_sort};
 use super::types::ArticleSort;
 use crate::db::schema::articles::dsl as a;
 use crate::db::slugs::insert_with_slug;
-use crate::db::{AnyConnection, MultiBackend, write_transaction};
+use crate::db::{AnyConnection, MultiBackend};
 use crate::domain::{Code, Error, FieldError, Status};
 use crate::http::extract::{IdOrSlug, IfMatch};
 
@@ -476,6 +476,19 @@ pub fn create(
 }
 
 /// Slugs in use that are `base` or start with `stem-`.
+/// Inserts many rows, a few hundred per statement. Multi-row inserts are backend-specific in
+/// Diesel, hence the match.
+pub fn insert_many(conn: &mut AnyConnection, rows: &[Article]) -> QueryResult<()> {
+    for part in rows.chunks(250) {
+        let insert = diesel::insert_into(a::articles).values(part);
+        match conn {
+            AnyConnection::Pg(pg) => insert.execute(pg)?,
+            AnyConnection::Sqlite(lite) => insert.execute(lite)?,
+        };
+    }
+    Ok(())
+}
+
 fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
     a::articles
         .filter(a::slug.eq(base).or(a::slug.like(format!("{stem}-%"))))
@@ -552,52 +565,50 @@ pub fn update(
     mut changes: ArticleChangeset,
     now: NaiveDateTime,
 ) -> Result<Article, Error> {
-    write_transaction(conn, |conn| {
-        let current = load_for_change(conn, id, writer, precondition, now, true)?;
-        if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
-            changes.slug = None;
-        }
-        if let Some(new_slug) = &changes.slug
-            && slug_taken(conn, new_slug, Some(&current.id))?
-        {
-            return Err(slug_conflict(new_slug));
-        }
-        let new_author = changes.author_id.as_ref().and_then(|a| a.as_deref());
-        let new_category = changes.category_id.as_ref().and_then(|c| c.as_deref());
-        ensure_references(conn, new_author, new_category)?;
-        let nothing = changes.slug.is_none()
-            && changes.title.as_ref().is_none_or(|v| *v == current.title)
-            && changes
-                .subtitle
-                .as_ref()
-                .is_none_or(|v| *v == current.subtitle)
-            && changes
-                .excerpt
-                .as_ref()
-                .is_none_or(|v| *v == current.excerpt)
-            && changes.body.as_ref().is_none_or(|v| *v == current.body)
-            && changes
-                .author_id
-                .as_ref()
-                .is_none_or(|v| *v == current.author_id)
-            && changes
-                .category_id
-                .as_ref()
-                .is_none_or(|v| *v == current.category_id)
-            && changes
-                .cover_image_url
-                .as_ref()
-                .is_none_or(|v| *v == current.cover_image_url);
-        if nothing {
-            return Ok(current);
-        }
-        changes.version = Some(current.version + 1);
-        changes.updated_at = Some(now);
-        diesel::update(a::articles.filter(a::id.eq(&current.id)))
-            .set(&changes)
-            .execute(conn)?;
-        reload(conn, &current.id)
-    })
+    let current = load_for_change(conn, id, writer, precondition, now, true)?;
+    if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
+        changes.slug = None;
+    }
+    if let Some(new_slug) = &changes.slug
+        && slug_taken(conn, new_slug, Some(&current.id))?
+    {
+        return Err(slug_conflict(new_slug));
+    }
+    let new_author = changes.author_id.as_ref().and_then(|a| a.as_deref());
+    let new_category = changes.category_id.as_ref().and_then(|c| c.as_deref());
+    ensure_references(conn, new_author, new_category)?;
+    let nothing = changes.slug.is_none()
+        && changes.title.as_ref().is_none_or(|v| *v == current.title)
+        && changes
+            .subtitle
+            .as_ref()
+            .is_none_or(|v| *v == current.subtitle)
+        && changes
+            .excerpt
+            .as_ref()
+            .is_none_or(|v| *v == current.excerpt)
+        && changes.body.as_ref().is_none_or(|v| *v == current.body)
+        && changes
+            .author_id
+            .as_ref()
+            .is_none_or(|v| *v == current.author_id)
+        && changes
+            .category_id
+            .as_ref()
+            .is_none_or(|v| *v == current.category_id)
+        && changes
+            .cover_image_url
+            .as_ref()
+            .is_none_or(|v| *v == current.cover_image_url);
+    if nothing {
+        return Ok(current);
+    }
+    changes.version = Some(current.version + 1);
+    changes.updated_at = Some(now);
+    diesel::update(a::articles.filter(a::id.eq(&current.id)))
+        .set(&changes)
+        .execute(conn)?;
+    reload(conn, &current.id)
 }
 
 /// Deletes an article.
@@ -607,12 +618,10 @@ pub fn delete(
     writer: &Writer,
     precondition: &IfMatch,
     now: NaiveDateTime,
-) -> Result<(), Error> {
-    write_transaction(conn, |conn| {
-        let current = load_for_change(conn, id, writer, precondition, now, true)?;
-        diesel::delete(a::articles.filter(a::id.eq(&current.id))).execute(conn)?;
-        Ok(())
-    })
+) -> Result<String, Error> {
+    let current = load_for_change(conn, id, writer, precondition, now, true)?;
+    diesel::delete(a::articles.filter(a::id.eq(&current.id))).execute(conn)?;
+    Ok(current.id)
 }
 
 /// A publishing action.
@@ -636,58 +645,56 @@ pub fn transition(
     action: Action,
     now: NaiveDateTime,
 ) -> Result<Article, Error> {
-    write_transaction(conn, |conn| {
-        let current = load_for_change(conn, id, writer, precondition, now, false)?;
-        let status = current.status;
-        let (allowed, name) = match action {
-            Action::Publish(_) => (
-                matches!(status, Status::Draft | Status::Scheduled | Status::Archived),
-                "publish",
+    let current = load_for_change(conn, id, writer, precondition, now, false)?;
+    let status = current.status;
+    let (allowed, name) = match action {
+        Action::Publish(_) => (
+            matches!(status, Status::Draft | Status::Scheduled | Status::Archived),
+            "publish",
+        ),
+        Action::Unpublish => (
+            matches!(status, Status::Published | Status::Scheduled),
+            "unpublish",
+        ),
+        Action::Archive => (
+            matches!(
+                status,
+                Status::Draft | Status::Scheduled | Status::Published
             ),
-            Action::Unpublish => (
-                matches!(status, Status::Published | Status::Scheduled),
-                "unpublish",
-            ),
-            Action::Archive => (
-                matches!(
-                    status,
-                    Status::Draft | Status::Scheduled | Status::Published
-                ),
-                "archive",
-            ),
-        };
-        if !allowed {
-            return Err(Error::new(
-                Code::InvalidTransition,
-                format!("cannot {name} an article that is {status}"),
-            ));
+            "archive",
+        ),
+    };
+    if !allowed {
+        return Err(Error::new(
+            Code::InvalidTransition,
+            format!("cannot {name} an article that is {status}"),
+        ));
+    }
+    let mut changes = ArticleChangeset::default();
+    match action {
+        Action::Publish(at) => {
+            let when = at.unwrap_or(now);
+            changes.status = Some(if when > now {
+                Status::Scheduled
+            } else {
+                Status::Published
+            });
+            changes.published_at = Some(Some(when));
+            changes.published_sort = Some(when);
         }
-        let mut changes = ArticleChangeset::default();
-        match action {
-            Action::Publish(at) => {
-                let when = at.unwrap_or(now);
-                changes.status = Some(if when > now {
-                    Status::Scheduled
-                } else {
-                    Status::Published
-                });
-                changes.published_at = Some(Some(when));
-                changes.published_sort = Some(when);
-            }
-            Action::Unpublish => {
-                changes.status = Some(Status::Draft);
-                changes.published_at = Some(None);
-                changes.published_sort = Some(unpublished_sort());
-            }
-            Action::Archive => changes.status = Some(Status::Archived),
+        Action::Unpublish => {
+            changes.status = Some(Status::Draft);
+            changes.published_at = Some(None);
+            changes.published_sort = Some(unpublished_sort());
         }
-        changes.version = Some(current.version + 1);
-        changes.updated_at = Some(now);
-        diesel::update(a::articles.filter(a::id.eq(&current.id)))
-            .set(&changes)
-            .execute(conn)?;
-        reload(conn, &current.id)
-    })
+        Action::Archive => changes.status = Some(Status::Archived),
+    }
+    changes.version = Some(current.version + 1);
+    changes.updated_at = Some(now);
+    diesel::update(a::articles.filter(a::id.eq(&current.id)))
+        .set(&changes)
+        .execute(conn)?;
+    reload(conn, &current.id)
 }
 
 fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, Error> {

@@ -6,13 +6,14 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Duration;
 
 use super::types::{LoginRequest, RefreshRequest, TokenPair};
-use super::{SignedIn, password, repo, secrets, unauthorized};
+use super::{SignedIn, password, repo, secrets, service, unauthorized};
 use crate::domain::Code;
 use crate::http::ApiError;
 use crate::http::extract::Json;
 use crate::state::AppState;
 use crate::users::model::User;
 use crate::users::types::UserResponse;
+use crate::write::Actor;
 
 /// Log in
 ///
@@ -103,7 +104,9 @@ pub async fn refresh(
     let expires = now + ttl(state.auth.settings.refresh_ttl);
     let reuse = ttl(state.auth.settings.refresh_reuse_interval);
     let outcome = state
-        .db(move |conn| repo::rotate(conn, &hash, &new_hash, now, expires, reuse))
+        .write(Actor::Anonymous, move |tx| {
+            service::rotate(tx, &hash, &new_hash, now, expires, reuse)
+        })
         .await?;
     let user = match outcome {
         repo::Rotation::Rotated(user) => user,
@@ -146,7 +149,9 @@ pub async fn logout(
     let hash = secrets::token_hash(&body.refresh_token);
     let now = crate::now();
     state
-        .db(move |conn| repo::revoke_by_token(conn, &hash, now))
+        .write(Actor::Anonymous, move |tx| {
+            service::end_session(tx, &hash, now)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -272,13 +277,14 @@ async fn start_session(state: &web::Data<AppState>, user: User) -> Result<TokenP
     let expires = now + ttl(state.auth.settings.refresh_ttl);
     let user_id = user.id.clone();
     let user = state
-        .db(move |conn| {
-            // The session and the login time are stored together or not at all.
-            crate::db::write_transaction(conn, |conn| {
-                repo::insert_refresh(conn, &user_id, &family, &hash, now, expires)?;
-                crate::users::repo::touch_login(conn, &user_id, now)?;
-                crate::users::repo::get(conn, &user_id)
-            })
+        .write(Actor::User(user_id.clone()), move |tx| {
+            let session = service::NewSession {
+                user_id: &user_id,
+                family: &family,
+                hash: &hash,
+                expires_at: expires,
+            };
+            service::start_session(tx, &session, now)
         })
         .await
         .map(|fresh| User {

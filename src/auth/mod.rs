@@ -7,6 +7,7 @@ pub mod password;
 pub mod ratelimit;
 pub mod repo;
 pub mod secrets;
+pub mod service;
 pub mod types;
 
 use actix_web::dev::Payload;
@@ -18,6 +19,7 @@ use crate::config::AuthSettings;
 use crate::domain::Error;
 use crate::http::ApiError;
 use crate::state::AppState;
+use crate::write::Actor;
 
 pub use crate::domain::{Role, Scope};
 
@@ -90,6 +92,15 @@ impl Caller {
         }
     }
 
+    /// Who a write by this caller is recorded as.
+    pub fn actor(&self) -> Actor {
+        match &self.0 {
+            None => Actor::Anonymous,
+            Some(Principal::User { id, .. }) => Actor::User(id.clone()),
+            Some(Principal::Token { id, .. }) => Actor::Token(id.clone()),
+        }
+    }
+
     /// Refuses anonymous callers with 401 and the rest with 403 unless `allowed`.
     pub fn require(&self, allowed: bool, what: &str) -> Result<(), Error> {
         match (&self.0, allowed) {
@@ -143,7 +154,14 @@ impl FromRequest for Caller {
                 let found = state
                     .db(move |conn| repo::authenticate_api_token(conn, &hash, now))
                     .await?;
-                return Ok(found.map(|p| Caller(Some(p))).ok_or_else(invalid)?);
+                let (principal, stale) = found.ok_or_else(invalid)?;
+                if stale && let Principal::Token { id, .. } = &principal {
+                    let (actor, id) = (Actor::Token(id.clone()), id.clone());
+                    state
+                        .write(actor, move |tx| service::touch_api_token(tx, &id, now))
+                        .await?;
+                }
+                return Ok(Caller(Some(principal)));
             }
             let claims = state.auth.keys.verify(&token).ok_or_else(invalid)?;
             let user_id = claims.sub.clone();
@@ -169,6 +187,13 @@ impl FromRequest for Caller {
 pub struct Admin {
     /// The admin's user id.
     pub id: String,
+}
+
+impl Admin {
+    /// Who the admin's writes are recorded as.
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.id.clone())
+    }
 }
 
 impl FromRequest for Admin {

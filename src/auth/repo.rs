@@ -4,8 +4,8 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::{Principal, Scope};
+use crate::db::AnyConnection;
 use crate::db::schema::{api_tokens::dsl as t, refresh_tokens::dsl as r};
-use crate::db::{AnyConnection, write_transaction};
 use crate::domain::Error;
 use crate::users::model::User;
 
@@ -17,12 +17,13 @@ pub fn auth_user(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<User>
     crate::users::repo::find(conn, id)
 }
 
-/// The principal of an API token given by hash, if it exists and has not expired.
+/// The principal of an API token given by hash, if it exists and has not expired, and whether
+/// its `last_used_at` is due to be moved on.
 pub fn authenticate_api_token(
     conn: &mut AnyConnection,
     hash: &str,
     now: NaiveDateTime,
-) -> Result<Option<Principal>, Error> {
+) -> Result<Option<(Principal, bool)>, Error> {
     let row: Option<(String, Scope, Option<NaiveDateTime>, Option<NaiveDateTime>)> = t::api_tokens
         .filter(t::token_hash.eq(hash))
         .select((t::id, t::scope, t::expires_at, t::last_used_at))
@@ -35,14 +36,18 @@ pub fn authenticate_api_token(
         return Ok(None);
     }
     let stale = last_used_at.is_none_or(|t| now - t >= Duration::seconds(LAST_USED_PRECISION_SECS));
-    if stale {
-        write_transaction(conn, |conn| {
-            diesel::update(t::api_tokens.filter(t::id.eq(&id)))
-                .set(t::last_used_at.eq(now))
-                .execute(conn)
-        })?;
-    }
-    Ok(Some(Principal::Token { id, scope }))
+    Ok(Some((Principal::Token { id, scope }, stale)))
+}
+
+/// Records that a token was used now.
+pub fn touch_api_token(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(t::api_tokens.filter(t::id.eq(id)))
+        .set(t::last_used_at.eq(now))
+        .execute(conn)
 }
 
 /// Stores a new refresh token (by hash) in a family.
@@ -99,76 +104,73 @@ pub fn rotate(
     expires_at: NaiveDateTime,
     reuse_interval: Duration,
 ) -> Result<Rotation, Error> {
-    write_transaction(conn, |conn| {
-        let row = r::refresh_tokens
-            .filter(r::token_hash.eq(hash))
-            .select(RefreshRow::as_select())
-            .first(conn)
-            .optional()?;
-        let Some(RefreshRow {
-            id,
-            user_id,
-            family_id,
-            expires_at: expires,
-            used_at,
-            revoked_at,
-        }) = row
-        else {
-            return Ok(Rotation::Invalid);
-        };
-        if revoked_at.is_some() || expires <= now {
-            return Ok(Rotation::Invalid);
-        }
-        // Two tabs of one browser often refresh with the same token within moments: the
-        // second gets a pair of its own. Past the interval, a second use means a copy.
-        let within_interval = |first: NaiveDateTime| now - first <= reuse_interval;
-        if used_at.is_some_and(|first| !within_interval(first)) {
-            revoke_family(conn, &family_id, now)?;
-            return Ok(Rotation::Reused);
-        }
-        let Some(user) = crate::users::repo::find(conn, &user_id)? else {
-            return Ok(Rotation::Invalid);
-        };
-        if used_at.is_none() {
-            // Concurrent refreshes with one token: the first marks it, the others find it
-            // marked and are judged by the interval like any later use.
-            let marked =
-                diesel::update(r::refresh_tokens.filter(r::id.eq(&id).and(r::used_at.is_null())))
-                    .set(r::used_at.eq(now))
-                    .execute(conn)?;
-            if marked == 0 {
-                let first: Option<NaiveDateTime> = r::refresh_tokens
-                    .filter(r::id.eq(&id))
-                    .select(r::used_at)
-                    .first(conn)?;
-                if !first.is_some_and(within_interval) {
-                    revoke_family(conn, &family_id, now)?;
-                    return Ok(Rotation::Reused);
-                }
+    let row = r::refresh_tokens
+        .filter(r::token_hash.eq(hash))
+        .select(RefreshRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(RefreshRow {
+        id,
+        user_id,
+        family_id,
+        expires_at: expires,
+        used_at,
+        revoked_at,
+    }) = row
+    else {
+        return Ok(Rotation::Invalid);
+    };
+    if revoked_at.is_some() || expires <= now {
+        return Ok(Rotation::Invalid);
+    }
+    // Two tabs of one browser often refresh with the same token within moments: the
+    // second gets a pair of its own. Past the interval, a second use means a copy.
+    let within_interval = |first: NaiveDateTime| now - first <= reuse_interval;
+    if used_at.is_some_and(|first| !within_interval(first)) {
+        revoke_family(conn, &family_id, now)?;
+        return Ok(Rotation::Reused);
+    }
+    let Some(user) = crate::users::repo::find(conn, &user_id)? else {
+        return Ok(Rotation::Invalid);
+    };
+    if used_at.is_none() {
+        // Concurrent refreshes with one token: the first marks it, the others find it
+        // marked and are judged by the interval like any later use.
+        let marked =
+            diesel::update(r::refresh_tokens.filter(r::id.eq(&id).and(r::used_at.is_null())))
+                .set(r::used_at.eq(now))
+                .execute(conn)?;
+        if marked == 0 {
+            let first: Option<NaiveDateTime> = r::refresh_tokens
+                .filter(r::id.eq(&id))
+                .select(r::used_at)
+                .first(conn)?;
+            if !first.is_some_and(within_interval) {
+                revoke_family(conn, &family_id, now)?;
+                return Ok(Rotation::Reused);
             }
         }
-        insert_refresh(conn, &user.id, &family_id, new_hash, now, expires_at)?;
-        Ok(Rotation::Rotated(user))
-    })
+    }
+    insert_refresh(conn, &user.id, &family_id, new_hash, now, expires_at)?;
+    Ok(Rotation::Rotated(user))
 }
 
-/// Revokes the family a refresh token belongs to (logout). Unknown tokens change nothing.
+/// Revokes the family a refresh token belongs to (logout) and returns it. Unknown tokens
+/// change nothing.
 pub fn revoke_by_token(
     conn: &mut AnyConnection,
     hash: &str,
     now: NaiveDateTime,
-) -> Result<(), Error> {
-    write_transaction(conn, |conn| {
-        let family: Option<String> = r::refresh_tokens
-            .filter(r::token_hash.eq(hash))
-            .select(r::family_id)
-            .first(conn)
-            .optional()?;
-        if let Some(family) = family {
-            revoke_family(conn, &family, now)?;
-        }
-        Ok(())
-    })
+) -> Result<Option<String>, Error> {
+    let family: Option<String> = r::refresh_tokens
+        .filter(r::token_hash.eq(hash))
+        .select(r::family_id)
+        .first(conn)
+        .optional()?;
+    if let Some(family) = &family {
+        revoke_family(conn, family, now)?;
+    }
+    Ok(family)
 }
 
 fn revoke_family(

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::model::{self, Author, AuthorChangeset};
 use super::repo::{self, After};
+use super::service;
 use super::types::{
     AuthorList, AuthorListQuery, AuthorResponse, AuthorSort, BIO_MAX, CreateAuthor,
     DeleteAuthorQuery, NAME_MAX, UpdateAuthor,
@@ -202,7 +203,9 @@ pub async fn create_author(
         updated_at: now,
     };
     let author = state
-        .db(move |conn| repo::create(conn, row, chosen_slug))
+        .write(caller.actor(), move |tx| {
+            service::create(tx, row, chosen_slug)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/authors/{}", author.id)))
@@ -273,7 +276,9 @@ pub async fn update_author(
     }
     let now = crate::now();
     let author = state
-        .db(move |conn| repo::update(conn, &key, changes, now))
+        .write(caller.actor(), move |tx| {
+            service::update(tx, &key, changes, now)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AuthorResponse::new(author, sees_private(&caller))))
 }
@@ -314,7 +319,7 @@ pub fn optional(
 #[delete("/authors/{id_or_slug}")]
 pub async fn delete_author(
     state: web::Data<AppState>,
-    _staff: Staff,
+    Staff(caller): Staff,
     path: web::Path<String>,
     Query(query): Query<DeleteAuthorQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -331,7 +336,9 @@ pub async fn delete_author(
     };
     let now = crate::now();
     state
-        .db(move |conn| repo::delete(conn, &key, reassign_to.as_deref(), now))
+        .write(caller.actor(), move |tx| {
+            service::delete(tx, &key, reassign_to.as_deref(), now)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 
 use super::model::{Author, AuthorChangeset};
 use super::types::AuthorSort;
+use crate::db::AnyConnection;
 use crate::db::schema::{articles, authors::dsl as a, users};
 use crate::db::slugs::insert_with_slug;
-use crate::db::{AnyConnection, write_transaction};
 use crate::domain::{Code, Error};
 use crate::http::extract::IdOrSlug;
 
@@ -137,47 +137,45 @@ pub fn update(
     mut changes: AuthorChangeset,
     now: NaiveDateTime,
 ) -> Result<Author, Error> {
-    write_transaction(conn, |conn| {
-        let current = get(conn, key)?;
-        if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
-            changes.slug = None;
-        }
-        if let Some(new_slug) = &changes.slug
-            && slug_taken(conn, new_slug, Some(&current.id))?
-        {
-            return Err(slug_conflict(new_slug));
-        }
-        let nothing = changes.slug.is_none()
-            && changes.name.as_ref().is_none_or(|n| *n == current.name)
-            && changes.bio.as_ref().is_none_or(|v| *v == current.bio)
-            && changes
-                .avatar_url
-                .as_ref()
-                .is_none_or(|v| *v == current.avatar_url)
-            && changes
-                .website
-                .as_ref()
-                .is_none_or(|v| *v == current.website)
-            && changes.email.as_ref().is_none_or(|v| *v == current.email);
-        if nothing {
-            return Ok(current);
-        }
-        changes.name_key = changes.name.as_deref().map(super::model::name_key);
-        changes.updated_at = Some(now);
-        diesel::update(a::authors.filter(a::id.eq(&current.id)))
-            .set(&changes)
-            .execute(conn)?;
-        Ok(Author {
-            slug: changes.slug.unwrap_or(current.slug),
-            name: changes.name.unwrap_or(current.name),
-            name_key: changes.name_key.unwrap_or(current.name_key),
-            bio: changes.bio.unwrap_or(current.bio),
-            avatar_url: changes.avatar_url.unwrap_or(current.avatar_url),
-            website: changes.website.unwrap_or(current.website),
-            email: changes.email.unwrap_or(current.email),
-            updated_at: now,
-            ..current
-        })
+    let current = get(conn, key)?;
+    if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
+        changes.slug = None;
+    }
+    if let Some(new_slug) = &changes.slug
+        && slug_taken(conn, new_slug, Some(&current.id))?
+    {
+        return Err(slug_conflict(new_slug));
+    }
+    let nothing = changes.slug.is_none()
+        && changes.name.as_ref().is_none_or(|n| *n == current.name)
+        && changes.bio.as_ref().is_none_or(|v| *v == current.bio)
+        && changes
+            .avatar_url
+            .as_ref()
+            .is_none_or(|v| *v == current.avatar_url)
+        && changes
+            .website
+            .as_ref()
+            .is_none_or(|v| *v == current.website)
+        && changes.email.as_ref().is_none_or(|v| *v == current.email);
+    if nothing {
+        return Ok(current);
+    }
+    changes.name_key = changes.name.as_deref().map(super::model::name_key);
+    changes.updated_at = Some(now);
+    diesel::update(a::authors.filter(a::id.eq(&current.id)))
+        .set(&changes)
+        .execute(conn)?;
+    Ok(Author {
+        slug: changes.slug.unwrap_or(current.slug),
+        name: changes.name.unwrap_or(current.name),
+        name_key: changes.name_key.unwrap_or(current.name_key),
+        bio: changes.bio.unwrap_or(current.bio),
+        avatar_url: changes.avatar_url.unwrap_or(current.avatar_url),
+        website: changes.website.unwrap_or(current.website),
+        email: changes.email.unwrap_or(current.email),
+        updated_at: now,
+        ..current
     })
 }
 
@@ -189,46 +187,57 @@ pub fn delete(
     key: &IdOrSlug,
     reassign_to: Option<&str>,
     now: NaiveDateTime,
-) -> Result<(), Error> {
-    write_transaction(conn, |conn| {
-        let current = get(conn, key)?;
-        // Users are linked to an author by a check, not a foreign key: a link made while
-        // this delete runs would outlive the author. Both take the author's lock.
-        crate::db::lock_name(conn, &link_lock(&current.id))?;
-        let current = get(conn, &IdOrSlug::Id(current.id))?;
-        let bylines = articles::table.filter(articles::author_id.eq(&current.id));
-        if let Some(target) = reassign_to {
-            if target == current.id || !exists(conn, target)? {
-                return Err(Error::invalid_query(vec![crate::http::FieldError::new(
-                    "reassign_to",
-                    Code::NotFound,
-                    "reassign_to must name another existing author",
-                )]));
-            }
-            diesel::update(bylines)
-                .set((
-                    articles::author_id.eq(target),
-                    articles::updated_at.eq(now),
-                    articles::version.eq(articles::version + 1),
-                ))
-                .execute(conn)?;
-        } else {
-            let referenced: i64 = bylines.count().get_result(conn)?;
-            if referenced > 0 {
-                return Err(Error::new(
-                    Code::AuthorInUse,
-                    format!(
-                        "{referenced} articles carry this byline; pass ?reassign_to=<author id> to move them"
-                    ),
-                ));
-            }
+) -> Result<Removed, Error> {
+    let current = get(conn, key)?;
+    // Users are linked to an author by a check, not a foreign key: a link made while
+    // this delete runs would outlive the author. Both take the author's lock.
+    crate::db::lock_name(conn, &link_lock(&current.id))?;
+    let current = get(conn, &IdOrSlug::Id(current.id))?;
+    let bylines = articles::table.filter(articles::author_id.eq(&current.id));
+    let mut reassigned = Vec::new();
+    if let Some(target) = reassign_to {
+        if target == current.id || !exists(conn, target)? {
+            return Err(Error::invalid_query(vec![crate::http::FieldError::new(
+                "reassign_to",
+                Code::NotFound,
+                "reassign_to must name another existing author",
+            )]));
         }
-        diesel::update(users::table.filter(users::author_id.eq(&current.id)))
-            .set(users::author_id.eq(None::<String>))
+        reassigned = bylines.select(articles::id).load(conn)?;
+        diesel::update(bylines)
+            .set((
+                articles::author_id.eq(target),
+                articles::updated_at.eq(now),
+                articles::version.eq(articles::version + 1),
+            ))
             .execute(conn)?;
-        diesel::delete(a::authors.filter(a::id.eq(&current.id))).execute(conn)?;
-        Ok(())
+    } else {
+        let referenced: i64 = bylines.count().get_result(conn)?;
+        if referenced > 0 {
+            return Err(Error::new(
+                Code::AuthorInUse,
+                format!(
+                    "{referenced} articles carry this byline; pass ?reassign_to=<author id> to move them"
+                ),
+            ));
+        }
+    }
+    diesel::update(users::table.filter(users::author_id.eq(&current.id)))
+        .set(users::author_id.eq(None::<String>))
+        .execute(conn)?;
+    diesel::delete(a::authors.filter(a::id.eq(&current.id))).execute(conn)?;
+    Ok(Removed {
+        id: current.id,
+        reassigned,
     })
+}
+
+/// What deleting an author removed, and which articles it moved to another byline.
+pub struct Removed {
+    /// The author's id.
+    pub id: String,
+    /// The articles whose byline moved.
+    pub reassigned: Vec<String>,
 }
 
 /// The name of the lock that deleting an author and linking a user to it both take.

@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::repo::{self, CreateInput, ListFilter, UpdateInput};
+use super::service;
 use super::types::{
     CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, DESCRIPTION_MAX, NAME_MAX,
     UpdateCategory,
@@ -138,12 +139,14 @@ pub async fn get_category(
 #[post("/categories")]
 pub async fn create_category(
     state: web::Data<AppState>,
-    _staff: Staff,
+    Staff(caller): Staff,
     Json(body): Json<CreateCategory>,
 ) -> Result<HttpResponse, ApiError> {
     let input = validate_create(body)?;
     let now = crate::now();
-    let category = state.db(move |conn| repo::create(conn, input, now)).await?;
+    let category = state
+        .write(caller.actor(), move |tx| service::create(tx, input, now))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -177,7 +180,7 @@ pub async fn create_category(
 #[patch("/categories/{id_or_slug}")]
 pub async fn update_category(
     state: web::Data<AppState>,
-    _staff: Staff,
+    Staff(caller): Staff,
     path: web::Path<String>,
     MergePatch(body): MergePatch<UpdateCategory>,
 ) -> Result<HttpResponse, ApiError> {
@@ -185,7 +188,9 @@ pub async fn update_category(
     let input = validate_update(body)?;
     let now = crate::now();
     let category = state
-        .db(move |conn| repo::update(conn, &key, input, now))
+        .write(caller.actor(), move |tx| {
+            service::update(tx, &key, input, now)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
@@ -211,11 +216,13 @@ pub async fn update_category(
 #[delete("/categories/{id_or_slug}")]
 pub async fn delete_category(
     state: web::Data<AppState>,
-    _staff: Staff,
+    Staff(caller): Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = IdOrSlug::parse(&path)?;
-    state.db(move |conn| repo::delete(conn, &key)).await?;
+    state
+        .write(caller.actor(), move |tx| service::delete(tx, &key))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{Category, CategoryChangeset, NewCategory};
+use crate::db::AnyConnection;
 use crate::db::schema::categories::dsl as c;
 use crate::db::slugs::insert_with_slug;
-use crate::db::{AnyConnection, write_transaction};
 use crate::domain::{Code, Error};
 use crate::http::extract::IdOrSlug;
 use crate::slug;
@@ -174,89 +174,85 @@ pub fn update(
     input: UpdateInput,
     now: NaiveDateTime,
 ) -> Result<Category, Error> {
-    write_transaction(conn, |conn| {
-        let current = get(conn, key)?;
-        let mut changes = CategoryChangeset::default();
-        if let Some(name) = input.name.filter(|n| *n != current.name) {
-            changes.name = Some(name);
+    let current = get(conn, key)?;
+    let mut changes = CategoryChangeset::default();
+    if let Some(name) = input.name.filter(|n| *n != current.name) {
+        changes.name = Some(name);
+    }
+    if let Some(slug) = input.slug.filter(|s| *s != current.slug) {
+        if slug_taken(conn, &slug, Some(&current.id))? {
+            return Err(slug_conflict(&slug));
         }
-        if let Some(slug) = input.slug.filter(|s| *s != current.slug) {
-            if slug_taken(conn, &slug, Some(&current.id))? {
-                return Err(slug_conflict(&slug));
+        changes.slug = Some(slug);
+    }
+    if let Some(description) = input.description.filter(|d| *d != current.description) {
+        changes.description = Some(description);
+    }
+    if let Some(parent) = input.parent_id.filter(|p| *p != current.parent_id) {
+        if let Some(parent_id) = &parent {
+            ensure_parent_exists(conn, parent_id)?;
+            ensure_no_cycle(conn, &current.id, parent_id)?;
+        }
+        changes.parent_id = Some(parent);
+    }
+    let unchanged = changes.name.is_none()
+        && changes.slug.is_none()
+        && changes.description.is_none()
+        && changes.parent_id.is_none();
+    if unchanged {
+        return Ok(current);
+    }
+    changes.updated_at = Some(now);
+    diesel::update(c::categories.filter(c::id.eq(&current.id)))
+        .set(&changes)
+        .execute(conn)
+        .map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                slug_conflict(changes.slug.as_deref().unwrap_or_default())
             }
-            changes.slug = Some(slug);
-        }
-        if let Some(description) = input.description.filter(|d| *d != current.description) {
-            changes.description = Some(description);
-        }
-        if let Some(parent) = input.parent_id.filter(|p| *p != current.parent_id) {
-            if let Some(parent_id) = &parent {
-                ensure_parent_exists(conn, parent_id)?;
-                ensure_no_cycle(conn, &current.id, parent_id)?;
-            }
-            changes.parent_id = Some(parent);
-        }
-        let unchanged = changes.name.is_none()
-            && changes.slug.is_none()
-            && changes.description.is_none()
-            && changes.parent_id.is_none();
-        if unchanged {
-            return Ok(current);
-        }
-        changes.updated_at = Some(now);
-        diesel::update(c::categories.filter(c::id.eq(&current.id)))
-            .set(&changes)
-            .execute(conn)
-            .map_err(|e| match e {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                    slug_conflict(changes.slug.as_deref().unwrap_or_default())
-                }
-                other => other.into(),
-            })?;
-        Ok(Category {
-            name: changes.name.unwrap_or(current.name),
-            slug: changes.slug.unwrap_or(current.slug),
-            description: changes.description.unwrap_or(current.description),
-            parent_id: changes.parent_id.unwrap_or(current.parent_id),
-            updated_at: now,
-            ..current
-        })
+            other => other.into(),
+        })?;
+    Ok(Category {
+        name: changes.name.unwrap_or(current.name),
+        slug: changes.slug.unwrap_or(current.slug),
+        description: changes.description.unwrap_or(current.description),
+        parent_id: changes.parent_id.unwrap_or(current.parent_id),
+        updated_at: now,
+        ..current
     })
 }
 
 /// Deletes a category that nothing refers to: no child categories, no articles.
-pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(), Error> {
-    write_transaction(conn, |conn| {
-        let current = get(conn, key)?;
-        let children: i64 = c::categories
-            .filter(c::parent_id.eq(&current.id))
-            .count()
-            .get_result(conn)?;
-        if children > 0 {
-            return Err(Error::new(
-                Code::CategoryHasChildren,
-                format!(
-                    "category `{}` still has {children} child categories; move or delete them first",
-                    current.slug
-                ),
-            ));
-        }
-        let articles: i64 = crate::db::schema::articles::table
-            .filter(crate::db::schema::articles::category_id.eq(&current.id))
-            .count()
-            .get_result(conn)?;
-        if articles > 0 {
-            return Err(Error::new(
-                Code::CategoryInUse,
-                format!(
-                    "{articles} articles are filed under `{}`; move them first",
-                    current.slug
-                ),
-            ));
-        }
-        diesel::delete(c::categories.filter(c::id.eq(&current.id))).execute(conn)?;
-        Ok(())
-    })
+pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<String, Error> {
+    let current = get(conn, key)?;
+    let children: i64 = c::categories
+        .filter(c::parent_id.eq(&current.id))
+        .count()
+        .get_result(conn)?;
+    if children > 0 {
+        return Err(Error::new(
+            Code::CategoryHasChildren,
+            format!(
+                "category `{}` still has {children} child categories; move or delete them first",
+                current.slug
+            ),
+        ));
+    }
+    let articles: i64 = crate::db::schema::articles::table
+        .filter(crate::db::schema::articles::category_id.eq(&current.id))
+        .count()
+        .get_result(conn)?;
+    if articles > 0 {
+        return Err(Error::new(
+            Code::CategoryInUse,
+            format!(
+                "{articles} articles are filed under `{}`; move them first",
+                current.slug
+            ),
+        ));
+    }
+    diesel::delete(c::categories.filter(c::id.eq(&current.id))).execute(conn)?;
+    Ok(current.id)
 }
 
 fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &str) -> Result<(), Error> {

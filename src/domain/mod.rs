@@ -3,7 +3,9 @@
 
 pub mod cursor;
 pub mod error;
+pub mod keys;
 pub mod kinds;
 
 pub use error::{Code, Error, FieldError, Result};
+pub use keys::{IdOrSlug, IfMatch};
 pub use kinds::{Named, Role, Scope, Status};

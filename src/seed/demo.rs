@@ -4,7 +4,8 @@
 use diesel::prelude::*;
 
 use crate::articles::model::{Article, title_key, unpublished_sort};
-use crate::articles::{render, repo as articles};
+use crate::articles::repo::{Action, Writer};
+use crate::articles::{render, service};
 use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;
 use crate::http::extract::{IdOrSlug, IfMatch};
@@ -197,19 +198,25 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             created_at: now,
             updated_at: now,
         };
-        let article = articles::create(conn, row, true).map_err(super::fail)?;
-        if let Some(at) = demo.published_at {
-            let at = chrono::DateTime::parse_from_rfc3339(at)?.naive_utc();
-            articles::transition(
-                conn,
-                &IdOrSlug::Id(article.id.clone()),
-                &articles::Writer::Staff,
-                &IfMatch::Absent,
-                articles::Action::Publish(Some(at)),
-                now,
-            )
-            .map_err(super::fail)?;
-        }
+        let publish_at = demo
+            .published_at
+            .map(chrono::DateTime::parse_from_rfc3339)
+            .transpose()?
+            .map(|at| at.naive_utc());
+        super::system_write(conn, |tx| {
+            let article = service::create(tx, row, true)?;
+            if let Some(at) = publish_at {
+                service::transition(
+                    tx,
+                    &IdOrSlug::Id(article.id),
+                    &Writer::Staff,
+                    &IfMatch::Absent,
+                    Action::Publish(Some(at)),
+                    now,
+                )?;
+            }
+            Ok(())
+        })?;
     }
     Ok(ARTICLES.len())
 }

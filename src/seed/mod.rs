@@ -22,6 +22,16 @@ fn fail(e: crate::domain::Error) -> anyhow::Error {
     anyhow::anyhow!("{}", e.detail)
 }
 
+/// Runs one write of the seed through the write path, as the system.
+fn system_write<T>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut crate::write::Tx<'_>) -> crate::domain::Result<T>,
+) -> anyhow::Result<T> {
+    crate::write::Writes::default()
+        .run(conn, &crate::write::Actor::System, work)
+        .map_err(fail)
+}
+
 /// The id of the category with this slug, created first when there is none, so that a seed
 /// can run again without duplicates.
 fn category(
@@ -32,7 +42,10 @@ fn category(
     let slug = input.slug.clone().unwrap_or_default();
     match categories::find(conn, &IdOrSlug::Slug(slug))? {
         Some(existing) => Ok(existing.id),
-        None => Ok(categories::create(conn, input, now).map_err(fail)?.id),
+        None => Ok(system_write(conn, |tx| {
+            crate::categories::service::create(tx, input, now)
+        })?
+        .id),
     }
 }
 
@@ -59,7 +72,5 @@ fn author(
         created_at: now,
         updated_at: now,
     };
-    Ok(crate::authors::repo::create(conn, row, true)
-        .map_err(fail)?
-        .id)
+    Ok(system_write(conn, |tx| crate::authors::service::create(tx, row, true))?.id)
 }

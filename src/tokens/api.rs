@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 
 use super::repo::{self, NewToken};
+use super::service;
 use super::types::{ApiTokenList, ApiTokenResponse, CreateApiToken, NAME_MAX};
 use crate::auth::{Admin, secrets};
 use crate::domain::Code;
@@ -62,11 +63,13 @@ pub async fn create_token(
         name,
         scope: body.scope,
         hash: secrets::token_hash(&secret),
-        created_by: admin.id,
+        created_by: admin.id.clone(),
         created_at: now,
         expires_at,
     };
-    let row = state.db(move |conn| repo::create(conn, new)).await?;
+    let row = state
+        .write(admin.actor(), move |tx| service::create(tx, new))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tokens/{}", row.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -151,10 +154,12 @@ pub async fn get_token(
 #[delete("/tokens/{id}")]
 pub async fn delete_token(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path)?;
-    state.db(move |conn| repo::delete(conn, &id)).await?;
+    state
+        .write(admin.actor(), move |tx| service::delete(tx, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

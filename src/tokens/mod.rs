@@ -2,4 +2,5 @@
 
 pub mod api;
 pub mod repo;
+pub mod service;
 pub mod types;

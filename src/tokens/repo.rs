@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::types::ApiTokenRow;
+use crate::db::AnyConnection;
 use crate::db::schema::api_tokens::dsl as t;
-use crate::db::{AnyConnection, write_transaction};
 use crate::domain::{Error, Scope};
 
 /// A token about to be stored.
@@ -28,10 +28,8 @@ pub struct NewToken {
 
 /// Stores a token and returns its row.
 pub fn create(conn: &mut AnyConnection, new: NewToken) -> Result<ApiTokenRow, Error> {
-    write_transaction(conn, |conn| {
-        insert(conn, &new)?;
-        get(conn, &new.id)
-    })
+    insert(conn, &new)?;
+    get(conn, &new.id)
 }
 
 fn insert(conn: &mut AnyConnection, new: &NewToken) -> QueryResult<usize> {
@@ -85,9 +83,7 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
 
 /// Revokes a token by deleting it; it stops working at once.
 pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
-    let deleted = write_transaction(conn, |conn| {
-        diesel::delete(t::api_tokens.filter(t::id.eq(id))).execute(conn)
-    })?;
+    let deleted = diesel::delete(t::api_tokens.filter(t::id.eq(id))).execute(conn)?;
     if deleted == 0 {
         return Err(Error::not_found("no API token has that id"));
     }

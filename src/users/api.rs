@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::model::{NewUser, UserChangeset};
 use super::repo;
+use super::service;
 use super::types::{CreateUser, DISPLAY_NAME_MAX, EMAIL_MAX, UpdateUser, UserList, UserResponse};
 use crate::auth::api::{password_unavailable, verify_within_budget};
 use crate::auth::{Admin, SignedIn, forbidden, password};
@@ -15,6 +16,7 @@ use crate::http::pagination::{self, PageQuery};
 use crate::http::{ApiError, FieldError};
 use crate::state::AppState;
 use crate::validate;
+use crate::write::Actor;
 
 /// List users
 ///
@@ -98,7 +100,7 @@ pub async fn get_user(
 #[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
@@ -132,7 +134,9 @@ pub async fn create_user(
         created_at: now,
         updated_at: now,
     };
-    let user = state.db(move |conn| repo::create(conn, row)).await?;
+    let user = state
+        .write(admin.actor(), move |tx| service::create(tx, row))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
         .json(UserResponse::from(user)))
@@ -275,7 +279,9 @@ pub async fn update_user(
     }
     let now = crate::now();
     let user = state
-        .db(move |conn| repo::update(conn, &id, changes, now))
+        .write(Actor::User(caller.id.clone()), move |tx| {
+            service::update(tx, &id, changes, now)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
@@ -311,7 +317,9 @@ pub async fn delete_user(
         )
         .into());
     }
-    state.db(move |conn| repo::delete(conn, &id)).await?;
+    state
+        .write(admin.actor(), move |tx| service::delete(tx, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

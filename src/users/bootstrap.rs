@@ -1,12 +1,11 @@
 //! The first admin account, so a new installation can be signed into.
 
-use diesel::prelude::*;
-
 use super::model::NewUser;
 use super::repo;
 use crate::auth::password;
 use crate::config::Secret;
 use crate::db::AnyConnection;
+use crate::write::{Actor, Writes};
 
 /// The email of the admin made when no credentials are configured.
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@localhost";
@@ -16,6 +15,7 @@ pub const DEFAULT_ADMIN_EMAIL: &str = "admin@localhost";
 /// once to the console (never to the log).
 pub fn ensure_first_admin(
     conn: &mut AnyConnection,
+    writes: &Writes,
     configured: Option<&(String, Secret)>,
 ) -> anyhow::Result<()> {
     if repo::count(conn)? > 0 {
@@ -51,15 +51,19 @@ pub fn ensure_first_admin(
         created_at: now,
         updated_at: now,
     };
-    let inserted = diesel::insert_into(crate::db::schema::users::table)
-        .values(&row)
-        .execute(conn);
-    if let Err(e) = inserted {
-        // Another process starting at the same moment made the admin first.
-        if repo::count(conn)? > 0 {
-            return Ok(());
-        }
-        return Err(e.into());
+    let created = writes
+        .run(conn, &Actor::System, |tx| {
+            // Another process starting at the same moment may have made the admin first.
+            crate::db::lock_name(tx.conn(), "users.admins")?;
+            if repo::count(tx.conn())? > 0 {
+                return Ok(false);
+            }
+            super::service::create(tx, row)?;
+            Ok(true)
+        })
+        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    if !created {
+        return Ok(());
     }
     tracing::info!(email = %email, "created the first admin account");
     if generated {
@@ -112,6 +116,8 @@ pub fn create_from_cli(
         created_at: now,
         updated_at: now,
     };
-    let user = repo::create(conn, row).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    let user = Writes::default()
+        .run(conn, &Actor::System, |tx| super::service::create(tx, row))
+        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
     Ok(user.id)
 }

@@ -4,4 +4,5 @@ pub mod api;
 pub mod bootstrap;
 pub mod model;
 pub mod repo;
+pub mod service;
 pub mod types;

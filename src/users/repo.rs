@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{NewUser, User, UserChangeset};
+use crate::db::AnyConnection;
 use crate::db::schema::{refresh_tokens, users::dsl as u};
-use crate::db::{AnyConnection, write_transaction};
 use crate::domain::{Code, Error, Role};
 
 /// Finds a user by id.
@@ -58,19 +58,17 @@ pub fn list(
 
 /// Inserts a user; a taken email is a 409.
 pub fn create(conn: &mut AnyConnection, row: NewUser) -> Result<User, Error> {
-    write_transaction(conn, |conn| {
-        if find_by_email(conn, &row.email)?.is_some() {
-            return Err(email_taken());
-        }
-        if let Some(author) = &row.author_id {
-            ensure_author(conn, author)?;
-        }
-        diesel::insert_into(u::users)
-            .values(&row)
-            .execute(conn)
-            .map_err(map_unique)?;
-        get(conn, &row.id)
-    })
+    if find_by_email(conn, &row.email)?.is_some() {
+        return Err(email_taken());
+    }
+    if let Some(author) = &row.author_id {
+        ensure_author(conn, author)?;
+    }
+    diesel::insert_into(u::users)
+        .values(&row)
+        .execute(conn)
+        .map_err(map_unique)?;
+    get(conn, &row.id)
 }
 
 /// Applies a change. Refuses to leave the site without an admin, and ends every session of
@@ -81,52 +79,48 @@ pub fn update(
     mut changes: UserChangeset,
     now: NaiveDateTime,
 ) -> Result<User, Error> {
-    write_transaction(conn, |conn| {
-        let current = get(conn, id)?;
-        if changes.email.as_ref().is_some_and(|e| *e == current.email) {
-            changes.email = None;
-        }
-        if let Some(email) = &changes.email
-            && find_by_email(conn, email)?.is_some()
-        {
-            return Err(email_taken());
-        }
-        if let Some(Some(author)) = &changes.author_id {
-            ensure_author(conn, author)?;
-        }
-        if changes.role.as_ref().is_some_and(|r| *r == current.role) {
-            changes.role = None;
-        }
-        if current.role == Role::Admin && changes.role.is_some() {
-            ensure_another_admin(conn, &current.id)?;
-        }
-        let ends_sessions = changes.password_hash.is_some() || changes.role.is_some();
-        if ends_sessions {
-            changes.token_version = Some(current.token_version + 1);
-            diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(&current.id)))
-                .execute(conn)?;
-        }
-        changes.updated_at = Some(now);
-        diesel::update(u::users.filter(u::id.eq(&current.id)))
-            .set(&changes)
-            .execute(conn)
-            .map_err(map_unique)?;
-        get(conn, &current.id)
-    })
+    let current = get(conn, id)?;
+    if changes.email.as_ref().is_some_and(|e| *e == current.email) {
+        changes.email = None;
+    }
+    if let Some(email) = &changes.email
+        && find_by_email(conn, email)?.is_some()
+    {
+        return Err(email_taken());
+    }
+    if let Some(Some(author)) = &changes.author_id {
+        ensure_author(conn, author)?;
+    }
+    if changes.role.as_ref().is_some_and(|r| *r == current.role) {
+        changes.role = None;
+    }
+    if current.role == Role::Admin && changes.role.is_some() {
+        ensure_another_admin(conn, &current.id)?;
+    }
+    let ends_sessions = changes.password_hash.is_some() || changes.role.is_some();
+    if ends_sessions {
+        changes.token_version = Some(current.token_version + 1);
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(&current.id)))
+            .execute(conn)?;
+    }
+    changes.updated_at = Some(now);
+    diesel::update(u::users.filter(u::id.eq(&current.id)))
+        .set(&changes)
+        .execute(conn)
+        .map_err(map_unique)?;
+    get(conn, &current.id)
 }
 
 /// Deletes a user (their refresh tokens go with them); the last admin cannot be deleted.
 pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
-    write_transaction(conn, |conn| {
-        let current = get(conn, id)?;
-        if current.role == Role::Admin {
-            ensure_another_admin(conn, &current.id)?;
-        }
-        diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(&current.id)))
-            .execute(conn)?;
-        diesel::delete(u::users.filter(u::id.eq(&current.id))).execute(conn)?;
-        Ok(())
-    })
+    let current = get(conn, id)?;
+    if current.role == Role::Admin {
+        ensure_another_admin(conn, &current.id)?;
+    }
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(&current.id)))
+        .execute(conn)?;
+    diesel::delete(u::users.filter(u::id.eq(&current.id))).execute(conn)?;
+    Ok(())
 }
 
 /// Records a successful login.

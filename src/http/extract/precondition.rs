@@ -6,38 +6,7 @@ use actix_web::{FromRequest, HttpRequest};
 
 use crate::http::error::ApiError;
 
-/// The `If-Match` precondition of a write.
-#[derive(Debug, Clone, Default)]
-pub enum IfMatch {
-    /// No header: the write goes ahead.
-    #[default]
-    Absent,
-    /// `If-Match: *`: the resource must exist.
-    Any,
-    /// Entity tags; one must be the resource's current strong tag.
-    Tags(Vec<String>),
-    /// A header that is neither `*` nor a list of quoted tags: it matches nothing, so the
-    /// write is refused with 412 rather than done blindly.
-    Malformed,
-}
-
-impl IfMatch {
-    /// Whether a resource with this id at this version satisfies the precondition. Entity
-    /// tags look like `"<id>.v<version>[.<variant>]"`; weak tags never match.
-    pub fn matches(&self, id: &str, version: i64) -> bool {
-        match self {
-            IfMatch::Absent | IfMatch::Any => true,
-            IfMatch::Malformed => false,
-            IfMatch::Tags(tags) => {
-                let want = format!("v{version}");
-                tags.iter().any(|tag| {
-                    let mut parts = tag.split('.');
-                    parts.next() == Some(id) && parts.next() == Some(want.as_str())
-                })
-            }
-        }
-    }
-}
+pub use crate::domain::IfMatch;
 
 /// Reads a list of entity tags (`"x"`, `W/"y"`, separated by commas; commas may also stand
 /// inside the quotes). Returns the tags without quotes, weak ones prefixed `W/`, or `None`

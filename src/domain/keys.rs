@@ -1,0 +1,69 @@
+//! How a request names a resource (by id or slug) and which version it expects to change.
+
+use uuid::Uuid;
+
+use super::{Code, Error};
+use crate::slug;
+
+/// A resource named in the path by id or by slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdOrSlug {
+    /// A UUID, normalized to lowercase hyphenated form.
+    Id(String),
+    /// A slug.
+    Slug(String),
+}
+
+impl IdOrSlug {
+    /// Reads a path segment: a UUID (hyphenated or 32 hex digits) or a well-formed slug.
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        // Ids are issued in lowercase; the documented pattern admits no other form.
+        let lowercase = !raw.bytes().any(|b| b.is_ascii_uppercase());
+        if lowercase
+            && slug::looks_like_uuid(raw)
+            && let Ok(id) = Uuid::try_parse(raw)
+        {
+            return Ok(IdOrSlug::Id(id.hyphenated().to_string()));
+        }
+        if slug::is_valid(raw) {
+            return Ok(IdOrSlug::Slug(raw.to_owned()));
+        }
+        Err(Error::new(
+            Code::InvalidPath,
+            format!("`{raw}` is neither an id nor a slug (lowercase letters, digits and hyphens)"),
+        ))
+    }
+}
+
+/// The `If-Match` precondition of a write.
+#[derive(Debug, Clone, Default)]
+pub enum IfMatch {
+    /// No header: the write goes ahead.
+    #[default]
+    Absent,
+    /// `If-Match: *`: the resource must exist.
+    Any,
+    /// Entity tags; one must be the resource's current strong tag.
+    Tags(Vec<String>),
+    /// A header that is neither `*` nor a list of quoted tags: it matches nothing, so the
+    /// write is refused with 412 rather than done blindly.
+    Malformed,
+}
+
+impl IfMatch {
+    /// Whether a resource with this id at this version satisfies the precondition. Entity
+    /// tags look like `"<id>.v<version>[.<variant>]"`; weak tags never match.
+    pub fn matches(&self, id: &str, version: i64) -> bool {
+        match self {
+            IfMatch::Absent | IfMatch::Any => true,
+            IfMatch::Malformed => false,
+            IfMatch::Tags(tags) => {
+                let want = format!("v{version}");
+                tags.iter().any(|tag| {
+                    let mut parts = tag.split('.');
+                    parts.next() == Some(id) && parts.next() == Some(want.as_str())
+                })
+            }
+        }
+    }
+}
