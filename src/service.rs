@@ -54,9 +54,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db(|conn| Ok(diesel::r2d2::R2D2Connection::ping(conn)?))
-        .await?;
+    state.db(|conn| Ok(crate::db::ping(conn)?)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Health {

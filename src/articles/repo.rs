@@ -13,7 +13,7 @@ use crate::db::schema::articles::dsl as a;
 use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, MultiBackend};
 use crate::domain::{Code, Error, FieldError, Status};
-use crate::http::extract::{IdOrSlug, IfMatch};
+use crate::domain::{IdOrSlug, IfMatch};
 
 type Condition = Box<dyn BoxableExpression<a::articles, MultiBackend, SqlType = Bool>>;
 
@@ -161,7 +161,7 @@ pub fn list(
     now: NaiveDateTime,
 ) -> Result<Vec<ArticleSummary>, Error> {
     let mut query = filtered(filter, access, now).select(ArticleSummary::as_select());
-    let time = crate::http::pagination::cursor_time;
+    let time = crate::domain::cursor::cursor_time;
     // Each keyset condition leads with a plain range on the sort column, so the index can
     // seek straight to the cursor instead of filtering from the first row.
     if let Some(After { key, id }) = after {

@@ -8,8 +8,8 @@ use super::types::AuthorSort;
 use crate::db::AnyConnection;
 use crate::db::schema::{articles, authors::dsl as a, users};
 use crate::db::slugs::insert_with_slug;
+use crate::domain::IdOrSlug;
 use crate::domain::{Code, Error};
-use crate::http::extract::IdOrSlug;
 
 /// Finds an author by id or slug.
 pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Author>> {
@@ -197,7 +197,7 @@ pub fn delete(
     let mut reassigned = Vec::new();
     if let Some(target) = reassign_to {
         if target == current.id || !exists(conn, target)? {
-            return Err(Error::invalid_query(vec![crate::http::FieldError::new(
+            return Err(Error::invalid_query(vec![crate::domain::FieldError::new(
                 "reassign_to",
                 Code::NotFound,
                 "reassign_to must name another existing author",

@@ -8,8 +8,8 @@ use super::model::{Category, CategoryChangeset, NewCategory};
 use crate::db::AnyConnection;
 use crate::db::schema::categories::dsl as c;
 use crate::db::slugs::insert_with_slug;
+use crate::domain::IdOrSlug;
 use crate::domain::{Code, Error};
-use crate::http::extract::IdOrSlug;
 use crate::slug;
 
 /// How deep the ancestor walk goes before it gives up; far beyond any real site map.

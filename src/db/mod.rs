@@ -6,6 +6,8 @@ mod runner;
 pub mod schema;
 pub mod types;
 
+/// What a store query returns; the layers above see it only through this name.
+pub use diesel::QueryResult;
 pub use runner::{Database, QUERY_COUNT};
 pub mod slugs;
 
@@ -466,6 +468,11 @@ impl AnyConnection {
             AnyConnection::Sqlite(_) => Backend::Sqlite,
         }
     }
+}
+
+/// Whether the database answers (readiness).
+pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
+    conn.ping()
 }
 
 /// Takes a lock named `name` until the current transaction ends, so that a check and the

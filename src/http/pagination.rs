@@ -67,7 +67,7 @@ pub type CreatedKey = (chrono::NaiveDateTime, String);
 
 /// A query for one page after a key.
 pub type ListFn<R> =
-    fn(&mut crate::db::AnyConnection, Option<CreatedKey>, u32) -> diesel::QueryResult<Vec<R>>;
+    fn(&mut crate::db::AnyConnection, Option<CreatedKey>, u32) -> crate::db::QueryResult<Vec<R>>;
 
 /// Answers a page of a list in creation order, keyed by `(created_at, id)`: checks the
 /// paging parameters, runs `list` (and `count` when asked) on the blocking pool, and shapes
@@ -77,7 +77,7 @@ pub async fn creation_order_page<R, W>(
     state: &crate::state::AppState,
     query: PageQuery,
     list: ListFn<R>,
-    count: fn(&mut crate::db::AnyConnection) -> diesel::QueryResult<i64>,
+    count: fn(&mut crate::db::AnyConnection) -> crate::db::QueryResult<i64>,
     key: fn(&R) -> (chrono::NaiveDateTime, &str),
     wire: fn(R) -> W,
 ) -> Result<HttpResponse, ApiError>

@@ -8,7 +8,7 @@ use crate::articles::repo::{Action, Writer};
 use crate::articles::{render, service};
 use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;
-use crate::http::extract::{IdOrSlug, IfMatch};
+use crate::domain::{IdOrSlug, IfMatch};
 
 struct DemoArticle {
     slug: &'static str,

@@ -15,7 +15,7 @@ pub use generator::{Synthetic, synthetic};
 use crate::authors::model::{Author, name_key};
 use crate::categories::repo::{self as categories, CreateInput};
 use crate::db::AnyConnection;
-use crate::http::extract::IdOrSlug;
+use crate::domain::IdOrSlug;
 
 /// The problem of a failed write, as a command-line error.
 fn fail(e: crate::domain::Error) -> anyhow::Error {

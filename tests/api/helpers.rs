@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use byline::Application;
 use byline::config::{Secret, Settings};
 use byline::db::{Backend, DatabaseUrl};
+use byline::write::Writes;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
@@ -128,7 +129,7 @@ pub async fn spawn_app_through(
     let (url, db) = fresh_database();
     let target = pg_host_port(&admin_url);
     let url = url.replacen(&target, &proxy.address, 1);
-    start(url, db, customize).await
+    start(url, db, customize, Writes::default()).await
 }
 
 /// `host:port` of a PostgreSQL URL, with the default port filled in.
@@ -151,10 +152,21 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server, letting the test adjust the settings first.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, db) = fresh_database();
-    start(url, db, customize).await
+    start(url, db, customize, Writes::default()).await
 }
 
-async fn start(url: String, db: TestDb, customize: impl FnOnce(&mut Settings)) -> TestApp {
+/// Starts a server whose writes go through `writes` (a hook of the test's own).
+pub async fn spawn_app_with_writes(writes: Writes) -> TestApp {
+    let (url, db) = fresh_database();
+    start(url, db, |_| {}, writes).await
+}
+
+async fn start(
+    url: String,
+    db: TestDb,
+    customize: impl FnOnce(&mut Settings),
+    writes: Writes,
+) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let mut settings = Settings::defaults().unwrap();
     settings.data_dir = data.path().to_owned();
@@ -167,7 +179,7 @@ async fn start(url: String, db: TestDb, customize: impl FnOnce(&mut Settings)) -
     settings.pool_size = Some(4);
     settings.shutdown_timeout = std::time::Duration::from_secs(1);
     customize(&mut settings);
-    let app = Application::build(settings).expect("the server starts");
+    let app = Application::build_with(settings, writes).expect("the server starts");
     let port = app.port();
     let backend = app.backend();
     tokio::spawn(app.run_until_stopped());

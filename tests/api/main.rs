@@ -17,3 +17,4 @@ mod helpers;
 mod plumbing;
 mod search;
 mod service;
+mod writes;
