@@ -7,19 +7,19 @@ pub mod authors;
 pub mod categories;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod http;
-pub mod openapi;
 pub mod seed;
-pub mod service;
 pub mod slug;
-pub mod state;
 pub mod telemetry;
 pub mod tokens;
 pub mod users;
 pub mod validate;
 pub mod write;
+
+pub use http::openapi;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -34,10 +34,10 @@ use utoipa_actix_web::AppExt;
 use crate::config::Settings;
 use crate::db::{Backend, PoolOptions};
 use crate::domain::Code;
+use crate::http::api::meta::Documents;
 use crate::http::extract::BodyLimit;
 use crate::http::middleware::{self as mw, RouteTable};
-use crate::service::Documents;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// The current time as stored: UTC, to the microsecond (what PostgreSQL keeps).
 pub fn now() -> NaiveDateTime {
@@ -49,42 +49,42 @@ pub fn now() -> NaiveDateTime {
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(
         utoipa_actix_web::scope("/api/v1")
-            .service(auth::api::login)
-            .service(auth::api::refresh)
-            .service(auth::api::logout)
-            .service(auth::api::me)
-            .service(users::api::list_users)
-            .service(users::api::create_user)
-            .service(users::api::get_user)
-            .service(users::api::update_user)
-            .service(users::api::delete_user)
-            .service(tokens::api::list_tokens)
-            .service(tokens::api::create_token)
-            .service(tokens::api::get_token)
-            .service(tokens::api::delete_token)
-            .service(articles::api::list_articles)
-            .service(articles::api::create_article)
-            .service(articles::api::get_article)
-            .service(articles::api::update_article)
-            .service(articles::api::delete_article)
-            .service(articles::api::publish_article)
-            .service(articles::api::unpublish_article)
-            .service(articles::api::archive_article)
-            .service(authors::api::list_authors)
-            .service(authors::api::create_author)
-            .service(authors::api::get_author)
-            .service(authors::api::update_author)
-            .service(authors::api::delete_author)
-            .service(categories::api::list_categories)
-            .service(categories::api::create_category)
-            .service(categories::api::get_category)
-            .service(categories::api::update_category)
-            .service(categories::api::delete_category),
+            .service(http::api::auth::login)
+            .service(http::api::auth::refresh)
+            .service(http::api::auth::logout)
+            .service(http::api::auth::me)
+            .service(http::api::users::list_users)
+            .service(http::api::users::create_user)
+            .service(http::api::users::get_user)
+            .service(http::api::users::update_user)
+            .service(http::api::users::delete_user)
+            .service(http::api::tokens::list_tokens)
+            .service(http::api::tokens::create_token)
+            .service(http::api::tokens::get_token)
+            .service(http::api::tokens::delete_token)
+            .service(http::api::articles::list_articles)
+            .service(http::api::articles::create_article)
+            .service(http::api::articles::get_article)
+            .service(http::api::articles::update_article)
+            .service(http::api::articles::delete_article)
+            .service(http::api::articles::publish_article)
+            .service(http::api::articles::unpublish_article)
+            .service(http::api::articles::archive_article)
+            .service(http::api::authors::list_authors)
+            .service(http::api::authors::create_author)
+            .service(http::api::authors::get_author)
+            .service(http::api::authors::update_author)
+            .service(http::api::authors::delete_author)
+            .service(http::api::categories::list_categories)
+            .service(http::api::categories::create_category)
+            .service(http::api::categories::get_category)
+            .service(http::api::categories::update_category)
+            .service(http::api::categories::delete_category),
     )
-    .service(service::healthz)
-    .service(service::readyz)
-    .service(service::openapi_json)
-    .service(service::docs);
+    .service(http::api::meta::healthz)
+    .service(http::api::meta::readyz)
+    .service(http::api::meta::openapi_json)
+    .service(http::api::meta::docs);
 }
 
 /// A bound, ready-to-run server.
@@ -150,7 +150,7 @@ impl Application {
             writes: writes.clone(),
         });
         let documents = web::Data::new(Documents::render());
-        let route_table = web::Data::new(RouteTable::from_openapi(&openapi::document()));
+        let route_table = web::Data::new(RouteTable::from_openapi(&http::openapi::document()));
         let body_limit = BodyLimit(settings.body_limit);
         let trusted_proxies = http::client::TrustedProxies(settings.trusted_proxies.clone());
         let cors_origins = settings.cors_origins.clone();

@@ -27,15 +27,7 @@ pub fn is_pattern_space(c: char) -> bool {
     )
 }
 
-/// Timestamps accepted anywhere: years 1 to 9999. Both databases store every one of them,
-/// and SQLite's text form of them sorts in time order.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
-
-/// Whether a timestamp lies within [`YEARS`].
-pub fn in_year_range(at: &chrono::NaiveDateTime) -> bool {
-    use chrono::Datelike;
-    YEARS.contains(&at.year())
-}
+pub use crate::domain::time::{YEARS, in_year_range};
 
 /// Reads an optional RFC 3339 time (or a plain `YYYY-MM-DD` date, as midnight UTC) within
 /// [`YEARS`], for `#[serde(deserialize_with)]`.
@@ -227,6 +219,64 @@ pub fn id(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<Stri
             None
         }
     }
+}
+
+/// Longest email, in characters.
+pub const EMAIL_MAX: usize = 254;
+
+/// Checks and normalizes an email: one `@`, no white space or control characters,
+/// lowercased so that uniqueness ignores case.
+pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let bad_char = |c: char| is_pattern_space(c) || (c as u32) <= 0x1F || c as u32 == 0x7F;
+    let well_formed = match value.split_once('@') {
+        Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !domain.contains('@'),
+        None => false,
+    };
+    if !well_formed || value.chars().any(bad_char) {
+        errors.push(FieldError::new(
+            field,
+            Code::InvalidFormat,
+            format!("{field} must be an email address"),
+        ));
+        return None;
+    }
+    if value.chars().count() > EMAIL_MAX {
+        errors.push(FieldError::new(
+            field,
+            Code::TooLong,
+            format!("{field} must be at most {} characters", EMAIL_MAX),
+        ));
+        return None;
+    }
+    Some(value.to_lowercase())
+}
+
+/// Checks a new password's length; its content is the user's business.
+pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let len = value.chars().count();
+    if len < crate::crypto::password::MIN_LEN {
+        errors.push(FieldError::new(
+            field,
+            Code::TooShort,
+            format!(
+                "{field} must be at least {} characters",
+                crate::crypto::password::MIN_LEN
+            ),
+        ));
+        return None;
+    }
+    if len > crate::crypto::password::MAX_LEN {
+        errors.push(FieldError::new(
+            field,
+            Code::TooLong,
+            format!(
+                "{field} must be at most {} characters",
+                crate::crypto::password::MAX_LEN
+            ),
+        ));
+        return None;
+    }
+    Some(value.to_owned())
 }
 
 #[cfg(test)]

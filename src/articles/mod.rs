@@ -1,10 +1,8 @@
 //! Articles: the stories. Written as Markdown, rendered and sanitized on write, published
 //! through explicit actions, and read by the public only once visible.
 
-pub mod api;
 pub mod model;
 pub mod render;
 pub mod repo;
 pub mod search;
 pub mod service;
-pub mod types;

@@ -171,3 +171,26 @@ pub struct ArticleChangeset {
 pub fn title_key(title: &str) -> String {
     title.to_lowercase()
 }
+
+crate::domain::kinds::named! {
+    /// How the article list is ordered.
+    ArticleSort, "sort" {
+        /// Newest first (the default).
+        NewestFirst = "-published_at",
+        /// Oldest first.
+        OldestFirst = "published_at",
+        /// Most recently changed first.
+        RecentlyUpdated = "-updated_at",
+        /// By title, A to Z.
+        Title = "title",
+        /// Best match first (the default with `q`; needs `q`).
+        Relevance = "relevance",
+    }
+}
+
+impl ArticleSort {
+    /// The cursor tag of the order.
+    pub fn tag(self) -> &'static str {
+        self.as_str()
+    }
+}

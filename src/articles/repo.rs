@@ -3,19 +3,16 @@
 
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
-use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 
+use super::model::ArticleSort;
 use super::model::{Article, ArticleChangeset, ArticleSummary, unpublished_sort};
-use super::types::ArticleSort;
 use crate::db::schema::articles::dsl as a;
+use crate::db::search::{Condition, SearchSql};
 use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, MultiBackend};
 use crate::domain::{Code, Error, FieldError, Status};
 use crate::domain::{IdOrSlug, IfMatch};
-
-type Condition = Box<dyn BoxableExpression<a::articles, MultiBackend, SqlType = Bool>>;
 
 /// What a caller may read.
 #[derive(Debug, Clone)]
@@ -208,140 +205,6 @@ pub fn list(
     Ok(query.limit(i64::from(limit) + 1).load(conn)?)
 }
 
-type Number =
-    Box<dyn BoxableExpression<a::articles, MultiBackend, SqlType = diesel::sql_types::Double>>;
-type Snippet = Box<
-    dyn BoxableExpression<
-            a::articles,
-            MultiBackend,
-            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>,
-        >,
->;
-
-/// The engine-specific pieces of a search: does an article match, how well, and the piece
-/// of its body around the match.
-#[derive(Debug, Clone)]
-pub struct SearchSql {
-    backend: crate::db::Backend,
-    websearch: String,
-    fts5: String,
-    probes: Vec<String>,
-}
-
-impl SearchSql {
-    /// The search written for this backend.
-    pub fn new(backend: crate::db::Backend, query: &super::search::Search) -> Self {
-        Self {
-            backend,
-            websearch: query.websearch(),
-            fts5: query.fts5(),
-            probes: query.probes(),
-        }
-    }
-
-    fn matches(&self) -> Condition {
-        use diesel::dsl::sql;
-        use diesel::sql_types::Text;
-        match self.backend {
-            crate::db::Backend::Postgres => Box::new(
-                sql::<Bool>("articles.search_vector @@ (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
-                    .bind::<Text, _>(self.websearch.clone())
-                    .sql(")))"),
-            ),
-            crate::db::Backend::Sqlite => Box::new(
-                sql::<Bool>("articles.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
-                    .bind::<Text, _>(self.fts5.clone())
-                    .sql(")"),
-            ),
-        }
-    }
-
-    // On PostgreSQL the query is parsed in a sub-select: the planner runs it once per
-    // statement, where a bare call to the (stable, not immutable) functions would be
-    // re-evaluated for every row ranked.
-
-    /// Higher is better. Title matches weigh most, then subtitle and excerpt, then body.
-    fn rank(&self) -> Number {
-        use diesel::dsl::sql;
-        use diesel::sql_types::{Double, Text};
-        match self.backend {
-            crate::db::Backend::Postgres => Box::new(
-                sql::<Double>("ts_rank(articles.search_vector, (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
-                    .bind::<Text, _>(self.websearch.clone())
-                    .sql("))))::float8"),
-            ),
-            // The hits and their scores are gathered once per statement (a materialized,
-            // uncorrelated CTE, looked up through an automatic index) rather than by a new
-            // full-text query for every row ranked.
-            crate::db::Backend::Sqlite => Box::new(
-                sql::<Double>("(WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ")
-                    .bind::<Text, _>(self.fts5.clone())
-                    .sql(") SELECT score FROM hits WHERE hits.k = articles.rowid)"),
-            ),
-        }
-    }
-
-    /// A piece of the body around the best match, with marks. PostgreSQL builds it by
-    /// parsing the text again, which costs about as much as indexing it; so when a word the
-    /// search looks for shows up in the body, only a window of whole words around its first
-    /// appearance is parsed (~400 characters: `ts_headline` keeps at most 35 words), else
-    /// the whole body.
-    ///
-    /// The body is read from TOAST once (`|| ''` makes a plain copy the window works on),
-    /// the first appearance is found with `strpos` on the spellings from `probe_spellings`
-    /// rather than on a lower-cased copy of the whole body, and the cut ends are trimmed to
-    /// whole words at the nearest space.
-    fn highlight(&self) -> Snippet {
-        use diesel::dsl::sql;
-        use diesel::sql_types::{Nullable, Text};
-        match self.backend {
-            crate::db::Backend::Postgres => Box::new(
-                sql::<Nullable<Text>>(concat!(
-                    "ts_headline(byline_search_config(), ",
-                    "(SELECT coalesce(",
-                    "(SELECT CASE WHEN c.tail THEN left(c.t, length(c.t) - strpos(reverse(c.t), ' ')) ELSE c.t END ",
-                    "FROM (SELECT CASE WHEN b.head > 1 THEN substr(b.t, strpos(b.t, ' ') + 1) ELSE b.t END AS t, b.tail ",
-                    "FROM (SELECT substr(d.b, a.head, 400) AS t, a.head, a.head + 400 <= length(d.b) AS tail ",
-                    "FROM (SELECT greatest(1, w.at - 150) AS head WHERE w.at IS NOT NULL) a) b) c), ",
-                    "d.b) ",
-                    "FROM (SELECT articles.body || '' AS b OFFSET 0) d, ",
-                    "LATERAL (SELECT min(nullif(strpos(d.b, p), 0)) AS at FROM unnest(string_to_array(",
-                ))
-                    // Probes are alphanumeric: a space separates them safely.
-                    .bind::<Text, _>(probe_spellings(&self.probes).join(" "))
-                    .sql(", ' ')) AS p) w), ")
-                    .sql("(SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
-                    .bind::<Text, _>(self.websearch.clone())
-                    .sql("))), 'StartSel=\u{2}, StopSel=\u{3}, MaxWords=35, MinWords=15, MaxFragments=1')"),
-            ),
-            crate::db::Backend::Sqlite => Box::new(
-                sql::<Nullable<Text>>("(SELECT snippet(articles_fts, 3, char(2), char(3), '…', 30) FROM articles_fts WHERE articles_fts MATCH ")
-                    .bind::<Text, _>(self.fts5.clone())
-                    .sql(" AND articles_fts.rowid = articles.rowid)"),
-            ),
-        }
-    }
-}
-
-/// The spellings a probe is looked for in: as typed in lower case, capitalized, and in
-/// capitals. A body that has the word only in some other mix of cases is parsed whole.
-fn probe_spellings(probes: &[String]) -> Vec<String> {
-    let mut out = Vec::with_capacity(probes.len() * 3);
-    for p in probes {
-        let mut chars = p.chars();
-        let capitalized: String = chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default();
-        for spelling in [p.clone(), capitalized, p.to_uppercase()] {
-            if !out.contains(&spelling) {
-                out.push(spelling);
-            }
-        }
-    }
-    out
-}
-
 /// One page of search hits, best first, with their ranks. The filter must carry the search.
 pub fn search(
     conn: &mut AnyConnection,
@@ -475,20 +338,20 @@ pub fn create(
     })
 }
 
-/// Slugs in use that are `base` or start with `stem-`.
-/// Inserts many rows, a few hundred per statement. Multi-row inserts are backend-specific in
-/// Diesel, hence the match.
+/// Inserts many rows, a few hundred per statement.
 pub fn insert_many(conn: &mut AnyConnection, rows: &[Article]) -> QueryResult<()> {
     for part in rows.chunks(250) {
-        let insert = diesel::insert_into(a::articles).values(part);
-        match conn {
-            AnyConnection::Pg(pg) => insert.execute(pg)?,
-            AnyConnection::Sqlite(lite) => insert.execute(lite)?,
-        };
+        let insert = || diesel::insert_into(a::articles).values(part);
+        crate::db::per_backend(
+            conn,
+            |pg| insert().execute(pg),
+            |lite| insert().execute(lite),
+        )?;
     }
     Ok(())
 }
 
+/// Slugs in use that are `base` or start with `stem-`.
 fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
     a::articles
         .filter(a::slug.eq(base).or(a::slug.like(format!("{stem}-%"))))
@@ -542,14 +405,14 @@ fn load_for_change(
 /// IMMEDIATE`); PostgreSQL's default isolation would let two of them read the same version,
 /// both pass `If-Match`, and the second overwrite the first unseen.
 fn lock_row(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<()> {
-    if let AnyConnection::Pg(pg) = conn {
+    crate::db::on_postgres(conn, |pg| {
         let locked = a::articles.select(a::id).for_update();
         match key {
             IdOrSlug::Id(id) => locked.filter(a::id.eq(id)).load::<String>(pg)?,
             IdOrSlug::Slug(s) => locked.filter(a::slug.eq(s)).load::<String>(pg)?,
         };
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn not_found() -> Error {
@@ -717,18 +580,4 @@ fn slug_conflict(slug: &str) -> Error {
         Code::SlugTaken,
         format!("the slug `{slug}` is taken; choose another"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::probe_spellings;
-
-    #[test]
-    fn probes_are_looked_for_in_lower_case_capitalized_and_capitals() {
-        let probes = ["zeppel".to_owned(), "élan".to_owned(), "42".to_owned()];
-        assert_eq!(
-            probe_spellings(&probes),
-            ["zeppel", "Zeppel", "ZEPPEL", "élan", "Élan", "ÉLAN", "42"]
-        );
-    }
 }

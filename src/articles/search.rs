@@ -34,6 +34,13 @@ fn invalid(message: &str) -> Error {
 }
 
 impl Search {
+    /// The search as the database behind `backend` runs it.
+    pub fn sql(&self, backend: crate::db::Backend) -> crate::db::search::SearchSql {
+        crate::db::search::SearchSql::new(backend, self.websearch(), self.fts5(), self.probes())
+    }
+}
+
+impl Search {
     /// Parses what a user typed. Unbalanced quotes close at the end; punctuation-only terms
     /// are dropped; a search with nothing left to look for is a 400.
     pub fn parse(input: &str) -> Result<Self, Error> {

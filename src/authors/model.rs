@@ -58,3 +58,13 @@ pub fn name_key(name: &str) -> String {
     let ascii = any_ascii::any_ascii(name).to_lowercase();
     ascii.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+crate::domain::kinds::named! {
+    /// How the author list is ordered.
+    AuthorSort, "sort" {
+        /// By name, A to Z, ignoring case and accents (the default).
+        Name = "name",
+        /// Newest first.
+        NewestFirst = "-created_at",
+    }
+}

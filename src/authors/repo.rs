@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::model::AuthorSort;
 use super::model::{Author, AuthorChangeset};
-use super::types::AuthorSort;
 use crate::db::AnyConnection;
 use crate::db::schema::{articles, authors::dsl as a, users};
 use crate::db::slugs::insert_with_slug;

@@ -1,7 +1,5 @@
 //! Categories: the sections of the site ("Market", "World"), nested through `parent_id`.
 
-pub mod api;
 pub mod model;
 pub mod repo;
 pub mod service;
-pub mod types;

@@ -4,6 +4,7 @@
 mod error;
 mod runner;
 pub mod schema;
+pub mod search;
 pub mod types;
 
 /// What a store query returns; the layers above see it only through this name.
@@ -468,6 +469,56 @@ impl AnyConnection {
             AnyConnection::Sqlite(_) => Backend::Sqlite,
         }
     }
+}
+
+/// Runs `pg` on PostgreSQL and `lite` on SQLite, for the few statements Diesel builds only
+/// for a concrete backend (multi-row inserts).
+pub fn per_backend<T>(
+    conn: &mut AnyConnection,
+    pg: impl FnOnce(&mut PgConnection) -> T,
+    lite: impl FnOnce(&mut SqliteConnection) -> T,
+) -> T {
+    match conn {
+        AnyConnection::Pg(c) => pg(c),
+        AnyConnection::Sqlite(c) => lite(c),
+    }
+}
+
+/// Runs `f` on PostgreSQL only: row locks (`FOR UPDATE`) that SQLite, whose writers take
+/// turns, does not need.
+pub fn on_postgres(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut PgConnection) -> QueryResult<()>,
+) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Pg(c) => f(c),
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// How many threads a bulk load writes from: SQLite takes one writer at a time; PostgreSQL
+/// as many as there are cores, leaving one pooled connection free.
+pub fn bulk_writers(backend: Backend, pool_size: u32) -> usize {
+    match backend {
+        Backend::Postgres => std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(usize::try_from(pool_size).unwrap_or(1).saturating_sub(1))
+            .max(1),
+        Backend::Sqlite => 1,
+    }
+}
+
+/// Fresh statistics after a bulk load, or the planner judges the new rows by an empty
+/// table's numbers. On PostgreSQL, VACUUM also merges the search index's list of pending
+/// entries, which every search would otherwise scan until autovacuum came by, and marks the
+/// pages all-visible.
+pub fn refresh_statistics(conn: &mut AnyConnection) -> QueryResult<()> {
+    let tidy = match conn.backend() {
+        Backend::Postgres => "VACUUM (ANALYZE)",
+        Backend::Sqlite => "ANALYZE",
+    };
+    diesel::sql_query(tidy).execute(conn)?;
+    Ok(())
 }
 
 /// Whether the database answers (readiness).

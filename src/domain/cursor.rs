@@ -69,6 +69,6 @@ pub fn decode_created_cursor(
 pub fn cursor_time(key: &str) -> Result<chrono::NaiveDateTime, Error> {
     chrono::NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
-        .filter(crate::validate::in_year_range)
+        .filter(super::time::in_year_range)
         .ok_or_else(invalid_cursor)
 }

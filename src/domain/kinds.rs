@@ -21,13 +21,12 @@ pub trait Named: Sized + Copy + 'static {
 macro_rules! named {
     ($(#[$meta:meta])* $ty:ident, $what:literal { $($(#[doc = $doc:literal])* $variant:ident = $name:literal,)* }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
-        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $ty {
             $($(#[doc = $doc])* $variant,)*
         }
 
-        impl Named for $ty {
+        impl $crate::domain::Named for $ty {
             const WHAT: &'static str = $what;
             const ALL: &'static [Self] = &[$($ty::$variant,)*];
             const NAMES: &'static [&'static str] = &[$($name,)*];
@@ -41,12 +40,12 @@ macro_rules! named {
         impl $ty {
             /// The stored and wire name.
             pub fn as_str(self) -> &'static str {
-                Named::as_str(self)
+                $crate::domain::Named::as_str(self)
             }
 
             /// The value with this name.
             pub fn parse(name: &str) -> Option<Self> {
-                <Self as Named>::parse(name)
+                <Self as $crate::domain::Named>::parse(name)
             }
         }
 
@@ -66,14 +65,18 @@ macro_rules! named {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
                 Self::parse(&name)
-                    .ok_or_else(|| serde::de::Error::unknown_variant(&name, <Self as Named>::NAMES))
+                    .ok_or_else(|| serde::de::Error::unknown_variant(&name, <Self as $crate::domain::Named>::NAMES))
             }
         }
     };
 }
 
+pub(crate) use named;
+
 named! {
     /// Where an article is in its life.
+    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
     Status, "status" {
         /// Being written; never public.
         Draft = "draft",
@@ -88,6 +91,8 @@ named! {
 
 named! {
     /// A staff member's role.
+    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
     Role, "role" {
         /// Writes their own articles.
         Author = "author",
@@ -100,6 +105,8 @@ named! {
 
 named! {
     /// What an API token may do.
+    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
     Scope, "scope" {
         /// Read everything, unpublished content included (previews).
         Read = "read",

@@ -5,6 +5,7 @@ pub mod cursor;
 pub mod error;
 pub mod keys;
 pub mod kinds;
+pub mod time;
 
 pub use error::{Code, Error, FieldError, Result};
 pub use keys::{IdOrSlug, IfMatch};

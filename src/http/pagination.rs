@@ -74,7 +74,7 @@ pub type ListFn<R> =
 /// the envelope and `Link` header.
 pub async fn creation_order_page<R, W>(
     req: &HttpRequest,
-    state: &crate::state::AppState,
+    state: &crate::http::state::AppState,
     query: PageQuery,
     list: ListFn<R>,
     count: fn(&mut crate::db::AnyConnection) -> crate::db::QueryResult<i64>,

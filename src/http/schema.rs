@@ -7,6 +7,8 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{Object, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
+use crate::articles::model::ArticleSort;
+use crate::authors::model::AuthorSort;
 use crate::domain::{Code, FieldError, Named, Role, Scope, Status};
 
 fn text_enum(description: &str, names: impl IntoIterator<Item = &'static str>) -> Object {
@@ -81,3 +83,9 @@ macro_rules! named_schema {
 named_schema!(Status, "ArticleStatus", "Where an article is in its life.");
 named_schema!(Role, "Role", "A staff member's role.");
 named_schema!(Scope, "Scope", "What an API token may do.");
+named_schema!(
+    ArticleSort,
+    "ArticleSort",
+    "How the article list is ordered."
+);
+named_schema!(AuthorSort, "AuthorSort", "How the author list is ordered.");

@@ -245,17 +245,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
     }
 
     let start: i64 = a::articles.count().get_result(conn)?;
-    let writers = match conn.backend() {
-        crate::db::Backend::Postgres => std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .min(
-                usize::try_from(pool.max_size())
-                    .unwrap_or(1)
-                    .saturating_sub(1),
-            )
-            .max(1),
-        crate::db::Backend::Sqlite => 1,
-    };
+    let writers = crate::db::bulk_writers(conn.backend(), pool.max_size());
     let (batches, inbox) = std::sync::mpsc::sync_channel::<Vec<Article>>(writers);
     // Each writer holds the inbox; when every writer has stopped (on an error), sending
     // fails and the loop below ends instead of waiting for room.
@@ -305,14 +295,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
         }
         Ok(())
     })?;
-    // Fresh statistics, or the planner judges the new rows by an empty table's numbers. On
-    // PostgreSQL, VACUUM also merges the search index's list of pending entries, which every
-    // search would otherwise scan until autovacuum came by, and marks the pages all-visible.
-    let tidy = match conn.backend() {
-        crate::db::Backend::Postgres => "VACUUM (ANALYZE)",
-        crate::db::Backend::Sqlite => "ANALYZE",
-    };
-    diesel::sql_query(tidy).execute(conn)?;
+    crate::db::refresh_statistics(conn)?;
     Ok(Synthetic {
         articles: made,
         published_slugs: generator.published_slugs,

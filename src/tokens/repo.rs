@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::types::ApiTokenRow;
+use super::model::ApiTokenRow;
 use crate::db::AnyConnection;
 use crate::db::schema::api_tokens::dsl as t;
 use crate::domain::{Error, Scope};

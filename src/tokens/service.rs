@@ -1,7 +1,7 @@
 //! Issuing and revoking API tokens, each inside a write ([`crate::write`]).
 
+use super::model::ApiTokenRow;
 use super::repo::{self, NewToken};
-use super::types::ApiTokenRow;
 use crate::domain::Result;
 use crate::write::{Subject, Tx, Verb};
 

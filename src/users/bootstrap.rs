@@ -2,8 +2,8 @@
 
 use super::model::NewUser;
 use super::repo;
-use crate::auth::password;
 use crate::config::Secret;
+use crate::crypto::password;
 use crate::db::AnyConnection;
 use crate::write::{Actor, Writes};
 
@@ -24,9 +24,12 @@ pub fn ensure_first_admin(
     let (email, password, generated) = match configured {
         Some((email, password)) => {
             let mut errors = Vec::new();
-            let email = super::api::email("BYLINE_ADMIN_EMAIL", email, &mut errors);
-            let pw =
-                super::api::check_password("BYLINE_ADMIN_PASSWORD", password.expose(), &mut errors);
+            let email = crate::validate::email("BYLINE_ADMIN_EMAIL", email, &mut errors);
+            let pw = crate::validate::check_password(
+                "BYLINE_ADMIN_PASSWORD",
+                password.expose(),
+                &mut errors,
+            );
             match (email, pw, errors.first()) {
                 (Some(e), Some(p), None) => (e, p, false),
                 (_, _, Some(err)) => anyhow::bail!("{}: {}", err.field, err.message),
@@ -34,7 +37,8 @@ pub fn ensure_first_admin(
             }
         }
         None => {
-            let token = crate::auth::secrets::random_token().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let token =
+                crate::crypto::secrets::random_token().map_err(|e| anyhow::anyhow!("{e}"))?;
             (DEFAULT_ADMIN_EMAIL.to_owned(), token[..24].to_owned(), true)
         }
     };
@@ -87,15 +91,15 @@ pub fn create_from_cli(
     email: &str,
     password: &str,
     display_name: &str,
-    role: crate::auth::Role,
+    role: crate::domain::Role,
 ) -> anyhow::Result<String> {
     let mut errors = Vec::new();
-    let email = super::api::email("--email", email, &mut errors);
-    let pw = super::api::check_password("password", password, &mut errors);
+    let email = crate::validate::email("--email", email, &mut errors);
+    let pw = crate::validate::check_password("password", password, &mut errors);
     let name = crate::validate::single_line(
         "--display-name",
         display_name,
-        super::types::DISPLAY_NAME_MAX,
+        super::model::DISPLAY_NAME_MAX,
         &mut errors,
     );
     if let Some(err) = errors.first() {

@@ -1,8 +1,6 @@
 //! Staff accounts: the admin-only users API and the queries behind login.
 
-pub mod api;
 pub mod bootstrap;
 pub mod model;
 pub mod repo;
 pub mod service;
-pub mod types;

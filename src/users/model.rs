@@ -7,6 +7,10 @@ use crate::db::schema::users;
 
 use crate::domain::Role;
 
+/// Longest display name, in characters.
+pub const DISPLAY_NAME_MAX: usize = 200;
+pub use crate::validate::EMAIL_MAX;
+
 /// A stored user. The password hash stays inside the server: wire types never carry it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]

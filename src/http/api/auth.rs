@@ -5,14 +5,14 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Duration;
 
-use super::types::{LoginRequest, RefreshRequest, TokenPair};
-use super::{SignedIn, password, repo, secrets, service, unauthorized};
+use crate::auth::{SignedIn, password, repo, secrets, service, unauthorized};
 use crate::domain::Code;
 use crate::http::ApiError;
 use crate::http::extract::Json;
-use crate::state::AppState;
+use crate::http::state::AppState;
+use crate::http::wire::auth::{LoginRequest, RefreshRequest, TokenPair};
+use crate::http::wire::users::UserResponse;
 use crate::users::model::User;
-use crate::users::types::UserResponse;
 use crate::write::Actor;
 
 /// Log in

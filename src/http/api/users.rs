@@ -3,18 +3,18 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use super::model::{NewUser, UserChangeset};
-use super::repo;
-use super::service;
-use super::types::{CreateUser, DISPLAY_NAME_MAX, EMAIL_MAX, UpdateUser, UserList, UserResponse};
-use crate::auth::api::{password_unavailable, verify_within_budget};
 use crate::auth::{Admin, SignedIn, forbidden, password};
 use crate::domain::{Code, Error};
+use crate::http::api::auth::{password_unavailable, verify_within_budget};
 use crate::http::client::client_ip;
 use crate::http::extract::{Json, MergePatch, Patch, Query};
 use crate::http::pagination::{self, PageQuery};
+use crate::http::state::AppState;
+use crate::http::wire::users::{CreateUser, DISPLAY_NAME_MAX, UpdateUser, UserList, UserResponse};
 use crate::http::{ApiError, FieldError};
-use crate::state::AppState;
+use crate::users::model::{NewUser, UserChangeset};
+use crate::users::repo;
+use crate::users::service;
 use crate::validate;
 use crate::write::Actor;
 
@@ -104,8 +104,8 @@ pub async fn create_user(
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    let email = email("email", &body.email, &mut errors);
-    let password = check_password("password", &body.password, &mut errors);
+    let email = validate::email("email", &body.email, &mut errors);
+    let password = validate::check_password("password", &body.password, &mut errors);
     let display_name = validate::single_line(
         "display_name",
         &body.display_name,
@@ -195,12 +195,12 @@ pub async fn update_user(
     match body.email {
         Patch::Absent => {}
         Patch::Null => errors.push(cannot_be_null("email")),
-        Patch::Value(v) => changes.email = email("email", &v, &mut errors),
+        Patch::Value(v) => changes.email = validate::email("email", &v, &mut errors),
     }
     match body.password {
         Patch::Absent => {}
         Patch::Null => errors.push(cannot_be_null("password")),
-        Patch::Value(v) => new_password = check_password("password", &v, &mut errors),
+        Patch::Value(v) => new_password = validate::check_password("password", &v, &mut errors),
     }
     match body.display_name {
         Patch::Absent => {}
@@ -342,56 +342,6 @@ pub fn parse_id(raw: &str) -> Result<String, ApiError> {
             format!("`{raw}` is not an id"),
         )),
     }
-}
-
-/// Checks and normalizes an email: one `@`, no white space or control characters,
-/// lowercased so that uniqueness ignores case.
-pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let bad_char =
-        |c: char| validate::is_pattern_space(c) || (c as u32) <= 0x1F || c as u32 == 0x7F;
-    let well_formed = match value.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !domain.contains('@'),
-        None => false,
-    };
-    if !well_formed || value.chars().any(bad_char) {
-        errors.push(FieldError::new(
-            field,
-            Code::InvalidFormat,
-            format!("{field} must be an email address"),
-        ));
-        return None;
-    }
-    if value.chars().count() > EMAIL_MAX {
-        errors.push(FieldError::new(
-            field,
-            Code::TooLong,
-            format!("{field} must be at most {EMAIL_MAX} characters"),
-        ));
-        return None;
-    }
-    Some(value.to_lowercase())
-}
-
-/// Checks a new password's length; its content is the user's business.
-pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let len = value.chars().count();
-    if len < password::MIN_LEN {
-        errors.push(FieldError::new(
-            field,
-            Code::TooShort,
-            format!("{field} must be at least {} characters", password::MIN_LEN),
-        ));
-        return None;
-    }
-    if len > password::MAX_LEN {
-        errors.push(FieldError::new(
-            field,
-            Code::TooLong,
-            format!("{field} must be at most {} characters", password::MAX_LEN),
-        ));
-        return None;
-    }
-    Some(value.to_owned())
 }
 
 /// Hashes on the password thread: argon2id takes tens of milliseconds of CPU.

@@ -4,15 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model;
 use crate::auth::Role;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
+use crate::users::model;
 
-/// Longest display name, in characters.
-pub const DISPLAY_NAME_MAX: usize = 200;
-/// Longest email, in characters.
-pub const EMAIL_MAX: usize = 254;
+pub use crate::users::model::{DISPLAY_NAME_MAX, EMAIL_MAX};
 
 /// A staff account. The password hash never leaves the server.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -3,19 +3,19 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use super::model::{self, Author, AuthorChangeset};
-use super::repo::{self, After};
-use super::service;
-use super::types::{
-    AuthorList, AuthorListQuery, AuthorResponse, AuthorSort, BIO_MAX, CreateAuthor,
-    DeleteAuthorQuery, NAME_MAX, UpdateAuthor,
-};
 use crate::auth::{Caller, Role, Staff};
+use crate::authors::model::{self, Author, AuthorChangeset};
+use crate::authors::repo::{self, After};
+use crate::authors::service;
 use crate::domain::Code;
 use crate::http::extract::{IdOrSlug, Json, MergePatch, Patch, Query};
 use crate::http::pagination::{self, ListMeta};
+use crate::http::state::AppState;
+use crate::http::wire::authors::{
+    AuthorList, AuthorListQuery, AuthorResponse, AuthorSort, BIO_MAX, CreateAuthor,
+    DeleteAuthorQuery, NAME_MAX, UpdateAuthor,
+};
 use crate::http::{ApiError, FieldError};
-use crate::state::AppState;
 use crate::{slug, validate};
 
 /// Editors and admins see private fields such as `email`.
@@ -180,7 +180,7 @@ pub async fn create_author(
     let email = body
         .email
         .as_deref()
-        .map(|e| crate::users::api::email("email", e, &mut errors));
+        .map(|e| crate::validate::email("email", e, &mut errors));
     let (Some(name), true) = (name, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
@@ -269,7 +269,7 @@ pub async fn update_author(
         validate::url("website", v, e)
     });
     changes.email = optional(body.email, &mut errors, |v, e| {
-        crate::users::api::email("email", v, e)
+        crate::validate::email("email", v, e)
     });
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -326,7 +326,7 @@ pub async fn delete_author(
     let key = IdOrSlug::parse(&path)?;
     let reassign_to = match query.reassign_to.as_deref() {
         None => None,
-        Some(raw) => Some(crate::users::api::parse_id(raw).map_err(|_| {
+        Some(raw) => Some(crate::http::api::users::parse_id(raw).map_err(|_| {
             ApiError::invalid_query(vec![FieldError::new(
                 "reassign_to",
                 Code::InvalidFormat,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::users::types::UserResponse;
+use crate::http::wire::users::UserResponse;
 
 /// The body of `POST /api/v1/auth/login`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::ApiError;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// The document and the docs page, rendered once at start-up.
 pub struct Documents {
@@ -142,8 +142,8 @@ const DOCS_TEMPLATE: &str = r#"<!doctype html>
 impl Documents {
     /// Renders both from the document.
     pub fn render() -> Self {
-        let doc = crate::openapi::document_value();
-        let json = crate::openapi::document_json();
+        let doc = crate::http::openapi::document_value();
+        let json = crate::http::openapi::document_json();
         let docs_html = utoipa_scalar::Scalar::new(doc)
             .custom_html(DOCS_TEMPLATE)
             .to_html();

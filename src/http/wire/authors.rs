@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model;
+use crate::authors::model;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
 
@@ -143,16 +143,7 @@ pub struct UpdateAuthor {
     pub email: Patch<String>,
 }
 
-/// How the author list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-pub enum AuthorSort {
-    /// By name, A to Z, ignoring case and accents (the default).
-    #[serde(rename = "name")]
-    Name,
-    /// Newest first.
-    #[serde(rename = "-created_at")]
-    NewestFirst,
-}
+pub use crate::authors::model::AuthorSort;
 
 /// Query parameters of `GET /api/v1/authors`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{Article, ArticleSummary};
-use crate::authors::types::AuthorResponse;
-use crate::categories::types::CategoryResponse;
+use crate::articles::model::{Article, ArticleSummary};
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
+use crate::http::wire::authors::AuthorResponse;
+use crate::http::wire::categories::CategoryResponse;
 
 /// Longest title or subtitle, in characters.
 pub const TITLE_MAX: usize = 300;
@@ -309,38 +309,7 @@ pub struct PublishArticle {
 #[serde(deny_unknown_fields)]
 pub struct EmptyBody {}
 
-/// How the article list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-pub enum ArticleSort {
-    /// Newest first (the default).
-    #[serde(rename = "-published_at")]
-    NewestFirst,
-    /// Oldest first.
-    #[serde(rename = "published_at")]
-    OldestFirst,
-    /// Most recently changed first.
-    #[serde(rename = "-updated_at")]
-    RecentlyUpdated,
-    /// By title, A to Z.
-    #[serde(rename = "title")]
-    Title,
-    /// Best match first (the default with `q`; needs `q`).
-    #[serde(rename = "relevance")]
-    Relevance,
-}
-
-impl ArticleSort {
-    /// The cursor tag of the order.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Self::NewestFirst => "-published_at",
-            Self::OldestFirst => "published_at",
-            Self::RecentlyUpdated => "-updated_at",
-            Self::Title => "title",
-            Self::Relevance => "relevance",
-        }
-    }
-}
+pub use crate::articles::model::ArticleSort;
 
 /// Query parameters of `GET /api/v1/articles`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -3,16 +3,16 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 
-use super::repo::{self, NewToken};
-use super::service;
-use super::types::{ApiTokenList, ApiTokenResponse, CreateApiToken, NAME_MAX};
 use crate::auth::{Admin, secrets};
 use crate::domain::Code;
+use crate::http::api::users::parse_id;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{self, PageQuery};
+use crate::http::state::AppState;
+use crate::http::wire::tokens::{ApiTokenList, ApiTokenResponse, CreateApiToken, NAME_MAX};
 use crate::http::{ApiError, FieldError};
-use crate::state::AppState;
-use crate::users::api::parse_id;
+use crate::tokens::repo::{self, NewToken};
+use crate::tokens::service;
 use crate::validate;
 
 /// Create an API token

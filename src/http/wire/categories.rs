@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model;
+use crate::categories::model;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
 

@@ -3,18 +3,18 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use super::repo::{self, CreateInput, ListFilter, UpdateInput};
-use super::service;
-use super::types::{
-    CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, DESCRIPTION_MAX, NAME_MAX,
-    UpdateCategory,
-};
 use crate::auth::{Caller, Staff};
+use crate::categories::repo::{self, CreateInput, ListFilter, UpdateInput};
+use crate::categories::service;
 use crate::domain::Code;
 use crate::http::extract::{IdOrSlug, Json, MergePatch, Patch, Query};
 use crate::http::pagination::{self, ListMeta};
+use crate::http::state::AppState;
+use crate::http::wire::categories::{
+    CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, DESCRIPTION_MAX, NAME_MAX,
+    UpdateCategory,
+};
 use crate::http::{ApiError, FieldError};
-use crate::state::AppState;
 use crate::validate;
 
 /// The cursor order tag of the category list.

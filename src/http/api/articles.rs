@@ -8,28 +8,27 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, pat
 use serde::Serialize;
 use serde_json::Value;
 
-use super::model::ArticleSummary;
-use super::model::{self, Article, ArticleChangeset, unpublished_sort};
-use super::render;
-use super::repo::SearchSql;
-use super::repo::{self, Access, Action, After, ListFilter, Writer};
-use super::search::{self, Search};
-use super::service;
-use super::types::{
-    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleSort, ArticleView,
-    BODY_MAX, CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, TITLE_MAX,
-    UpdateArticle,
-};
+use crate::articles::model::ArticleSummary;
+use crate::articles::model::{self, Article, ArticleChangeset, unpublished_sort};
+use crate::articles::render;
+use crate::articles::repo::{self, Access, Action, After, ListFilter, Writer};
+use crate::articles::search::{self, Search};
+use crate::articles::service;
 use crate::auth::{Caller, Principal, Role, Scope, forbidden, unauthorized};
-use crate::authors::types::AuthorResponse;
-use crate::categories::types::CategoryResponse;
 use crate::domain::{Code, Error};
 use crate::http::extract::{
     IdOrSlug, IfMatch, Json, MergePatch, OptionalJson, Patch, Query, entity_tags,
 };
 use crate::http::pagination::{self, ListMeta};
+use crate::http::state::AppState;
+use crate::http::wire::articles::{
+    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleSort, ArticleView,
+    BODY_MAX, CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, TITLE_MAX,
+    UpdateArticle,
+};
+use crate::http::wire::authors::AuthorResponse;
+use crate::http::wire::categories::CategoryResponse;
 use crate::http::{ApiError, FieldError};
-use crate::state::AppState;
 use crate::{slug, validate};
 
 /// A search hit's rank and raw highlight.
@@ -408,7 +407,7 @@ pub async fn list_articles(
                     None => return empty(),
                 }
             }
-            filter.search = search.as_ref().map(|s| SearchSql::new(conn.backend(), s));
+            filter.search = search.as_ref().map(|s| s.sql(conn.backend()));
             let rows: Vec<(ArticleSummary, Option<Hit>)> = if sort == ArticleSort::Relevance {
                 let after = after.map(|a| (a.key.parse::<f64>().unwrap_or(f64::MAX), a.id));
                 let hits = repo::search(conn, &filter, &access, after, limit, now)?;
@@ -477,7 +476,7 @@ pub async fn list_articles(
         .into_iter()
         .map(|(row, hit)| {
             let mut article = ArticleResponse::from(row);
-            article.search = hit.map(|(rank, highlight)| super::types::SearchHit {
+            article.search = hit.map(|(rank, highlight)| crate::http::wire::articles::SearchHit {
                 rank,
                 highlight: search::highlight_html(&highlight.unwrap_or_default()),
             });
@@ -843,17 +842,18 @@ pub async fn update_article(
         }
         Patch::Value(v) => optional_line("subtitle", &v, &mut errors).map(Some),
     };
-    changes.excerpt = crate::authors::api::optional(body.excerpt, &mut errors, |v, e| {
+    changes.excerpt = crate::http::api::authors::optional(body.excerpt, &mut errors, |v, e| {
         validate::multi_line("excerpt", v, EXCERPT_MAX, e)
     });
-    changes.author_id = crate::authors::api::optional(body.author_id, &mut errors, |v, e| {
+    changes.author_id = crate::http::api::authors::optional(body.author_id, &mut errors, |v, e| {
         validate::id("author_id", v, e)
     });
-    changes.category_id = crate::authors::api::optional(body.category_id, &mut errors, |v, e| {
-        validate::id("category_id", v, e)
-    });
+    changes.category_id =
+        crate::http::api::authors::optional(body.category_id, &mut errors, |v, e| {
+            validate::id("category_id", v, e)
+        });
     changes.cover_image_url =
-        crate::authors::api::optional(body.cover_image_url, &mut errors, |v, e| {
+        crate::http::api::authors::optional(body.cover_image_url, &mut errors, |v, e| {
             validate::url("cover_image_url", v, e)
         });
     if let (Some(own), Some(new)) = (&linked, &changes.author_id)
@@ -928,7 +928,7 @@ async fn act(
     precondition: IfMatch,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
-    let id = IdOrSlug::Id(crate::users::api::parse_id(&path)?);
+    let id = IdOrSlug::Id(crate::http::api::users::parse_id(&path)?);
     let (writer, _) = writer(&caller)?;
     let now = crate::now();
     let article = state

@@ -1,34 +1,15 @@
 //! API tokens as admins send and receive them.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Scope;
-use crate::db::schema::api_tokens;
 use crate::http::pagination::ListMeta;
+use crate::tokens::model::ApiTokenRow;
 
 /// Longest token name, in characters.
 pub const NAME_MAX: usize = 200;
-
-/// A stored API token (without its hash).
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = api_tokens)]
-pub struct ApiTokenRow {
-    /// UUIDv7.
-    pub id: String,
-    /// What it is for.
-    pub name: String,
-    /// `read` or `write`.
-    pub scope: Scope,
-    /// Creation time.
-    pub created_at: NaiveDateTime,
-    /// Expiry, if any.
-    pub expires_at: Option<NaiveDateTime>,
-    /// Last authenticated request (to the minute).
-    pub last_used_at: Option<NaiveDateTime>,
-}
 
 /// An API token. The secret itself is shown only once, when it is created.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

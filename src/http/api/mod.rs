@@ -1,0 +1,10 @@
+//! The handlers, one file per resource: each extracts what the request says, asks the
+//! resource's service, and shapes the answer. Registered in [`crate::routes`].
+
+pub mod articles;
+pub mod auth;
+pub mod authors;
+pub mod categories;
+pub mod meta;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,141 @@
+//! The auth extractors: who is calling, from the bearer credential, and the role checks that
+//! routes require before their handler runs.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::{
+    Admin, Caller, Principal, Role, SignedIn, Staff, forbidden, repo, service, unauthorized,
+};
+use crate::crypto::secrets;
+use crate::domain::Error;
+use crate::http::ApiError;
+use crate::http::state::AppState;
+use crate::write::Actor;
+
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, Error> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is not ASCII", true))?;
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(unauthorized(
+            "use the Bearer scheme: `Authorization: Bearer <token>`",
+            true,
+        ));
+    }
+    let token = token.trim();
+    if token.is_empty() || token.len() > 4096 {
+        return Err(unauthorized(
+            "the bearer token is missing or malformed",
+            true,
+        ));
+    }
+    Ok(Some(token.to_owned()))
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let Some(token) = token? else {
+                return Ok(Caller(None));
+            };
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let invalid = || unauthorized("the bearer token is invalid, expired or revoked", true);
+            if token.starts_with(secrets::API_TOKEN_PREFIX) {
+                let hash = secrets::token_hash(&token);
+                let now = crate::now();
+                let found = state
+                    .db(move |conn| repo::authenticate_api_token(conn, &hash, now))
+                    .await?;
+                let (principal, stale) = found.ok_or_else(invalid)?;
+                if stale && let Principal::Token { id, .. } = &principal {
+                    let (actor, id) = (Actor::Token(id.clone()), id.clone());
+                    state
+                        .write(actor, move |tx| service::touch_api_token(tx, &id, now))
+                        .await?;
+                }
+                return Ok(Caller(Some(principal)));
+            }
+            let claims = state.auth.keys.verify(&token).ok_or_else(invalid)?;
+            let user_id = claims.sub.clone();
+            let user = state
+                .db(move |conn| Ok(repo::auth_user(conn, &user_id)?))
+                .await?;
+            match user {
+                Some(u) if u.token_version == claims.ver && u.role.as_str() == claims.role => {
+                    Ok(Caller(Some(Principal::User {
+                        id: u.id,
+                        role: u.role,
+                        author_id: u.author_id,
+                    })))
+                }
+                _ => Err(invalid().into()),
+            }
+        })
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            match caller.0 {
+                Some(Principal::User {
+                    id,
+                    role: Role::Admin,
+                    ..
+                }) => Ok(Admin { id }),
+                None => Err(unauthorized("this request needs a bearer token", false).into()),
+                Some(_) => Err(forbidden("only admins may manage users and API tokens").into()),
+            }
+        })
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            let allowed = caller.is_staff_writer();
+            caller.require(allowed, "change authors or categories")?;
+            Ok(Staff(caller))
+        })
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            match caller.await?.0 {
+                Some(Principal::User { id, role, .. }) => Ok(SignedIn { id, role }),
+                None => Err(unauthorized("this request needs a bearer token", false).into()),
+                Some(Principal::Token { .. }) => {
+                    Err(forbidden("API tokens do not belong to a user; sign in as one").into())
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! Wire types: the request and response bodies and query strings as clients see them, one
+//! file per resource, each with its OpenAPI schema. Row types live with their store.
+
+pub mod articles;
+pub mod auth;
+pub mod authors;
+pub mod categories;
+pub mod tokens;
+pub mod users;
