@@ -143,11 +143,13 @@ impl Application {
         }
         let connections = pool.max_size() as usize;
         let state = web::Data::new(AppState {
-            database: db::Database::new(pool, backend, connections, settings.db_timeout),
+            ctx: write::Ctx {
+                database: db::Database::new(pool, backend, connections, settings.db_timeout),
+                writes,
+            },
             backend,
             auth,
             cache_max_age: settings.cache_max_age,
-            writes: writes.clone(),
         });
         let documents = web::Data::new(Documents::render());
         let route_table = web::Data::new(RouteTable::from_openapi(&http::openapi::document()));

@@ -1,7 +1,7 @@
 //! Rules for text fields, shared by every resource, with the patterns the OpenAPI document
 //! states for them so that what the document allows and what the code accepts are the same.
 
-use crate::domain::{Code, FieldError};
+use crate::domain::{Code, Error, FieldError, Patch};
 
 /// A one-line text: no control characters, and something other than white space.
 pub const SINGLE_LINE_PATTERN: &str =
@@ -277,6 +277,79 @@ pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) ->
         return None;
     }
     Some(value.to_owned())
+}
+
+/// Collects the faults of a request, field by field, so that one answer lists them all.
+#[derive(Debug, Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// No faults yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where the checks of this module put their faults.
+    pub fn errors(&mut self) -> &mut Vec<FieldError> {
+        &mut self.errors
+    }
+
+    /// Notes one fault.
+    pub fn push(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
+    /// A merge-patch field that must not be cleared: absent leaves it, `null` is a fault, a
+    /// value is checked.
+    pub fn keep<T, U>(
+        &mut self,
+        field: &str,
+        patch: Patch<T>,
+        check: impl FnOnce(T, &mut Vec<FieldError>) -> Option<U>,
+    ) -> Option<U> {
+        match patch {
+            Patch::Absent => None,
+            Patch::Null => {
+                self.errors.push(FieldError::new(
+                    field,
+                    Code::Required,
+                    format!("{field} cannot be null; leave it out to keep it"),
+                ));
+                None
+            }
+            Patch::Value(v) => check(v, &mut self.errors),
+        }
+    }
+
+    /// A merge-patch field that may be cleared: absent leaves it (`None`), `null` clears it
+    /// (`Some(None)`), a value is checked (`Some(Some(_))`, or `None` with a fault).
+    pub fn clear<T, U>(
+        &mut self,
+        patch: Patch<T>,
+        check: impl FnOnce(T, &mut Vec<FieldError>) -> Option<U>,
+    ) -> Option<Option<U>> {
+        match patch {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(v) => check(v, &mut self.errors).map(Some),
+        }
+    }
+
+    /// Whether no field failed so far.
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `value` when no field failed; else the 422 listing each fault.
+    pub fn finish<T>(self, value: T) -> Result<T, Error> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(Error::validation(self.errors))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::db::{self, AnyConnection};
+use crate::db::{self, AnyConnection, Database};
 use crate::domain::Result;
 
 /// Who made a change.
@@ -144,5 +144,37 @@ impl Writes {
             }
             Ok(out)
         })
+    }
+}
+
+/// What a service needs to read and write: the database and the write path. Cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The database, behind its fair queue.
+    pub database: Database,
+    /// The write path and its hook.
+    pub writes: Writes,
+}
+
+impl Ctx {
+    /// Runs reads off the async threads.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T> + Send + 'static,
+    {
+        self.database.run(f).await
+    }
+
+    /// Runs `work` as one write by `actor`, off the async threads; see [`Writes::run`].
+    pub async fn write<T, F>(&self, actor: Actor, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T> + Send + 'static,
+    {
+        let writes = self.writes.clone();
+        self.database
+            .run(move |conn| writes.run(conn, &actor, work))
+            .await
     }
 }

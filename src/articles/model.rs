@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::articles;
 
+use super::render::Rendered;
 use crate::domain::Status;
 
 /// `published_sort` of an article never published: after every real date.
@@ -58,6 +59,64 @@ pub struct Article {
     pub created_at: NaiveDateTime,
     /// Last changed (UTC).
     pub updated_at: NaiveDateTime,
+}
+
+/// What a new article is made of, as given and checked; everything else follows from it.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// Headline.
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    /// A chosen slug; made from the title when absent.
+    pub slug: Option<String>,
+    /// Dek.
+    pub subtitle: Option<String>,
+    /// Summary for lists.
+    pub excerpt: Option<String>,
+    /// Byline.
+    pub author_id: Option<String>,
+    /// Section.
+    pub category_id: Option<String>,
+    /// Cover image.
+    pub cover_image_url: Option<String>,
+}
+
+impl Article {
+    /// A new draft with its rendered body: the one place an article row is made.
+    pub fn new_draft(
+        draft: Draft,
+        rendered: Rendered,
+        created_by: Option<String>,
+        now: NaiveDateTime,
+    ) -> Self {
+        let slug = draft.slug.unwrap_or_else(|| {
+            crate::slug::from_title(&draft.title, crate::slug::MAX_LEN)
+                .unwrap_or_else(|| "article".to_owned())
+        });
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            slug,
+            title_key: title_key(&draft.title),
+            title: draft.title,
+            subtitle: draft.subtitle,
+            excerpt: draft.excerpt,
+            body: draft.body,
+            body_html: rendered.html,
+            status: Status::Draft,
+            published_at: None,
+            published_sort: unpublished_sort(),
+            author_id: draft.author_id,
+            category_id: draft.category_id,
+            cover_image_url: draft.cover_image_url,
+            word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
+            reading_time_minutes: i32::try_from(rendered.reading_time).unwrap_or(i32::MAX),
+            version: 1,
+            created_by,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// An article without its body, for lists.

@@ -77,7 +77,7 @@ pub fn find(
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
     /// `None`: what the public sees. Otherwise these statuses, within the caller's access.
-    pub statuses: Option<Vec<String>>,
+    pub statuses: Option<Vec<Status>>,
     /// Only this author.
     pub author_id: Option<String>,
     /// Only these categories.

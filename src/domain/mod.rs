@@ -5,8 +5,11 @@ pub mod cursor;
 pub mod error;
 pub mod keys;
 pub mod kinds;
+pub mod page;
+pub mod patch;
 pub mod time;
 
 pub use error::{Code, Error, FieldError, Result};
 pub use keys::{IdOrSlug, IfMatch};
 pub use kinds::{Named, Role, Scope, Status};
+pub use patch::Patch;

@@ -1,49 +1,37 @@
 //! Keyset pagination: the `limit` rule, opaque cursors, the list envelope and its `Link` header.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiError, FieldError};
-use crate::domain::Code;
+use super::ApiError;
 pub use crate::domain::cursor::{
     cursor_time, decode_created_cursor, decode_cursor, encode_created_cursor, encode_cursor,
     invalid_cursor,
 };
 
-/// Items per page when the request does not say.
-pub const DEFAULT_LIMIT: u32 = 20;
-/// The most items one page may hold.
-pub const MAX_LIMIT: u32 = 100;
+pub use crate::domain::page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
 
 /// Checks `limit` against 1..=100 and applies the default.
 pub fn limit(requested: Option<u32>) -> Result<u32, ApiError> {
-    match requested {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::invalid_query(vec![FieldError::new(
-            "limit",
-            Code::OutOfRange,
-            format!("limit must be between 1 and {MAX_LIMIT}, not {n}"),
-        )])),
-    }
+    Ok(crate::domain::page::limit(requested)?)
 }
 
 /// Splits a page fetched with one extra row: keeps `limit` items and, when the extra row
 /// was there, returns the cursor made from the last kept item.
 pub fn split_page<T>(
-    mut rows: Vec<T>,
+    rows: Vec<T>,
     limit: u32,
     cursor_of: impl Fn(&T) -> String,
 ) -> (Vec<T>, Option<String>) {
-    if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        let next = rows.last().map(&cursor_of);
-        (rows, next)
-    } else {
-        (rows, None)
+    let page = PageRequest {
+        limit,
+        cursor: None,
+        with_total: false,
     }
+    .split(rows, None, cursor_of);
+    (page.items, page.next_cursor)
 }
 
 /// Query parameters of lists that only page: no filters, creation order.
@@ -130,16 +118,20 @@ pub struct ListMeta {
     pub total: Option<i64>,
 }
 
-/// Answers a list page: the envelope, and a `Link: <…>; rel="next"` header when there is a
-/// next page. The link repeats the request's own query with the cursor replaced.
-pub fn respond<T: Serialize>(req: &HttpRequest, data: Vec<T>, meta: ListMeta) -> HttpResponse {
+/// Answers a page of a list with `response` (a 200 with any headers of the caller's): the
+/// envelope, and a `Link: <…>; rel="next"` header when there is a next page. The link repeats
+/// the request's own query with the cursor replaced.
+pub fn page<T: Serialize>(
+    mut response: HttpResponseBuilder,
+    req: &HttpRequest,
+    page: Page<T>,
+) -> HttpResponse {
     #[derive(Serialize)]
     struct Envelope<T> {
         data: Vec<T>,
         meta: ListMeta,
     }
-    let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &meta.next_cursor {
+    if let Some(cursor) = &page.next_cursor {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
             if k != "cursor" {
@@ -150,7 +142,25 @@ pub fn respond<T: Serialize>(req: &HttpRequest, data: Vec<T>, meta: ListMeta) ->
         let link = format!("<{}?{}>; rel=\"next\"", req.path(), query.finish());
         response.insert_header((header::LINK, link));
     }
-    response.json(Envelope { data, meta })
+    response.json(Envelope {
+        data: page.items,
+        meta: ListMeta {
+            limit: page.limit,
+            next_cursor: page.next_cursor,
+            total: page.total,
+        },
+    })
+}
+
+/// Answers a list page: see [`page`].
+pub fn respond<T: Serialize>(req: &HttpRequest, data: Vec<T>, meta: ListMeta) -> HttpResponse {
+    let page = Page {
+        items: data,
+        limit: meta.limit,
+        next_cursor: meta.next_cursor,
+        total: meta.total,
+    };
+    self::page(HttpResponse::Ok(), req, page)
 }
 
 #[cfg(test)]

@@ -3,24 +3,22 @@
 use std::sync::Arc;
 
 use crate::auth::AuthState;
-use crate::db::{AnyConnection, Backend, Database};
+use crate::db::{AnyConnection, Backend};
 use crate::domain;
 use crate::http::ApiError;
-use crate::write::{Actor, Tx, Writes};
+use crate::write::{Actor, Ctx, Tx};
 
 /// Shared by all workers.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database, behind its fair queue.
-    pub database: Database,
+    /// The database and the write path, for the services.
+    pub ctx: Ctx,
     /// Which engine the pool talks to.
     pub backend: Backend,
     /// Token keys, lifetimes and login limits.
     pub auth: Arc<AuthState>,
     /// `max-age` of public article responses, in seconds.
     pub cache_max_age: u32,
-    /// The write path and its hook.
-    pub writes: Writes,
 }
 
 impl AppState {
@@ -30,7 +28,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> domain::Result<T> + Send + 'static,
     {
-        Ok(self.database.run(f).await?)
+        Ok(self.ctx.read(f).await?)
     }
 
     /// Runs `work` as one write by `actor` through the write path, off the async threads; see
@@ -40,10 +38,6 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> domain::Result<T> + Send + 'static,
     {
-        let writes = self.writes.clone();
-        Ok(self
-            .database
-            .run(move |conn| writes.run(conn, &actor, work))
-            .await?)
+        Ok(self.ctx.write(actor, work).await?)
     }
 }

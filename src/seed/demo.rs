@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::articles::model::{Article, title_key, unpublished_sort};
+use crate::articles::model::{Article, Draft};
 use crate::articles::repo::{Action, Writer};
 use crate::articles::{render, service};
 use crate::categories::repo::CreateInput;
@@ -176,37 +176,26 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
 
     for demo in ARTICLES {
         let rendered = render::render(demo.body)?;
-        let row = Article {
-            id: uuid::Uuid::now_v7().to_string(),
-            slug: demo.slug.to_owned(),
+        let draft = Draft {
             title: demo.title.to_owned(),
-            title_key: title_key(demo.title),
+            body: demo.body.to_owned(),
+            slug: Some(demo.slug.to_owned()),
             subtitle: demo.subtitle.map(str::to_owned),
             excerpt: Some(demo.excerpt.to_owned()),
-            body: demo.body.to_owned(),
-            body_html: rendered.html,
-            status: crate::domain::Status::Draft,
-            published_at: None,
-            published_sort: unpublished_sort(),
             author_id: demo.author.and_then(|i| author_ids.get(i).cloned()),
             category_id: category_ids.get(demo.category).cloned(),
             cover_image_url: None,
-            word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
-            reading_time_minutes: i32::try_from(rendered.reading_time).unwrap_or(i32::MAX),
-            version: 1,
-            created_by: None,
-            created_at: now,
-            updated_at: now,
         };
+        let row = Article::new_draft(draft, rendered, None, now);
         let publish_at = demo
             .published_at
             .map(chrono::DateTime::parse_from_rfc3339)
             .transpose()?
             .map(|at| at.naive_utc());
         super::system_write(conn, |tx| {
-            let article = service::create(tx, row, true)?;
+            let article = service::create_in(tx, row, true)?;
             if let Some(at) = publish_at {
-                service::transition(
+                service::transition_in(
                     tx,
                     &IdOrSlug::Id(article.id),
                     &Writer::Staff,

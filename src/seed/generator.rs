@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::articles::model::{Article, title_key, unpublished_sort};
+use crate::articles::model::{Article, Draft};
 use crate::articles::render;
 use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;
@@ -384,32 +384,30 @@ impl Generator {
                     if published {
                         self.published_slugs.push(slug.clone());
                     }
-                    Article {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        slug,
-                        title_key: title_key(&title),
+                    let draft = Draft {
                         excerpt: body.split(". ").next().map(|s| format!("{s}.")),
                         title,
-                        subtitle: None,
                         body,
-                        body_html: html,
-                        status: if published {
-                            crate::domain::Status::Published
-                        } else {
-                            crate::domain::Status::Draft
-                        },
-                        published_at: published.then_some(at),
-                        published_sort: if published { at } else { unpublished_sort() },
+                        slug: Some(slug),
                         author_id: author,
                         category_id: category,
-                        cover_image_url: None,
-                        word_count: i32::try_from(words).unwrap_or(i32::MAX),
-                        reading_time_minutes: i32::try_from(render::reading_time(words))
-                            .unwrap_or(i32::MAX),
-                        version: 1,
-                        created_by: None,
-                        created_at: at,
-                        updated_at: at,
+                        ..Draft::default()
+                    };
+                    let rendered = render::Rendered {
+                        html,
+                        words,
+                        reading_time: render::reading_time(words),
+                    };
+                    let row = Article::new_draft(draft, rendered, None, at);
+                    if published {
+                        Article {
+                            status: crate::domain::Status::Published,
+                            published_at: Some(at),
+                            published_sort: at,
+                            ..row
+                        }
+                    } else {
+                        row
                     }
                 },
             )

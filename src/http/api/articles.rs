@@ -1,77 +1,38 @@
-//! HTTP handlers for `/api/v1/articles`.
+//! HTTP handlers for `/api/v1/articles`: each reads the request, asks
+//! [`crate::articles::service`], and shapes the answer (`fields`, `include`, cache headers,
+//! entity tags).
 
 use std::collections::{HashMap, HashSet};
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::articles::model::ArticleSummary;
-use crate::articles::model::{self, Article, ArticleChangeset, unpublished_sort};
-use crate::articles::render;
-use crate::articles::repo::{self, Access, Action, After, ListFilter, Writer};
+use crate::articles::model::{Article, ArticleChangeset, ArticleSort, ArticleSummary, Draft};
+use crate::articles::repo::Action;
 use crate::articles::search::{self, Search};
-use crate::articles::service;
-use crate::auth::{Caller, Principal, Role, Scope, forbidden, unauthorized};
-use crate::domain::{Code, Error};
-use crate::http::extract::{
-    IdOrSlug, IfMatch, Json, MergePatch, OptionalJson, Patch, Query, entity_tags,
-};
-use crate::http::pagination::{self, ListMeta};
+use crate::articles::service::{self, Embed, Hit, ListRequest, Listing, Related};
+use crate::auth::{Caller, Role};
+use crate::domain::page::PageRequest;
+use crate::domain::{Code, IdOrSlug, Named, Status};
+use crate::http::extract::{Id, IfMatch, IfNoneMatch, Json, Key, MergePatch, OptionalJson, Query};
+use crate::http::pagination;
 use crate::http::state::AppState;
 use crate::http::wire::articles::{
-    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleSort, ArticleView,
-    BODY_MAX, CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, TITLE_MAX,
+    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleView, BODY_MAX,
+    CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, SearchHit, TITLE_MAX,
     UpdateArticle,
 };
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
 use crate::http::{ApiError, FieldError};
-use crate::{slug, validate};
-
-/// A search hit's rank and raw highlight.
-type Hit = (f64, Option<String>);
-
-/// What the caller may read.
-fn access(caller: &Caller) -> Access {
-    match &caller.0 {
-        None => Access::Public,
-        Some(Principal::User {
-            id,
-            role: Role::Author,
-            ..
-        }) => Access::Own(id.clone()),
-        Some(_) => Access::All,
-    }
-}
+use crate::validate::{self, Fields};
 
 /// Editors and admins see authors' private fields.
 fn sees_private(caller: &Caller) -> bool {
     matches!(caller.role(), Some(Role::Editor | Role::Admin))
-}
-
-/// Who is writing, or why they may not; with the author profile an author writes as.
-fn writer(caller: &Caller) -> Result<(Writer, Option<Option<String>>), Error> {
-    match &caller.0 {
-        None => Err(unauthorized("this request needs a bearer token", false)),
-        Some(Principal::Token {
-            scope: Scope::Read, ..
-        }) => Err(forbidden("read API tokens may not change content")),
-        Some(Principal::Token { .. }) => Ok((Writer::Staff, None)),
-        Some(Principal::User {
-            role: Role::Author,
-            id,
-            author_id,
-        }) => Ok((
-            Writer::Author {
-                user_id: id.clone(),
-            },
-            Some(author_id.clone()),
-        )),
-        Some(Principal::User { .. }) => Ok((Writer::Staff, None)),
-    }
 }
 
 /// `include` and `fields`, checked against what the contract lists.
@@ -137,6 +98,36 @@ impl Shape {
         }
     }
 
+    fn embed(&self) -> Embed {
+        Embed {
+            author: self.author,
+            category: self.category,
+        }
+    }
+
+    /// The wire form of an article, with what `include` asked for, cut to `fields`.
+    fn article(&self, mut article: ArticleResponse, related: &Related, staff: bool) -> Shaped {
+        if self.author {
+            article.author = Some(
+                article
+                    .author_id
+                    .as_ref()
+                    .and_then(|id| related.authors.get(id))
+                    .map(|a| AuthorResponse::new(a.clone(), staff)),
+            );
+        }
+        if self.category {
+            article.category = Some(
+                article
+                    .category_id
+                    .as_ref()
+                    .and_then(|id| related.categories.get(id))
+                    .map(|c| CategoryResponse::from(c.clone())),
+            );
+        }
+        self.apply(article)
+    }
+
     fn wants_body(&self) -> bool {
         self.fields
             .as_ref()
@@ -194,59 +185,6 @@ enum Shaped {
     Some(Value),
 }
 
-/// The related objects of a page, loaded with one query per relation.
-#[derive(Default)]
-struct Embeds {
-    authors: HashMap<String, AuthorResponse>,
-    categories: HashMap<String, CategoryResponse>,
-}
-
-fn load_embeds(
-    conn: &mut crate::db::AnyConnection,
-    author_ids: Vec<String>,
-    category_ids: Vec<String>,
-    staff: bool,
-) -> Result<Embeds, Error> {
-    let mut embeds = Embeds::default();
-    for author in crate::authors::repo::by_ids(conn, &author_ids)? {
-        embeds
-            .authors
-            .insert(author.id.clone(), AuthorResponse::new(author, staff));
-    }
-    for category in crate::categories::repo::by_ids(conn, &category_ids)? {
-        embeds
-            .categories
-            .insert(category.id.clone(), CategoryResponse::from(category));
-    }
-    Ok(embeds)
-}
-
-fn embed(article: &mut ArticleResponse, shape: &Shape, embeds: &Embeds) {
-    if shape.author {
-        article.author = Some(
-            article
-                .author_id
-                .as_ref()
-                .and_then(|id| embeds.authors.get(id).cloned()),
-        );
-    }
-    if shape.category {
-        article.category = Some(
-            article
-                .category_id
-                .as_ref()
-                .and_then(|id| embeds.categories.get(id).cloned()),
-        );
-    }
-}
-
-fn unique(ids: impl Iterator<Item = Option<String>>) -> Vec<String> {
-    let mut seen: Vec<String> = ids.flatten().collect();
-    seen.sort_unstable();
-    seen.dedup();
-    seen
-}
-
 /// `Cache-Control` and `Vary` for reads: public answers may be cached by anyone for the
 /// configured time; answers to signed-in callers by no one.
 fn cache_headers(builder: &mut HttpResponseBuilder, caller: &Caller, max_age: u32) {
@@ -258,8 +196,7 @@ fn cache_headers(builder: &mut HttpResponseBuilder, caller: &Caller, max_age: u3
     builder.insert_header((header::VARY, "Authorization, Accept-Encoding"));
 }
 
-fn parse_statuses(raw: &str) -> Result<Vec<String>, ApiError> {
-    const ALL: [&str; 4] = ["draft", "scheduled", "published", "archived"];
+fn parse_statuses(raw: &str) -> Result<Vec<Status>, ApiError> {
     if raw.len() > 100 {
         return Err(ApiError::invalid_query(vec![FieldError::new(
             "status",
@@ -268,11 +205,11 @@ fn parse_statuses(raw: &str) -> Result<Vec<String>, ApiError> {
         )]));
     }
     if raw == "all" {
-        return Ok(ALL.iter().map(|s| (*s).to_owned()).collect());
+        return Ok(Status::ALL.to_vec());
     }
     let mut statuses = Vec::new();
     for status in raw.split(',') {
-        if !ALL.contains(&status) {
+        let Some(status) = Status::parse(status) else {
             return Err(ApiError::invalid_query(vec![FieldError::new(
                 "status",
                 Code::InvalidValue,
@@ -280,8 +217,8 @@ fn parse_statuses(raw: &str) -> Result<Vec<String>, ApiError> {
                     "`{status}` is not a status; use draft, scheduled, published, archived or all"
                 ),
             )]));
-        }
-        statuses.push(status.to_owned());
+        };
+        statuses.push(status);
     }
     if statuses.is_empty() {
         return Err(ApiError::invalid_query(vec![FieldError::new(
@@ -301,6 +238,66 @@ fn key_param(name: &str, raw: Option<&str>) -> Result<Option<IdOrSlug>, ApiError
             format!("{name} must be an id or a slug"),
         )])
     })
+}
+
+/// The list request a query string makes, and the shape of its items.
+fn list_request(
+    query: ArticleListQuery,
+    caller: &Caller,
+) -> Result<(ListRequest, Shape), ApiError> {
+    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
+    let search = query.q.as_deref().map(Search::parse).transpose()?;
+    let sort = match (query.sort, &search) {
+        (Some(ArticleSort::Relevance), None) => {
+            return Err(ApiError::invalid_query(vec![FieldError::new(
+                "sort",
+                Code::InvalidValue,
+                "sort=relevance needs a search (q)",
+            )]));
+        }
+        (Some(sort), _) => sort,
+        (None, Some(_)) => ArticleSort::Relevance,
+        (None, None) => ArticleSort::NewestFirst,
+    };
+    let shape = Shape::parse(query.include.as_deref(), query.fields.as_deref())?;
+    let mut statuses = query.status.as_deref().map(parse_statuses).transpose()?;
+    // `status=published` asks for what the public sees anyway: no credentials needed.
+    if caller.0.is_none() && statuses.as_deref() == Some(&[Status::Published][..]) {
+        statuses = None;
+    }
+    let request = ListRequest {
+        statuses,
+        author: key_param("author", query.author.as_deref())?,
+        category: key_param("category", query.category.as_deref())?,
+        published_after: query.published_after.map(|t| t.naive_utc()),
+        published_before: query.published_before.map(|t| t.naive_utc()),
+        search,
+        sort,
+        page,
+        bodies: shape.wants_body(),
+        embed: shape.embed(),
+    };
+    Ok((request, shape))
+}
+
+/// One item of a list, as `fields` and `include` shape it.
+fn list_item(
+    (row, hit): (ArticleSummary, Option<Hit>),
+    bodies: &mut HashMap<String, (String, String)>,
+    related: &Related,
+    shape: &Shape,
+    staff: bool,
+) -> Shaped {
+    let mut article = ArticleResponse::from(row);
+    article.search = hit.map(|(rank, highlight)| SearchHit {
+        rank,
+        highlight: search::highlight_html(&highlight.unwrap_or_default()),
+    });
+    if let Some((body, html)) = bodies.remove(&article.id) {
+        article.body = Some(body);
+        article.body_html = Some(html);
+    }
+    shape.article(article, related, staff)
 }
 
 /// List articles
@@ -325,191 +322,17 @@ pub async fn list_articles(
     caller: Caller,
     Query(query): Query<ArticleListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(query.limit)?;
-    let search = match query.q.as_deref() {
-        Some(q) => Some(Search::parse(q)?),
-        None => None,
-    };
-    let sort = match (query.sort, &search) {
-        (Some(ArticleSort::Relevance), None) => {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                "sort",
-                Code::InvalidValue,
-                "sort=relevance needs a search (q)",
-            )]));
-        }
-        (Some(sort), _) => sort,
-        (None, Some(_)) => ArticleSort::Relevance,
-        (None, None) => ArticleSort::NewestFirst,
-    };
-    let shape = Shape::parse(query.include.as_deref(), query.fields.as_deref())?;
-    let mut statuses = query.status.as_deref().map(parse_statuses).transpose()?;
-    // `status=published` asks for what the public sees anyway: no credentials needed.
-    if caller.0.is_none() && statuses.as_deref() == Some(&["published".to_owned()][..]) {
-        statuses = None;
-    }
-    if statuses.is_some() && caller.0.is_none() {
-        return Err(unauthorized("listing by status needs a bearer token", false).into());
-    }
-    let author_key = key_param("author", query.author.as_deref())?;
-    let category_key = key_param("category", query.category.as_deref())?;
-    let after = match &query.cursor {
-        Some(raw) => {
-            let mut keys = pagination::decode_cursor(raw, sort.tag(), 2)?.into_iter();
-            match (keys.next(), keys.next()) {
-                (Some(key), Some(id)) => {
-                    if sort == ArticleSort::Relevance
-                        && !key.parse::<f64>().is_ok_and(f64::is_finite)
-                    {
-                        return Err(pagination::invalid_cursor().into());
-                    }
-                    Some(After { key, id })
-                }
-                _ => return Err(pagination::invalid_cursor().into()),
-            }
-        }
-        None => None,
-    };
-    let with_total = query.with_total.unwrap_or(false);
-    let access = access(&caller);
+    let (request, shape) = list_request(query, &caller)?;
+    let Listing {
+        page,
+        mut bodies,
+        related,
+    } = service::list(&state.ctx, &caller, request).await?;
     let staff = sees_private(&caller);
-    let now = crate::now();
-    let wants_body = shape.wants_body();
-    let (want_author, want_category) = (shape.author, shape.category);
-    let mut filter = ListFilter {
-        statuses,
-        published_after: query.published_after.map(|t| t.naive_utc()),
-        published_before: query.published_before.map(|t| t.naive_utc()),
-        ..ListFilter::default()
-    };
-    let (rows, total, bodies, embeds) = state
-        .db(move |conn| {
-            let empty = || {
-                Ok((
-                    Vec::new(),
-                    with_total.then_some(0),
-                    Vec::new(),
-                    Embeds::default(),
-                ))
-            };
-            if let Some(key) = &author_key {
-                match crate::authors::repo::find(conn, key)? {
-                    Some(author) => filter.author_id = Some(author.id),
-                    None => return empty(),
-                }
-            }
-            if let Some(key) = &category_key {
-                match crate::categories::repo::find(conn, key)? {
-                    Some(root) => {
-                        filter.category_ids =
-                            Some(crate::categories::repo::with_descendants(conn, &root.id)?)
-                    }
-                    None => return empty(),
-                }
-            }
-            filter.search = search.as_ref().map(|s| s.sql(conn.backend()));
-            let rows: Vec<(ArticleSummary, Option<Hit>)> = if sort == ArticleSort::Relevance {
-                let after = after.map(|a| (a.key.parse::<f64>().unwrap_or(f64::MAX), a.id));
-                let hits = repo::search(conn, &filter, &access, after, limit, now)?;
-                let ids: Vec<String> = hits
-                    .iter()
-                    .take(limit as usize)
-                    .map(|(a, _)| a.id.clone())
-                    .collect();
-                let mut marks: HashMap<String, Option<String>> = match &filter.search {
-                    Some(search) => repo::highlights(conn, search, &ids)?.into_iter().collect(),
-                    None => HashMap::new(),
-                };
-                hits.into_iter()
-                    .map(|(row, rank)| {
-                        let highlight = marks.remove(&row.id).flatten();
-                        (row, Some((rank, highlight)))
-                    })
-                    .collect()
-            } else {
-                repo::list(conn, &filter, &access, sort, after, limit, now)?
-                    .into_iter()
-                    .map(|row| (row, None))
-                    .collect()
-            };
-            let total = if with_total {
-                Some(repo::count(conn, &filter, &access, now)?)
-            } else {
-                None
-            };
-            let page: Vec<&ArticleSummary> = rows
-                .iter()
-                .take(limit as usize)
-                .map(|(row, _)| row)
-                .collect();
-            let bodies = if wants_body {
-                repo::bodies(conn, &page.iter().map(|a| a.id.clone()).collect::<Vec<_>>())?
-            } else {
-                Vec::new()
-            };
-            let author_ids = if want_author {
-                unique(page.iter().map(|a| a.author_id.clone()))
-            } else {
-                Vec::new()
-            };
-            let category_ids = if want_category {
-                unique(page.iter().map(|a| a.category_id.clone()))
-            } else {
-                Vec::new()
-            };
-            let embeds = load_embeds(conn, author_ids, category_ids, staff)?;
-            Ok((rows, total, bodies, embeds))
-        })
-        .await?;
-    let (rows, next_cursor) = pagination::split_page(rows, limit, |(a, hit)| {
-        let key = match hit {
-            Some((rank, _)) => rank.to_string(),
-            None => repo::cursor_key(a, sort),
-        };
-        pagination::encode_cursor(sort.tag(), &[&key, &a.id])
-    });
-    let mut bodies: HashMap<String, (String, String)> = bodies
-        .into_iter()
-        .map(|(id, body, html)| (id, (body, html)))
-        .collect();
-    let data: Vec<Shaped> = rows
-        .into_iter()
-        .map(|(row, hit)| {
-            let mut article = ArticleResponse::from(row);
-            article.search = hit.map(|(rank, highlight)| crate::http::wire::articles::SearchHit {
-                rank,
-                highlight: search::highlight_html(&highlight.unwrap_or_default()),
-            });
-            if let Some((body, html)) = bodies.remove(&article.id) {
-                article.body = Some(body);
-                article.body_html = Some(html);
-            }
-            embed(&mut article, &shape, &embeds);
-            shape.apply(article)
-        })
-        .collect();
-    let mut res = pagination::respond(
-        &req,
-        data,
-        ListMeta {
-            limit,
-            next_cursor,
-            total,
-        },
-    );
-    let cache = if caller.0.is_none() {
-        format!("public, max-age={}", state.cache_max_age)
-    } else {
-        "private, no-store".to_owned()
-    };
-    if let Ok(value) = HeaderValue::from_str(&cache) {
-        res.headers_mut().insert(header::CACHE_CONTROL, value);
-    }
-    res.headers_mut().insert(
-        header::VARY,
-        HeaderValue::from_static("Authorization, Accept-Encoding"),
-    );
-    Ok(res)
+    let page = page.map(|item| list_item(item, &mut bodies, &related, &shape, staff));
+    let mut builder = HttpResponse::Ok();
+    cache_headers(&mut builder, &caller, state.cache_max_age);
+    Ok(pagination::page(builder, &req, page))
 }
 
 fn etag(article: &Article, variant: &str) -> String {
@@ -542,36 +365,15 @@ fn etag(article: &Article, variant: &str) -> String {
 )]
 #[get("/articles/{id_or_slug}")]
 pub async fn get_article(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    Key(key): Key,
+    cached: IfNoneMatch,
     Query(query): Query<ArticleGetQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = IdOrSlug::parse(&path)?;
     let shape = Shape::parse(query.include.as_deref(), query.fields.as_deref())?;
-    let access = access(&caller);
+    let (article, related) = service::get(&state.ctx, &caller, key, shape.embed()).await?;
     let staff = sees_private(&caller);
-    let now = crate::now();
-    let (want_author, want_category) = (shape.author, shape.category);
-    let (article, embeds) = state
-        .db(move |conn| {
-            let article = repo::find(conn, &key, &access, now)?
-                .ok_or_else(|| Error::not_found("no article has that id or slug"))?;
-            let authors = if want_author {
-                article.author_id.iter().cloned().collect()
-            } else {
-                Vec::new()
-            };
-            let categories = if want_category {
-                article.category_id.iter().cloned().collect()
-            } else {
-                Vec::new()
-            };
-            let embeds = load_embeds(conn, authors, categories, staff)?;
-            Ok((article, embeds))
-        })
-        .await?;
     let tag = etag(&article, &shape.variant(staff));
     let last_modified =
         header::HttpDate::from(std::time::SystemTime::from(article.updated_at.and_utc()));
@@ -579,19 +381,11 @@ pub async fn get_article(
     cache_headers(&mut builder, &caller, state.cache_max_age);
     builder.insert_header((header::ETAG, tag.clone()));
     builder.insert_header((header::LAST_MODIFIED, last_modified));
-    if let Some(tags) = entity_tags(&req, header::IF_NONE_MATCH) {
-        let bare = tag.trim_matches('"');
-        if tags
-            .iter()
-            .any(|t| t == "*" || t.trim_start_matches("W/") == bare)
-        {
-            builder.status(StatusCode::NOT_MODIFIED);
-            return Ok(builder.finish());
-        }
+    if cached.holds(&tag) {
+        return Ok(builder.status(StatusCode::NOT_MODIFIED).finish());
     }
-    let mut response = ArticleResponse::from(article);
-    embed(&mut response, &shape, &embeds);
-    Ok(builder.json(shape.apply(response)))
+    let response = ArticleResponse::from(article);
+    Ok(builder.json(shape.article(response, &related, staff)))
 }
 
 /// The article as written, with its `ETag` and `Location`.
@@ -629,132 +423,38 @@ pub async fn create_article(
     caller: Caller,
     Json(body): Json<CreateArticle>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, linked) = writer(&caller)?;
-    let mut errors = Vec::new();
-    let title = validate::single_line("title", &body.title, TITLE_MAX, &mut errors);
-    let text = validate::multi_line("body", &body.body, BODY_MAX, &mut errors);
-    let chosen = body
-        .slug
-        .as_deref()
-        .map(|s| validate::slug("slug", s, &mut errors));
-    let subtitle = body
-        .subtitle
-        .as_deref()
-        .map(|s| optional_line("subtitle", s, &mut errors));
-    let excerpt = body
-        .excerpt
-        .as_deref()
-        .map(|e| validate::multi_line("excerpt", e, EXCERPT_MAX, &mut errors));
-    let author_id = body
-        .author_id
-        .as_deref()
-        .map(|a| validate::id("author_id", a, &mut errors));
-    let category_id = body
-        .category_id
-        .as_deref()
-        .map(|c| validate::id("category_id", c, &mut errors));
-    let cover = body
-        .cover_image_url
-        .as_deref()
-        .map(|u| validate::url("cover_image_url", u, &mut errors));
-    let mut author_id = author_id.flatten();
-    if let Some(own) = &linked {
-        match (&author_id, own) {
-            (Some(given), own) if Some(given) != own.as_ref() => errors.push(FieldError::new(
-                "author_id",
-                Code::NotAllowed,
-                "authors may set only their own author profile",
-            )),
-            _ => author_id = own.clone(),
-        }
-    }
-    let (Some(title), Some(text), true) = (title, text, errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
-    let chosen_slug = chosen.is_some();
-    let slug = match chosen.flatten() {
-        Some(s) => s,
-        None => slug::from_title(&title, slug::MAX_LEN).unwrap_or_else(|| "article".to_owned()),
-    };
-    let rendered = render_body(text.clone()).await?;
-    let now = crate::now();
-    let created_by = match &caller.0 {
-        Some(Principal::User { id, .. }) => Some(id.clone()),
-        _ => None,
-    };
-    let row = Article {
-        id: uuid::Uuid::now_v7().to_string(),
-        slug,
-        title_key: model::title_key(&title),
-        title,
-        subtitle: subtitle.flatten(),
-        excerpt: excerpt.flatten(),
-        body_html: rendered.html,
-        body: text,
-        status: crate::domain::Status::Draft,
-        published_at: None,
-        published_sort: unpublished_sort(),
-        author_id,
-        category_id: category_id.flatten(),
-        cover_image_url: cover.flatten(),
-        word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
-        reading_time_minutes: i32::try_from(rendered.reading_time).unwrap_or(i32::MAX),
-        version: 1,
-        created_by,
-        created_at: now,
-        updated_at: now,
-    };
-    let article = state
-        .write(caller.actor(), move |tx| {
-            service::create(tx, row, chosen_slug)
-        })
-        .await?;
+    let draft = draft(body)?;
+    let article = service::create(&state.ctx, &caller, draft).await?;
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.id)));
     Ok(written(builder, article))
 }
 
-/// Renders a body on the render pool; a body whose shape or cost is out of bounds is a 422
-/// naming the rule it broke, and a full pool a 503.
-async fn render_body(text: String) -> Result<render::Rendered, Error> {
-    use render::RenderError;
-    let (rule, message) = match render::off_thread(text).await {
-        Ok(rendered) => return Ok(rendered),
-        Err(RenderError::Busy) => {
-            return Err(Error::busy(
-                "every render thread is busy; try again in a moment",
-            ));
-        }
-        Err(RenderError::TooDeep) => (
-            Code::TooDeep,
-            format!(
-                "body nests blockquotes, lists and HTML elements more than {} levels deep",
-                render::MAX_DEPTH
-            ),
-        ),
-        Err(RenderError::TooLarge) => (
-            Code::RendersTooLarge,
-            format!(
-                "body renders to more than {} MiB of HTML",
-                render::MAX_HTML_BYTES / (1024 * 1024)
-            ),
-        ),
-        Err(RenderError::Failed) => (
-            Code::Unrenderable,
-            "body could not be rendered; simplify its structure".to_owned(),
-        ),
-        Err(RenderError::TooSlow) => (
-            Code::TooSlow,
-            format!(
-                "body did not render within {} ms; simplify its structure",
-                render::DEADLINE.as_millis()
-            ),
-        ),
+/// The fields of a new article, checked one by one.
+fn draft(body: CreateArticle) -> Result<Draft, ApiError> {
+    let mut v = Fields::new();
+    let e = v.errors();
+    let title = validate::single_line("title", &body.title, TITLE_MAX, e);
+    let text = validate::multi_line("body", &body.body, BODY_MAX, e);
+    let draft = Draft {
+        title: title.unwrap_or_default(),
+        body: text.unwrap_or_default(),
+        slug: body.slug.and_then(|s| validate::slug("slug", &s, e)),
+        subtitle: body.subtitle.and_then(|s| optional_line("subtitle", &s, e)),
+        excerpt: body
+            .excerpt
+            .and_then(|x| validate::multi_line("excerpt", &x, EXCERPT_MAX, e)),
+        author_id: body
+            .author_id
+            .and_then(|a| validate::id("author_id", &a, e)),
+        category_id: body
+            .category_id
+            .and_then(|c| validate::id("category_id", &c, e)),
+        cover_image_url: body
+            .cover_image_url
+            .and_then(|u| validate::url("cover_image_url", &u, e)),
     };
-    Err(
-        Error::new(Code::BodyTooComplex, "the body is too complex to render")
-            .with_errors(vec![FieldError::new("body", rule, message)]),
-    )
+    Ok(v.finish(draft)?)
 }
 
 fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -799,89 +499,45 @@ fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Opti
 pub async fn update_article(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    Key(key): Key,
     precondition: IfMatch,
     MergePatch(body): MergePatch<UpdateArticle>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = IdOrSlug::parse(&path)?;
-    let (writer, linked) = writer(&caller)?;
-    let mut errors = Vec::new();
-    let mut changes = ArticleChangeset::default();
-    let required = |field: &str| {
-        FieldError::new(
-            field,
-            Code::Required,
-            format!("{field} cannot be null; leave it out to keep it"),
-        )
-    };
-    match body.title {
-        Patch::Absent => {}
-        Patch::Null => errors.push(required("title")),
-        Patch::Value(v) => {
-            changes.title = validate::single_line("title", &v, TITLE_MAX, &mut errors);
-            changes.title_key = changes.title.as_deref().map(model::title_key);
-        }
-    }
-    match body.body {
-        Patch::Absent => {}
-        Patch::Null => errors.push(required("body")),
-        Patch::Value(v) => changes.body = validate::multi_line("body", &v, BODY_MAX, &mut errors),
-    }
-    match body.slug {
-        Patch::Absent => {}
-        Patch::Null => errors.push(required("slug")),
-        Patch::Value(v) => changes.slug = validate::slug("slug", &v, &mut errors),
-    }
-    changes.subtitle = match body.subtitle {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(v)
-            if v.trim().is_empty() && optional_line("subtitle", &v, &mut errors).is_none() =>
-        {
-            Some(None)
-        }
-        Patch::Value(v) => optional_line("subtitle", &v, &mut errors).map(Some),
-    };
-    changes.excerpt = crate::http::api::authors::optional(body.excerpt, &mut errors, |v, e| {
-        validate::multi_line("excerpt", v, EXCERPT_MAX, e)
-    });
-    changes.author_id = crate::http::api::authors::optional(body.author_id, &mut errors, |v, e| {
-        validate::id("author_id", v, e)
-    });
-    changes.category_id =
-        crate::http::api::authors::optional(body.category_id, &mut errors, |v, e| {
-            validate::id("category_id", v, e)
-        });
-    changes.cover_image_url =
-        crate::http::api::authors::optional(body.cover_image_url, &mut errors, |v, e| {
-            validate::url("cover_image_url", v, e)
-        });
-    if let (Some(own), Some(new)) = (&linked, &changes.author_id)
-        && new != own
-    {
-        errors.push(FieldError::new(
-            "author_id",
-            Code::NotAllowed,
-            "authors may set only their own author profile",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    if let Some(text) = &changes.body {
-        let rendered = render_body(text.clone()).await?;
-        changes.body_html = Some(rendered.html);
-        changes.word_count = Some(i32::try_from(rendered.words).unwrap_or(i32::MAX));
-        changes.reading_time_minutes =
-            Some(i32::try_from(rendered.reading_time).unwrap_or(i32::MAX));
-    }
-    let now = crate::now();
-    let article = state
-        .write(caller.actor(), move |tx| {
-            service::update(tx, &id, &writer, &precondition, changes, now)
-        })
-        .await?;
+    let changes = changes(body)?;
+    let article = service::update(&state.ctx, &caller, key, precondition, changes).await?;
     Ok(written(HttpResponse::Ok(), article))
+}
+
+/// The fields a merge patch changes, checked one by one.
+fn changes(body: UpdateArticle) -> Result<ArticleChangeset, ApiError> {
+    let mut v = Fields::new();
+    let changes = ArticleChangeset {
+        title: v.keep("title", body.title, |t, e| {
+            validate::single_line("title", &t, TITLE_MAX, e)
+        }),
+        body: v.keep("body", body.body, |b, e| {
+            validate::multi_line("body", &b, BODY_MAX, e)
+        }),
+        slug: v.keep("slug", body.slug, |s, e| validate::slug("slug", &s, e)),
+        // White space alone clears the subtitle, as `null` does.
+        subtitle: v
+            .clear(body.subtitle, |s, e| {
+                let before = e.len();
+                let line = optional_line("subtitle", &s, e);
+                (e.len() == before).then_some(line)
+            })
+            .map(Option::flatten),
+        excerpt: v.clear(body.excerpt, |x, e| {
+            validate::multi_line("excerpt", &x, EXCERPT_MAX, e)
+        }),
+        author_id: v.clear(body.author_id, |a, e| validate::id("author_id", &a, e)),
+        category_id: v.clear(body.category_id, |c, e| validate::id("category_id", &c, e)),
+        cover_image_url: v.clear(body.cover_image_url, |u, e| {
+            validate::url("cover_image_url", &u, e)
+        }),
+        ..ArticleChangeset::default()
+    };
+    Ok(v.finish(changes)?)
 }
 
 /// Delete an article
@@ -907,35 +563,22 @@ pub async fn update_article(
 pub async fn delete_article(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    Key(key): Key,
     precondition: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let id = IdOrSlug::parse(&path)?;
-    let (writer, _) = writer(&caller)?;
-    let now = crate::now();
-    state
-        .write(caller.actor(), move |tx| {
-            service::delete(tx, &id, &writer, &precondition, now)
-        })
-        .await?;
+    service::delete(&state.ctx, &caller, key, precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn act(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    Id(id): Id,
     precondition: IfMatch,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
-    let id = IdOrSlug::Id(crate::http::api::users::parse_id(&path)?);
-    let (writer, _) = writer(&caller)?;
-    let now = crate::now();
-    let article = state
-        .write(caller.actor(), move |tx| {
-            service::transition(tx, &id, &writer, &precondition, action, now)
-        })
-        .await?;
+    let key = IdOrSlug::Id(id);
+    let article = service::transition(&state.ctx, &caller, key, precondition, action).await?;
     Ok(written(HttpResponse::Ok(), article))
 }
 
@@ -967,13 +610,13 @@ async fn act(
 pub async fn publish_article(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    id: Id,
     precondition: IfMatch,
     OptionalJson(body): OptionalJson<PublishArticle>,
 ) -> Result<HttpResponse, ApiError> {
     use chrono::SubsecRound;
     let at = body.publish_at.map(|t| t.naive_utc().trunc_subsecs(6));
-    act(state, caller, path, precondition, Action::Publish(at)).await
+    act(state, caller, id, precondition, Action::Publish(at)).await
 }
 
 /// Unpublish an article
@@ -1002,11 +645,11 @@ pub async fn publish_article(
 pub async fn unpublish_article(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    id: Id,
     precondition: IfMatch,
     OptionalJson(_body): OptionalJson<EmptyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    act(state, caller, path, precondition, Action::Unpublish).await
+    act(state, caller, id, precondition, Action::Unpublish).await
 }
 
 /// Archive an article
@@ -1035,9 +678,9 @@ pub async fn unpublish_article(
 pub async fn archive_article(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    id: Id,
     precondition: IfMatch,
     OptionalJson(_body): OptionalJson<EmptyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    act(state, caller, path, precondition, Action::Archive).await
+    act(state, caller, id, precondition, Action::Archive).await
 }

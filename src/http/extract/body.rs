@@ -7,7 +7,6 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
 
 use super::messages::{between_backticks, strip_position};
 use crate::domain::Code;
@@ -284,30 +283,7 @@ fn field_error(path: &str, err: &dyn std::fmt::Display) -> FieldError {
     FieldError::new(&field, code, format!("{field}: {message}"))
 }
 
-/// A value in a merge-patch body: absent (leave alone), `null` (clear) or a new value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Patch<T> {
-    /// The field was not in the body.
-    #[default]
-    Absent,
-    /// The field was `null`.
-    Null,
-    /// The field had a value.
-    Value(T),
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(d).map(|v| v.map_or(Patch::Null, Patch::Value))
-    }
-}
-
-impl<T> Patch<T> {
-    /// True when the field was given, as a value or as `null`.
-    pub fn is_given(&self) -> bool {
-        !matches!(self, Patch::Absent)
-    }
-}
+pub use crate::domain::Patch;
 
 /// An optional JSON body: none at all gives `T::default()`, anything else must be JSON.
 #[derive(Debug)]

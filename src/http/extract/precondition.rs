@@ -78,6 +78,30 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// `If-None-Match`: the entity tags of the copies the client holds.
+#[derive(Debug, Clone, Default)]
+pub struct IfNoneMatch(Option<Vec<String>>);
+
+impl IfNoneMatch {
+    /// Whether the client's copy is the current one, whose strong tag is `tag` (quoted).
+    pub fn holds(&self, tag: &str) -> bool {
+        let bare = tag.trim_matches('"');
+        self.0.as_ref().is_some_and(|tags| {
+            tags.iter()
+                .any(|t| t == "*" || t.trim_start_matches("W/") == bare)
+        })
+    }
+}
+
+impl FromRequest for IfNoneMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(IfNoneMatch(entity_tags(req, header::IF_NONE_MATCH))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

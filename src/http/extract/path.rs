@@ -1,0 +1,56 @@
+//! The resource a path names: `{id}` (a lowercase hyphenated UUID) or `{id_or_slug}`.
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+
+use crate::domain::{Code, IdOrSlug};
+use crate::http::ApiError;
+
+fn segment<'a>(req: &'a HttpRequest, name: &str) -> Result<&'a str, ApiError> {
+    req.match_info()
+        .get(name)
+        .ok_or_else(|| ApiError::internal(format!("the route has no `{name}` segment")))
+}
+
+/// The `{id_or_slug}` segment, read as an id or a slug.
+#[derive(Debug, Clone)]
+pub struct Key(pub IdOrSlug);
+
+impl FromRequest for Key {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            segment(req, "id_or_slug").and_then(|raw| Ok(Key(IdOrSlug::parse(raw)?))),
+        )
+    }
+}
+
+/// The `{id}` segment: a UUID as the server writes them, lowercase and hyphenated.
+#[derive(Debug, Clone)]
+pub struct Id(pub String);
+
+impl Id {
+    /// Reads an id; anything else is a 400 `invalid_path`.
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        match uuid::Uuid::try_parse(raw) {
+            Ok(id) if raw.len() == 36 && !raw.bytes().any(|b| b.is_ascii_uppercase()) => {
+                Ok(Id(id.hyphenated().to_string()))
+            }
+            _ => Err(ApiError::bad_request(
+                Code::InvalidPath,
+                format!("`{raw}` is not an id"),
+            )),
+        }
+    }
+}
+
+impl FromRequest for Id {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(segment(req, "id").and_then(Id::parse))
+    }
+}
