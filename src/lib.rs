@@ -7,7 +7,7 @@ pub mod authors;
 pub mod categories;
 pub mod cli;
 pub mod config;
-pub mod crypto;
+pub mod credentials;
 pub mod db;
 pub mod domain;
 pub mod http;
@@ -119,17 +119,17 @@ impl Application {
             }
         }
         let backend = settings.database_url.backend();
-        let secret = auth::jwt::load_or_create_secret(&settings.auth, &settings.data_dir)
+        let secret = credentials::jwt::load_or_create_secret(&settings.auth, &settings.data_dir)
             .map_err(|e| anyhow::anyhow!("BYLINE_JWT_SECRET: {e}"))?;
-        let auth = Arc::new(auth::AuthState {
-            keys: auth::jwt::JwtKeys::new(&secret, &settings.auth),
-            limiter: auth::ratelimit::LoginLimiter::new(
+        let auth = Arc::new(credentials::AuthState {
+            keys: credentials::jwt::JwtKeys::new(&secret, &settings.auth),
+            limiter: credentials::ratelimit::LoginLimiter::new(
                 settings.auth.max_failures_per_account,
                 settings.auth.max_failures_per_address,
                 settings.auth.failure_window,
             ),
-            dummy_hash: auth::password::dummy_hash(),
-            hasher: auth::password::Hasher::start()
+            dummy_hash: credentials::password::dummy_hash(),
+            hasher: credentials::password::Hasher::start()
                 .map_err(|e| anyhow::anyhow!("cannot start the password thread: {e}"))?,
             settings: settings.auth.clone(),
         });

@@ -79,7 +79,7 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
         role,
         display_name,
     } = command;
-    let role = byline::auth::Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
+    let role = byline::domain::Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
     let password = read_password()?;
     let mut conn = one_connection(settings)?;
     db::migrate(&mut conn)?;

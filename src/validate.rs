@@ -254,24 +254,24 @@ pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<S
 /// Checks a new password's length; its content is the user's business.
 pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     let len = value.chars().count();
-    if len < crate::crypto::password::MIN_LEN {
+    if len < crate::credentials::password::MIN_LEN {
         errors.push(FieldError::new(
             field,
             Code::TooShort,
             format!(
                 "{field} must be at least {} characters",
-                crate::crypto::password::MIN_LEN
+                crate::credentials::password::MIN_LEN
             ),
         ));
         return None;
     }
-    if len > crate::crypto::password::MAX_LEN {
+    if len > crate::credentials::password::MAX_LEN {
         errors.push(FieldError::new(
             field,
             Code::TooLong,
             format!(
                 "{field} must be at most {} characters",
-                crate::crypto::password::MAX_LEN
+                crate::credentials::password::MAX_LEN
             ),
         ));
         return None;

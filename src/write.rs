@@ -9,19 +9,10 @@ use std::sync::Arc;
 
 use crate::db::{self, AnyConnection, Database};
 use crate::domain::Result;
+use crate::domain::cursor;
+use crate::domain::page::{Page, PageRequest};
 
-/// Who made a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Actor {
-    /// A signed-in user, by id.
-    User(String),
-    /// An integrator's API token, by id.
-    Token(String),
-    /// Someone not signed in (signing in, refreshing, signing out).
-    Anonymous,
-    /// The server itself: start-up, the command line, the seed.
-    System,
-}
+pub use crate::domain::caller::Actor;
 
 /// What kind of thing changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,5 +167,40 @@ impl Ctx {
         self.database
             .run(move |conn| writes.run(conn, &actor, work))
             .await
+    }
+}
+
+/// A query for one page of a list in creation order, after a `(created_at, id)` key.
+pub type CreatedPage<R> =
+    fn(&mut AnyConnection, Option<(chrono::NaiveDateTime, String)>, u32) -> db::QueryResult<Vec<R>>;
+
+impl Ctx {
+    /// A page of a list in creation order, keyed by `(created_at, id)`: `list` (and `count`
+    /// when asked) run on the blocking pool, and `key` makes the next cursor.
+    pub async fn page_by_creation<R: Send + 'static>(
+        &self,
+        page: PageRequest,
+        list: CreatedPage<R>,
+        count: fn(&mut AnyConnection) -> db::QueryResult<i64>,
+        key: fn(&R) -> (chrono::NaiveDateTime, &str),
+    ) -> Result<Page<R>> {
+        const ORDER: &str = "created";
+        let after = match page.cursor.as_deref() {
+            Some(raw) => Some(cursor::decode_created_cursor(raw, ORDER)?),
+            None => None,
+        };
+        self.read(move |conn| {
+            let rows = list(conn, after, page.limit)?;
+            let total = if page.with_total {
+                Some(count(conn)?)
+            } else {
+                None
+            };
+            Ok(page.split(rows, total, |r| {
+                let (at, id) = key(r);
+                cursor::encode_created_cursor(ORDER, at, id)
+            }))
+        })
+        .await
     }
 }

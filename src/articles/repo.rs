@@ -376,17 +376,17 @@ fn load_for_change(
             return Err(not_found());
         }
         if !own {
-            return Err(crate::auth::forbidden(
+            return Err(crate::domain::caller::forbidden(
                 "authors may change only their own articles",
             ));
         }
         if !author_may {
-            return Err(crate::auth::forbidden(
+            return Err(crate::domain::caller::forbidden(
                 "only editors and admins may do this",
             ));
         }
         if article.status != Status::Draft {
-            return Err(crate::auth::forbidden(
+            return Err(crate::domain::caller::forbidden(
                 "this article has left the draft stage; an editor must make changes now",
             ));
         }

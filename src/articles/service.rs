@@ -10,11 +10,12 @@ use super::model::{Article, ArticleChangeset, ArticleSort, ArticleSummary, Draft
 use super::render::{self, RenderError, Rendered};
 use super::repo::{self, Access, Action, After, ListFilter, Writer};
 use super::search::Search;
-use crate::auth::{Caller, Principal, Role, Scope, forbidden, unauthorized};
 use crate::authors::model::Author;
 use crate::categories::model::Category;
+use crate::domain::caller::{Caller, Principal, forbidden, unauthorized};
 use crate::domain::cursor;
 use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Result, Status};
+use crate::domain::{Role, Scope};
 use crate::write::{Ctx, Subject, Tx, Verb};
 
 /// What the caller may read.

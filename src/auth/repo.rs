@@ -3,10 +3,11 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::{Principal, Scope};
 use crate::db::AnyConnection;
 use crate::db::schema::{api_tokens::dsl as t, refresh_tokens::dsl as r};
 use crate::domain::Error;
+use crate::domain::Scope;
+use crate::domain::caller::Principal;
 use crate::users::model::User;
 
 /// API tokens' `last_used_at` is written at most this often, not on every request.

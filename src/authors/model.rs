@@ -31,6 +31,45 @@ pub struct Author {
     pub updated_at: NaiveDateTime,
 }
 
+/// What a new author is made of, as given and checked.
+#[derive(Debug, Clone, Default)]
+pub struct NewAuthor {
+    /// Display name.
+    pub name: String,
+    /// A chosen slug; made from the name when absent.
+    pub slug: Option<String>,
+    /// Short biography.
+    pub bio: Option<String>,
+    /// Portrait.
+    pub avatar_url: Option<String>,
+    /// Personal site.
+    pub website: Option<String>,
+    /// Contact address (private).
+    pub email: Option<String>,
+}
+
+impl Author {
+    /// A new author row: the one place one is made.
+    pub fn new(new: NewAuthor, now: NaiveDateTime) -> Self {
+        let slug = new.slug.unwrap_or_else(|| {
+            crate::slug::from_title(&new.name, crate::slug::MAX_LEN)
+                .unwrap_or_else(|| "author".to_owned())
+        });
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            slug,
+            name_key: name_key(&new.name),
+            name: new.name,
+            bio: new.bio,
+            avatar_url: new.avatar_url,
+            website: new.website,
+            email: new.email,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// Columns an update may change; `None` leaves a column alone.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = authors)]

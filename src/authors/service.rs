@@ -1,43 +1,114 @@
-//! The changes an author profile goes through, each inside a write ([`crate::write`]).
+//! What may happen to author profiles. Anyone may read them (only staff see the private
+//! fields, which the HTTP layer leaves out); editors, admins and write tokens change them,
+//! each change inside one write ([`crate::write`]).
 
-use chrono::NaiveDateTime;
-
-use super::model::{Author, AuthorChangeset};
-use super::repo;
+use super::model::{Author, AuthorChangeset, AuthorSort, NewAuthor};
+use super::repo::{self, After};
+use crate::domain::caller::Caller;
+use crate::domain::cursor;
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::{IdOrSlug, Result};
-use crate::write::{Subject, Tx, Verb};
+use crate::write::{Ctx, Subject, Verb};
 
-/// Stores a new author; a chosen slug that is taken is a conflict.
-pub fn create(tx: &mut Tx<'_>, row: Author, chosen_slug: bool) -> Result<Author> {
-    let author = repo::create(tx.conn(), row, chosen_slug)?;
-    tx.changed(Subject::Author, &author.id, Verb::Created);
-    Ok(author)
+/// Reads the list's cursor for its order.
+fn after(raw: Option<&str>, sort: AuthorSort) -> Result<Option<After>> {
+    let Some(raw) = raw else { return Ok(None) };
+    Ok(Some(match sort {
+        AuthorSort::Name => {
+            let mut keys = cursor::decode_cursor(raw, "name", 2)?.into_iter();
+            match (keys.next(), keys.next()) {
+                (Some(k), Some(id)) => After::Name(k, id),
+                _ => return Err(cursor::invalid_cursor()),
+            }
+        }
+        AuthorSort::NewestFirst => {
+            let (at, id) = cursor::decode_created_cursor(raw, "-created")?;
+            After::Created(at, id)
+        }
+    }))
+}
+
+/// A page of authors, optionally only those whose name contains `q`.
+pub async fn list(
+    ctx: &Ctx,
+    q: Option<String>,
+    sort: AuthorSort,
+    page: PageRequest,
+) -> Result<Page<Author>> {
+    let after = after(page.cursor.as_deref(), sort)?;
+    ctx.read(move |conn| {
+        let rows = repo::list(conn, q.as_deref(), sort, after, page.limit)?;
+        let total = if page.with_total {
+            Some(repo::count(conn, q.as_deref())?)
+        } else {
+            None
+        };
+        Ok(page.split(rows, total, |a| match sort {
+            AuthorSort::Name => cursor::encode_cursor("name", &[&a.name_key, &a.id]),
+            AuthorSort::NewestFirst => {
+                cursor::encode_created_cursor("-created", a.created_at, &a.id)
+            }
+        }))
+    })
+    .await
+}
+
+/// One author.
+pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Author> {
+    ctx.read(move |conn| repo::get(conn, &key)).await
+}
+
+/// Creates an author; a chosen slug that is taken is a conflict.
+pub async fn create(ctx: &Ctx, caller: &Caller, new: NewAuthor) -> Result<Author> {
+    let chosen_slug = new.slug.is_some();
+    let row = Author::new(new, crate::now());
+    ctx.write(caller.actor(), move |tx| {
+        let author = repo::create(tx.conn(), row, chosen_slug)?;
+        tx.changed(Subject::Author, &author.id, Verb::Created);
+        Ok(author)
+    })
+    .await
 }
 
 /// Applies a merge patch.
-pub fn update(
-    tx: &mut Tx<'_>,
-    key: &IdOrSlug,
+pub async fn update(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
     changes: AuthorChangeset,
-    now: NaiveDateTime,
 ) -> Result<Author> {
-    let author = repo::update(tx.conn(), key, changes, now)?;
-    tx.changed(Subject::Author, &author.id, Verb::Updated);
-    Ok(author)
+    let now = crate::now();
+    ctx.write(caller.actor(), move |tx| {
+        let author = repo::update(tx.conn(), &key, changes, now)?;
+        tx.changed(Subject::Author, &author.id, Verb::Updated);
+        Ok(author)
+    })
+    .await
 }
 
-/// Deletes an author; with `reassign_to`, its articles move to that byline first (each is a
-/// change of its own).
-pub fn delete(
-    tx: &mut Tx<'_>,
-    key: &IdOrSlug,
-    reassign_to: Option<&str>,
-    now: NaiveDateTime,
+/// Deletes an author. With `reassign_to`, its articles move to that byline first, each
+/// recorded as a change of its own; without, an author with articles stays.
+pub async fn delete(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
+    reassign_to: Option<String>,
 ) -> Result<()> {
-    let removed = repo::delete(tx.conn(), key, reassign_to, now)?;
-    for article in &removed.reassigned {
-        tx.changed(Subject::Article, article, Verb::Updated);
-    }
-    tx.changed(Subject::Author, &removed.id, Verb::Deleted);
-    Ok(())
+    let now = crate::now();
+    ctx.write(caller.actor(), move |tx| {
+        let removed = repo::delete(tx.conn(), &key, reassign_to.as_deref(), now)?;
+        for article in &removed.reassigned {
+            tx.changed(Subject::Article, article, Verb::Updated);
+        }
+        tx.changed(Subject::Author, &removed.id, Verb::Deleted);
+        Ok(())
+    })
+    .await
+}
+
+/// Finds or creates an author inside a write the caller already runs (the seed).
+pub fn create_in(tx: &mut crate::write::Tx<'_>, row: Author) -> Result<Author> {
+    let author = repo::create(tx.conn(), row, true)?;
+    tx.changed(Subject::Author, &author.id, Verb::Created);
+    Ok(author)
 }

@@ -1,34 +1,92 @@
-//! The changes a category goes through, each inside a write ([`crate::write`]).
+//! What may happen to categories. Anyone may read them; editors, admins and write tokens
+//! change them, each change inside one write ([`crate::write`]). The tree stays a tree: a
+//! move that would make a category its own ancestor is refused.
 
 use chrono::NaiveDateTime;
 
 use super::model::Category;
-use super::repo::{self, CreateInput, UpdateInput};
+use super::repo::{self, CreateInput, ListFilter, UpdateInput};
+use crate::domain::caller::Caller;
+use crate::domain::cursor;
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::{IdOrSlug, Result};
-use crate::write::{Subject, Tx, Verb};
+use crate::write::{Ctx, Subject, Tx, Verb};
 
-/// Stores a new category.
-pub fn create(tx: &mut Tx<'_>, input: CreateInput, now: NaiveDateTime) -> Result<Category> {
+/// The cursor order tag of the category list.
+const ORDER: &str = "slug";
+
+/// A page of categories in slug order; with `parent`, only its children.
+pub async fn list(
+    ctx: &Ctx,
+    parent: Option<IdOrSlug>,
+    page: PageRequest,
+) -> Result<Page<Category>> {
+    let after = match page.cursor.as_deref() {
+        Some(raw) => cursor::decode_cursor(raw, ORDER, 1)?.into_iter().next(),
+        None => None,
+    };
+    ctx.read(move |conn| {
+        let parent_id = match &parent {
+            None => None,
+            Some(key) => match repo::find(conn, key)? {
+                Some(p) => Some(p.id),
+                // No such parent: nothing can be its child.
+                None => return Ok(page.empty()),
+            },
+        };
+        let filter = ListFilter { parent_id };
+        let rows = repo::list(conn, &filter, after.as_deref(), page.limit)?;
+        let total = if page.with_total {
+            Some(repo::count(conn, &filter)?)
+        } else {
+            None
+        };
+        Ok(page.split(rows, total, |c| cursor::encode_cursor(ORDER, &[&c.slug])))
+    })
+    .await
+}
+
+/// One category.
+pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Category> {
+    ctx.read(move |conn| repo::get(conn, &key)).await
+}
+
+/// Creates a category under an existing parent, if any.
+pub async fn create(ctx: &Ctx, caller: &Caller, input: CreateInput) -> Result<Category> {
+    let now = crate::now();
+    ctx.write(caller.actor(), move |tx| create_in(tx, input, now))
+        .await
+}
+
+/// [`create`] inside a write the caller already runs (the seed).
+pub fn create_in(tx: &mut Tx<'_>, input: CreateInput, now: NaiveDateTime) -> Result<Category> {
     let category = repo::create(tx.conn(), input, now)?;
     tx.changed(Subject::Category, &category.id, Verb::Created);
     Ok(category)
 }
 
 /// Applies a merge patch; a move that would make a loop is refused.
-pub fn update(
-    tx: &mut Tx<'_>,
-    key: &IdOrSlug,
+pub async fn update(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
     input: UpdateInput,
-    now: NaiveDateTime,
 ) -> Result<Category> {
-    let category = repo::update(tx.conn(), key, input, now)?;
-    tx.changed(Subject::Category, &category.id, Verb::Updated);
-    Ok(category)
+    let now = crate::now();
+    ctx.write(caller.actor(), move |tx| {
+        let category = repo::update(tx.conn(), &key, input, now)?;
+        tx.changed(Subject::Category, &category.id, Verb::Updated);
+        Ok(category)
+    })
+    .await
 }
 
 /// Deletes a category nothing refers to.
-pub fn delete(tx: &mut Tx<'_>, key: &IdOrSlug) -> Result<()> {
-    let id = repo::delete(tx.conn(), key)?;
-    tx.changed(Subject::Category, &id, Verb::Deleted);
-    Ok(())
+pub async fn delete(ctx: &Ctx, caller: &Caller, key: IdOrSlug) -> Result<()> {
+    ctx.write(caller.actor(), move |tx| {
+        let id = repo::delete(tx.conn(), &key)?;
+        tx.changed(Subject::Category, &id, Verb::Deleted);
+        Ok(())
+    })
+    .await
 }

@@ -1,6 +1,7 @@
 //! What every layer shares: the error type and its codes, and the enumerated values stored as
 //! text. Nothing here knows about HTTP or a particular database.
 
+pub mod caller;
 pub mod cursor;
 pub mod error;
 pub mod keys;

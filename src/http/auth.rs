@@ -6,14 +6,12 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::{
-    Admin, Caller, Principal, Role, SignedIn, Staff, forbidden, repo, service, unauthorized,
-};
-use crate::crypto::secrets;
+use crate::auth::service;
 use crate::domain::Error;
+use crate::domain::Role;
+use crate::domain::caller::{Admin, Caller, Principal, SignedIn, Staff, forbidden, unauthorized};
 use crate::http::ApiError;
 use crate::http::state::AppState;
-use crate::write::Actor;
 
 fn bearer_token(req: &HttpRequest) -> Result<Option<String>, Error> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
@@ -51,36 +49,11 @@ impl FromRequest for Caller {
                 return Ok(Caller(None));
             };
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let invalid = || unauthorized("the bearer token is invalid, expired or revoked", true);
-            if token.starts_with(secrets::API_TOKEN_PREFIX) {
-                let hash = secrets::token_hash(&token);
-                let now = crate::now();
-                let found = state
-                    .db(move |conn| repo::authenticate_api_token(conn, &hash, now))
-                    .await?;
-                let (principal, stale) = found.ok_or_else(invalid)?;
-                if stale && let Principal::Token { id, .. } = &principal {
-                    let (actor, id) = (Actor::Token(id.clone()), id.clone());
-                    state
-                        .write(actor, move |tx| service::touch_api_token(tx, &id, now))
-                        .await?;
-                }
-                return Ok(Caller(Some(principal)));
-            }
-            let claims = state.auth.keys.verify(&token).ok_or_else(invalid)?;
-            let user_id = claims.sub.clone();
-            let user = state
-                .db(move |conn| Ok(repo::auth_user(conn, &user_id)?))
-                .await?;
-            match user {
-                Some(u) if u.token_version == claims.ver && u.role.as_str() == claims.role => {
-                    Ok(Caller(Some(Principal::User {
-                        id: u.id,
-                        role: u.role,
-                        author_id: u.author_id,
-                    })))
-                }
-                _ => Err(invalid().into()),
+            match service::authenticate(&state.ctx, &state.auth, token).await? {
+                Some(principal) => Ok(Caller(Some(principal))),
+                None => Err(
+                    unauthorized("the bearer token is invalid, expired or revoked", true).into(),
+                ),
             }
         })
     }

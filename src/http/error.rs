@@ -93,7 +93,7 @@ impl From<domain::Error> for ApiError {
         {
             headers.push((header::RETRY_AFTER, value));
         }
-        if error.code == Code::Unauthorized {
+        if matches!(error.code, Code::Unauthorized | Code::InvalidCredentials) {
             let challenge = if error.invalid_credential {
                 "Bearer realm=\"byline\", error=\"invalid_token\""
             } else {

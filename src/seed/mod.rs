@@ -12,7 +12,7 @@ mod generator;
 pub use demo::demo;
 pub use generator::{Synthetic, synthetic};
 
-use crate::authors::model::{Author, name_key};
+use crate::authors::model::Author;
 use crate::categories::repo::{self as categories, CreateInput};
 use crate::db::AnyConnection;
 use crate::domain::IdOrSlug;
@@ -43,7 +43,7 @@ fn category(
     match categories::find(conn, &IdOrSlug::Slug(slug))? {
         Some(existing) => Ok(existing.id),
         None => Ok(system_write(conn, |tx| {
-            crate::categories::service::create(tx, input, now)
+            crate::categories::service::create_in(tx, input, now)
         })?
         .id),
     }
@@ -60,17 +60,12 @@ fn author(
     if let Some(existing) = crate::authors::repo::find(conn, &IdOrSlug::Slug(slug.clone()))? {
         return Ok(existing.id);
     }
-    let row = Author {
-        id: uuid::Uuid::now_v7().to_string(),
-        slug,
-        name_key: name_key(&name),
+    let new = crate::authors::model::NewAuthor {
         name,
+        slug: Some(slug),
         bio,
-        avatar_url: None,
-        website: None,
-        email: None,
-        created_at: now,
-        updated_at: now,
+        ..Default::default()
     };
-    Ok(system_write(conn, |tx| crate::authors::service::create(tx, row, true))?.id)
+    let row = Author::new(new, now);
+    Ok(system_write(conn, |tx| crate::authors::service::create_in(tx, row))?.id)
 }

@@ -3,7 +3,7 @@
 use super::model::NewUser;
 use super::repo;
 use crate::config::Secret;
-use crate::crypto::password;
+use crate::credentials::password;
 use crate::db::AnyConnection;
 use crate::write::{Actor, Writes};
 
@@ -38,7 +38,7 @@ pub fn ensure_first_admin(
         }
         None => {
             let token =
-                crate::crypto::secrets::random_token().map_err(|e| anyhow::anyhow!("{e}"))?;
+                crate::credentials::secrets::random_token().map_err(|e| anyhow::anyhow!("{e}"))?;
             (DEFAULT_ADMIN_EMAIL.to_owned(), token[..24].to_owned(), true)
         }
     };
@@ -62,7 +62,7 @@ pub fn ensure_first_admin(
             if repo::count(tx.conn())? > 0 {
                 return Ok(false);
             }
-            super::service::create(tx, row)?;
+            super::service::create_in(tx, row)?;
             Ok(true)
         })
         .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
@@ -121,7 +121,9 @@ pub fn create_from_cli(
         updated_at: now,
     };
     let user = Writes::default()
-        .run(conn, &Actor::System, |tx| super::service::create(tx, row))
+        .run(conn, &Actor::System, |tx| {
+            super::service::create_in(tx, row)
+        })
         .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
     Ok(user.id)
 }

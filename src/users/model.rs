@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::users;
 
-use crate::domain::Role;
+use crate::domain::{Patch, Role};
 
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_MAX: usize = 200;
@@ -79,4 +79,21 @@ pub struct UserChangeset {
     pub token_version: Option<i64>,
     /// Set on every change.
     pub updated_at: Option<NaiveDateTime>,
+}
+
+/// A merge patch of an account, as sent: the service checks each field and who may set it.
+#[derive(Debug, Default)]
+pub struct UserPatch {
+    /// New email.
+    pub email: Patch<String>,
+    /// New password.
+    pub password: Patch<String>,
+    /// New display name.
+    pub display_name: Patch<String>,
+    /// New role (admins, not for themselves).
+    pub role: Patch<Role>,
+    /// New author link (admins).
+    pub author_id: Patch<String>,
+    /// The password in use, to change one's own email or password.
+    pub current_password: Patch<String>,
 }

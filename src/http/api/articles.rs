@@ -14,7 +14,8 @@ use crate::articles::model::{Article, ArticleChangeset, ArticleSort, ArticleSumm
 use crate::articles::repo::Action;
 use crate::articles::search::{self, Search};
 use crate::articles::service::{self, Embed, Hit, ListRequest, Listing, Related};
-use crate::auth::{Caller, Role};
+use crate::domain::Role;
+use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
 use crate::domain::{Code, IdOrSlug, Named, Status};
 use crate::http::extract::{Id, IfMatch, IfNoneMatch, Json, Key, MergePatch, OptionalJson, Query};

@@ -3,20 +3,21 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use crate::auth::{Caller, Role, Staff};
-use crate::authors::model::{self, Author, AuthorChangeset};
-use crate::authors::repo::{self, After};
+use crate::authors::model::{AuthorChangeset, AuthorSort, NewAuthor};
 use crate::authors::service;
 use crate::domain::Code;
-use crate::http::extract::{IdOrSlug, Json, MergePatch, Patch, Query};
-use crate::http::pagination::{self, ListMeta};
+use crate::domain::Role;
+use crate::domain::caller::{Caller, Staff};
+use crate::domain::page::PageRequest;
+use crate::http::extract::{Id, Json, Key, MergePatch, Query};
+use crate::http::pagination;
 use crate::http::state::AppState;
 use crate::http::wire::authors::{
-    AuthorList, AuthorListQuery, AuthorResponse, AuthorSort, BIO_MAX, CreateAuthor,
-    DeleteAuthorQuery, NAME_MAX, UpdateAuthor,
+    AuthorList, AuthorListQuery, AuthorResponse, BIO_MAX, CreateAuthor, DeleteAuthorQuery,
+    NAME_MAX, UpdateAuthor,
 };
 use crate::http::{ApiError, FieldError};
-use crate::{slug, validate};
+use crate::validate::{self, Fields};
 
 /// Editors and admins see private fields such as `email`.
 fn sees_private(caller: &Caller) -> bool {
@@ -43,72 +44,32 @@ pub async fn list_authors(
     caller: Caller,
     Query(query): Query<AuthorListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(query.limit)?;
+    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
+    let q = name_query(query.q.as_deref())?;
     let sort = query.sort.unwrap_or(AuthorSort::Name);
-    let q = match query.q.as_deref().map(str::trim) {
-        Some("") => {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                "q",
-                Code::InvalidValue,
-                "q must not be empty",
-            )]));
-        }
+    let page = service::list(&state.ctx, q, sort, page).await?;
+    let staff = sees_private(&caller);
+    let page = page.map(|a| AuthorResponse::new(a, staff));
+    Ok(pagination::page(HttpResponse::Ok(), &req, page))
+}
+
+/// `q`: part of a name, not blank.
+fn name_query(q: Option<&str>) -> Result<Option<String>, ApiError> {
+    match q.map(str::trim) {
+        Some("") => Err(ApiError::invalid_query(vec![FieldError::new(
+            "q",
+            Code::InvalidValue,
+            "q must not be empty",
+        )])),
         Some(q) if q.chars().count() > NAME_MAX => {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
+            Err(ApiError::invalid_query(vec![FieldError::new(
                 "q",
                 Code::TooLong,
                 format!("q must be at most {NAME_MAX} characters"),
-            )]));
+            )]))
         }
-        other => other.map(str::to_owned),
-    };
-    let after = match (&query.cursor, sort) {
-        (None, _) => None,
-        (Some(raw), AuthorSort::Name) => {
-            let keys = pagination::decode_cursor(raw, "name", 2)?;
-            let mut keys = keys.into_iter();
-            match (keys.next(), keys.next()) {
-                (Some(k), Some(id)) => Some(After::Name(k, id)),
-                _ => return Err(pagination::invalid_cursor().into()),
-            }
-        }
-        (Some(raw), AuthorSort::NewestFirst) => {
-            let (at, id) = pagination::decode_created_cursor(raw, "-created")?;
-            Some(After::Created(at, id))
-        }
-    };
-    let with_total = query.with_total.unwrap_or(false);
-    let (rows, total) = state
-        .db(move |conn| {
-            let rows = repo::list(conn, q.as_deref(), sort, after, limit)?;
-            let total = if with_total {
-                Some(repo::count(conn, q.as_deref())?)
-            } else {
-                None
-            };
-            Ok((rows, total))
-        })
-        .await?;
-    let (rows, next_cursor) = pagination::split_page(rows, limit, |a: &Author| match sort {
-        AuthorSort::Name => pagination::encode_cursor("name", &[&a.name_key, &a.id]),
-        AuthorSort::NewestFirst => {
-            pagination::encode_created_cursor("-created", a.created_at, &a.id)
-        }
-    });
-    let staff = sees_private(&caller);
-    let data: Vec<AuthorResponse> = rows
-        .into_iter()
-        .map(|a| AuthorResponse::new(a, staff))
-        .collect();
-    Ok(pagination::respond(
-        &req,
-        data,
-        ListMeta {
-            limit,
-            next_cursor,
-            total,
-        },
-    ))
+        other => Ok(other.map(str::to_owned)),
+    }
 }
 
 /// Get an author
@@ -128,10 +89,9 @@ pub async fn list_authors(
 pub async fn get_author(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    Key(key): Key,
 ) -> Result<HttpResponse, ApiError> {
-    let key = IdOrSlug::parse(&path)?;
-    let author = state.db(move |conn| repo::get(conn, &key)).await?;
+    let author = service::get(&state.ctx, key).await?;
     Ok(HttpResponse::Ok().json(AuthorResponse::new(author, sees_private(&caller))))
 }
 
@@ -159,54 +119,21 @@ pub async fn create_author(
     Staff(caller): Staff,
     Json(body): Json<CreateAuthor>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = Vec::new();
-    let name = validate::single_line("name", &body.name, NAME_MAX, &mut errors);
-    let chosen = body
-        .slug
-        .as_deref()
-        .map(|s| validate::slug("slug", s, &mut errors));
-    let bio = body
-        .bio
-        .as_deref()
-        .map(|b| validate::multi_line("bio", b, BIO_MAX, &mut errors));
-    let avatar_url = body
-        .avatar_url
-        .as_deref()
-        .map(|u| validate::url("avatar_url", u, &mut errors));
-    let website = body
-        .website
-        .as_deref()
-        .map(|u| validate::url("website", u, &mut errors));
-    let email = body
-        .email
-        .as_deref()
-        .map(|e| crate::validate::email("email", e, &mut errors));
-    let (Some(name), true) = (name, errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
+    let mut v = Fields::new();
+    let e = v.errors();
+    let new = NewAuthor {
+        name: validate::single_line("name", &body.name, NAME_MAX, e).unwrap_or_default(),
+        slug: body.slug.and_then(|s| validate::slug("slug", &s, e)),
+        bio: body
+            .bio
+            .and_then(|b| validate::multi_line("bio", &b, BIO_MAX, e)),
+        avatar_url: body
+            .avatar_url
+            .and_then(|u| validate::url("avatar_url", &u, e)),
+        website: body.website.and_then(|u| validate::url("website", &u, e)),
+        email: body.email.and_then(|m| validate::email("email", &m, e)),
     };
-    let chosen_slug = chosen.is_some();
-    let slug = match chosen.flatten() {
-        Some(s) => s,
-        None => slug::from_title(&name, slug::MAX_LEN).unwrap_or_else(|| "author".to_owned()),
-    };
-    let now = crate::now();
-    let row = Author {
-        id: uuid::Uuid::now_v7().to_string(),
-        slug,
-        name_key: model::name_key(&name),
-        name,
-        bio: bio.flatten(),
-        avatar_url: avatar_url.flatten(),
-        website: website.flatten(),
-        email: email.flatten(),
-        created_at: now,
-        updated_at: now,
-    };
-    let author = state
-        .write(caller.actor(), move |tx| {
-            service::create(tx, row, chosen_slug)
-        })
-        .await?;
+    let author = service::create(&state.ctx, &caller, v.finish(new)?).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/authors/{}", author.id)))
         .json(AuthorResponse::new(author, sees_private(&caller))))
@@ -236,64 +163,23 @@ pub async fn create_author(
 pub async fn update_author(
     state: web::Data<AppState>,
     Staff(caller): Staff,
-    path: web::Path<String>,
+    Key(key): Key,
     MergePatch(body): MergePatch<UpdateAuthor>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = IdOrSlug::parse(&path)?;
-    let mut errors = Vec::new();
-    let mut changes = AuthorChangeset::default();
-    let required = |field: &str| {
-        FieldError::new(
-            field,
-            Code::Required,
-            format!("{field} cannot be null; leave it out to keep it"),
-        )
+    let mut v = Fields::new();
+    let changes = AuthorChangeset {
+        name: v.keep("name", body.name, |n, e| {
+            validate::single_line("name", &n, NAME_MAX, e)
+        }),
+        slug: v.keep("slug", body.slug, |s, e| validate::slug("slug", &s, e)),
+        bio: v.clear(body.bio, |b, e| validate::multi_line("bio", &b, BIO_MAX, e)),
+        avatar_url: v.clear(body.avatar_url, |u, e| validate::url("avatar_url", &u, e)),
+        website: v.clear(body.website, |u, e| validate::url("website", &u, e)),
+        email: v.clear(body.email, |m, e| validate::email("email", &m, e)),
+        ..AuthorChangeset::default()
     };
-    match body.name {
-        Patch::Absent => {}
-        Patch::Null => errors.push(required("name")),
-        Patch::Value(v) => changes.name = validate::single_line("name", &v, NAME_MAX, &mut errors),
-    }
-    match body.slug {
-        Patch::Absent => {}
-        Patch::Null => errors.push(required("slug")),
-        Patch::Value(v) => changes.slug = validate::slug("slug", &v, &mut errors),
-    }
-    changes.bio = optional(body.bio, &mut errors, |v, e| {
-        validate::multi_line("bio", v, BIO_MAX, e)
-    });
-    changes.avatar_url = optional(body.avatar_url, &mut errors, |v, e| {
-        validate::url("avatar_url", v, e)
-    });
-    changes.website = optional(body.website, &mut errors, |v, e| {
-        validate::url("website", v, e)
-    });
-    changes.email = optional(body.email, &mut errors, |v, e| {
-        crate::validate::email("email", v, e)
-    });
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let now = crate::now();
-    let author = state
-        .write(caller.actor(), move |tx| {
-            service::update(tx, &key, changes, now)
-        })
-        .await?;
+    let author = service::update(&state.ctx, &caller, key, v.finish(changes)?).await?;
     Ok(HttpResponse::Ok().json(AuthorResponse::new(author, sees_private(&caller))))
-}
-
-/// A merge-patch field that may be cleared: absent → leave, null → clear, value → check.
-pub fn optional(
-    patch: Patch<String>,
-    errors: &mut Vec<FieldError>,
-    check: impl FnOnce(&str, &mut Vec<FieldError>) -> Option<String>,
-) -> Option<Option<String>> {
-    match patch {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(v) => check(&v, errors).map(Some),
-    }
 }
 
 /// Delete an author
@@ -320,13 +206,12 @@ pub fn optional(
 pub async fn delete_author(
     state: web::Data<AppState>,
     Staff(caller): Staff,
-    path: web::Path<String>,
+    Key(key): Key,
     Query(query): Query<DeleteAuthorQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = IdOrSlug::parse(&path)?;
     let reassign_to = match query.reassign_to.as_deref() {
         None => None,
-        Some(raw) => Some(crate::http::api::users::parse_id(raw).map_err(|_| {
+        Some(raw) => Some(Id::parse(raw).map_err(|_| {
             ApiError::invalid_query(vec![FieldError::new(
                 "reassign_to",
                 Code::InvalidFormat,
@@ -334,11 +219,7 @@ pub async fn delete_author(
             )])
         })?),
     };
-    let now = crate::now();
-    state
-        .write(caller.actor(), move |tx| {
-            service::delete(tx, &key, reassign_to.as_deref(), now)
-        })
-        .await?;
+    let reassign_to = reassign_to.map(|Id(id)| id);
+    service::delete(&state.ctx, &caller, key, reassign_to).await?;
     Ok(HttpResponse::NoContent().finish())
 }

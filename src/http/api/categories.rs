@@ -3,22 +3,20 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use crate::auth::{Caller, Staff};
-use crate::categories::repo::{self, CreateInput, ListFilter, UpdateInput};
+use crate::categories::repo::{CreateInput, UpdateInput};
 use crate::categories::service;
-use crate::domain::Code;
-use crate::http::extract::{IdOrSlug, Json, MergePatch, Patch, Query};
-use crate::http::pagination::{self, ListMeta};
+use crate::domain::caller::{Caller, Staff};
+use crate::domain::page::PageRequest;
+use crate::domain::{Code, IdOrSlug};
+use crate::http::extract::{Json, Key, MergePatch, Query};
+use crate::http::pagination;
 use crate::http::state::AppState;
 use crate::http::wire::categories::{
     CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, DESCRIPTION_MAX, NAME_MAX,
     UpdateCategory,
 };
 use crate::http::{ApiError, FieldError};
-use crate::validate;
-
-/// The cursor order tag of the category list.
-const ORDER: &str = "slug";
+use crate::validate::{self, Fields};
 
 /// List categories
 ///
@@ -40,7 +38,7 @@ pub async fn list_categories(
     _caller: Caller,
     Query(query): Query<CategoryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(query.limit)?;
+    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let parent = query
         .parent
         .as_deref()
@@ -53,43 +51,11 @@ pub async fn list_categories(
                 "parent must be a category id or slug",
             )])
         })?;
-    let after = match &query.cursor {
-        Some(raw) => pagination::decode_cursor(raw, ORDER, 1)?.into_iter().next(),
-        None => None,
-    };
-    let with_total = query.with_total.unwrap_or(false);
-    let (rows, total) = state
-        .db(move |conn| {
-            let parent_id = match &parent {
-                None => None,
-                Some(key) => match repo::find(conn, key)? {
-                    Some(p) => Some(p.id),
-                    // No such parent: nothing can be its child.
-                    None => return Ok((Vec::new(), with_total.then_some(0))),
-                },
-            };
-            let filter = ListFilter { parent_id };
-            let rows = repo::list(conn, &filter, after.as_deref(), limit)?;
-            let total = if with_total {
-                Some(repo::count(conn, &filter)?)
-            } else {
-                None
-            };
-            Ok((rows, total))
-        })
-        .await?;
-    let (rows, next_cursor) = pagination::split_page(rows, limit, |c| {
-        pagination::encode_cursor(ORDER, &[&c.slug])
-    });
-    let data: Vec<CategoryResponse> = rows.into_iter().map(Into::into).collect();
-    Ok(pagination::respond(
+    let page = service::list(&state.ctx, parent, page).await?;
+    Ok(pagination::page(
+        HttpResponse::Ok(),
         &req,
-        data,
-        ListMeta {
-            limit,
-            next_cursor,
-            total,
-        },
+        page.map(CategoryResponse::from),
     ))
 }
 
@@ -110,10 +76,9 @@ pub async fn list_categories(
 pub async fn get_category(
     state: web::Data<AppState>,
     _caller: Caller,
-    path: web::Path<String>,
+    Key(key): Key,
 ) -> Result<HttpResponse, ApiError> {
-    let key = IdOrSlug::parse(&path)?;
-    let category = state.db(move |conn| repo::get(conn, &key)).await?;
+    let category = service::get(&state.ctx, key).await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
 
@@ -142,11 +107,19 @@ pub async fn create_category(
     Staff(caller): Staff,
     Json(body): Json<CreateCategory>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = validate_create(body)?;
-    let now = crate::now();
-    let category = state
-        .write(caller.actor(), move |tx| service::create(tx, input, now))
-        .await?;
+    let mut v = Fields::new();
+    let e = v.errors();
+    let input = CreateInput {
+        name: validate::single_line("name", &body.name, NAME_MAX, e).unwrap_or_default(),
+        slug: body.slug.and_then(|s| validate::slug("slug", &s, e)),
+        description: body
+            .description
+            .and_then(|d| validate::multi_line("description", &d, DESCRIPTION_MAX, e)),
+        parent_id: body
+            .parent_id
+            .and_then(|p| validate::id("parent_id", &p, e)),
+    };
+    let category = service::create(&state.ctx, &caller, v.finish(input)?).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -181,17 +154,21 @@ pub async fn create_category(
 pub async fn update_category(
     state: web::Data<AppState>,
     Staff(caller): Staff,
-    path: web::Path<String>,
+    Key(key): Key,
     MergePatch(body): MergePatch<UpdateCategory>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = IdOrSlug::parse(&path)?;
-    let input = validate_update(body)?;
-    let now = crate::now();
-    let category = state
-        .write(caller.actor(), move |tx| {
-            service::update(tx, &key, input, now)
-        })
-        .await?;
+    let mut v = Fields::new();
+    let input = UpdateInput {
+        name: v.keep("name", body.name, |n, e| {
+            validate::single_line("name", &n, NAME_MAX, e)
+        }),
+        slug: v.keep("slug", body.slug, |s, e| validate::slug("slug", &s, e)),
+        description: v.clear(body.description, |d, e| {
+            validate::multi_line("description", &d, DESCRIPTION_MAX, e)
+        }),
+        parent_id: v.clear(body.parent_id, |p, e| validate::id("parent_id", &p, e)),
+    };
+    let category = service::update(&state.ctx, &caller, key, v.finish(input)?).await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
 
@@ -217,77 +194,8 @@ pub async fn update_category(
 pub async fn delete_category(
     state: web::Data<AppState>,
     Staff(caller): Staff,
-    path: web::Path<String>,
+    Key(key): Key,
 ) -> Result<HttpResponse, ApiError> {
-    let key = IdOrSlug::parse(&path)?;
-    state
-        .write(caller.actor(), move |tx| service::delete(tx, &key))
-        .await?;
+    service::delete(&state.ctx, &caller, key).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn validate_create(body: CreateCategory) -> Result<CreateInput, ApiError> {
-    let mut errors = Vec::new();
-    let name = validate::single_line("name", &body.name, NAME_MAX, &mut errors);
-    let slug = body
-        .slug
-        .as_deref()
-        .map(|s| validate::slug("slug", s, &mut errors));
-    let description = body
-        .description
-        .as_deref()
-        .map(|d| validate::multi_line("description", d, DESCRIPTION_MAX, &mut errors));
-    let parent_id = body
-        .parent_id
-        .as_deref()
-        .map(|p| validate::id("parent_id", p, &mut errors));
-    match name {
-        Some(name) if errors.is_empty() => Ok(CreateInput {
-            name,
-            slug: slug.flatten(),
-            description: description.flatten(),
-            parent_id: parent_id.flatten(),
-        }),
-        _ => Err(ApiError::validation(errors)),
-    }
-}
-
-fn validate_update(body: UpdateCategory) -> Result<UpdateInput, ApiError> {
-    let mut errors = Vec::new();
-    let mut input = UpdateInput::default();
-    let cannot_be_null = |field: &str| {
-        FieldError::new(
-            field,
-            Code::Required,
-            format!("{field} cannot be null; leave it out to keep it"),
-        )
-    };
-    match body.name {
-        Patch::Absent => {}
-        Patch::Null => errors.push(cannot_be_null("name")),
-        Patch::Value(v) => input.name = validate::single_line("name", &v, NAME_MAX, &mut errors),
-    }
-    match body.slug {
-        Patch::Absent => {}
-        Patch::Null => errors.push(cannot_be_null("slug")),
-        Patch::Value(v) => input.slug = validate::slug("slug", &v, &mut errors),
-    }
-    match body.description {
-        Patch::Absent => {}
-        Patch::Null => input.description = Some(None),
-        Patch::Value(v) => {
-            input.description =
-                validate::multi_line("description", &v, DESCRIPTION_MAX, &mut errors).map(Some);
-        }
-    }
-    match body.parent_id {
-        Patch::Absent => {}
-        Patch::Null => input.parent_id = Some(None),
-        Patch::Value(v) => input.parent_id = validate::id("parent_id", &v, &mut errors).map(Some),
-    }
-    if errors.is_empty() {
-        Ok(input)
-    } else {
-        Err(ApiError::validation(errors))
-    }
 }

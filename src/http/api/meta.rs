@@ -54,7 +54,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.db(|conn| Ok(crate::db::ping(conn)?)).await?;
+    state.ctx.read(|conn| Ok(crate::db::ping(conn)?)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Health {

@@ -3,17 +3,15 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 
-use crate::auth::{Admin, secrets};
-use crate::domain::Code;
-use crate::http::api::users::parse_id;
-use crate::http::extract::{Json, Query};
+use crate::domain::caller::Admin;
+use crate::domain::page::PageRequest;
+use crate::http::ApiError;
+use crate::http::extract::{Id, Json, Query};
 use crate::http::pagination::{self, PageQuery};
 use crate::http::state::AppState;
 use crate::http::wire::tokens::{ApiTokenList, ApiTokenResponse, CreateApiToken, NAME_MAX};
-use crate::http::{ApiError, FieldError};
-use crate::tokens::repo::{self, NewToken};
 use crate::tokens::service;
-use crate::validate;
+use crate::validate::{self, Fields};
 
 /// Create an API token
 ///
@@ -39,37 +37,12 @@ pub async fn create_token(
     admin: Admin,
     Json(body): Json<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = Vec::new();
-    let name = validate::single_line("name", &body.name, NAME_MAX, &mut errors);
-    let now = crate::now();
+    let mut v = Fields::new();
+    let name = validate::single_line("name", &body.name, NAME_MAX, v.errors());
+    let name = v.finish(name.unwrap_or_default())?;
     let expires_at = body.expires_at.map(|t| t.naive_utc());
-    if expires_at.is_some_and(|t| t <= now) {
-        errors.push(FieldError::new(
-            "expires_at",
-            Code::InThePast,
-            "expires_at must be in the future",
-        ));
-    }
-    let (Some(name), true) = (name, errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
-    let secret = format!(
-        "{}{}",
-        secrets::API_TOKEN_PREFIX,
-        secrets::random_token().map_err(ApiError::internal)?
-    );
-    let new = NewToken {
-        id: uuid::Uuid::now_v7().to_string(),
-        name,
-        scope: body.scope,
-        hash: secrets::token_hash(&secret),
-        created_by: admin.id.clone(),
-        created_at: now,
-        expires_at,
-    };
-    let row = state
-        .write(admin.actor(), move |tx| service::create(tx, new))
-        .await?;
+    let (row, secret) =
+        service::create(&state.ctx, &admin.id, name, body.scope, expires_at).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tokens/{}", row.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -98,16 +71,10 @@ pub async fn list_tokens(
     _admin: Admin,
     Query(query): Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    pagination::creation_order_page(
-        &req,
-        &state,
-        query,
-        repo::list,
-        repo::count,
-        |t| (t.created_at, &t.id),
-        |t| ApiTokenResponse::from_row(t, None),
-    )
-    .await
+    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
+    let page = service::list(&state.ctx, page).await?;
+    let page = page.map(|t| ApiTokenResponse::from_row(t, None));
+    Ok(pagination::page(HttpResponse::Ok(), &req, page))
 }
 
 /// Get an API token
@@ -129,10 +96,9 @@ pub async fn list_tokens(
 pub async fn get_token(
     state: web::Data<AppState>,
     _admin: Admin,
-    path: web::Path<String>,
+    Id(id): Id,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
-    let row = state.db(move |conn| repo::get(conn, &id)).await?;
+    let row = service::get(&state.ctx, id).await?;
     Ok(HttpResponse::Ok().json(ApiTokenResponse::from_row(row, None)))
 }
 
@@ -155,11 +121,8 @@ pub async fn get_token(
 pub async fn delete_token(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<String>,
+    Id(id): Id,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
-    state
-        .write(admin.actor(), move |tx| service::delete(tx, &id))
-        .await?;
+    service::delete(&state.ctx, &admin.id, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

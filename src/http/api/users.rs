@@ -3,20 +3,17 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use crate::auth::{Admin, SignedIn, forbidden, password};
-use crate::domain::{Code, Error};
-use crate::http::api::auth::{password_unavailable, verify_within_budget};
+use crate::domain::caller::{Admin, SignedIn};
+use crate::domain::page::PageRequest;
+use crate::http::ApiError;
 use crate::http::client::client_ip;
-use crate::http::extract::{Json, MergePatch, Patch, Query};
+use crate::http::extract::{Id, Json, MergePatch, Query};
 use crate::http::pagination::{self, PageQuery};
 use crate::http::state::AppState;
 use crate::http::wire::users::{CreateUser, DISPLAY_NAME_MAX, UpdateUser, UserList, UserResponse};
-use crate::http::{ApiError, FieldError};
-use crate::users::model::{NewUser, UserChangeset};
-use crate::users::repo;
-use crate::users::service;
-use crate::validate;
-use crate::write::Actor;
+use crate::users::model::UserPatch;
+use crate::users::service::{self, NewAccount};
+use crate::validate::{self, Fields};
 
 /// List users
 ///
@@ -40,16 +37,13 @@ pub async fn list_users(
     _admin: Admin,
     Query(query): Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    pagination::creation_order_page(
+    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
+    let page = service::list(&state.ctx, page).await?;
+    Ok(pagination::page(
+        HttpResponse::Ok(),
         &req,
-        &state,
-        query,
-        repo::list,
-        repo::count,
-        |u| (u.created_at, &u.id),
-        UserResponse::from,
-    )
-    .await
+        page.map(UserResponse::from),
+    ))
 }
 
 /// Get a user
@@ -71,11 +65,9 @@ pub async fn list_users(
 pub async fn get_user(
     state: web::Data<AppState>,
     caller: SignedIn,
-    path: web::Path<String>,
+    Id(id): Id,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
-    allow_self_or_admin(&caller, &id)?;
-    let user = state.db(move |conn| repo::get(conn, &id)).await?;
+    let user = service::get_for(&state.ctx, &caller, id).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -103,40 +95,25 @@ pub async fn create_user(
     admin: Admin,
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = Vec::new();
-    let email = validate::email("email", &body.email, &mut errors);
-    let password = validate::check_password("password", &body.password, &mut errors);
-    let display_name = validate::single_line(
-        "display_name",
-        &body.display_name,
-        DISPLAY_NAME_MAX,
-        &mut errors,
-    );
-    let author_id = body
-        .author_id
-        .as_deref()
-        .map(|a| validate::id("author_id", a, &mut errors));
-    let (Some(email), Some(password), Some(display_name), true) =
-        (email, password, display_name, errors.is_empty())
-    else {
-        return Err(ApiError::validation(errors));
-    };
-    let password_hash = hash_off_thread(&state, password).await?;
-    let now = crate::now();
-    let row = NewUser {
-        id: uuid::Uuid::now_v7().to_string(),
-        email,
-        password_hash,
-        display_name,
+    let mut v = Fields::new();
+    let e = v.errors();
+    let new = NewAccount {
+        email: validate::email("email", &body.email, e).unwrap_or_default(),
+        password: validate::check_password("password", &body.password, e).unwrap_or_default(),
+        display_name: validate::single_line(
+            "display_name",
+            &body.display_name,
+            DISPLAY_NAME_MAX,
+            e,
+        )
+        .unwrap_or_default(),
         role: body.role,
-        author_id: author_id.flatten(),
-        token_version: 0,
-        created_at: now,
-        updated_at: now,
+        author_id: body
+            .author_id
+            .and_then(|a| validate::id("author_id", &a, e)),
     };
-    let user = state
-        .write(admin.actor(), move |tx| service::create(tx, row))
-        .await?;
+    let new = v.finish(new)?;
+    let user = service::create(&state.ctx, &state.auth, admin.actor(), new).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
         .json(UserResponse::from(user)))
@@ -175,114 +152,12 @@ pub async fn update_user(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: SignedIn,
-    path: web::Path<String>,
+    Id(id): Id,
     MergePatch(body): MergePatch<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
-    allow_self_or_admin(&caller, &id)?;
-    let is_admin = caller.role == crate::auth::Role::Admin;
-    let is_self = caller.id == id;
-    let mut errors = Vec::new();
-    let mut changes = UserChangeset::default();
-    let cannot_be_null = |field: &str| {
-        FieldError::new(
-            field,
-            Code::Required,
-            format!("{field} cannot be null; leave it out to keep it"),
-        )
-    };
-    let mut new_password = None;
-    match body.email {
-        Patch::Absent => {}
-        Patch::Null => errors.push(cannot_be_null("email")),
-        Patch::Value(v) => changes.email = validate::email("email", &v, &mut errors),
-    }
-    match body.password {
-        Patch::Absent => {}
-        Patch::Null => errors.push(cannot_be_null("password")),
-        Patch::Value(v) => new_password = validate::check_password("password", &v, &mut errors),
-    }
-    match body.display_name {
-        Patch::Absent => {}
-        Patch::Null => errors.push(cannot_be_null("display_name")),
-        Patch::Value(v) => {
-            changes.display_name =
-                validate::single_line("display_name", &v, DISPLAY_NAME_MAX, &mut errors);
-        }
-    }
-    let not_yours = |field: &str| {
-        FieldError::new(
-            field,
-            Code::NotAllowed,
-            format!("only admins may set {field}"),
-        )
-    };
-    match body.role {
-        Patch::Absent => {}
-        _ if !is_admin => errors.push(not_yours("role")),
-        _ if is_self => errors.push(FieldError::new(
-            "role",
-            Code::NotAllowed,
-            "nobody may change their own role; ask another admin",
-        )),
-        Patch::Null => errors.push(cannot_be_null("role")),
-        Patch::Value(role) => changes.role = Some(role),
-    }
-    match body.author_id {
-        Patch::Absent => {}
-        _ if !is_admin => errors.push(not_yours("author_id")),
-        Patch::Null => changes.author_id = Some(None),
-        Patch::Value(v) => {
-            changes.author_id = validate::id("author_id", &v, &mut errors).map(Some);
-        }
-    }
-    let current_password = match body.current_password {
-        Patch::Value(v) => Some(v),
-        _ => None,
-    };
-    // A stolen access token must not be enough to take the account over: the credentials
-    // that let one sign in again need the password in use.
-    let needs_password = is_self && (new_password.is_some() || changes.email.is_some());
-    if needs_password && current_password.is_none() {
-        errors.push(FieldError::new(
-            "current_password",
-            Code::Required,
-            "changing your own email or password needs current_password",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    if let (true, Some(given)) = (needs_password, current_password) {
-        let user_id = id.clone();
-        let current = state.db(move |conn| repo::get(conn, &user_id)).await?;
-        let plausible = given.chars().count() <= password::MAX_LEN;
-        let matches = plausible
-            && verify_within_budget(
-                &state,
-                &current.email,
-                client_ip(&req),
-                given,
-                current.password_hash,
-            )
-            .await?;
-        if !matches {
-            return Err(ApiError::invalid_field(
-                "current_password",
-                Code::Mismatch,
-                "current_password is not the password in use",
-            ));
-        }
-    }
-    if let Some(password) = new_password {
-        changes.password_hash = Some(hash_off_thread(&state, password).await?);
-    }
-    let now = crate::now();
-    let user = state
-        .write(Actor::User(caller.id.clone()), move |tx| {
-            service::update(tx, &id, changes, now)
-        })
-        .await?;
+    let address = client_ip(&req);
+    let patch = UserPatch::from(body);
+    let user = service::update(&state.ctx, &state.auth, &caller, address, id, patch).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -307,50 +182,8 @@ pub async fn update_user(
 pub async fn delete_user(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<String>,
+    Id(id): Id,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
-    if id == admin.id {
-        return Err(Error::new(
-            Code::CannotDeleteSelf,
-            "admins cannot delete their own account; ask another admin",
-        )
-        .into());
-    }
-    state
-        .write(admin.actor(), move |tx| service::delete(tx, &id))
-        .await?;
+    service::delete(&state.ctx, &admin.id, id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn allow_self_or_admin(caller: &SignedIn, id: &str) -> Result<(), ApiError> {
-    if caller.role == crate::auth::Role::Admin || caller.id == id {
-        Ok(())
-    } else {
-        Err(forbidden("only admins may read or change other users").into())
-    }
-}
-
-/// Reads a `{id}` path segment: a lowercase UUID.
-pub fn parse_id(raw: &str) -> Result<String, ApiError> {
-    match uuid::Uuid::try_parse(raw) {
-        Ok(id) if raw.len() == 36 && !raw.bytes().any(|b| b.is_ascii_uppercase()) => {
-            Ok(id.hyphenated().to_string())
-        }
-        _ => Err(ApiError::bad_request(
-            Code::InvalidPath,
-            format!("`{raw}` is not an id"),
-        )),
-    }
-}
-
-/// Hashes on the password thread: argon2id takes tens of milliseconds of CPU.
-pub async fn hash_off_thread(state: &AppState, password: String) -> Result<String, ApiError> {
-    state
-        .auth
-        .hasher
-        .run(move || password::hash(&password))
-        .await
-        .map_err(password_unavailable)?
-        .map_err(ApiError::internal)
 }

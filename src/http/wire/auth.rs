@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::service::Session;
 use crate::http::wire::users::UserResponse;
 
 /// The body of `POST /api/v1/auth/login`.
@@ -33,6 +34,18 @@ pub struct TokenPair {
     pub refresh_token: String,
     /// The signed-in user.
     pub user: UserResponse,
+}
+
+impl From<Session> for TokenPair {
+    fn from(session: Session) -> Self {
+        Self {
+            access_token: session.access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: session.expires_in,
+            refresh_token: session.refresh_token,
+            user: UserResponse::from(session.user),
+        }
+    }
 }
 
 /// The body of `POST /api/v1/auth/refresh` and `/api/v1/auth/logout`.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::http::pagination::ListMeta;
 use crate::tokens::model::ApiTokenRow;
 

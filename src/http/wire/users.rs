@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Role;
+use crate::domain::Role;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
-use crate::users::model;
+use crate::users::model::{self, UserPatch};
 
 pub use crate::users::model::{DISPLAY_NAME_MAX, EMAIL_MAX};
 
@@ -122,4 +122,17 @@ pub struct UpdateUser {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub author_id: Patch<String>,
+}
+
+impl From<UpdateUser> for UserPatch {
+    fn from(body: UpdateUser) -> Self {
+        Self {
+            email: body.email,
+            password: body.password,
+            display_name: body.display_name,
+            role: body.role,
+            author_id: body.author_id,
+            current_password: body.current_password,
+        }
+    }
 }
