@@ -6,13 +6,13 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::model::ArticleSort;
-use super::model::{Article, ArticleChangeset, ArticleSummary, unpublished_sort};
+use super::model::{Article, ArticleChangeset, ArticleSummary};
 use crate::db::schema::articles::dsl as a;
 use crate::db::search::{Condition, SearchSql};
 use crate::db::slugs::insert_with_slug;
 use crate::db::{AnyConnection, MultiBackend};
+use crate::domain::IdOrSlug;
 use crate::domain::{Code, Error, FieldError, Status};
-use crate::domain::{IdOrSlug, IfMatch};
 
 /// What a caller may read.
 #[derive(Debug, Clone)]
@@ -275,19 +275,9 @@ pub fn bodies(
         .load(conn)
 }
 
-/// Who is writing, for the rules on editing.
-#[derive(Debug, Clone)]
-pub enum Writer {
-    /// Editors, admins and write tokens: everything.
-    Staff,
-    /// An author: only their own drafts.
-    Author {
-        /// The user's id.
-        user_id: String,
-    },
-}
-
-fn ensure_references(
+/// Checks that the author and category an article names exist: a 422 naming each that
+/// does not.
+pub fn ensure_references(
     conn: &mut AnyConnection,
     author_id: Option<&str>,
     category_id: Option<&str>,
@@ -359,52 +349,11 @@ fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<
         .load(conn)
 }
 
-/// Loads an article for a change, applying the writer's rules and the `If-Match` precondition.
-fn load_for_change(
-    conn: &mut AnyConnection,
-    key: &IdOrSlug,
-    writer: &Writer,
-    precondition: &IfMatch,
-    now: NaiveDateTime,
-    author_may: bool,
-) -> Result<Article, Error> {
-    lock_row(conn, key)?;
-    let article = find(conn, key, &Access::All, now)?.ok_or_else(not_found)?;
-    if let Writer::Author { user_id } = writer {
-        let own = article.created_by.as_deref() == Some(user_id.as_str());
-        if !own && !is_visible(&article, now) {
-            return Err(not_found());
-        }
-        if !own {
-            return Err(crate::domain::caller::forbidden(
-                "authors may change only their own articles",
-            ));
-        }
-        if !author_may {
-            return Err(crate::domain::caller::forbidden(
-                "only editors and admins may do this",
-            ));
-        }
-        if article.status != Status::Draft {
-            return Err(crate::domain::caller::forbidden(
-                "this article has left the draft stage; an editor must make changes now",
-            ));
-        }
-    }
-    if !precondition.matches(&article.id, article.version) {
-        return Err(Error::precondition_failed(
-            "the article changed since you read it (If-Match does not match); fetch it again",
-            article.version,
-        ));
-    }
-    Ok(article)
-}
-
 /// Makes concurrent changes to one article take turns, so that each one reads the version
 /// the one before it wrote. SQLite write transactions already run one at a time (`BEGIN
 /// IMMEDIATE`); PostgreSQL's default isolation would let two of them read the same version,
 /// both pass `If-Match`, and the second overwrite the first unseen.
-fn lock_row(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<()> {
+pub fn lock_row(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<()> {
     crate::db::on_postgres(conn, |pg| {
         let locked = a::articles.select(a::id).for_update();
         match key {
@@ -415,149 +364,26 @@ fn lock_row(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<()> {
     })
 }
 
-fn not_found() -> Error {
+/// The 404 for an article the caller may not see.
+pub fn not_found() -> Error {
     Error::not_found("no article has that id or slug")
 }
 
-/// Applies a merge patch to an article.
-pub fn update(
+/// Writes changed columns of an article and reads it back.
+pub fn apply(
     conn: &mut AnyConnection,
-    id: &IdOrSlug,
-    writer: &Writer,
-    precondition: &IfMatch,
-    mut changes: ArticleChangeset,
-    now: NaiveDateTime,
+    id: &str,
+    changes: &ArticleChangeset,
 ) -> Result<Article, Error> {
-    let current = load_for_change(conn, id, writer, precondition, now, true)?;
-    if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
-        changes.slug = None;
-    }
-    if let Some(new_slug) = &changes.slug
-        && slug_taken(conn, new_slug, Some(&current.id))?
-    {
-        return Err(slug_conflict(new_slug));
-    }
-    let new_author = changes.author_id.as_ref().and_then(|a| a.as_deref());
-    let new_category = changes.category_id.as_ref().and_then(|c| c.as_deref());
-    ensure_references(conn, new_author, new_category)?;
-    let nothing = changes.slug.is_none()
-        && changes.title.as_ref().is_none_or(|v| *v == current.title)
-        && changes
-            .subtitle
-            .as_ref()
-            .is_none_or(|v| *v == current.subtitle)
-        && changes
-            .excerpt
-            .as_ref()
-            .is_none_or(|v| *v == current.excerpt)
-        && changes.body.as_ref().is_none_or(|v| *v == current.body)
-        && changes
-            .author_id
-            .as_ref()
-            .is_none_or(|v| *v == current.author_id)
-        && changes
-            .category_id
-            .as_ref()
-            .is_none_or(|v| *v == current.category_id)
-        && changes
-            .cover_image_url
-            .as_ref()
-            .is_none_or(|v| *v == current.cover_image_url);
-    if nothing {
-        return Ok(current);
-    }
-    changes.version = Some(current.version + 1);
-    changes.updated_at = Some(now);
-    diesel::update(a::articles.filter(a::id.eq(&current.id)))
-        .set(&changes)
+    diesel::update(a::articles.filter(a::id.eq(id)))
+        .set(changes)
         .execute(conn)?;
-    reload(conn, &current.id)
+    reload(conn, id)
 }
 
-/// Deletes an article.
-pub fn delete(
-    conn: &mut AnyConnection,
-    id: &IdOrSlug,
-    writer: &Writer,
-    precondition: &IfMatch,
-    now: NaiveDateTime,
-) -> Result<String, Error> {
-    let current = load_for_change(conn, id, writer, precondition, now, true)?;
-    diesel::delete(a::articles.filter(a::id.eq(&current.id))).execute(conn)?;
-    Ok(current.id)
-}
-
-/// A publishing action.
-#[derive(Debug, Clone, Copy)]
-pub enum Action {
-    /// Publish now, at a given time, or schedule.
-    Publish(Option<NaiveDateTime>),
-    /// Back to draft.
-    Unpublish,
-    /// Withdraw.
-    Archive,
-}
-
-/// Moves an article through its states. Authors may not; moves from states where they
-/// make no sense are a 409 `invalid_transition`.
-pub fn transition(
-    conn: &mut AnyConnection,
-    id: &IdOrSlug,
-    writer: &Writer,
-    precondition: &IfMatch,
-    action: Action,
-    now: NaiveDateTime,
-) -> Result<Article, Error> {
-    let current = load_for_change(conn, id, writer, precondition, now, false)?;
-    let status = current.status;
-    let (allowed, name) = match action {
-        Action::Publish(_) => (
-            matches!(status, Status::Draft | Status::Scheduled | Status::Archived),
-            "publish",
-        ),
-        Action::Unpublish => (
-            matches!(status, Status::Published | Status::Scheduled),
-            "unpublish",
-        ),
-        Action::Archive => (
-            matches!(
-                status,
-                Status::Draft | Status::Scheduled | Status::Published
-            ),
-            "archive",
-        ),
-    };
-    if !allowed {
-        return Err(Error::new(
-            Code::InvalidTransition,
-            format!("cannot {name} an article that is {status}"),
-        ));
-    }
-    let mut changes = ArticleChangeset::default();
-    match action {
-        Action::Publish(at) => {
-            let when = at.unwrap_or(now);
-            changes.status = Some(if when > now {
-                Status::Scheduled
-            } else {
-                Status::Published
-            });
-            changes.published_at = Some(Some(when));
-            changes.published_sort = Some(when);
-        }
-        Action::Unpublish => {
-            changes.status = Some(Status::Draft);
-            changes.published_at = Some(None);
-            changes.published_sort = Some(unpublished_sort());
-        }
-        Action::Archive => changes.status = Some(Status::Archived),
-    }
-    changes.version = Some(current.version + 1);
-    changes.updated_at = Some(now);
-    diesel::update(a::articles.filter(a::id.eq(&current.id)))
-        .set(&changes)
-        .execute(conn)?;
-    reload(conn, &current.id)
+/// Deletes an article's row.
+pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(a::articles.filter(a::id.eq(id))).execute(conn)
 }
 
 fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, Error> {
@@ -567,7 +393,8 @@ fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, Error> {
         .first(conn)?)
 }
 
-fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> QueryResult<bool> {
+/// Whether another article than `except` has the slug.
+pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> QueryResult<bool> {
     let mut query = a::articles.filter(a::slug.eq(slug)).count().into_boxed();
     if let Some(id) = except {
         query = query.filter(a::id.ne(id.to_owned()));
@@ -575,7 +402,8 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> Que
     query.get_result::<i64>(conn).map(|n| n > 0)
 }
 
-fn slug_conflict(slug: &str) -> Error {
+/// The 409 for a taken slug.
+pub fn slug_conflict(slug: &str) -> Error {
     Error::new(
         Code::SlugTaken,
         format!("the slug `{slug}` is taken; choose another"),

@@ -6,12 +6,15 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
-use super::model::{Article, ArticleChangeset, ArticleSort, ArticleSummary, Draft, title_key};
+use super::model::{
+    Article, ArticleChangeset, ArticleSort, ArticleSummary, Draft, title_key, unpublished_sort,
+};
 use super::render::{self, RenderError, Rendered};
-use super::repo::{self, Access, Action, After, ListFilter, Writer};
+use super::repo::{self, Access, After, ListFilter};
 use super::search::Search;
 use crate::authors::model::Author;
 use crate::categories::model::Category;
+use crate::db::AnyConnection;
 use crate::domain::caller::{Caller, Principal, forbidden, unauthorized};
 use crate::domain::cursor;
 use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Result, Status};
@@ -381,7 +384,7 @@ pub async fn update(
     }
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
-        let article = repo::update(tx.conn(), &key, &writer, &precondition, changes, now)?;
+        let article = update_in(tx.conn(), &key, &writer, &precondition, changes, now)?;
         tx.changed(Subject::Article, &article.id, Verb::Updated);
         Ok(article)
     })
@@ -398,7 +401,7 @@ pub async fn delete(
     let (writer, _) = writer(caller)?;
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
-        let id = repo::delete(tx.conn(), &key, &writer, &precondition, now)?;
+        let id = delete_in(tx.conn(), &key, &writer, &precondition, now)?;
         tx.changed(Subject::Article, &id, Verb::Deleted);
         Ok(())
     })
@@ -431,7 +434,7 @@ pub fn transition_in(
     action: Action,
     now: NaiveDateTime,
 ) -> Result<Article> {
-    let article = repo::transition(tx.conn(), key, writer, precondition, action, now)?;
+    let article = transition_on(tx.conn(), key, writer, precondition, action, now)?;
     let verb = match action {
         Action::Publish(_) => Verb::Published,
         Action::Unpublish => Verb::Unpublished,
@@ -455,4 +458,189 @@ pub fn import(tx: &mut Tx<'_>, rows: &[Article]) -> Result<()> {
         tx.changed(Subject::Article, &row.id, Verb::Created);
     }
     Ok(())
+}
+
+/// Who is writing, for the rules on editing.
+#[derive(Debug, Clone)]
+pub enum Writer {
+    /// Editors, admins and write tokens: everything.
+    Staff,
+    /// An author: only their own drafts.
+    Author {
+        /// The user's id.
+        user_id: String,
+    },
+}
+
+/// Loads an article for a change, applying the writer's rules and the `If-Match` precondition.
+fn load_for_change(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    writer: &Writer,
+    precondition: &IfMatch,
+    now: NaiveDateTime,
+    author_may: bool,
+) -> Result<Article, Error> {
+    repo::lock_row(conn, key)?;
+    let article = repo::find(conn, key, &Access::All, now)?.ok_or_else(repo::not_found)?;
+    if let Writer::Author { user_id } = writer {
+        let own = article.created_by.as_deref() == Some(user_id.as_str());
+        if !own && !repo::is_visible(&article, now) {
+            return Err(repo::not_found());
+        }
+        if !own {
+            return Err(forbidden("authors may change only their own articles"));
+        }
+        if !author_may {
+            return Err(forbidden("only editors and admins may do this"));
+        }
+        if article.status != Status::Draft {
+            return Err(forbidden(
+                "this article has left the draft stage; an editor must make changes now",
+            ));
+        }
+    }
+    if !precondition.matches(&article.id, article.version) {
+        return Err(Error::precondition_failed(
+            "the article changed since you read it (If-Match does not match); fetch it again",
+            article.version,
+        ));
+    }
+    Ok(article)
+}
+
+/// Applies a merge patch to an article, if the writer may and the precondition holds. A
+/// patch that changes nothing leaves the version alone.
+fn update_in(
+    conn: &mut AnyConnection,
+    id: &IdOrSlug,
+    writer: &Writer,
+    precondition: &IfMatch,
+    mut changes: ArticleChangeset,
+    now: NaiveDateTime,
+) -> Result<Article, Error> {
+    let current = load_for_change(conn, id, writer, precondition, now, true)?;
+    if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
+        changes.slug = None;
+    }
+    if let Some(new_slug) = &changes.slug
+        && repo::slug_taken(conn, new_slug, Some(&current.id))?
+    {
+        return Err(repo::slug_conflict(new_slug));
+    }
+    let new_author = changes.author_id.as_ref().and_then(|a| a.as_deref());
+    let new_category = changes.category_id.as_ref().and_then(|c| c.as_deref());
+    repo::ensure_references(conn, new_author, new_category)?;
+    let nothing = changes.slug.is_none()
+        && changes.title.as_ref().is_none_or(|v| *v == current.title)
+        && changes
+            .subtitle
+            .as_ref()
+            .is_none_or(|v| *v == current.subtitle)
+        && changes
+            .excerpt
+            .as_ref()
+            .is_none_or(|v| *v == current.excerpt)
+        && changes.body.as_ref().is_none_or(|v| *v == current.body)
+        && changes
+            .author_id
+            .as_ref()
+            .is_none_or(|v| *v == current.author_id)
+        && changes
+            .category_id
+            .as_ref()
+            .is_none_or(|v| *v == current.category_id)
+        && changes
+            .cover_image_url
+            .as_ref()
+            .is_none_or(|v| *v == current.cover_image_url);
+    if nothing {
+        return Ok(current);
+    }
+    changes.version = Some(current.version + 1);
+    changes.updated_at = Some(now);
+    repo::apply(conn, &current.id, &changes)
+}
+
+/// Deletes an article, if the writer may and the precondition holds.
+fn delete_in(
+    conn: &mut AnyConnection,
+    id: &IdOrSlug,
+    writer: &Writer,
+    precondition: &IfMatch,
+    now: NaiveDateTime,
+) -> Result<String, Error> {
+    let current = load_for_change(conn, id, writer, precondition, now, true)?;
+    repo::delete(conn, &current.id)?;
+    Ok(current.id)
+}
+
+/// A publishing action.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    /// Publish now, at a given time, or schedule.
+    Publish(Option<NaiveDateTime>),
+    /// Back to draft.
+    Unpublish,
+    /// Withdraw.
+    Archive,
+}
+
+/// Moves an article through its states. Authors may not; moves from states where they
+/// make no sense are a 409 `invalid_transition`.
+fn transition_on(
+    conn: &mut AnyConnection,
+    id: &IdOrSlug,
+    writer: &Writer,
+    precondition: &IfMatch,
+    action: Action,
+    now: NaiveDateTime,
+) -> Result<Article, Error> {
+    let current = load_for_change(conn, id, writer, precondition, now, false)?;
+    let status = current.status;
+    let (allowed, name) = match action {
+        Action::Publish(_) => (
+            matches!(status, Status::Draft | Status::Scheduled | Status::Archived),
+            "publish",
+        ),
+        Action::Unpublish => (
+            matches!(status, Status::Published | Status::Scheduled),
+            "unpublish",
+        ),
+        Action::Archive => (
+            matches!(
+                status,
+                Status::Draft | Status::Scheduled | Status::Published
+            ),
+            "archive",
+        ),
+    };
+    if !allowed {
+        return Err(Error::new(
+            Code::InvalidTransition,
+            format!("cannot {name} an article that is {status}"),
+        ));
+    }
+    let mut changes = ArticleChangeset::default();
+    match action {
+        Action::Publish(at) => {
+            let when = at.unwrap_or(now);
+            changes.status = Some(if when > now {
+                Status::Scheduled
+            } else {
+                Status::Published
+            });
+            changes.published_at = Some(Some(when));
+            changes.published_sort = Some(when);
+        }
+        Action::Unpublish => {
+            changes.status = Some(Status::Draft);
+            changes.published_at = Some(None);
+            changes.published_sort = Some(unpublished_sort());
+        }
+        Action::Archive => changes.status = Some(Status::Archived),
+    }
+    changes.version = Some(current.version + 1);
+    changes.updated_at = Some(now);
+    repo::apply(conn, &current.id, &changes)
 }

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use crate::articles::model::{Article, Draft};
-use crate::articles::repo::{Action, Writer};
+use crate::articles::service::{Action, Writer};
 use crate::articles::{render, service};
 use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;

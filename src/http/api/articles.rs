@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::articles::model::{Article, ArticleChangeset, ArticleSort, ArticleSummary, Draft};
-use crate::articles::repo::Action;
 use crate::articles::search::{self, Search};
+use crate::articles::service::Action;
 use crate::articles::service::{self, Embed, Hit, ListRequest, Listing, Related};
 use crate::domain::Role;
 use crate::domain::caller::Caller;
