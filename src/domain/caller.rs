@@ -117,3 +117,43 @@ pub struct SignedIn {
     /// The user's role.
     pub role: Role,
 }
+
+impl TryFrom<Caller> for Admin {
+    type Error = Error;
+
+    fn try_from(caller: Caller) -> Result<Self, Error> {
+        match caller.0 {
+            Some(Principal::User {
+                id,
+                role: Role::Admin,
+                ..
+            }) => Ok(Admin { id }),
+            None => Err(unauthorized("this request needs a bearer token", false)),
+            Some(_) => Err(forbidden("only admins may manage users and API tokens")),
+        }
+    }
+}
+
+impl TryFrom<Caller> for Staff {
+    type Error = Error;
+
+    fn try_from(caller: Caller) -> Result<Self, Error> {
+        let allowed = caller.is_staff_writer();
+        caller.require(allowed, "change authors or categories")?;
+        Ok(Staff(caller))
+    }
+}
+
+impl TryFrom<Caller> for SignedIn {
+    type Error = Error;
+
+    fn try_from(caller: Caller) -> Result<Self, Error> {
+        match caller.0 {
+            Some(Principal::User { id, role, .. }) => Ok(SignedIn { id, role }),
+            None => Err(unauthorized("this request needs a bearer token", false)),
+            Some(Principal::Token { .. }) => Err(forbidden(
+                "API tokens do not belong to a user; sign in as one",
+            )),
+        }
+    }
+}

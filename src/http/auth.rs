@@ -8,8 +8,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::auth::service;
 use crate::domain::Error;
-use crate::domain::Role;
-use crate::domain::caller::{Admin, Caller, Principal, SignedIn, Staff, forbidden, unauthorized};
+use crate::domain::caller::{Admin, Caller, SignedIn, Staff, unauthorized};
 use crate::http::ApiError;
 use crate::http::state::AppState;
 
@@ -59,56 +58,20 @@ impl FromRequest for Caller {
     }
 }
 
-impl FromRequest for Admin {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+/// The role checks: a caller narrowed to an admin, a content manager or a signed-in user by
+/// the rules in `crate::domain::caller`, before the handler runs.
+macro_rules! narrowed {
+    ($($ty:ty),*) => {$(
+        impl FromRequest for $ty {
+            type Error = ApiError;
+            type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        Box::pin(async move {
-            let caller = caller.await?;
-            match caller.0 {
-                Some(Principal::User {
-                    id,
-                    role: Role::Admin,
-                    ..
-                }) => Ok(Admin { id }),
-                None => Err(unauthorized("this request needs a bearer token", false).into()),
-                Some(_) => Err(forbidden("only admins may manage users and API tokens").into()),
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let caller = Caller::from_request(req, payload);
+                Box::pin(async move { Ok(<$ty>::try_from(caller.await?)?) })
             }
-        })
-    }
+        }
+    )*};
 }
 
-impl FromRequest for Staff {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        Box::pin(async move {
-            let caller = caller.await?;
-            let allowed = caller.is_staff_writer();
-            caller.require(allowed, "change authors or categories")?;
-            Ok(Staff(caller))
-        })
-    }
-}
-
-impl FromRequest for SignedIn {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        Box::pin(async move {
-            match caller.await?.0 {
-                Some(Principal::User { id, role, .. }) => Ok(SignedIn { id, role }),
-                None => Err(unauthorized("this request needs a bearer token", false).into()),
-                Some(Principal::Token { .. }) => {
-                    Err(forbidden("API tokens do not belong to a user; sign in as one").into())
-                }
-            }
-        })
-    }
-}
+narrowed!(Admin, Staff, SignedIn);
