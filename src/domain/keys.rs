@@ -5,6 +5,17 @@ use uuid::Uuid;
 use super::{Code, Error};
 use crate::slug;
 
+/// An id as the server writes them: a UUID, lowercase and hyphenated. Anything else (other
+/// case, no hyphens, not a UUID) is `None`.
+pub fn canonical_id(raw: &str) -> Option<String> {
+    match Uuid::try_parse(raw) {
+        Ok(id) if raw.len() == 36 && !raw.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Some(id.hyphenated().to_string())
+        }
+        _ => None,
+    }
+}
+
 /// A resource named in the path by id or by slug.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdOrSlug {

@@ -317,3 +317,18 @@ pub async fn server_timing(
     }
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_503_from_the_framework_says_what_one_from_the_database_says() {
+        assert_eq!(
+            code_for(StatusCode::SERVICE_UNAVAILABLE),
+            crate::domain::Error::unavailable("x").code
+        );
+        assert_eq!(code_for(StatusCode::NOT_FOUND), Code::NotFound);
+        assert_eq!(code_for(StatusCode::BAD_GATEWAY), Code::InternalError);
+    }
+}

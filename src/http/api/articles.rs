@@ -10,10 +10,9 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, pat
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::articles::model::{Article, ArticleChangeset, ArticleSort, ArticleSummary, Draft};
+use crate::articles::model::{Article, ArticleSort, ArticleSummary};
 use crate::articles::search::{self, Search};
-use crate::articles::service::Action;
-use crate::articles::service::{self, Embed, Hit, ListRequest, Listing, Related};
+use crate::articles::service::{self, Action, Embed, Hit, ListRequest, Listing, Related};
 use crate::domain::Role;
 use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
@@ -22,14 +21,12 @@ use crate::http::extract::{Id, IfMatch, IfNoneMatch, Json, Key, MergePatch, Opti
 use crate::http::pagination;
 use crate::http::state::AppState;
 use crate::http::wire::articles::{
-    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleView, BODY_MAX,
-    CreateArticle, EXCERPT_MAX, EmptyBody, FIELDS, PublishArticle, SearchHit, TITLE_MAX,
-    UpdateArticle,
+    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleView, CreateArticle,
+    EmptyBody, FIELDS, PublishArticle, SearchHit, UpdateArticle,
 };
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
 use crate::http::{ApiError, FieldError};
-use crate::validate::{self, Fields};
 
 /// Editors and admins see authors' private fields.
 fn sees_private(caller: &Caller) -> bool {
@@ -424,49 +421,10 @@ pub async fn create_article(
     caller: Caller,
     Json(body): Json<CreateArticle>,
 ) -> Result<HttpResponse, ApiError> {
-    let draft = draft(body)?;
-    let article = service::create(&state.ctx, &caller, draft).await?;
+    let article = service::create(&state.ctx, &caller, body.check()?).await?;
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.id)));
     Ok(written(builder, article))
-}
-
-/// The fields of a new article, checked one by one.
-fn draft(body: CreateArticle) -> Result<Draft, ApiError> {
-    let mut v = Fields::new();
-    let e = v.errors();
-    let title = validate::single_line("title", &body.title, TITLE_MAX, e);
-    let text = validate::multi_line("body", &body.body, BODY_MAX, e);
-    let draft = Draft {
-        title: title.unwrap_or_default(),
-        body: text.unwrap_or_default(),
-        slug: body.slug.and_then(|s| validate::slug("slug", &s, e)),
-        subtitle: body.subtitle.and_then(|s| optional_line("subtitle", &s, e)),
-        excerpt: body
-            .excerpt
-            .and_then(|x| validate::multi_line("excerpt", &x, EXCERPT_MAX, e)),
-        author_id: body
-            .author_id
-            .and_then(|a| validate::id("author_id", &a, e)),
-        category_id: body
-            .category_id
-            .and_then(|c| validate::id("category_id", &c, e)),
-        cover_image_url: body
-            .cover_image_url
-            .and_then(|u| validate::url("cover_image_url", &u, e)),
-    };
-    Ok(v.finish(draft)?)
-}
-
-fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    if value.trim().is_empty()
-        && !value
-            .chars()
-            .any(|c| (c as u32) <= 0x1F || c as u32 == 0x7F)
-    {
-        return Some(value.trim().to_owned()).filter(|v| !v.is_empty());
-    }
-    validate::single_line(field, value, TITLE_MAX, errors)
 }
 
 /// Update an article
@@ -504,41 +462,9 @@ pub async fn update_article(
     precondition: IfMatch,
     MergePatch(body): MergePatch<UpdateArticle>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = changes(body)?;
+    let changes = body.check()?;
     let article = service::update(&state.ctx, &caller, key, precondition, changes).await?;
     Ok(written(HttpResponse::Ok(), article))
-}
-
-/// The fields a merge patch changes, checked one by one.
-fn changes(body: UpdateArticle) -> Result<ArticleChangeset, ApiError> {
-    let mut v = Fields::new();
-    let changes = ArticleChangeset {
-        title: v.keep("title", body.title, |t, e| {
-            validate::single_line("title", &t, TITLE_MAX, e)
-        }),
-        body: v.keep("body", body.body, |b, e| {
-            validate::multi_line("body", &b, BODY_MAX, e)
-        }),
-        slug: v.keep("slug", body.slug, |s, e| validate::slug("slug", &s, e)),
-        // White space alone clears the subtitle, as `null` does.
-        subtitle: v
-            .clear(body.subtitle, |s, e| {
-                let before = e.len();
-                let line = optional_line("subtitle", &s, e);
-                (e.len() == before).then_some(line)
-            })
-            .map(Option::flatten),
-        excerpt: v.clear(body.excerpt, |x, e| {
-            validate::multi_line("excerpt", &x, EXCERPT_MAX, e)
-        }),
-        author_id: v.clear(body.author_id, |a, e| validate::id("author_id", &a, e)),
-        category_id: v.clear(body.category_id, |c, e| validate::id("category_id", &c, e)),
-        cover_image_url: v.clear(body.cover_image_url, |u, e| {
-            validate::url("cover_image_url", &u, e)
-        }),
-        ..ArticleChangeset::default()
-    };
-    Ok(v.finish(changes)?)
 }
 
 /// Delete an article

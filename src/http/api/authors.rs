@@ -3,21 +3,18 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use crate::authors::model::{AuthorChangeset, AuthorSort, NewAuthor};
+use crate::authors::model::AuthorSort;
 use crate::authors::service;
-use crate::domain::Code;
 use crate::domain::Role;
 use crate::domain::caller::{Caller, Staff};
 use crate::domain::page::PageRequest;
-use crate::http::extract::{Id, Json, Key, MergePatch, Query};
+use crate::http::ApiError;
+use crate::http::extract::{Json, Key, MergePatch, Query};
 use crate::http::pagination;
 use crate::http::state::AppState;
 use crate::http::wire::authors::{
-    AuthorList, AuthorListQuery, AuthorResponse, BIO_MAX, CreateAuthor, DeleteAuthorQuery,
-    NAME_MAX, UpdateAuthor,
+    AuthorList, AuthorListQuery, AuthorResponse, CreateAuthor, DeleteAuthorQuery, UpdateAuthor,
 };
-use crate::http::{ApiError, FieldError};
-use crate::validate::{self, Fields};
 
 /// Editors and admins see private fields such as `email`.
 fn sees_private(caller: &Caller) -> bool {
@@ -44,32 +41,12 @@ pub async fn list_authors(
     caller: Caller,
     Query(query): Query<AuthorListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (name, sort) = (query.name(), query.sort.unwrap_or(AuthorSort::Name));
     let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
-    let q = name_query(query.q.as_deref())?;
-    let sort = query.sort.unwrap_or(AuthorSort::Name);
-    let page = service::list(&state.ctx, q, sort, page).await?;
+    let page = service::list(&state.ctx, name?, sort, page).await?;
     let staff = sees_private(&caller);
     let page = page.map(|a| AuthorResponse::new(a, staff));
     Ok(pagination::page(HttpResponse::Ok(), &req, page))
-}
-
-/// `q`: part of a name, not blank.
-fn name_query(q: Option<&str>) -> Result<Option<String>, ApiError> {
-    match q.map(str::trim) {
-        Some("") => Err(ApiError::invalid_query(vec![FieldError::new(
-            "q",
-            Code::InvalidValue,
-            "q must not be empty",
-        )])),
-        Some(q) if q.chars().count() > NAME_MAX => {
-            Err(ApiError::invalid_query(vec![FieldError::new(
-                "q",
-                Code::TooLong,
-                format!("q must be at most {NAME_MAX} characters"),
-            )]))
-        }
-        other => Ok(other.map(str::to_owned)),
-    }
 }
 
 /// Get an author
@@ -119,21 +96,7 @@ pub async fn create_author(
     Staff(caller): Staff,
     Json(body): Json<CreateAuthor>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Fields::new();
-    let e = v.errors();
-    let new = NewAuthor {
-        name: validate::single_line("name", &body.name, NAME_MAX, e).unwrap_or_default(),
-        slug: body.slug.and_then(|s| validate::slug("slug", &s, e)),
-        bio: body
-            .bio
-            .and_then(|b| validate::multi_line("bio", &b, BIO_MAX, e)),
-        avatar_url: body
-            .avatar_url
-            .and_then(|u| validate::url("avatar_url", &u, e)),
-        website: body.website.and_then(|u| validate::url("website", &u, e)),
-        email: body.email.and_then(|m| validate::email("email", &m, e)),
-    };
-    let author = service::create(&state.ctx, &caller, v.finish(new)?).await?;
+    let author = service::create(&state.ctx, &caller, body.check()?).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/authors/{}", author.id)))
         .json(AuthorResponse::new(author, sees_private(&caller))))
@@ -166,19 +129,7 @@ pub async fn update_author(
     Key(key): Key,
     MergePatch(body): MergePatch<UpdateAuthor>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Fields::new();
-    let changes = AuthorChangeset {
-        name: v.keep("name", body.name, |n, e| {
-            validate::single_line("name", &n, NAME_MAX, e)
-        }),
-        slug: v.keep("slug", body.slug, |s, e| validate::slug("slug", &s, e)),
-        bio: v.clear(body.bio, |b, e| validate::multi_line("bio", &b, BIO_MAX, e)),
-        avatar_url: v.clear(body.avatar_url, |u, e| validate::url("avatar_url", &u, e)),
-        website: v.clear(body.website, |u, e| validate::url("website", &u, e)),
-        email: v.clear(body.email, |m, e| validate::email("email", &m, e)),
-        ..AuthorChangeset::default()
-    };
-    let author = service::update(&state.ctx, &caller, key, v.finish(changes)?).await?;
+    let author = service::update(&state.ctx, &caller, key, body.check()?).await?;
     Ok(HttpResponse::Ok().json(AuthorResponse::new(author, sees_private(&caller))))
 }
 
@@ -209,17 +160,7 @@ pub async fn delete_author(
     Key(key): Key,
     Query(query): Query<DeleteAuthorQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let reassign_to = match query.reassign_to.as_deref() {
-        None => None,
-        Some(raw) => Some(Id::parse(raw).map_err(|_| {
-            ApiError::invalid_query(vec![FieldError::new(
-                "reassign_to",
-                Code::InvalidFormat,
-                "reassign_to must be an author id",
-            )])
-        })?),
-    };
-    let reassign_to = reassign_to.map(|Id(id)| id);
+    let reassign_to = query.reassign_to()?;
     service::delete(&state.ctx, &caller, key, reassign_to).await?;
     Ok(HttpResponse::NoContent().finish())
 }

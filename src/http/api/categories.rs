@@ -3,20 +3,16 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use crate::categories::repo::{CreateInput, UpdateInput};
 use crate::categories::service;
 use crate::domain::caller::{Caller, Staff};
 use crate::domain::page::PageRequest;
-use crate::domain::{Code, IdOrSlug};
+use crate::http::ApiError;
 use crate::http::extract::{Json, Key, MergePatch, Query};
 use crate::http::pagination;
 use crate::http::state::AppState;
 use crate::http::wire::categories::{
-    CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, DESCRIPTION_MAX, NAME_MAX,
-    UpdateCategory,
+    CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, UpdateCategory,
 };
-use crate::http::{ApiError, FieldError};
-use crate::validate::{self, Fields};
 
 /// List categories
 ///
@@ -38,20 +34,9 @@ pub async fn list_categories(
     _caller: Caller,
     Query(query): Query<CategoryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let parent = query.parent();
     let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
-    let parent = query
-        .parent
-        .as_deref()
-        .map(IdOrSlug::parse)
-        .transpose()
-        .map_err(|_| {
-            ApiError::invalid_query(vec![FieldError::new(
-                "parent",
-                Code::InvalidValue,
-                "parent must be a category id or slug",
-            )])
-        })?;
-    let page = service::list(&state.ctx, parent, page).await?;
+    let page = service::list(&state.ctx, parent?, page).await?;
     Ok(pagination::page(
         HttpResponse::Ok(),
         &req,
@@ -107,19 +92,7 @@ pub async fn create_category(
     Staff(caller): Staff,
     Json(body): Json<CreateCategory>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Fields::new();
-    let e = v.errors();
-    let input = CreateInput {
-        name: validate::single_line("name", &body.name, NAME_MAX, e).unwrap_or_default(),
-        slug: body.slug.and_then(|s| validate::slug("slug", &s, e)),
-        description: body
-            .description
-            .and_then(|d| validate::multi_line("description", &d, DESCRIPTION_MAX, e)),
-        parent_id: body
-            .parent_id
-            .and_then(|p| validate::id("parent_id", &p, e)),
-    };
-    let category = service::create(&state.ctx, &caller, v.finish(input)?).await?;
+    let category = service::create(&state.ctx, &caller, body.check()?).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -157,18 +130,7 @@ pub async fn update_category(
     Key(key): Key,
     MergePatch(body): MergePatch<UpdateCategory>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Fields::new();
-    let input = UpdateInput {
-        name: v.keep("name", body.name, |n, e| {
-            validate::single_line("name", &n, NAME_MAX, e)
-        }),
-        slug: v.keep("slug", body.slug, |s, e| validate::slug("slug", &s, e)),
-        description: v.clear(body.description, |d, e| {
-            validate::multi_line("description", &d, DESCRIPTION_MAX, e)
-        }),
-        parent_id: v.clear(body.parent_id, |p, e| validate::id("parent_id", &p, e)),
-    };
-    let category = service::update(&state.ctx, &caller, key, v.finish(input)?).await?;
+    let category = service::update(&state.ctx, &caller, key, body.check()?).await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
 

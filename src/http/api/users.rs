@@ -10,10 +10,9 @@ use crate::http::client::client_ip;
 use crate::http::extract::{Id, Json, MergePatch, Query};
 use crate::http::pagination::{self, PageQuery};
 use crate::http::state::AppState;
-use crate::http::wire::users::{CreateUser, DISPLAY_NAME_MAX, UpdateUser, UserList, UserResponse};
+use crate::http::wire::users::{CreateUser, UpdateUser, UserList, UserResponse};
 use crate::users::model::UserPatch;
-use crate::users::service::{self, NewAccount};
-use crate::validate::{self, Fields};
+use crate::users::service;
 
 /// List users
 ///
@@ -95,24 +94,7 @@ pub async fn create_user(
     admin: Admin,
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Fields::new();
-    let e = v.errors();
-    let new = NewAccount {
-        email: validate::email("email", &body.email, e).unwrap_or_default(),
-        password: validate::check_password("password", &body.password, e).unwrap_or_default(),
-        display_name: validate::single_line(
-            "display_name",
-            &body.display_name,
-            DISPLAY_NAME_MAX,
-            e,
-        )
-        .unwrap_or_default(),
-        role: body.role,
-        author_id: body
-            .author_id
-            .and_then(|a| validate::id("author_id", &a, e)),
-    };
-    let new = v.finish(new)?;
+    let new = body.check()?;
     let user = service::create(&state.ctx, &state.auth, admin.actor(), new).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))

@@ -3,6 +3,7 @@
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
+use crate::domain::keys::canonical_id;
 use crate::domain::{Code, IdOrSlug};
 use crate::http::ApiError;
 
@@ -34,15 +35,9 @@ pub struct Id(pub String);
 impl Id {
     /// Reads an id; anything else is a 400 `invalid_path`.
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        match uuid::Uuid::try_parse(raw) {
-            Ok(id) if raw.len() == 36 && !raw.bytes().any(|b| b.is_ascii_uppercase()) => {
-                Ok(Id(id.hyphenated().to_string()))
-            }
-            _ => Err(ApiError::bad_request(
-                Code::InvalidPath,
-                format!("`{raw}` is not an id"),
-            )),
-        }
+        canonical_id(raw).map(Id).ok_or_else(|| {
+            ApiError::bad_request(Code::InvalidPath, format!("`{raw}` is not an id"))
+        })
     }
 }
 

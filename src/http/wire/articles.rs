@@ -5,10 +5,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::articles::model::{Article, ArticleSummary};
+use crate::articles::model::{ArticleChangeset, Draft};
+use crate::domain::Error;
+use crate::http::FieldError;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
+use crate::validate::{self, Fields};
 
 /// Longest title or subtitle, in characters.
 pub const TITLE_MAX: usize = 300;
@@ -421,3 +425,78 @@ pub const FIELDS: &[&str] = &[
     "created_at",
     "updated_at",
 ];
+
+impl CreateArticle {
+    /// The new article, each field checked.
+    pub fn check(self) -> Result<Draft, Error> {
+        let mut v = Fields::new();
+        let e = v.errors();
+        let title = validate::single_line("title", &self.title, TITLE_MAX, e);
+        let text = validate::multi_line("body", &self.body, BODY_MAX, e);
+        let draft = Draft {
+            title: title.unwrap_or_default(),
+            body: text.unwrap_or_default(),
+            slug: self.slug.and_then(|s| validate::slug("slug", &s, e)),
+            subtitle: self.subtitle.and_then(|s| optional_line("subtitle", &s, e)),
+            excerpt: self
+                .excerpt
+                .and_then(|x| validate::multi_line("excerpt", &x, EXCERPT_MAX, e)),
+            author_id: self
+                .author_id
+                .and_then(|a| validate::id("author_id", &a, e)),
+            category_id: self
+                .category_id
+                .and_then(|c| validate::id("category_id", &c, e)),
+            cover_image_url: self
+                .cover_image_url
+                .and_then(|u| validate::url("cover_image_url", &u, e)),
+        };
+        v.finish(draft)
+    }
+}
+
+impl UpdateArticle {
+    /// The changes, each field checked.
+    pub fn check(self) -> Result<ArticleChangeset, Error> {
+        let mut v = Fields::new();
+        let changes = ArticleChangeset {
+            title: v.keep("title", self.title, |t, e| {
+                validate::single_line("title", &t, TITLE_MAX, e)
+            }),
+            body: v.keep("body", self.body, |b, e| {
+                validate::multi_line("body", &b, BODY_MAX, e)
+            }),
+            slug: v.keep("slug", self.slug, |s, e| validate::slug("slug", &s, e)),
+            // White space alone clears the subtitle, as `null` does.
+            subtitle: v
+                .clear(self.subtitle, |s, e| {
+                    let before = e.len();
+                    let line = optional_line("subtitle", &s, e);
+                    (e.len() == before).then_some(line)
+                })
+                .map(Option::flatten),
+            excerpt: v.clear(self.excerpt, |x, e| {
+                validate::multi_line("excerpt", &x, EXCERPT_MAX, e)
+            }),
+            author_id: v.clear(self.author_id, |a, e| validate::id("author_id", &a, e)),
+            category_id: v.clear(self.category_id, |c, e| validate::id("category_id", &c, e)),
+            cover_image_url: v.clear(self.cover_image_url, |u, e| {
+                validate::url("cover_image_url", &u, e)
+            }),
+            ..ArticleChangeset::default()
+        };
+        v.finish(changes)
+    }
+}
+
+/// An optional one-line field: white space alone means none.
+fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    if value.trim().is_empty()
+        && !value
+            .chars()
+            .any(|c| (c as u32) <= 0x1F || c as u32 == 0x7F)
+    {
+        return Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+    }
+    validate::single_line(field, value, TITLE_MAX, errors)
+}

@@ -5,8 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::authors::model;
+use crate::authors::model::{AuthorChangeset, NewAuthor};
+use crate::domain::keys::canonical_id;
+use crate::domain::{Code, Error, FieldError};
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
+use crate::validate::{self, Fields};
 
 /// Longest name, in characters.
 pub const NAME_MAX: usize = 200;
@@ -175,4 +179,81 @@ pub struct DeleteAuthorQuery {
     /// Move this author's articles to another author (by id) first, in the same transaction.
     #[param(format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub reassign_to: Option<String>,
+}
+
+impl AuthorListQuery {
+    /// `q`: part of a name, not blank.
+    pub fn name(&self) -> Result<Option<String>, Error> {
+        match self.q.as_deref().map(str::trim) {
+            Some("") => Err(Error::invalid_query(vec![FieldError::new(
+                "q",
+                Code::InvalidValue,
+                "q must not be empty",
+            )])),
+            Some(q) if q.chars().count() > NAME_MAX => {
+                Err(Error::invalid_query(vec![FieldError::new(
+                    "q",
+                    Code::TooLong,
+                    format!("q must be at most {NAME_MAX} characters"),
+                )]))
+            }
+            other => Ok(other.map(str::to_owned)),
+        }
+    }
+}
+
+impl DeleteAuthorQuery {
+    /// `reassign_to`: the id of the author to move the articles to.
+    pub fn reassign_to(&self) -> Result<Option<String>, Error> {
+        let Some(raw) = self.reassign_to.as_deref() else {
+            return Ok(None);
+        };
+        canonical_id(raw).map(Some).ok_or_else(|| {
+            Error::invalid_query(vec![FieldError::new(
+                "reassign_to",
+                Code::InvalidFormat,
+                "reassign_to must be an author id",
+            )])
+        })
+    }
+}
+
+impl CreateAuthor {
+    /// The new author, each field checked.
+    pub fn check(self) -> Result<NewAuthor, Error> {
+        let mut v = Fields::new();
+        let e = v.errors();
+        let new = NewAuthor {
+            name: validate::single_line("name", &self.name, NAME_MAX, e).unwrap_or_default(),
+            slug: self.slug.and_then(|s| validate::slug("slug", &s, e)),
+            bio: self
+                .bio
+                .and_then(|b| validate::multi_line("bio", &b, BIO_MAX, e)),
+            avatar_url: self
+                .avatar_url
+                .and_then(|u| validate::url("avatar_url", &u, e)),
+            website: self.website.and_then(|u| validate::url("website", &u, e)),
+            email: self.email.and_then(|m| validate::email("email", &m, e)),
+        };
+        v.finish(new)
+    }
+}
+
+impl UpdateAuthor {
+    /// The changes, each field checked.
+    pub fn check(self) -> Result<AuthorChangeset, Error> {
+        let mut v = Fields::new();
+        let changes = AuthorChangeset {
+            name: v.keep("name", self.name, |n, e| {
+                validate::single_line("name", &n, NAME_MAX, e)
+            }),
+            slug: v.keep("slug", self.slug, |s, e| validate::slug("slug", &s, e)),
+            bio: v.clear(self.bio, |b, e| validate::multi_line("bio", &b, BIO_MAX, e)),
+            avatar_url: v.clear(self.avatar_url, |u, e| validate::url("avatar_url", &u, e)),
+            website: v.clear(self.website, |u, e| validate::url("website", &u, e)),
+            email: v.clear(self.email, |m, e| validate::email("email", &m, e)),
+            ..AuthorChangeset::default()
+        };
+        v.finish(changes)
+    }
 }

@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::categories::model;
+use crate::categories::repo::{CreateInput, UpdateInput};
+use crate::domain::{Code, Error, FieldError, IdOrSlug};
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
+use crate::validate::{self, Fields};
 
 /// Longest category name, in characters.
 pub const NAME_MAX: usize = 200;
@@ -142,4 +145,58 @@ pub struct CategoryListQuery {
     /// Adds `meta.total`, the number of matching categories.
     #[param(default = false)]
     pub with_total: Option<bool>,
+}
+
+impl CategoryListQuery {
+    /// `parent`, read as an id or a slug.
+    pub fn parent(&self) -> Result<Option<IdOrSlug>, Error> {
+        self.parent
+            .as_deref()
+            .map(IdOrSlug::parse)
+            .transpose()
+            .map_err(|_| {
+                Error::invalid_query(vec![FieldError::new(
+                    "parent",
+                    Code::InvalidValue,
+                    "parent must be a category id or slug",
+                )])
+            })
+    }
+}
+
+impl CreateCategory {
+    /// The new category, each field checked.
+    pub fn check(self) -> Result<CreateInput, Error> {
+        let mut v = Fields::new();
+        let e = v.errors();
+        let input = CreateInput {
+            name: validate::single_line("name", &self.name, NAME_MAX, e).unwrap_or_default(),
+            slug: self.slug.and_then(|s| validate::slug("slug", &s, e)),
+            description: self
+                .description
+                .and_then(|d| validate::multi_line("description", &d, DESCRIPTION_MAX, e)),
+            parent_id: self
+                .parent_id
+                .and_then(|p| validate::id("parent_id", &p, e)),
+        };
+        v.finish(input)
+    }
+}
+
+impl UpdateCategory {
+    /// The changes, each field checked.
+    pub fn check(self) -> Result<UpdateInput, Error> {
+        let mut v = Fields::new();
+        let input = UpdateInput {
+            name: v.keep("name", self.name, |n, e| {
+                validate::single_line("name", &n, NAME_MAX, e)
+            }),
+            slug: v.keep("slug", self.slug, |s, e| validate::slug("slug", &s, e)),
+            description: v.clear(self.description, |d, e| {
+                validate::multi_line("description", &d, DESCRIPTION_MAX, e)
+            }),
+            parent_id: v.clear(self.parent_id, |p, e| validate::id("parent_id", &p, e)),
+        };
+        v.finish(input)
+    }
 }

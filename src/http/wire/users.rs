@@ -4,10 +4,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::Error;
 use crate::domain::Role;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
 use crate::users::model::{self, UserPatch};
+use crate::users::service::NewAccount;
+use crate::validate::{self, Fields};
 
 pub use crate::users::model::{DISPLAY_NAME_MAX, EMAIL_MAX};
 
@@ -134,5 +137,29 @@ impl From<UpdateUser> for UserPatch {
             author_id: body.author_id,
             current_password: body.current_password,
         }
+    }
+}
+
+impl CreateUser {
+    /// The new account, each field checked.
+    pub fn check(self) -> Result<NewAccount, Error> {
+        let mut v = Fields::new();
+        let e = v.errors();
+        let new = NewAccount {
+            email: validate::email("email", &self.email, e).unwrap_or_default(),
+            password: validate::check_password("password", &self.password, e).unwrap_or_default(),
+            display_name: validate::single_line(
+                "display_name",
+                &self.display_name,
+                DISPLAY_NAME_MAX,
+                e,
+            )
+            .unwrap_or_default(),
+            role: self.role,
+            author_id: self
+                .author_id
+                .and_then(|a| validate::id("author_id", &a, e)),
+        };
+        v.finish(new)
     }
 }
