@@ -64,6 +64,25 @@ pub fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Stri
     Ok(parsed)
 }
 
+/// Notes that `field` broke the rule `code` and gives `None`, for the checks below.
+fn fault<T>(errors: &mut Vec<FieldError>, field: &str, code: Code, message: String) -> Option<T> {
+    errors.push(FieldError::new(field, code, message));
+    None
+}
+
+/// `Some` when `value` has at most `max` characters; else a `too_long` fault.
+fn within(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> Option<()> {
+    if value.chars().count() > max {
+        return fault(
+            errors,
+            field,
+            Code::TooLong,
+            format!("{field} must be at most {max} characters"),
+        );
+    }
+    Some(())
+}
+
 fn is_forbidden_control(c: char, multi_line: bool) -> bool {
     let c = c as u32;
     let allowed_break = multi_line && (c == 0x09 || c == 0x0A || c == 0x0D);
@@ -78,30 +97,23 @@ pub fn single_line(
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
     if value.chars().any(|c| is_forbidden_control(c, false)) {
-        errors.push(FieldError::new(
+        return fault(
+            errors,
             field,
             Code::InvalidCharacters,
             format!("{field} must be one line without control characters"),
-        ));
-        return None;
+        );
     }
     let trimmed = value.trim_matches(is_pattern_space);
     if trimmed.is_empty() {
-        errors.push(FieldError::new(
+        return fault(
+            errors,
             field,
             Code::Required,
             format!("{field} must not be empty"),
-        ));
-        return None;
+        );
     }
-    if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            Code::TooLong,
-            format!("{field} must be at most {max} characters"),
-        ));
-        return None;
-    }
+    within(errors, field, value, max)?;
     Some(trimmed.to_owned())
 }
 
@@ -113,21 +125,14 @@ pub fn multi_line(
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
     if value.chars().any(|c| is_forbidden_control(c, true)) {
-        errors.push(FieldError::new(
+        return fault(
+            errors,
             field,
             Code::InvalidCharacters,
             format!("{field} must not contain control characters"),
-        ));
-        return None;
+        );
     }
-    if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            Code::TooLong,
-            format!("{field} must be at most {max} characters"),
-        ));
-        return None;
-    }
+    within(errors, field, value, max)?;
     Some(value.to_owned())
 }
 
@@ -146,8 +151,7 @@ pub fn slug(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<St
     } else {
         format!("{field} must be lowercase letters and digits in words joined by single hyphens")
     };
-    errors.push(FieldError::new(field, Code::InvalidFormat, message));
-    None
+    fault(errors, field, Code::InvalidFormat, message)
 }
 
 /// The pattern of URL fields, as the OpenAPI document states it.
@@ -188,21 +192,14 @@ fn is_web_url(value: &str) -> bool {
 /// characters, at most [`URL_MAX`] characters.
 pub fn url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     if !is_web_url(value) {
-        errors.push(FieldError::new(
+        return fault(
+            errors,
             field,
             Code::InvalidFormat,
             format!("{field} must be an http or https URL"),
-        ));
-        return None;
+        );
     }
-    if value.chars().count() > URL_MAX {
-        errors.push(FieldError::new(
-            field,
-            Code::TooLong,
-            format!("{field} must be at most {URL_MAX} characters"),
-        ));
-        return None;
-    }
+    within(errors, field, value, URL_MAX)?;
     Some(value.to_owned())
 }
 
@@ -210,14 +207,12 @@ pub fn url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<Str
 pub fn id(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     match uuid::Uuid::try_parse(value) {
         Ok(id) => Some(id.hyphenated().to_string()),
-        Err(_) => {
-            errors.push(FieldError::new(
-                field,
-                Code::InvalidFormat,
-                format!("{field} must be a UUID"),
-            ));
-            None
-        }
+        Err(_) => fault(
+            errors,
+            field,
+            Code::InvalidFormat,
+            format!("{field} must be a UUID"),
+        ),
     }
 }
 
@@ -233,21 +228,14 @@ pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<S
         None => false,
     };
     if !well_formed || value.chars().any(bad_char) {
-        errors.push(FieldError::new(
+        return fault(
+            errors,
             field,
             Code::InvalidFormat,
             format!("{field} must be an email address"),
-        ));
-        return None;
+        );
     }
-    if value.chars().count() > EMAIL_MAX {
-        errors.push(FieldError::new(
-            field,
-            Code::TooLong,
-            format!("{field} must be at most {} characters", EMAIL_MAX),
-        ));
-        return None;
-    }
+    within(errors, field, value, EMAIL_MAX)?;
     Some(value.to_lowercase())
 }
 
@@ -255,27 +243,17 @@ pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<S
 pub fn check_password(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     let len = value.chars().count();
     if len < crate::credentials::password::MIN_LEN {
-        errors.push(FieldError::new(
+        return fault(
+            errors,
             field,
             Code::TooShort,
             format!(
                 "{field} must be at least {} characters",
                 crate::credentials::password::MIN_LEN
             ),
-        ));
-        return None;
+        );
     }
-    if len > crate::credentials::password::MAX_LEN {
-        errors.push(FieldError::new(
-            field,
-            Code::TooLong,
-            format!(
-                "{field} must be at most {} characters",
-                crate::credentials::password::MAX_LEN
-            ),
-        ));
-        return None;
-    }
+    within(errors, field, value, crate::credentials::password::MAX_LEN)?;
     Some(value.to_owned())
 }
 

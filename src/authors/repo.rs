@@ -114,7 +114,15 @@ pub fn create(
     let base = row.slug.clone();
     let insert = |conn: &mut AnyConnection, slug: String| -> Result<Author, Error> {
         row.slug = slug;
-        diesel::insert_into(a::authors).values(&row).execute(conn)?;
+        let insert = || diesel::insert_into(a::authors).values(&row);
+        let added = crate::db::per_backend(
+            conn,
+            |pg| insert().on_conflict_do_nothing().execute(pg),
+            |lite| insert().on_conflict_do_nothing().execute(lite),
+        )?;
+        if added == 0 {
+            return Err(crate::db::slugs::taken());
+        }
         Ok(row.clone())
     };
     insert_with_slug(conn, &base, chosen_slug, taken_slugs, insert, || {

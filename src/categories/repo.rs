@@ -136,9 +136,15 @@ pub fn create(
             created_at: now,
             updated_at: now,
         };
-        diesel::insert_into(c::categories)
-            .values(&row)
-            .execute(conn)?;
+        let insert = || diesel::insert_into(c::categories).values(&row);
+        let added = crate::db::per_backend(
+            conn,
+            |pg| insert().on_conflict_do_nothing().execute(pg),
+            |lite| insert().on_conflict_do_nothing().execute(lite),
+        )?;
+        if added == 0 {
+            return Err(crate::db::slugs::taken());
+        }
         Ok(Category {
             id: row.id,
             slug: row.slug,

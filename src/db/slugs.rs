@@ -1,6 +1,6 @@
 //! Inserting a row that needs a unique slug, shared by categories, authors and articles.
 
-use diesel::{Connection, QueryResult};
+use diesel::QueryResult;
 
 use super::{AnyConnection, lock_name};
 use crate::domain::{Code, Error};
@@ -23,25 +23,22 @@ pub fn insert_with_slug<T>(
 ) -> Result<T, Error> {
     let stem = crate::slug::stem(base);
     for _attempt in 0..ATTEMPTS {
-        let result = attempt(conn, |conn| {
-            if !chosen {
-                // Concurrent inserts of one title take turns from here to commit, so each
-                // sees the slugs the others took.
-                lock_name(conn, &format!("slug:{stem}"))?;
+        if !chosen {
+            // Concurrent inserts of one title take turns from here to commit, so each sees
+            // the slugs the others took.
+            lock_name(conn, &format!("slug:{stem}"))?;
+        }
+        let in_use = taken(conn, base, &stem)?;
+        let slug = if chosen {
+            if in_use.iter().any(|s| s == base) {
+                return Err(conflict());
             }
-            let in_use = taken(conn, base, &stem)?;
-            let slug = if chosen {
-                if in_use.iter().any(|s| s == base) {
-                    return Err(conflict());
-                }
-                base.to_owned()
-            } else {
-                crate::slug::first_free(base, &in_use)
-            };
-            insert(conn, slug)
-        });
-        match result {
-            // A unique violation: someone inserted the same slug between our read and write.
+            base.to_owned()
+        } else {
+            crate::slug::first_free(base, &in_use)
+        };
+        match insert(conn, slug) {
+            // Someone took the slug between our read and our insert.
             Err(e) if e.code == Code::Conflict && !chosen => continue,
             Err(e) if e.code == Code::Conflict => return Err(conflict()),
             other => return other,
@@ -53,15 +50,84 @@ pub fn insert_with_slug<T>(
     ))
 }
 
-/// One try of an insert inside a write. On PostgreSQL a savepoint, so that a unique violation
-/// leaves the write usable for the next try; SQLite runs one writer at a time, so no other
-/// insert can take the slug between the read and the write, and the try needs no savepoint.
-fn attempt<T>(
-    conn: &mut AnyConnection,
-    f: impl FnOnce(&mut AnyConnection) -> Result<T, Error>,
-) -> Result<T, Error> {
-    match conn {
-        AnyConnection::Pg(_) => conn.transaction(f),
-        AnyConnection::Sqlite(_) => f(conn),
+/// What an insert answers when the row's slug is already taken: it adds nothing (the
+/// statement says `ON CONFLICT DO NOTHING`, so the write's transaction stays usable for the
+/// next try).
+pub fn taken() -> Error {
+    Error::new(Code::Conflict, "the slug is taken")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    use super::*;
+
+    fn connections() -> Vec<AnyConnection> {
+        let mut all = vec![AnyConnection::Sqlite(
+            diesel::SqliteConnection::establish(":memory:").expect("in-memory SQLite"),
+        )];
+        if let Ok(url) = std::env::var("BYLINE_TEST_DATABASE_URL") {
+            all.push(AnyConnection::Pg(
+                diesel::PgConnection::establish(&url).expect("the test database answers"),
+            ));
+        }
+        all
+    }
+
+    #[test]
+    fn a_slug_taken_after_the_read_is_retried_in_the_same_transaction() {
+        for mut conn in connections() {
+            let outcome = crate::db::write_transaction(&mut conn, |conn| {
+                diesel::sql_query("CREATE TEMPORARY TABLE slugs_test (slug TEXT UNIQUE)")
+                    .execute(conn)?;
+                diesel::sql_query("INSERT INTO slugs_test VALUES ('rates-hold')").execute(conn)?;
+                // The first read misses the row, as if another writer took the slug between
+                // the read and the insert.
+                let reads = Cell::new(0);
+                let stale_then_true = |conn: &mut AnyConnection, _: &str, _: &str| {
+                    reads.set(reads.get() + 1);
+                    if reads.get() == 1 {
+                        return Ok(Vec::new());
+                    }
+                    diesel::sql_query("SELECT slug FROM slugs_test")
+                        .load::<SlugRow>(conn)
+                        .map(|rows| rows.into_iter().map(|r| r.slug).collect())
+                };
+                let insert = |conn: &mut AnyConnection, slug: String| {
+                    let added = diesel::sql_query(
+                        "INSERT INTO slugs_test VALUES ($1) ON CONFLICT DO NOTHING",
+                    )
+                    .bind::<Text, _>(&slug)
+                    .execute(conn)?;
+                    if added == 0 {
+                        return Err(taken());
+                    }
+                    Ok(slug)
+                };
+                let slug =
+                    insert_with_slug(conn, "rates-hold", false, stale_then_true, insert, || {
+                        Error::new(Code::SlugTaken, "taken")
+                    })?;
+                let count: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "(SELECT count(*) FROM slugs_test)",
+                ))
+                .get_result(conn)?;
+                Ok::<_, Error>((slug, reads.get(), count))
+            });
+            let (slug, reads, count) = outcome.expect("the write goes through");
+            assert_eq!(slug, "rates-hold-2");
+            assert_eq!(reads, 2, "one stale read, one retry");
+            assert_eq!(count, 2);
+        }
+    }
+
+    #[derive(QueryableByName)]
+    struct SlugRow {
+        #[diesel(sql_type = Text)]
+        slug: String,
     }
 }

@@ -1,5 +1,6 @@
-//! What every layer shares: the error type and its codes, and the enumerated values stored as
-//! text. Nothing here knows about HTTP or a particular database.
+//! What every layer shares: the error type and its codes, the enumerated values stored as
+//! text, who is calling, how resources are named and paged. Nothing here knows about HTTP or
+//! a particular database.
 
 pub mod caller;
 pub mod cursor;

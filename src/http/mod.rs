@@ -1,4 +1,6 @@
-//! HTTP plumbing shared by every resource: errors, extractors, pagination and middleware.
+//! The HTTP layer: the handlers (`api`) and their wire types (`wire`), and what they share —
+//! problem+json errors, extractors, the auth extractors, pagination, middleware and the
+//! OpenAPI document. The only layer that knows actix-web and utoipa (see ARCHITECTURE.md).
 
 pub mod api;
 pub mod auth;
