@@ -351,12 +351,8 @@ pub async fn create(ctx: &Ctx, caller: &Caller, mut draft: Draft) -> Result<Arti
     };
     let chosen_slug = draft.slug.is_some();
     let row = Article::new_draft(draft, rendered, created_by, crate::now());
-    ctx.write(caller.actor(), move |tx| {
-        let article = repo::create(tx.conn(), row, chosen_slug)?;
-        tx.changed(Subject::Article, &article.id, Verb::Created);
-        Ok(article)
-    })
-    .await
+    ctx.write(caller.actor(), move |tx| create_in(tx, row, chosen_slug))
+        .await
 }
 
 /// Applies a merge patch, if the caller may change the article and `precondition` holds.

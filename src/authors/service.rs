@@ -62,12 +62,8 @@ pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Author> {
 pub async fn create(ctx: &Ctx, caller: &Caller, new: NewAuthor) -> Result<Author> {
     let chosen_slug = new.slug.is_some();
     let row = Author::new(new, crate::now());
-    ctx.write(caller.actor(), move |tx| {
-        let author = repo::create(tx.conn(), row, chosen_slug)?;
-        tx.changed(Subject::Author, &author.id, Verb::Created);
-        Ok(author)
-    })
-    .await
+    ctx.write(caller.actor(), move |tx| create_in(tx, row, chosen_slug))
+        .await
 }
 
 /// Applies a merge patch.
@@ -106,9 +102,10 @@ pub async fn delete(
     .await
 }
 
-/// Finds or creates an author inside a write the caller already runs (the seed).
-pub fn create_in(tx: &mut crate::write::Tx<'_>, row: Author) -> Result<Author> {
-    let author = repo::create(tx.conn(), row, true)?;
+/// Stores a new author inside a write the caller already runs (the seed too); a chosen slug
+/// that is taken is a conflict.
+pub fn create_in(tx: &mut crate::write::Tx<'_>, row: Author, chosen_slug: bool) -> Result<Author> {
+    let author = repo::create(tx.conn(), row, chosen_slug)?;
     tx.changed(Subject::Author, &author.id, Verb::Created);
     Ok(author)
 }

@@ -615,6 +615,21 @@ where
     conn.transaction(f)
 }
 
+/// A connection to each backend a unit test can reach: an in-memory SQLite database, and
+/// PostgreSQL when `BYLINE_TEST_DATABASE_URL` names one.
+#[cfg(test)]
+pub(crate) fn test_connections() -> Vec<AnyConnection> {
+    let mut all = vec![AnyConnection::Sqlite(
+        SqliteConnection::establish(":memory:").expect("in-memory SQLite"),
+    )];
+    if let Ok(url) = std::env::var("BYLINE_TEST_DATABASE_URL") {
+        all.push(AnyConnection::Pg(
+            PgConnection::establish(&url).expect("the test database answers"),
+        ));
+    }
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,21 +66,9 @@ mod tests {
 
     use super::*;
 
-    fn connections() -> Vec<AnyConnection> {
-        let mut all = vec![AnyConnection::Sqlite(
-            diesel::SqliteConnection::establish(":memory:").expect("in-memory SQLite"),
-        )];
-        if let Ok(url) = std::env::var("BYLINE_TEST_DATABASE_URL") {
-            all.push(AnyConnection::Pg(
-                diesel::PgConnection::establish(&url).expect("the test database answers"),
-            ));
-        }
-        all
-    }
-
     #[test]
     fn a_slug_taken_after_the_read_is_retried_in_the_same_transaction() {
-        for mut conn in connections() {
+        for mut conn in crate::db::test_connections() {
             let outcome = crate::db::write_transaction(&mut conn, |conn| {
                 diesel::sql_query("CREATE TEMPORARY TABLE slugs_test (slug TEXT UNIQUE)")
                     .execute(conn)?;

@@ -67,18 +67,6 @@ mod tests {
     use crate::db::AnyConnection;
     use crate::domain::{Role, Scope, Status};
 
-    fn connections() -> Vec<AnyConnection> {
-        let mut all = vec![AnyConnection::Sqlite(
-            diesel::SqliteConnection::establish(":memory:").expect("in-memory SQLite"),
-        )];
-        if let Ok(url) = std::env::var("BYLINE_TEST_DATABASE_URL") {
-            all.push(AnyConnection::Pg(
-                diesel::PgConnection::establish(&url).expect("the test database answers"),
-            ));
-        }
-        all
-    }
-
     fn read<T>(conn: &mut AnyConnection, stored: &str) -> QueryResult<T>
     where
         T: diesel::deserialize::FromSqlRow<Text, crate::db::multi_connection_impl::MultiBackend>
@@ -89,7 +77,7 @@ mod tests {
 
     #[test]
     fn stored_names_read_back_and_unknown_ones_are_errors() {
-        for mut conn in connections() {
+        for mut conn in crate::db::test_connections() {
             assert_eq!(
                 read::<Status>(&mut conn, "scheduled").ok(),
                 Some(Status::Scheduled)

@@ -67,5 +67,5 @@ fn author(
         ..Default::default()
     };
     let row = Author::new(new, now);
-    Ok(system_write(conn, |tx| crate::authors::service::create_in(tx, row))?.id)
+    Ok(system_write(conn, |tx| crate::authors::service::create_in(tx, row, true))?.id)
 }
