@@ -129,6 +129,19 @@ pub struct Settings {
     pub bootstrap_admin: Option<(String, Secret)>,
     /// Proxies whose `X-Forwarded-For` names the client (for logs and rate limits).
     pub trusted_proxies: Vec<Cidr>,
+    /// How long the trash and the audit log keep what they hold.
+    pub retention: Retention,
+}
+
+/// How long history is kept, and how often the sweep that enforces it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Trashed articles are deleted for good after this long.
+    pub trash: Duration,
+    /// Audit entries are deleted after this long.
+    pub audit: Duration,
+    /// How often the sweep runs.
+    pub every: Duration,
 }
 
 /// A secret value: never printed, never logged.
@@ -251,6 +264,21 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_CACHE_MAX_AGE",
         key: "cache_max_age",
         default: "60",
+    },
+    SettingSpec {
+        env: "BYLINE_TRASH_DAYS",
+        key: "trash_days",
+        default: "30",
+    },
+    SettingSpec {
+        env: "BYLINE_AUDIT_DAYS",
+        key: "audit_days",
+        default: "365",
+    },
+    SettingSpec {
+        env: "BYLINE_HISTORY_SWEEP_SECS",
+        key: "history_sweep_secs",
+        default: "3600",
     },
     SettingSpec {
         env: "BYLINE_SERVER_TIMING",
@@ -447,6 +475,19 @@ impl Settings {
             0,
             31_536_000,
         )?;
+        let days = |name: &str, min: u64| {
+            ranged::<u64>(name, get(name), min, 36_500).map(|d| Duration::from_secs(d * DAY))
+        };
+        let retention = Retention {
+            trash: days("BYLINE_TRASH_DAYS", 0)?,
+            audit: days("BYLINE_AUDIT_DAYS", 1)?,
+            every: Duration::from_secs(ranged::<u64>(
+                "BYLINE_HISTORY_SWEEP_SECS",
+                get("BYLINE_HISTORY_SWEEP_SECS"),
+                1,
+                DAY,
+            )?),
+        };
         let mut trusted_proxies = Vec::new();
         for item in get("BYLINE_TRUSTED_PROXIES").split(',').map(str::trim) {
             if item.is_empty() {
@@ -482,6 +523,7 @@ impl Settings {
             ));
         }
         Ok(Self {
+            retention,
             trusted_proxies,
             search_language,
             server_timing,

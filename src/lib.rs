@@ -2,6 +2,7 @@
 //! embedded SQLite.
 
 pub mod articles;
+pub mod audit;
 pub mod auth;
 pub mod authors;
 pub mod categories;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod credentials;
 pub mod db;
 pub mod domain;
+pub mod history;
 pub mod http;
 pub mod seed;
 pub mod slug;
@@ -70,6 +72,13 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(http::api::articles::publish_article)
             .service(http::api::articles::unpublish_article)
             .service(http::api::articles::archive_article)
+            .service(http::api::history::list_revisions)
+            .service(http::api::history::get_revision)
+            .service(http::api::history::restore_revision)
+            .service(http::api::history::list_trash)
+            .service(http::api::history::restore_trashed)
+            .service(http::api::history::purge_trashed)
+            .service(http::api::history::list_audit)
             .service(http::api::authors::list_authors)
             .service(http::api::authors::create_author)
             .service(http::api::authors::get_author)
@@ -92,6 +101,7 @@ pub struct Application {
     server: Server,
     port: u16,
     backend: Backend,
+    sweeps: (write::Ctx, config::Retention),
 }
 
 impl Application {
@@ -142,11 +152,13 @@ impl Application {
             )?;
         }
         let connections = pool.max_size() as usize;
+        let ctx = write::Ctx {
+            database: db::Database::new(pool, backend, connections, settings.db_timeout),
+            writes,
+        };
+        let sweeps = (ctx.clone(), settings.retention);
         let state = web::Data::new(AppState {
-            ctx: write::Ctx {
-                database: db::Database::new(pool, backend, connections, settings.db_timeout),
-                writes,
-            },
+            ctx,
             backend,
             auth,
             cache_max_age: settings.cache_max_age,
@@ -208,6 +220,7 @@ impl Application {
             server: server.run(),
             port,
             backend,
+            sweeps,
         })
     }
 
@@ -222,8 +235,13 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Meanwhile the history sweep runs on its schedule (trash and audit retention).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (ctx, retention) = self.sweeps;
+        let sweeps = tokio::spawn(audit::service::sweep_forever(ctx, retention));
+        let outcome = self.server.await;
+        sweeps.abort();
+        outcome
     }
 }
 

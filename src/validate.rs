@@ -64,6 +64,19 @@ pub fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Stri
     Ok(parsed)
 }
 
+/// Checks a time given as text in a body ([`parse_timestamp`]), to UTC.
+pub fn timestamp(
+    field: &str,
+    value: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<chrono::NaiveDateTime> {
+    use chrono::SubsecRound;
+    match parse_timestamp(value) {
+        Ok(t) => Some(t.naive_utc().trunc_subsecs(6)),
+        Err(message) => fault(errors, field, Code::InvalidValue, message),
+    }
+}
+
 /// Notes that `field` broke the rule `code` and gives `None`, for the checks below.
 fn fault<T>(errors: &mut Vec<FieldError>, field: &str, code: Code, message: String) -> Option<T> {
     errors.push(FieldError::new(field, code, message));

@@ -13,64 +13,35 @@ use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
 
 pub use crate::domain::caller::Actor;
+pub use crate::domain::change::{Change, Origin, Record, Subject, Verb};
 
-/// What kind of thing changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    /// An article.
-    Article,
-    /// An author profile.
-    Author,
-    /// A category.
-    Category,
-    /// A user account.
-    User,
-    /// An API token.
-    ApiToken,
-    /// A sign-in session (a refresh token family).
-    Session,
+tokio::task_local! {
+    static ORIGIN: Origin;
 }
 
-/// What happened to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    /// Made.
-    Created,
-    /// Its fields changed.
-    Updated,
-    /// Removed.
-    Deleted,
-    /// Made public, now or at a set time.
-    Published,
-    /// Taken back to draft.
-    Unpublished,
-    /// Withdrawn.
-    Archived,
+/// Runs `fut` with `origin` as the origin of the writes it makes (the HTTP layer wraps each
+/// request in it).
+pub async fn with_origin<F: std::future::Future>(origin: Origin, fut: F) -> F::Output {
+    ORIGIN.scope(origin, fut).await
 }
 
-/// One change a write made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    /// What kind of thing.
-    pub subject: Subject,
-    /// Its id.
-    pub id: String,
-    /// What happened.
-    pub verb: Verb,
+/// The origin of the request this task serves, if any.
+fn current_origin() -> Origin {
+    ORIGIN.try_with(Origin::clone).unwrap_or_default()
 }
 
-/// Sees every write's changes inside its transaction, before the commit. An error rolls the
-/// whole write back.
+/// Sees every write's changes inside its transaction, before the commit, after the history
+/// (revisions and audit entries) is written. An error rolls the whole write back.
 pub trait Hook: Send + Sync + 'static {
     /// Called once per write that changed something, with the connection of its transaction.
-    fn record(&self, conn: &mut AnyConnection, actor: &Actor, changes: &[Change]) -> Result<()>;
+    fn record(&self, conn: &mut AnyConnection, record: &Record<'_>) -> Result<()>;
 }
 
-/// The hook of a server that records nothing beside its changes.
+/// The hook of a server that records nothing beyond its history.
 pub struct NoRecords;
 
 impl Hook for NoRecords {
-    fn record(&self, _: &mut AnyConnection, _: &Actor, _: &[Change]) -> Result<()> {
+    fn record(&self, _: &mut AnyConnection, _: &Record<'_>) -> Result<()> {
         Ok(())
     }
 }
@@ -87,13 +58,14 @@ impl Tx<'_> {
         self.conn
     }
 
-    /// Notes a change, for the hook.
+    /// Notes a change, for the history and the hook.
     pub fn changed(&mut self, subject: Subject, id: &str, verb: Verb) {
-        self.changes.push(Change {
-            subject,
-            id: id.to_owned(),
-            verb,
-        });
+        self.changes.push(Change::new(subject, id, verb));
+    }
+
+    /// Notes a change with its field list or details.
+    pub fn note(&mut self, change: Change) {
+        self.changes.push(change);
     }
 }
 
@@ -115,12 +87,25 @@ impl Writes {
         Self { hook }
     }
 
-    /// Runs `work` in one write transaction and hands its changes to the hook before the
-    /// commit. An error from either rolls everything back.
+    /// Runs `work` in one write transaction, not on behalf of a request (the command line,
+    /// start-up, the seed, background sweeps); see [`Writes::run_from`].
     pub fn run<T>(
         &self,
         conn: &mut AnyConnection,
         actor: &Actor,
+        work: impl FnOnce(&mut Tx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.run_from(conn, actor, &Origin::default(), work)
+    }
+
+    /// Runs `work` in one write transaction. Before the commit, its changes are recorded
+    /// (revisions, audit entries: [`crate::history::repo::record`]) and handed to the hook.
+    /// An error from any of them rolls everything back.
+    pub fn run_from<T>(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        origin: &Origin,
         work: impl FnOnce(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
         db::write_transaction(conn, |conn| {
@@ -131,7 +116,14 @@ impl Writes {
             let out = work(&mut tx)?;
             let Tx { conn, changes } = tx;
             if !changes.is_empty() {
-                self.hook.record(conn, actor, &changes)?;
+                let record = Record {
+                    actor,
+                    origin,
+                    changes: &changes,
+                    at: crate::now(),
+                };
+                crate::history::repo::record(conn, &record)?;
+                self.hook.record(conn, &record)?;
             }
             Ok(out)
         })
@@ -164,8 +156,9 @@ impl Ctx {
         F: FnOnce(&mut Tx<'_>) -> Result<T> + Send + 'static,
     {
         let writes = self.writes.clone();
+        let origin = current_origin();
         self.database
-            .run(move |conn| writes.run(conn, &actor, work))
+            .run(move |conn| writes.run_from(conn, &actor, &origin, work))
             .await
     }
 }

@@ -59,6 +59,12 @@ pub struct Article {
     pub created_at: NaiveDateTime,
     /// Last changed (UTC).
     pub updated_at: NaiveDateTime,
+    /// When it leaves the public routes; `None`: never.
+    pub unpublish_at: Option<NaiveDateTime>,
+    /// When it went to the trash; `None` outside it.
+    pub trashed_at: Option<NaiveDateTime>,
+    /// Who put it there (user id).
+    pub trashed_by: Option<String>,
 }
 
 /// What a new article is made of, as given and checked; everything else follows from it.
@@ -80,6 +86,8 @@ pub struct Draft {
     pub category_id: Option<String>,
     /// Cover image.
     pub cover_image_url: Option<String>,
+    /// When it leaves the public routes.
+    pub unpublish_at: Option<NaiveDateTime>,
 }
 
 impl Article {
@@ -115,6 +123,9 @@ impl Article {
             created_by,
             created_at: now,
             updated_at: now,
+            unpublish_at: draft.unpublish_at,
+            trashed_at: None,
+            trashed_by: None,
         }
     }
 }
@@ -159,6 +170,8 @@ pub struct ArticleSummary {
     pub created_at: NaiveDateTime,
     /// Updated.
     pub updated_at: NaiveDateTime,
+    /// Expiry.
+    pub unpublish_at: Option<NaiveDateTime>,
 }
 
 impl From<Article> for ArticleSummary {
@@ -182,6 +195,7 @@ impl From<Article> for ArticleSummary {
             created_by: a.created_by,
             created_at: a.created_at,
             updated_at: a.updated_at,
+            unpublish_at: a.unpublish_at,
         }
     }
 }
@@ -224,6 +238,79 @@ pub struct ArticleChangeset {
     pub version: Option<i64>,
     /// Now.
     pub updated_at: Option<NaiveDateTime>,
+    /// Expiry.
+    pub unpublish_at: Option<Option<NaiveDateTime>>,
+    /// Trash (its own service calls only).
+    pub trashed_at: Option<Option<NaiveDateTime>>,
+    /// Who trashed it.
+    pub trashed_by: Option<Option<String>>,
+}
+
+impl ArticleChangeset {
+    /// The names of the editable fields this changeset sets to something other than what
+    /// `current` holds, in the contract's order.
+    pub fn differs_from(&self, current: &Article) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut check = |name: &'static str, differs: bool| {
+            if differs {
+                out.push(name);
+            }
+        };
+        check(
+            "slug",
+            self.slug.as_ref().is_some_and(|v| *v != current.slug),
+        );
+        check(
+            "title",
+            self.title.as_ref().is_some_and(|v| *v != current.title),
+        );
+        check(
+            "subtitle",
+            self.subtitle
+                .as_ref()
+                .is_some_and(|v| *v != current.subtitle),
+        );
+        check(
+            "excerpt",
+            self.excerpt.as_ref().is_some_and(|v| *v != current.excerpt),
+        );
+        check(
+            "body",
+            self.body.as_ref().is_some_and(|v| *v != current.body),
+        );
+        check("status", self.status.is_some_and(|v| v != current.status));
+        check(
+            "published_at",
+            self.published_at
+                .as_ref()
+                .is_some_and(|v| *v != current.published_at),
+        );
+        check(
+            "unpublish_at",
+            self.unpublish_at
+                .as_ref()
+                .is_some_and(|v| *v != current.unpublish_at),
+        );
+        check(
+            "author_id",
+            self.author_id
+                .as_ref()
+                .is_some_and(|v| *v != current.author_id),
+        );
+        check(
+            "category_id",
+            self.category_id
+                .as_ref()
+                .is_some_and(|v| *v != current.category_id),
+        );
+        check(
+            "cover_image_url",
+            self.cover_image_url
+                .as_ref()
+                .is_some_and(|v| *v != current.cover_image_url),
+        );
+        out
+    }
 }
 
 /// The sort key of a title.

@@ -10,6 +10,7 @@ use super::model::{Article, ArticleChangeset, ArticleSummary};
 use crate::db::schema::articles::dsl as a;
 use crate::db::search::{Condition, SearchSql};
 use crate::db::slugs::insert_with_slug;
+use crate::db::slugs::old as old_slugs;
 use crate::db::{AnyConnection, MultiBackend};
 use crate::domain::IdOrSlug;
 use crate::domain::{Code, Error, FieldError, Status};
@@ -28,11 +29,17 @@ pub enum Access {
 /// Published, or scheduled for a moment that has come. Written as a status set plus a range
 /// on `published_sort` (published articles always have a publication time in the past, and
 /// unpublished ones sort in year 9999), so the newest-first index serves it.
+/// An expiry (`unpublish_at`) that has come takes the article off again.
 fn visible(now: NaiveDateTime) -> Condition {
     Box::new(
         a::status
             .eq_any([Status::Published, Status::Scheduled])
-            .and(a::published_sort.le(now)),
+            .and(a::published_sort.le(now))
+            .and(
+                a::unpublish_at
+                    .is_null()
+                    .or(a::unpublish_at.assume_not_null().gt(now)),
+            ),
     )
 }
 
@@ -43,16 +50,38 @@ fn access_condition(access: &Access, now: NaiveDateTime) -> Option<Condition> {
             a::status
                 .eq_any([Status::Published, Status::Scheduled])
                 .and(a::published_sort.le(now))
+                .and(
+                    a::unpublish_at
+                        .is_null()
+                        .or(a::unpublish_at.assume_not_null().gt(now)),
+                )
                 .or(a::created_by.assume_not_null().eq(user.clone())),
         )),
         Access::All => None,
     }
 }
 
+/// Whether an article is visible to the public at `now`: published (or scheduled for a
+/// moment that has come) and not expired.
+pub fn is_live(
+    status: Status,
+    published_sort: NaiveDateTime,
+    unpublish_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> bool {
+    matches!(status, Status::Published | Status::Scheduled)
+        && published_sort <= now
+        && unpublish_at.is_none_or(|t| t > now)
+}
+
 /// Whether an article is visible to the public at `now`.
 pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
-    article.status == Status::Published
-        || (article.status == Status::Scheduled && article.published_sort <= now)
+    is_live(
+        article.status,
+        article.published_sort,
+        article.unpublish_at,
+        now,
+    )
 }
 
 /// Finds an article the caller may read, by id or slug.
@@ -62,7 +91,10 @@ pub fn find(
     access: &Access,
     now: NaiveDateTime,
 ) -> QueryResult<Option<Article>> {
-    let mut query = a::articles.select(Article::as_select()).into_boxed();
+    let mut query = a::articles
+        .select(Article::as_select())
+        .filter(a::trashed_at.is_null())
+        .into_boxed();
     query = match key {
         IdOrSlug::Id(id) => query.filter(a::id.eq(id.clone())),
         IdOrSlug::Slug(s) => query.filter(a::slug.eq(s.clone())),
@@ -95,7 +127,7 @@ fn filtered<'a>(
     access: &Access,
     now: NaiveDateTime,
 ) -> crate::db::schema::articles::BoxedQuery<'a, MultiBackend> {
-    let mut query = a::articles.into_boxed();
+    let mut query = a::articles.filter(a::trashed_at.is_null()).into_boxed();
     match &filter.statuses {
         None => query = query.filter(visible(now)),
         Some(statuses) => {
@@ -348,11 +380,115 @@ pub fn insert_many(conn: &mut AnyConnection, rows: &[Article]) -> QueryResult<()
 }
 
 /// Slugs in use that are `base` or start with `stem-`.
+/// Old slugs count as taken: they keep redirecting to their article.
 fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
-    a::articles
+    let mut slugs: Vec<String> = a::articles
         .filter(a::slug.eq(base).or(a::slug.like(format!("{stem}-%"))))
         .select(a::slug)
+        .load(conn)?;
+    slugs.extend(old_slugs::like(conn, KIND, base, stem)?);
+    Ok(slugs)
+}
+
+/// The kind of this table's old slugs.
+pub const KIND: &str = "article";
+
+/// The article an old slug points at.
+pub fn owner_of_old_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<String>> {
+    old_slugs::owner(conn, KIND, slug)
+}
+
+/// Keeps `old` pointing at the article after a rename to `new`.
+pub fn remember_slug(
+    conn: &mut AnyConnection,
+    old: &str,
+    new: &str,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    old_slugs::moved(conn, KIND, old, new, id, now)
+}
+
+/// A trashed article, by id or slug.
+pub fn find_trashed(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Article>> {
+    let query = a::articles
+        .select(Article::as_select())
+        .filter(a::trashed_at.is_not_null())
+        .into_boxed();
+    let query = match key {
+        IdOrSlug::Id(id) => query.filter(a::id.eq(id.clone())),
+        IdOrSlug::Slug(s) => query.filter(a::slug.eq(s.clone())),
+    };
+    query.first(conn).optional()
+}
+
+/// A page of the trash, most recently trashed first, after a `(trashed_at, id)` key; only
+/// articles `created_by` made, when given. One more than `limit`.
+pub fn trash(
+    conn: &mut AnyConnection,
+    created_by: Option<&str>,
+    after: Option<(NaiveDateTime, String)>,
+    limit: u32,
+) -> QueryResult<Vec<ArticleSummary>> {
+    let mut query = a::articles
+        .select(ArticleSummary::as_select())
+        .filter(a::trashed_at.is_not_null())
+        .into_boxed();
+    if let Some(user) = created_by {
+        query = query.filter(a::created_by.eq(user.to_owned()));
+    }
+    if let Some((at, id)) = after {
+        let t = a::trashed_at.assume_not_null();
+        query = query.filter(t.le(at).and(t.lt(at).or(a::id.lt(id))));
+    }
+    query
+        .order((a::trashed_at.desc(), a::id.desc()))
+        .limit(i64::from(limit) + 1)
         .load(conn)
+}
+
+/// How many articles are in the trash (only `created_by`'s, when given).
+pub fn count_trash(conn: &mut AnyConnection, created_by: Option<&str>) -> QueryResult<i64> {
+    let mut query = a::articles
+        .filter(a::trashed_at.is_not_null())
+        .count()
+        .into_boxed();
+    if let Some(user) = created_by {
+        query = query.filter(a::created_by.eq(user.to_owned()));
+    }
+    query.get_result(conn)
+}
+
+/// When and by whom articles went to the trash, by id.
+pub fn trashed_marks(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, Option<NaiveDateTime>, Option<String>)>> {
+    a::articles
+        .filter(a::id.eq_any(ids))
+        .select((a::id, a::trashed_at, a::trashed_by))
+        .load(conn)
+}
+
+/// Ids of articles in the trash since before `cutoff`, a batch at a time.
+pub fn trashed_before(
+    conn: &mut AnyConnection,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    a::articles
+        .filter(a::trashed_at.lt(cutoff))
+        .select(a::id)
+        .order(a::trashed_at.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Deletes an article for good, with its revisions and old slugs.
+pub fn purge(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+    crate::history::repo::forget_revisions(conn, id)?;
+    old_slugs::forget(conn, KIND, id)?;
+    diesel::delete(a::articles.filter(a::id.eq(id))).execute(conn)
 }
 
 /// Makes concurrent changes to one article take turns, so that each one reads the version
@@ -387,11 +523,6 @@ pub fn apply(
     reload(conn, id)
 }
 
-/// Deletes an article's row.
-pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
-    diesel::delete(a::articles.filter(a::id.eq(id))).execute(conn)
-}
-
 fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, Error> {
     Ok(a::articles
         .filter(a::id.eq(id))
@@ -399,13 +530,13 @@ fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, Error> {
         .first(conn)?)
 }
 
-/// Whether another article than `except` has the slug.
+/// Whether another article than `except` has the slug, now or as an old slug.
 pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> QueryResult<bool> {
     let mut query = a::articles.filter(a::slug.eq(slug)).count().into_boxed();
     if let Some(id) = except {
         query = query.filter(a::id.ne(id.to_owned()));
     }
-    query.get_result::<i64>(conn).map(|n| n > 0)
+    Ok(query.get_result::<i64>(conn)? > 0 || old_slugs::reserved(conn, KIND, slug, except)?)
 }
 
 /// The 409 for a taken slug.

@@ -17,9 +17,12 @@ use crate::categories::model::Category;
 use crate::db::AnyConnection;
 use crate::domain::caller::{Caller, Principal, forbidden, unauthorized};
 use crate::domain::cursor;
-use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Result, Status};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Lookup, Result, Status};
 use crate::domain::{Role, Scope};
-use crate::write::{Ctx, Subject, Tx, Verb};
+use crate::history::model::Revision;
+use crate::history::repo as history;
+use crate::write::{Change, Ctx, Subject, Tx, Verb};
 
 /// What the caller may read.
 pub fn access(caller: &Caller) -> Access {
@@ -106,24 +109,33 @@ fn related<'a>(
     Ok(out)
 }
 
-/// One article the caller may see, with what it embeds.
+/// One article the caller may see, with what it embeds; for an old slug of an article the
+/// caller may see, its current slug. An old slug of an article the caller may not see is
+/// the same 404 as the article itself.
 pub async fn get(
     ctx: &Ctx,
     caller: &Caller,
     key: IdOrSlug,
     embed: Embed,
-) -> Result<(Article, Related)> {
+) -> Result<Lookup<(Article, Related)>> {
     let access = access(caller);
     let now = crate::now();
     ctx.read(move |conn| {
-        let article = repo::find(conn, &key, &access, now)?
-            .ok_or_else(|| Error::not_found("no article has that id or slug"))?;
+        let Some(article) = repo::find(conn, &key, &access, now)? else {
+            if let IdOrSlug::Slug(slug) = &key
+                && let Some(owner) = repo::owner_of_old_slug(conn, slug)?
+                && let Some(target) = repo::find(conn, &IdOrSlug::Id(owner), &access, now)?
+            {
+                return Ok(Lookup::Moved(target.slug));
+            }
+            return Err(repo::not_found());
+        };
         let related = related(
             conn,
             embed,
             std::iter::once((&article.author_id, &article.category_id)),
         )?;
-        Ok((article, related))
+        Ok(Lookup::Found((article, related)))
     })
     .await
 }
@@ -380,14 +392,21 @@ pub async fn update(
     }
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
-        let article = update_in(tx.conn(), &key, &writer, &precondition, changes, now)?;
-        tx.changed(Subject::Article, &article.id, Verb::Updated);
-        Ok(article)
+        update_in(
+            tx,
+            &key,
+            &writer,
+            &precondition,
+            changes,
+            now,
+            Verb::Updated,
+        )
     })
     .await
 }
 
-/// Deletes an article, if the caller may and `precondition` holds.
+/// Moves an article to the trash, if the caller may and `precondition` holds. It keeps its
+/// status, slug and schedule there, and comes back with them.
 pub async fn delete(
     ctx: &Ctx,
     caller: &Caller,
@@ -395,10 +414,22 @@ pub async fn delete(
     precondition: IfMatch,
 ) -> Result<()> {
     let (writer, _) = writer(caller)?;
+    let trashed_by = match &caller.0 {
+        Some(Principal::User { id, .. }) => Some(id.clone()),
+        _ => None,
+    };
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
-        let id = delete_in(tx.conn(), &key, &writer, &precondition, now)?;
-        tx.changed(Subject::Article, &id, Verb::Deleted);
+        let current = load_for_change(tx.conn(), &key, &writer, &precondition, now, true)?;
+        let changes = ArticleChangeset {
+            trashed_at: Some(Some(now)),
+            trashed_by: Some(trashed_by),
+            version: Some(current.version + 1),
+            updated_at: Some(now),
+            ..ArticleChangeset::default()
+        };
+        repo::apply(tx.conn(), &current.id, &changes)?;
+        tx.changed(Subject::Article, &current.id, Verb::Trashed);
         Ok(())
     })
     .await
@@ -430,13 +461,14 @@ pub fn transition_in(
     action: Action,
     now: NaiveDateTime,
 ) -> Result<Article> {
-    let article = transition_on(tx.conn(), key, writer, precondition, action, now)?;
+    let (article, fields) = transition_on(tx.conn(), key, writer, precondition, action, now)?;
     let verb = match action {
-        Action::Publish(_) => Verb::Published,
+        Action::Publish(..) if article.status == Status::Scheduled => Verb::Scheduled,
+        Action::Publish(..) => Verb::Published,
         Action::Unpublish => Verb::Unpublished,
         Action::Archive => Verb::Archived,
     };
-    tx.changed(Subject::Article, &article.id, verb);
+    tx.note(Change::new(Subject::Article, &article.id, verb).with_fields(fields));
     Ok(article)
 }
 
@@ -508,14 +540,19 @@ fn load_for_change(
 /// Applies a merge patch to an article, if the writer may and the precondition holds. A
 /// patch that changes nothing leaves the version alone.
 fn update_in(
-    conn: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     id: &IdOrSlug,
     writer: &Writer,
     precondition: &IfMatch,
     mut changes: ArticleChangeset,
     now: NaiveDateTime,
+    verb: Verb,
 ) -> Result<Article, Error> {
+    let conn = tx.conn();
     let current = load_for_change(conn, id, writer, precondition, now, true)?;
+    if let Some(Some(until)) = changes.unpublish_at {
+        check_expiry(current.published_at, until)?;
+    }
     if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
         changes.slug = None;
     }
@@ -549,33 +586,43 @@ fn update_in(
         && changes
             .cover_image_url
             .as_ref()
-            .is_none_or(|v| *v == current.cover_image_url);
-    if nothing {
+            .is_none_or(|v| *v == current.cover_image_url)
+        && changes
+            .unpublish_at
+            .as_ref()
+            .is_none_or(|v| *v == current.unpublish_at);
+    if nothing && verb == Verb::Updated {
         return Ok(current);
+    }
+    let fields = changes.differs_from(&current);
+    if let Some(new_slug) = &changes.slug {
+        repo::remember_slug(conn, &current.slug, new_slug, &current.id, now)?;
     }
     changes.version = Some(current.version + 1);
     changes.updated_at = Some(now);
-    repo::apply(conn, &current.id, &changes)
+    let article = repo::apply(conn, &current.id, &changes)?;
+    tx.note(Change::new(Subject::Article, &article.id, verb).with_fields(fields));
+    Ok(article)
 }
 
-/// Deletes an article, if the writer may and the precondition holds.
-fn delete_in(
-    conn: &mut AnyConnection,
-    id: &IdOrSlug,
-    writer: &Writer,
-    precondition: &IfMatch,
-    now: NaiveDateTime,
-) -> Result<String, Error> {
-    let current = load_for_change(conn, id, writer, precondition, now, true)?;
-    repo::delete(conn, &current.id)?;
-    Ok(current.id)
+/// An expiry must come after the publication it ends.
+fn check_expiry(published_at: Option<NaiveDateTime>, until: NaiveDateTime) -> Result<()> {
+    match published_at {
+        Some(at) if until <= at => Err(Error::invalid_field(
+            "unpublish_at",
+            Code::InvalidValue,
+            "unpublish_at must be later than published_at",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A publishing action.
 #[derive(Debug, Clone, Copy)]
 pub enum Action {
-    /// Publish now, at a given time, or schedule.
-    Publish(Option<NaiveDateTime>),
+    /// Publish now, at a given time, or schedule; and set (`Some(Some)`), clear
+    /// (`Some(None)`) or keep (`None`) the expiry.
+    Publish(Option<NaiveDateTime>, Option<Option<NaiveDateTime>>),
     /// Back to draft.
     Unpublish,
     /// Withdraw.
@@ -591,11 +638,11 @@ fn transition_on(
     precondition: &IfMatch,
     action: Action,
     now: NaiveDateTime,
-) -> Result<Article, Error> {
+) -> Result<(Article, Vec<&'static str>), Error> {
     let current = load_for_change(conn, id, writer, precondition, now, false)?;
     let status = current.status;
     let (allowed, name) = match action {
-        Action::Publish(_) => (
+        Action::Publish(..) => (
             matches!(status, Status::Draft | Status::Scheduled | Status::Archived),
             "publish",
         ),
@@ -619,8 +666,13 @@ fn transition_on(
     }
     let mut changes = ArticleChangeset::default();
     match action {
-        Action::Publish(at) => {
+        Action::Publish(at, until) => {
             let when = at.unwrap_or(now);
+            let expiry = until.unwrap_or(current.unpublish_at);
+            if let Some(until) = expiry {
+                check_expiry(Some(when), until)?;
+            }
+            changes.unpublish_at = until;
             changes.status = Some(if when > now {
                 Status::Scheduled
             } else {
@@ -636,7 +688,257 @@ fn transition_on(
         }
         Action::Archive => changes.status = Some(Status::Archived),
     }
+    let fields = changes.differs_from(&current);
     changes.version = Some(current.version + 1);
     changes.updated_at = Some(now);
-    repo::apply(conn, &current.id, &changes)
+    Ok((repo::apply(conn, &current.id, &changes)?, fields))
+}
+
+/// Loads an article for reading its history: whoever may read its drafts may (editors,
+/// admins, API tokens, and authors for the articles they created).
+fn load_for_history(conn: &mut AnyConnection, access: &Access, key: &IdOrSlug) -> Result<Article> {
+    let article = repo::find(conn, key, &Access::All, crate::now())?.ok_or_else(repo::not_found)?;
+    match access {
+        Access::All => Ok(article),
+        Access::Own(user) if article.created_by.as_deref() == Some(user.as_str()) => Ok(article),
+        Access::Own(_) => Err(forbidden(
+            "authors may read the history of their own articles only",
+        )),
+        Access::Public => Err(unauthorized("this request needs a bearer token", false)),
+    }
+}
+
+/// A page of an article's revisions, newest first; bodies only when asked for.
+pub async fn revisions(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
+    page: PageRequest,
+    bodies: bool,
+) -> Result<Page<Revision>> {
+    const ORDER: &str = "revisions";
+    let before = match page.cursor.as_deref() {
+        Some(raw) => {
+            let keys = cursor::decode_cursor(raw, ORDER, 1)?;
+            match keys.first().and_then(|k| k.parse::<i64>().ok()) {
+                Some(v) => Some(v),
+                None => return Err(cursor::invalid_cursor()),
+            }
+        }
+        None => None,
+    };
+    let access = access(caller);
+    ctx.read(move |conn| {
+        let article = load_for_history(conn, &access, &key)?;
+        let rows = history::revisions(conn, &article.id, before, page.limit, bodies)?;
+        let total = if page.with_total {
+            Some(history::count_revisions(conn, &article.id)?)
+        } else {
+            None
+        };
+        Ok(page.split(rows, total, |r| {
+            cursor::encode_cursor(ORDER, &[&r.version.to_string()])
+        }))
+    })
+    .await
+}
+
+/// One revision of an article, with its body.
+pub async fn revision(ctx: &Ctx, caller: &Caller, key: IdOrSlug, version: i64) -> Result<Revision> {
+    let access = access(caller);
+    ctx.read(move |conn| {
+        let article = load_for_history(conn, &access, &key)?;
+        history::revision(conn, &article.id, version)?
+            .ok_or_else(|| Error::not_found("the article has no revision with that version"))
+    })
+    .await
+}
+
+/// Makes an earlier revision's content current again, as a new version: its title, slug,
+/// subtitle, excerpt, body, byline, section and cover. The status and schedule stay as they
+/// are. Needs the right to edit the article; `precondition` is checked against the current
+/// version.
+pub async fn restore(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
+    version: i64,
+    precondition: IfMatch,
+) -> Result<Article> {
+    let (writer, _) = writer(caller)?;
+    let access = access(caller);
+    let lookup = key.clone();
+    let old = ctx
+        .read(move |conn| {
+            let article = load_for_history(conn, &access, &lookup)?;
+            history::revision(conn, &article.id, version)?
+                .ok_or_else(|| Error::not_found("the article has no revision with that version"))
+        })
+        .await?;
+    let body = old.body.clone().unwrap_or_default();
+    let rendered = render_body(body.clone()).await?;
+    let state = old.state;
+    let changes = ArticleChangeset {
+        slug: Some(state.slug),
+        title_key: Some(title_key(&state.title)),
+        title: Some(state.title),
+        subtitle: Some(state.subtitle),
+        excerpt: Some(state.excerpt),
+        body: Some(body),
+        body_html: Some(rendered.html),
+        word_count: Some(i32::try_from(rendered.words).unwrap_or(i32::MAX)),
+        reading_time_minutes: Some(i32::try_from(rendered.reading_time).unwrap_or(i32::MAX)),
+        author_id: Some(state.author_id),
+        category_id: Some(state.category_id),
+        cover_image_url: Some(state.cover_image_url),
+        ..ArticleChangeset::default()
+    };
+    let now = crate::now();
+    ctx.write(caller.actor(), move |tx| {
+        update_in(
+            tx,
+            &key,
+            &writer,
+            &precondition,
+            changes,
+            now,
+            Verb::Restored,
+        )
+    })
+    .await
+}
+
+/// An article in the trash, with when and by whom it went there.
+#[derive(Debug)]
+pub struct Trashed {
+    /// The article as it was.
+    pub article: ArticleSummary,
+    /// When it went to the trash.
+    pub trashed_at: NaiveDateTime,
+    /// The user who put it there (`None` for an API token).
+    pub trashed_by: Option<String>,
+}
+
+/// A page of the trash, most recently trashed first. Staff see all of it; an author the
+/// articles they created.
+pub async fn trash(ctx: &Ctx, caller: &Caller, page: PageRequest) -> Result<Page<Trashed>> {
+    const ORDER: &str = "trash";
+    let only = match access(caller) {
+        Access::Public => return Err(unauthorized("this request needs a bearer token", false)),
+        Access::Own(user) => Some(user),
+        Access::All => None,
+    };
+    let after = match page.cursor.as_deref() {
+        Some(raw) => Some(cursor::decode_created_cursor(raw, ORDER)?),
+        None => None,
+    };
+    ctx.read(move |conn| {
+        let rows = repo::trash(conn, only.as_deref(), after, page.limit)?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut marks: HashMap<String, (Option<NaiveDateTime>, Option<String>)> =
+            repo::trashed_marks(conn, &ids)?
+                .into_iter()
+                .map(|(id, at, by)| (id, (at, by)))
+                .collect();
+        let items = rows
+            .into_iter()
+            .map(|article| {
+                let (at, by) = marks.remove(&article.id).unwrap_or((None, None));
+                Trashed {
+                    trashed_at: at.unwrap_or(article.updated_at),
+                    trashed_by: by,
+                    article,
+                }
+            })
+            .collect();
+        let total = if page.with_total {
+            Some(repo::count_trash(conn, only.as_deref())?)
+        } else {
+            None
+        };
+        Ok(page.split(items, total, |t| {
+            cursor::encode_created_cursor(ORDER, t.trashed_at, &t.article.id)
+        }))
+    })
+    .await
+}
+
+/// Loads a trashed article for a change: staff may change any; an author only their own.
+fn load_trashed(conn: &mut AnyConnection, writer: &Writer, id: &str) -> Result<Article> {
+    repo::lock_row(conn, &IdOrSlug::Id(id.to_owned()))?;
+    let article = repo::find_trashed(conn, &IdOrSlug::Id(id.to_owned()))?
+        .ok_or_else(|| Error::not_found("no article in the trash has that id"))?;
+    if let Writer::Author { user_id } = writer
+        && article.created_by.as_deref() != Some(user_id.as_str())
+    {
+        return Err(Error::not_found("no article in the trash has that id"));
+    }
+    Ok(article)
+}
+
+/// Takes an article out of the trash exactly as it went in (status, slug, schedule), as a
+/// new version.
+pub async fn untrash(ctx: &Ctx, caller: &Caller, id: String) -> Result<Article> {
+    let (writer, _) = writer(caller)?;
+    let now = crate::now();
+    ctx.write(caller.actor(), move |tx| {
+        let current = load_trashed(tx.conn(), &writer, &id)?;
+        let changes = ArticleChangeset {
+            trashed_at: Some(None),
+            trashed_by: Some(None),
+            version: Some(current.version + 1),
+            updated_at: Some(now),
+            ..ArticleChangeset::default()
+        };
+        let article = repo::apply(tx.conn(), &current.id, &changes)?;
+        tx.changed(Subject::Article, &article.id, Verb::Untrashed);
+        Ok(article)
+    })
+    .await
+}
+
+/// Deletes an article in the trash for good, with its revisions and old slugs (admins).
+pub async fn purge(ctx: &Ctx, admin: &crate::domain::caller::Admin, id: String) -> Result<()> {
+    ctx.write(admin.actor(), move |tx| {
+        load_trashed(tx.conn(), &Writer::Staff, &id)?;
+        repo::purge(tx.conn(), &id)?;
+        tx.changed(Subject::Article, &id, Verb::Deleted);
+        Ok(())
+    })
+    .await
+}
+
+/// Deletes for good the articles that went to the trash before `cutoff`, a batch per write;
+/// how many went.
+pub async fn purge_trashed_before(ctx: &Ctx, cutoff: NaiveDateTime) -> Result<usize> {
+    let mut total = 0;
+    loop {
+        let purged = ctx
+            .write(crate::write::Actor::System, move |tx| {
+                // Two servers on one database sweep in turns, so each article is purged
+                // (and recorded) once.
+                crate::db::lock_name(tx.conn(), "history.sweep")?;
+                let ids = repo::trashed_before(tx.conn(), cutoff, 100)?;
+                for id in &ids {
+                    repo::purge(tx.conn(), id)?;
+                    tx.changed(Subject::Article, id, Verb::Deleted);
+                }
+                Ok(ids.len())
+            })
+            .await?;
+        total += purged;
+        if purged < 100 {
+            return Ok(total);
+        }
+    }
+}
+
+/// Whether the public sees an article with these fields at `now`.
+pub fn is_live(article: &ArticleSummary, now: NaiveDateTime) -> bool {
+    repo::is_live(
+        article.status,
+        article.published_sort,
+        article.unpublish_at,
+        now,
+    )
 }

@@ -91,7 +91,12 @@ pub enum Rotation {
     /// Unknown, expired or revoked.
     Invalid,
     /// Already used: the family is revoked, since someone holds a copy.
-    Reused,
+    Reused {
+        /// The revoked family.
+        family: String,
+        /// Whose it was.
+        user_id: String,
+    },
 }
 
 /// Uses up a refresh token and stores its successor, in one transaction. A token used again
@@ -129,7 +134,10 @@ pub fn rotate(
     let within_interval = |first: NaiveDateTime| now - first <= reuse_interval;
     if used_at.is_some_and(|first| !within_interval(first)) {
         revoke_family(conn, &family_id, now)?;
-        return Ok(Rotation::Reused);
+        return Ok(Rotation::Reused {
+            family: family_id,
+            user_id,
+        });
     }
     let Some(user) = crate::users::repo::find(conn, &user_id)? else {
         return Ok(Rotation::Invalid);
@@ -148,7 +156,10 @@ pub fn rotate(
                 .first(conn)?;
             if !first.is_some_and(within_interval) {
                 revoke_family(conn, &family_id, now)?;
-                return Ok(Rotation::Reused);
+                return Ok(Rotation::Reused {
+                    family: family_id,
+                    user_id,
+                });
             }
         }
     }

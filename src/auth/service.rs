@@ -14,7 +14,7 @@ use crate::domain::caller::Actor;
 use crate::domain::caller::{Principal, unauthorized};
 use crate::domain::{Code, Error, Result};
 use crate::users::model::User;
-use crate::write::{Ctx, Subject, Tx, Verb};
+use crate::write::{Change, Ctx, Subject, Tx, Verb};
 
 /// What a new session stores.
 pub struct NewSession<'a> {
@@ -59,7 +59,14 @@ pub fn rotate(
     expires_at: NaiveDateTime,
     reuse_interval: Duration,
 ) -> Result<Rotation> {
-    repo::rotate(tx.conn(), hash, new_hash, now, expires_at, reuse_interval)
+    let outcome = repo::rotate(tx.conn(), hash, new_hash, now, expires_at, reuse_interval)?;
+    if let Rotation::Reused { family, user_id } = &outcome {
+        tx.note(
+            Change::new(Subject::Session, family, Verb::Revoked)
+                .with_details(serde_json::json!({ "user_id": user_id })),
+        );
+    }
+    Ok(outcome)
 }
 
 /// Ends the session a refresh token belongs to; an unknown token changes nothing.
@@ -113,10 +120,21 @@ pub async fn login(
     let matches = auth.verify_password(&email, address, given, stored).await?;
     match user {
         Some(user) if matches => start(ctx, auth, user).await,
-        _ => Err(Error::new(
-            Code::InvalidCredentials,
-            "the email or the password is wrong",
-        )),
+        user => {
+            let details = serde_json::json!({
+                "email": email,
+                "user_id": user.map(|u| u.id),
+            });
+            ctx.write(Actor::Anonymous, move |tx| {
+                tx.note(Change::new(Subject::Session, "", Verb::Refused).with_details(details));
+                Ok(())
+            })
+            .await?;
+            Err(Error::new(
+                Code::InvalidCredentials,
+                "the email or the password is wrong",
+            ))
+        }
     }
 }
 
@@ -172,7 +190,7 @@ pub async fn refresh(ctx: &Ctx, auth: &AuthState, refresh_token: &str) -> Result
         .await?;
     match outcome {
         Rotation::Rotated(user) => issue(auth, user, new_token),
-        Rotation::Reused => {
+        Rotation::Reused { .. } => {
             tracing::warn!("a used refresh token was presented again; its family is revoked");
             Err(unauthorized(
                 "this refresh token was already used; sign in again",

@@ -8,6 +8,7 @@ use super::model::{Author, AuthorChangeset};
 use crate::db::AnyConnection;
 use crate::db::schema::{articles, authors::dsl as a, users};
 use crate::db::slugs::insert_with_slug;
+use crate::db::slugs::old as old_slugs;
 use crate::domain::IdOrSlug;
 use crate::domain::{Code, Error};
 
@@ -131,11 +132,22 @@ pub fn create(
 }
 
 /// Slugs in use that are `base` or start with `stem-`.
+/// Old slugs count as taken: they keep redirecting to their owner.
 fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
-    a::authors
+    let mut slugs: Vec<String> = a::authors
         .filter(a::slug.eq(base).or(a::slug.like(format!("{stem}-%"))))
         .select(a::slug)
-        .load(conn)
+        .load(conn)?;
+    slugs.extend(old_slugs::like(conn, KIND, base, stem)?);
+    Ok(slugs)
+}
+
+/// The kind of this table's old slugs.
+pub const KIND: &str = "author";
+
+/// Whose old slug this is.
+pub fn owner_of_old_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<String>> {
+    old_slugs::owner(conn, KIND, slug)
 }
 
 /// Applies a change; nothing is written when nothing changes.
@@ -171,6 +183,9 @@ pub fn update(
     }
     changes.name_key = changes.name.as_deref().map(super::model::name_key);
     changes.updated_at = Some(now);
+    if let Some(new_slug) = &changes.slug {
+        old_slugs::moved(conn, KIND, &current.slug, new_slug, &current.id, now)?;
+    }
     diesel::update(a::authors.filter(a::id.eq(&current.id)))
         .set(&changes)
         .execute(conn)?;
@@ -234,6 +249,7 @@ pub fn delete(
         .set(users::author_id.eq(None::<String>))
         .execute(conn)?;
     diesel::delete(a::authors.filter(a::id.eq(&current.id))).execute(conn)?;
+    old_slugs::forget(conn, KIND, &current.id)?;
     Ok(Removed {
         id: current.id,
         reassigned,
@@ -258,7 +274,7 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> Que
     if let Some(id) = except {
         query = query.filter(a::id.ne(id.to_owned()));
     }
-    query.get_result::<i64>(conn).map(|n| n > 0)
+    Ok(query.get_result::<i64>(conn)? > 0 || old_slugs::reserved(conn, KIND, slug, except)?)
 }
 
 fn slug_conflict(slug: &str) -> Error {

@@ -7,8 +7,8 @@ use super::repo::{self, After};
 use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{IdOrSlug, Result};
-use crate::write::{Ctx, Subject, Verb};
+use crate::domain::{Error, IdOrSlug, Lookup, Result};
+use crate::write::{Change, Ctx, Subject, Verb};
 
 /// Reads the list's cursor for its order.
 fn after(raw: Option<&str>, sort: AuthorSort) -> Result<Option<After>> {
@@ -54,8 +54,20 @@ pub async fn list(
 }
 
 /// One author.
-pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Author> {
-    ctx.read(move |conn| repo::get(conn, &key)).await
+/// One author by id or slug; for an old slug, the slug it has now.
+pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Author>> {
+    ctx.read(move |conn| {
+        if let Some(author) = repo::find(conn, &key)? {
+            return Ok(Lookup::Found(author));
+        }
+        if let IdOrSlug::Slug(slug) = &key
+            && let Some(owner) = repo::owner_of_old_slug(conn, slug)?
+        {
+            return Ok(Lookup::Moved(repo::get(conn, &IdOrSlug::Id(owner))?.slug));
+        }
+        Err(Error::not_found("no author has that id or slug"))
+    })
+    .await
 }
 
 /// Creates an author; a chosen slug that is taken is a conflict.
@@ -94,7 +106,10 @@ pub async fn delete(
     ctx.write(caller.actor(), move |tx| {
         let removed = repo::delete(tx.conn(), &key, reassign_to.as_deref(), now)?;
         for article in &removed.reassigned {
-            tx.changed(Subject::Article, article, Verb::Updated);
+            tx.note(
+                Change::new(Subject::Article, article, Verb::Updated)
+                    .with_fields(vec!["author_id"]),
+            );
         }
         tx.changed(Subject::Author, &removed.id, Verb::Deleted);
         Ok(())

@@ -8,6 +8,7 @@ use super::model::{Category, CategoryChangeset, NewCategory};
 use crate::db::AnyConnection;
 use crate::db::schema::categories::dsl as c;
 use crate::db::slugs::insert_with_slug;
+use crate::db::slugs::old as old_slugs;
 use crate::domain::IdOrSlug;
 use crate::domain::{Code, Error};
 use crate::slug;
@@ -209,6 +210,9 @@ pub fn update(
         return Ok(current);
     }
     changes.updated_at = Some(now);
+    if let Some(new_slug) = &changes.slug {
+        old_slugs::moved(conn, KIND, &current.slug, new_slug, &current.id, now)?;
+    }
     diesel::update(c::categories.filter(c::id.eq(&current.id)))
         .set(&changes)
         .execute(conn)
@@ -258,6 +262,7 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<String, Error>
         ));
     }
     diesel::delete(c::categories.filter(c::id.eq(&current.id))).execute(conn)?;
+    old_slugs::forget(conn, KIND, &current.id)?;
     Ok(current.id)
 }
 
@@ -311,15 +316,26 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except_id: Option<&str>) -> 
     if let Some(id) = except_id {
         query = query.filter(c::id.ne(id.to_owned()));
     }
-    query.get_result::<i64>(conn).map(|n| n > 0)
+    Ok(query.get_result::<i64>(conn)? > 0 || old_slugs::reserved(conn, KIND, slug, except_id)?)
 }
 
-/// Slugs in use that are `base` or start with `stem-`.
+/// Slugs in use that are `base` or start with `stem-`; old slugs count as taken, since
+/// they keep redirecting to their owner.
 fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
-    c::categories
+    let mut slugs: Vec<String> = c::categories
         .filter(c::slug.eq(base).or(c::slug.like(format!("{stem}-%"))))
         .select(c::slug)
-        .load(conn)
+        .load(conn)?;
+    slugs.extend(old_slugs::like(conn, KIND, base, stem)?);
+    Ok(slugs)
+}
+
+/// The kind of this table's old slugs.
+pub const KIND: &str = "category";
+
+/// Whose old slug this is.
+pub fn owner_of_old_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<String>> {
+    old_slugs::owner(conn, KIND, slug)
 }
 
 fn slug_conflict(slug: &str) -> Error {

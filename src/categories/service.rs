@@ -9,7 +9,7 @@ use super::repo::{self, CreateInput, ListFilter, UpdateInput};
 use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{IdOrSlug, Result};
+use crate::domain::{Error, IdOrSlug, Lookup, Result};
 use crate::write::{Ctx, Subject, Tx, Verb};
 
 /// The cursor order tag of the category list.
@@ -47,8 +47,20 @@ pub async fn list(
 }
 
 /// One category.
-pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Category> {
-    ctx.read(move |conn| repo::get(conn, &key)).await
+/// One category by id or slug; for an old slug, the slug it has now.
+pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Category>> {
+    ctx.read(move |conn| {
+        if let Some(category) = repo::find(conn, &key)? {
+            return Ok(Lookup::Found(category));
+        }
+        if let IdOrSlug::Slug(slug) = &key
+            && let Some(owner) = repo::owner_of_old_slug(conn, slug)?
+        {
+            return Ok(Lookup::Moved(repo::get(conn, &IdOrSlug::Id(owner))?.slug));
+        }
+        Err(Error::not_found("no category has that id or slug"))
+    })
+    .await
 }
 
 /// Creates a category under an existing parent, if any.

@@ -97,6 +97,53 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        unpublish_at -> Nullable<Timestamp>,
+        trashed_at -> Nullable<Timestamp>,
+        trashed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Every version of every article: its editable state (JSON, without the body) and its
+    /// body (zstd-compressed Markdown).
+    article_revisions (article_id, version) {
+        article_id -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
+        action -> Text,
+        changed_fields -> Text,
+        state -> Text,
+        body -> Binary,
+    }
+}
+
+diesel::table! {
+    /// Slugs that articles, authors and categories had before, pointing at their owner.
+    old_slugs (kind, slug) {
+        kind -> Text,
+        slug -> Text,
+        target_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who did what, when: one entry per authenticated write and per sign-in event.
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        details -> Text,
     }
 }
 
@@ -107,5 +154,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     api_tokens,
     authors,
-    articles
+    articles,
+    article_revisions,
+    old_slugs,
+    audit_log
 );

@@ -57,6 +57,102 @@ pub fn taken() -> Error {
     Error::new(Code::Conflict, "the slug is taken")
 }
 
+/// Slugs a resource had before. `kind` names the table (`article`, `author`, `category`);
+/// each old slug points at its owner's id, so the owner's current slug is always one hop away.
+pub mod old {
+    use chrono::NaiveDateTime;
+    use diesel::prelude::*;
+
+    use crate::db::AnyConnection;
+    use crate::db::schema::old_slugs::dsl as o;
+
+    /// Keeps `slug` pointing at `owner` after a rename, and forgets `current` as an old slug
+    /// of `owner` (a rename back to it).
+    pub fn moved(
+        conn: &mut AnyConnection,
+        kind: &str,
+        slug: &str,
+        current: &str,
+        owner: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::delete(
+            o::old_slugs
+                .filter(o::kind.eq(kind))
+                .filter(o::slug.eq(current))
+                .filter(o::target_id.eq(owner)),
+        )
+        .execute(conn)?;
+        diesel::delete(
+            o::old_slugs
+                .filter(o::kind.eq(kind))
+                .filter(o::slug.eq(slug)),
+        )
+        .execute(conn)?;
+        diesel::insert_into(o::old_slugs)
+            .values((
+                o::kind.eq(kind),
+                o::slug.eq(slug),
+                o::target_id.eq(owner),
+                o::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Whose old slug this is.
+    pub fn owner(conn: &mut AnyConnection, kind: &str, slug: &str) -> QueryResult<Option<String>> {
+        o::old_slugs
+            .filter(o::kind.eq(kind))
+            .filter(o::slug.eq(slug))
+            .select(o::target_id)
+            .first(conn)
+            .optional()
+    }
+
+    /// Whether `slug` is an old slug of another resource than `except`.
+    pub fn reserved(
+        conn: &mut AnyConnection,
+        kind: &str,
+        slug: &str,
+        except: Option<&str>,
+    ) -> QueryResult<bool> {
+        let mut query = o::old_slugs
+            .filter(o::kind.eq(kind))
+            .filter(o::slug.eq(slug))
+            .count()
+            .into_boxed();
+        if let Some(id) = except {
+            query = query.filter(o::target_id.ne(id.to_owned()));
+        }
+        query.get_result::<i64>(conn).map(|n| n > 0)
+    }
+
+    /// Old slugs that are `base` or start with `stem-`, for choosing a free one.
+    pub fn like(
+        conn: &mut AnyConnection,
+        kind: &str,
+        base: &str,
+        stem: &str,
+    ) -> QueryResult<Vec<String>> {
+        o::old_slugs
+            .filter(o::kind.eq(kind))
+            .filter(o::slug.eq(base).or(o::slug.like(format!("{stem}-%"))))
+            .select(o::slug)
+            .load(conn)
+    }
+
+    /// Forgets every old slug of a resource deleted for good.
+    pub fn forget(conn: &mut AnyConnection, kind: &str, owner: &str) -> QueryResult<usize> {
+        diesel::delete(
+            o::old_slugs
+                .filter(o::kind.eq(kind))
+                .filter(o::target_id.eq(owner)),
+        )
+        .execute(conn)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;

@@ -78,3 +78,13 @@ impl IfMatch {
         }
     }
 }
+
+/// What a lookup by id or slug found: the resource, or (for an old slug) the slug it has
+/// now, to redirect to.
+#[derive(Debug)]
+pub enum Lookup<T> {
+    /// The resource.
+    Found(T),
+    /// The key was an old slug of a resource the caller may see; this is its slug now.
+    Moved(String),
+}

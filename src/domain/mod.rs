@@ -3,6 +3,7 @@
 //! a particular database.
 
 pub mod caller;
+pub mod change;
 pub mod cursor;
 pub mod error;
 pub mod keys;
@@ -12,6 +13,6 @@ pub mod patch;
 pub mod time;
 
 pub use error::{Code, Error, FieldError, Result};
-pub use keys::{IdOrSlug, IfMatch};
+pub use keys::{IdOrSlug, IfMatch, Lookup};
 pub use kinds::{Named, Role, Scope, Status};
 pub use patch::Patch;

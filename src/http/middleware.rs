@@ -39,14 +39,20 @@ fn request_id_for(req: &ServiceRequest) -> String {
     }
 }
 
-/// Gives each request an id, and puts it on the response.
+/// Gives each request an id, puts it on the response, and makes it (with the client's
+/// address) the origin of the request's writes.
 pub async fn request_id(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = request_id_for(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let mut res = next.call(req).await?;
+    // The writes this request makes record where they came from (the audit log).
+    let origin = crate::write::Origin {
+        request_id: Some(id.clone()),
+        client_ip: super::client::client_ip(req.request()).map(|ip| ip.to_string()),
+    };
+    let mut res = crate::write::with_origin(origin, next.call(req)).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);
     }

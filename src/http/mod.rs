@@ -10,6 +10,7 @@ pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;
+pub mod redirect;
 pub mod schema;
 pub mod state;
 pub mod wire;

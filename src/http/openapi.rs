@@ -36,6 +36,7 @@ use crate::http::pagination::ListMeta;
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "tokens", description = "API tokens for integrators (admins only)"),
         (name = "articles", description = "Stories: written as Markdown, published through actions, found with `q`"),
+        (name = "history", description = "Revisions of articles, the trash, and the audit log"),
         (name = "authors", description = "Bylines; `email` is shown to editors and admins only"),
         (name = "categories", description = "Sections of the site, which may nest"),
         (name = "service", description = "Health, readiness and this document"),

@@ -185,6 +185,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             author_id: demo.author.and_then(|i| author_ids.get(i).cloned()),
             category_id: category_ids.get(demo.category).cloned(),
             cover_image_url: None,
+            unpublish_at: None,
         };
         let row = Article::new_draft(draft, rendered, None, now);
         let publish_at = demo
@@ -200,7 +201,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
                     &IdOrSlug::Id(article.id),
                     &Writer::Staff,
                     &IfMatch::Absent,
-                    Action::Publish(Some(at)),
+                    Action::Publish(Some(at), None),
                     now,
                 )?;
             }

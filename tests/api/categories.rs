@@ -278,7 +278,10 @@ async fn patch_is_a_merge_patch() {
         .await
         .unwrap();
     assert_eq!(stored, changed);
-    assert_problem(app.get("/api/v1/categories/market").await, 404, "not_found").await;
+    // The old slug keeps pointing at the category.
+    let res = app.get("/api/v1/categories/market").await;
+    assert_eq!(res.status(), 301);
+    assert_eq!(res.headers()["location"], "/api/v1/categories/markets");
 
     // An empty patch changes nothing, not even updated_at.
     let res = app

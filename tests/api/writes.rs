@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use byline::db::AnyConnection;
 use byline::domain::{Error, Result};
-use byline::write::{Actor, Change, Hook, Subject, Verb, Writes};
+use byline::write::{Actor, Change, Hook, Record, Subject, Verb, Writes};
 use diesel::RunQueryDsl;
 use serde_json::json;
 
@@ -33,7 +33,8 @@ struct TitleRow {
 }
 
 impl Hook for Recorder {
-    fn record(&self, conn: &mut AnyConnection, actor: &Actor, changes: &[Change]) -> Result<()> {
+    fn record(&self, conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
+        let (actor, changes) = (record.actor, record.changes);
         let article = changes
             .iter()
             .find(|c| c.subject == Subject::Article && c.verb != Verb::Deleted);
@@ -71,14 +72,12 @@ impl Recorder {
 fn one(seen: &[Seen], subject: Subject, id: &str, verb: Verb) -> Seen {
     assert_eq!(seen.len(), 1, "one write, seen once: {seen:?}");
     let write = seen[0].clone();
-    assert_eq!(
-        write.changes,
-        vec![Change {
-            subject,
-            id: id.to_owned(),
-            verb
-        }]
-    );
+    let changes: Vec<(Subject, &str, Verb)> = write
+        .changes
+        .iter()
+        .map(|c| (c.subject, c.id.as_str(), c.verb))
+        .collect();
+    assert_eq!(changes, vec![(subject, id, verb)]);
     write
 }
 
@@ -112,6 +111,7 @@ async fn every_write_reaches_the_hook_once_with_what_it_changed() {
         .await;
     assert_eq!(res.status(), 200);
     let updated = one(&recorder.take(), Subject::Article, id, Verb::Updated);
+    assert_eq!(updated.changes[0].fields, vec!["title"]);
     assert_eq!(
         updated.title.as_deref(),
         Some("Rates rise"),
@@ -150,7 +150,7 @@ async fn every_write_reaches_the_hook_once_with_what_it_changed() {
 
     let res = app.delete(&format!("/api/v1/articles/{id}")).await;
     assert_eq!(res.status(), 204);
-    one(&recorder.take(), Subject::Article, id, Verb::Deleted);
+    one(&recorder.take(), Subject::Article, id, Verb::Trashed);
 }
 
 #[tokio::test]

@@ -16,9 +16,10 @@ use crate::articles::service::{self, Action, Embed, Hit, ListRequest, Listing, R
 use crate::domain::Role;
 use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
-use crate::domain::{Code, IdOrSlug, Named, Status};
+use crate::domain::{Code, IdOrSlug, Lookup, Named, Status};
 use crate::http::extract::{Id, IfMatch, IfNoneMatch, Json, Key, MergePatch, OptionalJson, Query};
 use crate::http::pagination;
+use crate::http::redirect::{Moved, moved};
 use crate::http::state::AppState;
 use crate::http::wire::articles::{
     ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleView, CreateArticle,
@@ -285,8 +286,11 @@ fn list_item(
     related: &Related,
     shape: &Shape,
     staff: bool,
+    live: Option<chrono::NaiveDateTime>,
 ) -> Shaped {
+    let is_live = live.map(|now| service::is_live(&row, now));
     let mut article = ArticleResponse::from(row);
+    article.live = is_live;
     article.search = hit.map(|(rank, highlight)| SearchHit {
         rank,
         highlight: search::highlight_html(&highlight.unwrap_or_default()),
@@ -327,7 +331,8 @@ pub async fn list_articles(
         related,
     } = service::list(&state.ctx, &caller, request).await?;
     let staff = sees_private(&caller);
-    let page = page.map(|item| list_item(item, &mut bodies, &related, &shape, staff));
+    let live = caller.0.is_some().then(crate::now);
+    let page = page.map(|item| list_item(item, &mut bodies, &related, &shape, staff, live));
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
     Ok(pagination::page(builder, &req, page))
@@ -358,11 +363,14 @@ fn etag(article: &Article, variant: &str) -> String {
                 ("Cache-Control" = String, description = "`public, max-age=…` for anonymous callers, else `private, no-store`"))),
         (status = 304, description = "`If-None-Match` matched: the cached copy is current"),
         (status = 400, description = "Bad path segment or query parameter"),
+        (status = 301, description = "An old slug of an article the caller may see: `Location` is its URL now (query kept). Callers who may not see the article get the 404 instead.", body = Moved,
+            headers(("Location" = String, description = "The same URL under the current slug"))),
         (status = 404, description = "No article the caller may see has that id or slug"),
     )
 )]
 #[get("/articles/{id_or_slug}")]
 pub async fn get_article(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     Key(key): Key,
@@ -370,7 +378,14 @@ pub async fn get_article(
     Query(query): Query<ArticleGetQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let shape = Shape::parse(query.include.as_deref(), query.fields.as_deref())?;
-    let (article, related) = service::get(&state.ctx, &caller, key, shape.embed()).await?;
+    let (article, related) = match service::get(&state.ctx, &caller, key, shape.embed()).await? {
+        Lookup::Found(found) => found,
+        Lookup::Moved(slug) => {
+            let mut builder = HttpResponse::MovedPermanently();
+            cache_headers(&mut builder, &caller, state.cache_max_age);
+            return Ok(moved(builder, &req, "/api/v1/articles", &slug));
+        }
+    };
     let staff = sees_private(&caller);
     let tag = etag(&article, &shape.variant(staff));
     let last_modified =
@@ -382,15 +397,23 @@ pub async fn get_article(
     if cached.holds(&tag) {
         return Ok(builder.status(StatusCode::NOT_MODIFIED).finish());
     }
-    let response = ArticleResponse::from(article);
+    let live = caller
+        .0
+        .is_some()
+        .then(|| service::is_live(&article.clone().into(), crate::now()));
+    let mut response = ArticleResponse::from(article);
+    response.live = live;
     Ok(builder.json(shape.article(response, &related, staff)))
 }
 
 /// The article as written, with its `ETag` and `Location`.
-fn written(mut builder: HttpResponseBuilder, article: Article) -> HttpResponse {
+pub fn written(mut builder: HttpResponseBuilder, article: Article) -> HttpResponse {
     builder.insert_header((header::ETAG, etag(&article, "")));
     builder.insert_header((header::CACHE_CONTROL, "private, no-store"));
-    builder.json(ArticleResponse::from(article))
+    let live = service::is_live(&article.clone().into(), crate::now());
+    let mut response = ArticleResponse::from(article);
+    response.live = Some(live);
+    builder.json(response)
 }
 
 /// Create an article
@@ -543,7 +566,8 @@ pub async fn publish_article(
 ) -> Result<HttpResponse, ApiError> {
     use chrono::SubsecRound;
     let at = body.publish_at.map(|t| t.naive_utc().trunc_subsecs(6));
-    act(state, caller, id, precondition, Action::Publish(at)).await
+    let until = body.expiry()?;
+    act(state, caller, id, precondition, Action::Publish(at, until)).await
 }
 
 /// Unpublish an article

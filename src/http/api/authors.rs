@@ -5,12 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use crate::authors::model::AuthorSort;
 use crate::authors::service;
+use crate::domain::Lookup;
 use crate::domain::Role;
 use crate::domain::caller::{Caller, Staff};
 use crate::domain::page::PageRequest;
 use crate::http::ApiError;
 use crate::http::extract::{Json, Key, MergePatch, Query};
 use crate::http::pagination;
+use crate::http::redirect::{Moved, moved};
 use crate::http::state::AppState;
 use crate::http::wire::authors::{
     AuthorList, AuthorListQuery, AuthorResponse, CreateAuthor, DeleteAuthorQuery, UpdateAuthor,
@@ -51,7 +53,7 @@ pub async fn list_authors(
 
 /// Get an author
 ///
-/// By id or by slug.
+/// By id or by slug. An old slug (the author was renamed) answers `301` to the current one.
 #[utoipa::path(
     tag = "authors",
     params(("id_or_slug" = String, Path, description = "The author's id or slug",
@@ -59,16 +61,29 @@ pub async fn list_authors(
     responses(
         (status = 200, description = "The author", body = AuthorResponse),
         (status = 400, description = "The path segment is neither an id nor a slug"),
+        (status = 301, description = "An old slug of the author: `Location` is its URL now (query kept)", body = Moved,
+            headers(("Location" = String, description = "The same URL under the current slug"))),
         (status = 404, description = "No author has that id or slug"),
     )
 )]
 #[get("/authors/{id_or_slug}")]
 pub async fn get_author(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     Key(key): Key,
 ) -> Result<HttpResponse, ApiError> {
-    let author = service::get(&state.ctx, key).await?;
+    let author = match service::get(&state.ctx, key).await? {
+        Lookup::Found(author) => author,
+        Lookup::Moved(slug) => {
+            return Ok(moved(
+                HttpResponse::MovedPermanently(),
+                &req,
+                "/api/v1/authors",
+                &slug,
+            ));
+        }
+    };
     Ok(HttpResponse::Ok().json(AuthorResponse::new(author, sees_private(&caller))))
 }
 

@@ -4,11 +4,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use crate::categories::service;
+use crate::domain::Lookup;
 use crate::domain::caller::{Caller, Staff};
 use crate::domain::page::PageRequest;
 use crate::http::ApiError;
 use crate::http::extract::{Json, Key, MergePatch, Query};
 use crate::http::pagination;
+use crate::http::redirect::{Moved, moved};
 use crate::http::state::AppState;
 use crate::http::wire::categories::{
     CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, UpdateCategory,
@@ -46,7 +48,7 @@ pub async fn list_categories(
 
 /// Get a category
 ///
-/// By id or by slug.
+/// By id or by slug. An old slug (the category was renamed) answers `301` to the current one.
 #[utoipa::path(
     tag = "categories",
     params(("id_or_slug" = String, Path, description = "The category's id or slug",
@@ -54,16 +56,29 @@ pub async fn list_categories(
     responses(
         (status = 200, description = "The category", body = CategoryResponse),
         (status = 400, description = "The path segment is neither an id nor a slug"),
+        (status = 301, description = "An old slug of the category: `Location` is its URL now (query kept)", body = Moved,
+            headers(("Location" = String, description = "The same URL under the current slug"))),
         (status = 404, description = "No category has that id or slug"),
     )
 )]
 #[get("/categories/{id_or_slug}")]
 pub async fn get_category(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _caller: Caller,
     Key(key): Key,
 ) -> Result<HttpResponse, ApiError> {
-    let category = service::get(&state.ctx, key).await?;
+    let category = match service::get(&state.ctx, key).await? {
+        Lookup::Found(category) => category,
+        Lookup::Moved(slug) => {
+            return Ok(moved(
+                HttpResponse::MovedPermanently(),
+                &req,
+                "/api/v1/categories",
+                &slug,
+            ));
+        }
+    };
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
 

@@ -5,6 +5,7 @@ pub mod articles;
 pub mod auth;
 pub mod authors;
 pub mod categories;
+pub mod history;
 pub mod meta;
 pub mod tokens;
 pub mod users;

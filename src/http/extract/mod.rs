@@ -10,6 +10,6 @@ mod query;
 
 pub use crate::domain::IdOrSlug;
 pub use body::{BodyLimit, Json, MergePatch, OptionalJson, Patch, parse_json};
-pub use path::{Id, Key};
+pub use path::{Id, Key, Version};
 pub use precondition::{IfMatch, IfNoneMatch, entity_tags};
 pub use query::{Query, parse_query};

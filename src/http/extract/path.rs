@@ -49,3 +49,27 @@ impl FromRequest for Id {
         std::future::ready(segment(req, "id").and_then(Id::parse))
     }
 }
+
+/// The `{version}` segment: a version number, 1 or more.
+#[derive(Debug, Clone, Copy)]
+pub struct Version(pub i64);
+
+impl FromRequest for Version {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(segment(req, "version").and_then(|raw| {
+            raw.parse::<i64>()
+                .ok()
+                .filter(|v| *v >= 1 && raw.bytes().all(|b| b.is_ascii_digit()))
+                .map(Version)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        Code::InvalidPath,
+                        format!("`{raw}` is not a version number"),
+                    )
+                })
+        }))
+    }
+}

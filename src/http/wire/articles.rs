@@ -57,6 +57,15 @@ pub struct ArticleResponse {
     /// When it was (or will be) published; `null` until then.
     #[schema(required = true, example = "2019-02-08T09:30:00Z")]
     pub published_at: Option<DateTime<Utc>>,
+    /// When it leaves the public routes (expiry); `null` for never. From that moment it is
+    /// hidden from the public with no job needed; its status stays `published`.
+    #[schema(required = true, example = "2019-03-08T09:30:00Z")]
+    pub unpublish_at: Option<DateTime<Utc>>,
+    /// Whether the public sees it right now (published or due, and not expired). Present on
+    /// reads by authenticated callers only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = true)]
+    pub live: Option<bool>,
     /// The byline; `null` for a story without a named author.
     #[schema(required = true, format = Uuid)]
     pub author_id: Option<String>,
@@ -116,6 +125,8 @@ impl From<ArticleSummary> for ArticleResponse {
             body_html: None,
             status: a.status,
             published_at: a.published_at.map(|t| t.and_utc()),
+            unpublish_at: a.unpublish_at.map(|t| t.and_utc()),
+            live: None,
             author_id: a.author_id,
             category_id: a.category_id,
             cover_image_url: a.cover_image_url,
@@ -172,6 +183,11 @@ pub struct ArticleView {
     pub status: Option<ArticleStatus>,
     /// When it was (or will be) published.
     pub published_at: Option<DateTime<Utc>>,
+    /// When it leaves the public routes.
+    pub unpublish_at: Option<DateTime<Utc>>,
+    /// Whether the public sees it now (authenticated callers only).
+    #[schema(nullable = false)]
+    pub live: Option<bool>,
     /// The byline.
     #[schema(format = Uuid)]
     pub author_id: Option<String>,
@@ -257,6 +273,10 @@ pub struct CreateArticle {
         pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
     )]
     pub cover_image_url: Option<String>,
+    /// When the story should leave the public routes once published (expiry); must be later
+    /// than `published_at`. Years 0001 to 9999.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
+    pub unpublish_at: Option<DateTime<Utc>>,
 }
 
 /// The body of `PATCH /api/v1/articles/{id}` (JSON merge patch): absent fields stay, `null`
@@ -296,6 +316,10 @@ pub struct UpdateArticle {
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 2000, pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$")]
     pub cover_image_url: Patch<String>,
+    /// New expiry, or `null` for none; must be later than `published_at`.
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub unpublish_at: Patch<String>,
 }
 
 /// The body of `POST /api/v1/articles/{id}/publish` (may be empty).
@@ -306,6 +330,22 @@ pub struct PublishArticle {
     /// then on, with no job needed); a past one back-dates it. Years 0001 to 9999.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub publish_at: Option<DateTime<Utc>>,
+    /// Take the story off the public routes at this time (expiry), or `null` to clear an
+    /// expiry; absent keeps the one it has. Must be later than the publication time.
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub unpublish_at: Patch<String>,
+}
+
+impl PublishArticle {
+    /// The expiry the body asks for: `None` keeps it, `Some(None)` clears it.
+    pub fn expiry(&self) -> Result<Option<Option<chrono::NaiveDateTime>>, Error> {
+        let mut v = Fields::new();
+        let until = v.clear(self.unpublish_at.clone(), |t, e| {
+            validate::timestamp("unpublish_at", &t, e)
+        });
+        v.finish(until)
+    }
 }
 
 /// The body of `unpublish` and `archive` (may be empty or `{}`).
@@ -400,7 +440,7 @@ pub struct ArticleGetQuery {
     /// The fields to return, comma-separated (`id` is always there).
     #[param(
         max_length = 500,
-        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at))*$"
+        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
 }
@@ -416,6 +456,8 @@ pub const FIELDS: &[&str] = &[
     "body_html",
     "status",
     "published_at",
+    "unpublish_at",
+    "live",
     "author_id",
     "category_id",
     "cover_image_url",
@@ -450,6 +492,10 @@ impl CreateArticle {
             cover_image_url: self
                 .cover_image_url
                 .and_then(|u| validate::url("cover_image_url", &u, e)),
+            unpublish_at: self.unpublish_at.map(|t| {
+                use chrono::SubsecRound;
+                t.naive_utc().trunc_subsecs(6)
+            }),
         };
         v.finish(draft)
     }
@@ -482,6 +528,9 @@ impl UpdateArticle {
             category_id: v.clear(self.category_id, |c, e| validate::id("category_id", &c, e)),
             cover_image_url: v.clear(self.cover_image_url, |u, e| {
                 validate::url("cover_image_url", &u, e)
+            }),
+            unpublish_at: v.clear(self.unpublish_at, |t, e| {
+                validate::timestamp("unpublish_at", &t, e)
             }),
             ..ArticleChangeset::default()
         };

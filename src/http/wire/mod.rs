@@ -5,5 +5,6 @@ pub mod articles;
 pub mod auth;
 pub mod authors;
 pub mod categories;
+pub mod history;
 pub mod tokens;
 pub mod users;

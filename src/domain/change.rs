@@ -1,0 +1,148 @@
+//! What a write changed, as the write path hands it to its records: the subject, its id, what
+//! happened to it, and where the request came from.
+
+use serde_json::Value;
+
+use super::caller::Actor;
+
+/// What kind of thing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// An article.
+    Article,
+    /// An author profile.
+    Author,
+    /// A category.
+    Category,
+    /// A user account.
+    User,
+    /// An API token.
+    ApiToken,
+    /// A sign-in session (a refresh token family).
+    Session,
+}
+
+impl Subject {
+    /// The name audit entries give it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Article => "article",
+            Self::Author => "author",
+            Self::Category => "category",
+            Self::User => "user",
+            Self::ApiToken => "api_token",
+            Self::Session => "session",
+        }
+    }
+}
+
+/// What happened to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// Made (for a session: signed in).
+    Created,
+    /// Its fields changed.
+    Updated,
+    /// Removed for good (for a session: signed out).
+    Deleted,
+    /// Made public now (or back-dated).
+    Published,
+    /// Set to become public at a later time.
+    Scheduled,
+    /// Taken back to draft.
+    Unpublished,
+    /// Withdrawn.
+    Archived,
+    /// Moved to the trash.
+    Trashed,
+    /// Taken out of the trash.
+    Untrashed,
+    /// An earlier revision's content made current again.
+    Restored,
+    /// A sign-in was refused.
+    Refused,
+    /// A used refresh token came back, and its family was revoked.
+    Revoked,
+}
+
+impl Verb {
+    /// The past-tense word audit entries and revisions use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+            Self::Published => "published",
+            Self::Scheduled => "scheduled",
+            Self::Unpublished => "unpublished",
+            Self::Archived => "archived",
+            Self::Trashed => "trashed",
+            Self::Untrashed => "untrashed",
+            Self::Restored => "restored",
+            Self::Refused => "refused",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
+/// One change a write made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// What kind of thing.
+    pub subject: Subject,
+    /// Its id.
+    pub id: String,
+    /// What happened.
+    pub verb: Verb,
+    /// The fields it changed, when the change is an edit.
+    pub fields: Vec<&'static str>,
+    /// What else the audit entry should say (never a secret); `Null` for nothing.
+    pub details: Value,
+}
+
+impl Change {
+    /// A change with no field list and no details.
+    pub fn new(subject: Subject, id: &str, verb: Verb) -> Self {
+        Self {
+            subject,
+            id: id.to_owned(),
+            verb,
+            fields: Vec::new(),
+            details: Value::Null,
+        }
+    }
+
+    /// With the fields it changed.
+    pub fn with_fields(mut self, fields: Vec<&'static str>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// With details for the audit entry.
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// Where a write came from, when it came over HTTP.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The request id, as logged and answered.
+    pub request_id: Option<String>,
+    /// The client's address.
+    pub client_ip: Option<String>,
+}
+
+/// Everything the records of one write are made from.
+#[derive(Debug)]
+pub struct Record<'a> {
+    /// Who wrote.
+    pub actor: &'a Actor,
+    /// Where the request came from.
+    pub origin: &'a Origin,
+    /// What changed, in order.
+    pub changes: &'a [Change],
+    /// When the write ran.
+    pub at: chrono::NaiveDateTime,
+}

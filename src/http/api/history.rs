@@ -1,0 +1,292 @@
+//! HTTP handlers for history: an article's revisions, the trash and the audit log.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+
+use crate::articles::service;
+use crate::domain::Code;
+use crate::domain::caller::{Admin, Caller};
+use crate::domain::page::PageRequest;
+use crate::history::repo::AuditFilter;
+use crate::http::api::articles::written;
+use crate::http::extract::{Id, IfMatch, Key, OptionalJson, Query, Version};
+use crate::http::pagination::{self, PageQuery};
+use crate::http::state::AppState;
+use crate::http::wire::articles::{ArticleResponse, EmptyBody};
+use crate::http::wire::history::{
+    AuditEntry, AuditList, AuditQuery, RevisionList, RevisionListQuery, RevisionResponse,
+    TrashList, TrashedArticle,
+};
+use crate::http::{ApiError, FieldError};
+
+fn private(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder.insert_header((header::CACHE_CONTROL, "private, no-store"));
+    builder
+}
+
+/// List an article's revisions
+///
+/// Newest first: one per change (create, `PATCH`, each action, restore, trash and untrash).
+/// Items leave out `article.body` unless `fields=body`. Readable by whoever may read the
+/// article's drafts: editors, admins, API tokens, and authors for their own articles.
+#[utoipa::path(
+    tag = "history",
+    params(("id_or_slug" = String, Path, description = "The article's id or slug",
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"), RevisionListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of revisions", body = RevisionList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "An unknown or invalid query parameter or path"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "An author asking for another's article"),
+        (status = 404, description = "No article has that id or slug"),
+    )
+)]
+#[get("/articles/{id_or_slug}/revisions")]
+pub async fn list_revisions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    Key(key): Key,
+    Query(query): Query<RevisionListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let bodies = match query.fields.as_deref() {
+        None => false,
+        Some("body") => true,
+        Some(other) => {
+            return Err(ApiError::invalid_query(vec![FieldError::new(
+                "fields",
+                Code::InvalidValue,
+                format!("`{other}` cannot be selected; use fields=body"),
+            )]));
+        }
+    };
+    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
+    let page = service::revisions(&state.ctx, &caller, key, page, bodies).await?;
+    Ok(pagination::page(
+        private(HttpResponse::Ok()),
+        &req,
+        page.map(RevisionResponse::from),
+    ))
+}
+
+/// Get one revision
+///
+/// With its body. The same readers as the list.
+#[utoipa::path(
+    tag = "history",
+    params(("id_or_slug" = String, Path, description = "The article's id or slug",
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"),
+        ("version" = i64, Path, description = "The version", minimum = 1)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The revision", body = RevisionResponse),
+        (status = 400, description = "A bad path segment"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "An author asking for another's article"),
+        (status = 404, description = "No such article or version"),
+    )
+)]
+#[get("/articles/{id_or_slug}/revisions/{version}")]
+pub async fn get_revision(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Key(key): Key,
+    Version(version): Version,
+) -> Result<HttpResponse, ApiError> {
+    let revision = service::revision(&state.ctx, &caller, key, version).await?;
+    Ok(private(HttpResponse::Ok()).json(RevisionResponse::from(revision)))
+}
+
+/// Restore a revision
+///
+/// The revision's content (title, slug, subtitle, excerpt, body, byline, section, cover)
+/// becomes a new version; the status and schedule stay as they are. Needs the right to edit
+/// the article (authors: their own drafts). Honors `If-Match` against the current version.
+/// A revision naming an author or category deleted since is a 422 naming the field, and
+/// changes nothing; so is a slug another article has taken since (409).
+#[utoipa::path(
+    tag = "history",
+    params(("id_or_slug" = String, Path, description = "The article's id or slug",
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"),
+        ("version" = i64, Path, description = "The version to bring back", minimum = 1),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
+    request_body(content = Option<EmptyBody>, description = "Optional; empty or `{}`"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The article, at its new version", body = ArticleResponse,
+            headers(("ETag" = String, description = "The new entity tag"))),
+        (status = 400, description = "A bad path segment or body"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not allowed to change this article"),
+        (status = 404, description = "No such article or version"),
+        (status = 409, description = "The revision's slug now belongs to another article (`slug_taken`)"),
+        (status = 412, description = "`If-Match` does not match the current version"),
+        (status = 422, description = "The revision names an author or category that no longer exists"),
+    )
+)]
+#[post("/articles/{id_or_slug}/revisions/{version}/restore")]
+pub async fn restore_revision(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Key(key): Key,
+    Version(version): Version,
+    precondition: IfMatch,
+    OptionalJson(_body): OptionalJson<EmptyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let article = service::restore(&state.ctx, &caller, key, version, precondition).await?;
+    Ok(written(HttpResponse::Ok(), article))
+}
+
+/// List the trash
+///
+/// Articles moved to the trash by `DELETE /api/v1/articles/{id}`, most recently trashed
+/// first, with `trashed_at` and `trashed_by`. Editors, admins and API tokens see all of it;
+/// authors see their own. Trashed articles are deleted for good after `BYLINE_TRASH_DAYS`.
+#[utoipa::path(
+    tag = "history",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of trashed articles", body = TrashList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "An unknown or invalid query parameter"),
+        (status = 401, description = "No valid credentials"),
+    )
+)]
+#[get("/trash")]
+pub async fn list_trash(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    Query(query): Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
+    let page = service::trash(&state.ctx, &caller, page).await?;
+    let page = page.map(|t| TrashedArticle {
+        article: ArticleResponse::from(t.article),
+        trashed_at: t.trashed_at.and_utc(),
+        trashed_by: t.trashed_by,
+    });
+    Ok(pagination::page(private(HttpResponse::Ok()), &req, page))
+}
+
+/// Restore from the trash
+///
+/// Puts the article back exactly as it was (status, slug, schedule), as a new version.
+/// Whoever could delete it may restore it.
+#[utoipa::path(
+    tag = "history",
+    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    request_body(content = Option<EmptyBody>, description = "Optional; empty or `{}`"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The article, out of the trash", body = ArticleResponse,
+            headers(("ETag" = String, description = "The new entity tag"))),
+        (status = 400, description = "A bad id or body"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "A read-only API token"),
+        (status = 404, description = "No article in the trash has that id"),
+    )
+)]
+#[post("/trash/{id}/restore")]
+pub async fn restore_trashed(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    OptionalJson(_body): OptionalJson<EmptyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let article = service::untrash(&state.ctx, &caller, id).await?;
+    Ok(written(HttpResponse::Ok(), article))
+}
+
+/// Delete from the trash for good
+///
+/// The article, its revisions and its old slugs are gone; its slugs become free. Admins
+/// only.
+#[utoipa::path(
+    tag = "history",
+    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted for good"),
+        (status = 400, description = "A bad id"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+        (status = 404, description = "No article in the trash has that id"),
+    )
+)]
+#[delete("/trash/{id}")]
+pub async fn purge_trashed(
+    state: web::Data<AppState>,
+    admin: Admin,
+    Id(id): Id,
+) -> Result<HttpResponse, ApiError> {
+    service::purge(&state.ctx, &admin, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Read the audit log
+///
+/// Newest first: one entry per authenticated write, and per sign-in, refused sign-in,
+/// reuse of a spent refresh token, and sign-out. Entries never hold a password or a token,
+/// and no route changes or deletes them; they are kept `BYLINE_AUDIT_DAYS`. Admins only
+/// (not API tokens).
+#[utoipa::path(
+    tag = "history",
+    params(AuditQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of entries", body = AuditList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "An unknown or invalid query parameter"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an admin"),
+    )
+)]
+#[get("/audit")]
+pub async fn list_audit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: Admin,
+    Query(query): Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    for (name, value) in [
+        ("actor", &query.actor),
+        ("action", &query.action),
+        ("target_type", &query.target_type),
+        ("target_id", &query.target_id),
+    ] {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.is_empty() || v.len() > 200)
+        {
+            errors.push(FieldError::new(
+                name,
+                Code::InvalidValue,
+                format!("{name} must be 1 to 200 characters"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_query(errors));
+    }
+    let filter = AuditFilter {
+        actor: query.actor,
+        action: query.action,
+        target_type: query.target_type,
+        target_id: query.target_id,
+        after: query.after.map(|t| t.naive_utc()),
+        before: query.before.map(|t| t.naive_utc()),
+    };
+    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
+    let page = crate::audit::service::list(&state.ctx, &admin, filter, page).await?;
+    Ok(pagination::page(
+        private(HttpResponse::Ok()),
+        &req,
+        page.map(AuditEntry::from),
+    ))
+}
