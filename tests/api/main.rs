@@ -14,6 +14,7 @@ mod categories;
 mod database;
 mod hardening;
 mod helpers;
+mod history;
 mod plumbing;
 mod search;
 mod service;

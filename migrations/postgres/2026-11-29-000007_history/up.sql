@@ -5,6 +5,8 @@
 ALTER TABLE articles ADD COLUMN unpublish_at TIMESTAMP;
 ALTER TABLE articles ADD COLUMN trashed_at TIMESTAMP;
 ALTER TABLE articles ADD COLUMN trashed_by TEXT;
+-- Short, like the other columns kept in the row (000006).
+ALTER TABLE articles ALTER COLUMN trashed_by SET STORAGE MAIN;
 CREATE INDEX articles_trashed_idx ON articles (trashed_at, id) WHERE trashed_at IS NOT NULL;
 
 -- One row per version of an article. `state` is the JSON of every editable field and the
