@@ -422,6 +422,9 @@ pub fn find_trashed(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Opt
     query.first(conn).optional()
 }
 
+/// A trashed article without its body, with when and by whom it was trashed.
+pub type TrashedRow = (ArticleSummary, Option<NaiveDateTime>, Option<String>);
+
 /// A page of the trash, most recently trashed first, after a `(trashed_at, id)` key; only
 /// articles `created_by` made, when given. One more than `limit`.
 pub fn trash(
@@ -429,9 +432,9 @@ pub fn trash(
     created_by: Option<&str>,
     after: Option<(NaiveDateTime, String)>,
     limit: u32,
-) -> QueryResult<Vec<ArticleSummary>> {
+) -> QueryResult<Vec<TrashedRow>> {
     let mut query = a::articles
-        .select(ArticleSummary::as_select())
+        .select((ArticleSummary::as_select(), a::trashed_at, a::trashed_by))
         .filter(a::trashed_at.is_not_null())
         .into_boxed();
     if let Some(user) = created_by {
@@ -457,17 +460,6 @@ pub fn count_trash(conn: &mut AnyConnection, created_by: Option<&str>) -> QueryR
         query = query.filter(a::created_by.eq(user.to_owned()));
     }
     query.get_result(conn)
-}
-
-/// When and by whom articles went to the trash, by id.
-pub fn trashed_marks(
-    conn: &mut AnyConnection,
-    ids: &[String],
-) -> QueryResult<Vec<(String, Option<NaiveDateTime>, Option<String>)>> {
-    a::articles
-        .filter(a::id.eq_any(ids))
-        .select((a::id, a::trashed_at, a::trashed_by))
-        .load(conn)
 }
 
 /// Ids of articles in the trash since before `cutoff`, a batch at a time.

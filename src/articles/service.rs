@@ -833,22 +833,12 @@ pub async fn trash(ctx: &Ctx, caller: &Caller, page: PageRequest) -> Result<Page
         None => None,
     };
     ctx.read(move |conn| {
-        let rows = repo::trash(conn, only.as_deref(), after, page.limit)?;
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut marks: HashMap<String, (Option<NaiveDateTime>, Option<String>)> =
-            repo::trashed_marks(conn, &ids)?
-                .into_iter()
-                .map(|(id, at, by)| (id, (at, by)))
-                .collect();
-        let items = rows
+        let items = repo::trash(conn, only.as_deref(), after, page.limit)?
             .into_iter()
-            .map(|article| {
-                let (at, by) = marks.remove(&article.id).unwrap_or((None, None));
-                Trashed {
-                    trashed_at: at.unwrap_or(article.updated_at),
-                    trashed_by: by,
-                    article,
-                }
+            .map(|(article, at, by)| Trashed {
+                trashed_at: at.unwrap_or(article.updated_at),
+                trashed_by: by,
+                article,
             })
             .collect();
         let total = if page.with_total {
