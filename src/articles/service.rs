@@ -346,6 +346,20 @@ async fn render_body(text: String) -> Result<Rendered> {
     )
 }
 
+/// Fills in what follows from a changeset's title and body: the sort key, and the rendered
+/// body with its counts (rendered on the render pool).
+async fn render_changes(changes: &mut ArticleChangeset) -> Result<()> {
+    changes.title_key = changes.title.as_deref().map(title_key);
+    if let Some(text) = &changes.body {
+        let rendered = render_body(text.clone()).await?;
+        changes.body_html = Some(rendered.html);
+        changes.word_count = Some(i32::try_from(rendered.words).unwrap_or(i32::MAX));
+        changes.reading_time_minutes =
+            Some(i32::try_from(rendered.reading_time).unwrap_or(i32::MAX));
+    }
+    Ok(())
+}
+
 /// Creates a draft. An author's article carries their linked author profile, and they may not
 /// name another.
 pub async fn create(ctx: &Ctx, caller: &Caller, mut draft: Draft) -> Result<Article> {
@@ -382,14 +396,7 @@ pub async fn update(
     {
         return Err(not_own_author());
     }
-    changes.title_key = changes.title.as_deref().map(title_key);
-    if let Some(text) = &changes.body {
-        let rendered = render_body(text.clone()).await?;
-        changes.body_html = Some(rendered.html);
-        changes.word_count = Some(i32::try_from(rendered.words).unwrap_or(i32::MAX));
-        changes.reading_time_minutes =
-            Some(i32::try_from(rendered.reading_time).unwrap_or(i32::MAX));
-    }
+    render_changes(&mut changes).await?;
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
         update_in(
@@ -775,24 +782,19 @@ pub async fn restore(
                 .ok_or_else(|| Error::not_found("the article has no revision with that version"))
         })
         .await?;
-    let body = old.body.clone().unwrap_or_default();
-    let rendered = render_body(body.clone()).await?;
     let state = old.state;
-    let changes = ArticleChangeset {
+    let mut changes = ArticleChangeset {
         slug: Some(state.slug),
-        title_key: Some(title_key(&state.title)),
         title: Some(state.title),
         subtitle: Some(state.subtitle),
         excerpt: Some(state.excerpt),
-        body: Some(body),
-        body_html: Some(rendered.html),
-        word_count: Some(i32::try_from(rendered.words).unwrap_or(i32::MAX)),
-        reading_time_minutes: Some(i32::try_from(rendered.reading_time).unwrap_or(i32::MAX)),
+        body: old.body,
         author_id: Some(state.author_id),
         category_id: Some(state.category_id),
         cover_image_url: Some(state.cover_image_url),
         ..ArticleChangeset::default()
     };
+    render_changes(&mut changes).await?;
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
         update_in(

@@ -1001,6 +1001,16 @@ async fn the_audit_log_records_writes_and_sign_ins_for_admins_only() {
     let future = body(app.get("/api/v1/audit?after=2999-01-01").await).await;
     assert!(future["data"].as_array().unwrap().is_empty());
     assert_problem(app.get("/api/v1/audit?bogus=1").await, 400, "invalid_query").await;
+    for bad in [
+        "actor=someone",
+        "target_id=ABC",
+        "target_type=widget",
+        "action=published",
+        "action=Article.Published",
+    ] {
+        let res = app.get(&format!("/api/v1/audit?{bad}")).await;
+        assert_problem(res, 400, "invalid_query").await;
+    }
     assert_problem(
         app.get("/api/v1/audit?after=yesterday").await,
         400,

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use crate::articles::service;
 use crate::domain::Code;
 use crate::domain::caller::{Admin, Caller};
+use crate::domain::keys::canonical_id;
 use crate::domain::page::PageRequest;
 use crate::history::repo::AuditFilter;
 use crate::http::api::articles::written;
@@ -18,6 +19,16 @@ use crate::http::wire::history::{
     TrashList, TrashedArticle,
 };
 use crate::http::{ApiError, FieldError};
+
+/// What audit entries can be about.
+const TARGET_TYPES: &[&str] = &[
+    "article",
+    "author",
+    "category",
+    "user",
+    "api_token",
+    "session",
+];
 
 fn private(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
     builder.insert_header((header::CACHE_CONTROL, "private, no-store"));
@@ -254,23 +265,37 @@ pub async fn list_audit(
     Query(query): Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    for (name, value) in [
-        ("actor", &query.actor),
-        ("action", &query.action),
-        ("target_type", &query.target_type),
-        ("target_id", &query.target_id),
-    ] {
-        if value
-            .as_ref()
-            .is_some_and(|v| v.is_empty() || v.len() > 200)
-        {
+    let mut check = |name: &str, value: &Option<String>, ok: fn(&str) -> bool, rule: &str| {
+        if value.as_deref().is_some_and(|v| !ok(v)) {
             errors.push(FieldError::new(
                 name,
                 Code::InvalidValue,
-                format!("{name} must be 1 to 200 characters"),
+                format!("{name} must be {rule}"),
             ));
         }
-    }
+    };
+    let is_id = |v: &str| canonical_id(v).as_deref() == Some(v);
+    check("actor", &query.actor, is_id, "a user or API token id");
+    check("target_id", &query.target_id, is_id, "an id");
+    check(
+        "action",
+        &query.action,
+        |v| {
+            v.len() <= 100
+                && v.split_once('.').is_some_and(|(a, b)| {
+                    [a, b].iter().all(|w| {
+                        !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')
+                    })
+                })
+        },
+        "an action such as article.published",
+    );
+    check(
+        "target_type",
+        &query.target_type,
+        |v| TARGET_TYPES.contains(&v),
+        "article, author, category, user, api_token or session",
+    );
     if !errors.is_empty() {
         return Err(ApiError::invalid_query(errors));
     }

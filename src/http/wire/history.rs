@@ -276,7 +276,7 @@ pub struct AuditQuery {
     )]
     pub target_type: Option<String>,
     /// Only entries about this id.
-    #[param(max_length = 200, pattern = "^[0-9a-f-]+$")]
+    #[param(format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub target_id: Option<String>,
     /// At or after this time (inclusive): RFC 3339 or `YYYY-MM-DD`.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
