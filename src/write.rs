@@ -16,18 +16,25 @@ pub use crate::domain::caller::Actor;
 pub use crate::domain::change::{Change, Origin, Record, Subject, Verb};
 
 tokio::task_local! {
-    static ORIGIN: Origin;
+    static ORIGIN: std::cell::RefCell<Origin>;
 }
 
 /// Runs `fut` with `origin` as the origin of the writes it makes (the HTTP layer wraps each
 /// request in it).
 pub async fn with_origin<F: std::future::Future>(origin: Origin, fut: F) -> F::Output {
-    ORIGIN.scope(origin, fut).await
+    ORIGIN.scope(std::cell::RefCell::new(origin), fut).await
+}
+
+/// Notes the display name of the request's caller, once its credential is checked, so that
+/// its writes record it without looking it up again.
+pub fn name_caller(name: String) {
+    // Outside a request (no origin) there is nobody to name.
+    let _ = ORIGIN.try_with(|o| o.borrow_mut().caller_name = Some(name));
 }
 
 /// The origin of the request this task serves, if any.
 fn current_origin() -> Origin {
-    ORIGIN.try_with(Origin::clone).unwrap_or_default()
+    ORIGIN.try_with(|o| o.borrow().clone()).unwrap_or_default()
 }
 
 /// Sees every write's changes inside its transaction, before the commit, after the history

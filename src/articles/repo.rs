@@ -509,17 +509,19 @@ pub fn apply(
     id: &str,
     changes: &ArticleChangeset,
 ) -> Result<Article, Error> {
-    diesel::update(a::articles.filter(a::id.eq(id)))
-        .set(changes)
-        .execute(conn)?;
-    reload(conn, id)
-}
-
-fn reload(conn: &mut AnyConnection, id: &str) -> Result<Article, Error> {
-    Ok(a::articles
-        .filter(a::id.eq(id))
-        .select(Article::as_select())
-        .first(conn)?)
+    let update = || diesel::update(a::articles.filter(a::id.eq(id))).set(changes);
+    // PostgreSQL answers with the row in the same round trip; SQLite, in process, reads it.
+    crate::db::per_backend(
+        conn,
+        |pg| Ok(update().returning(Article::as_returning()).get_result(pg)?),
+        |lite| {
+            update().execute(lite)?;
+            Ok(a::articles
+                .filter(a::id.eq(id))
+                .select(Article::as_select())
+                .first(lite)?)
+        },
+    )
 }
 
 /// Whether another article than `except` has the slug, now or as an old slug.

@@ -16,11 +16,12 @@ use crate::authors::model::Author;
 use crate::categories::model::Category;
 use crate::db::AnyConnection;
 use crate::domain::caller::{Caller, Principal, forbidden, unauthorized};
+use crate::domain::change::ArticleSnapshot;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Lookup, Result, Status};
 use crate::domain::{Role, Scope};
-use crate::history::model::Revision;
+use crate::history::model::{ArticleState, Revision};
 use crate::history::repo as history;
 use crate::write::{Change, Ctx, Subject, Tx, Verb};
 
@@ -435,8 +436,11 @@ pub async fn delete(
             updated_at: Some(now),
             ..ArticleChangeset::default()
         };
-        repo::apply(tx.conn(), &current.id, &changes)?;
-        tx.changed(Subject::Article, &current.id, Verb::Trashed);
+        let article = repo::apply(tx.conn(), &current.id, &changes)?;
+        tx.note(
+            Change::new(Subject::Article, &article.id, Verb::Trashed)
+                .with_snapshot(snapshot(&article)?),
+        );
         Ok(())
     })
     .await
@@ -475,14 +479,42 @@ pub fn transition_in(
         Action::Unpublish => Verb::Unpublished,
         Action::Archive => Verb::Archived,
     };
-    tx.note(Change::new(Subject::Article, &article.id, verb).with_fields(fields));
+    tx.note(
+        Change::new(Subject::Article, &article.id, verb)
+            .with_fields(fields)
+            .with_snapshot(snapshot(&article)?),
+    );
     Ok(article)
+}
+
+/// An article as history keeps it: its editable fields and status, and its body.
+fn snapshot(article: &Article) -> Result<ArticleSnapshot> {
+    let state = ArticleState {
+        slug: article.slug.clone(),
+        title: article.title.clone(),
+        subtitle: article.subtitle.clone(),
+        excerpt: article.excerpt.clone(),
+        status: article.status,
+        published_at: article.published_at,
+        unpublish_at: article.unpublish_at,
+        author_id: article.author_id.clone(),
+        category_id: article.category_id.clone(),
+        cover_image_url: article.cover_image_url.clone(),
+    };
+    Ok(ArticleSnapshot {
+        version: article.version,
+        state: serde_json::to_string(&state).map_err(Error::internal)?,
+        body: article.body.clone(),
+    })
 }
 
 /// Stores a ready-made article inside a write the caller already runs (the seed).
 pub fn create_in(tx: &mut Tx<'_>, row: Article, chosen_slug: bool) -> Result<Article> {
     let article = repo::create(tx.conn(), row, chosen_slug)?;
-    tx.changed(Subject::Article, &article.id, Verb::Created);
+    tx.note(
+        Change::new(Subject::Article, &article.id, Verb::Created)
+            .with_snapshot(snapshot(&article)?),
+    );
     Ok(article)
 }
 
@@ -490,7 +522,9 @@ pub fn create_in(tx: &mut Tx<'_>, row: Article, chosen_slug: bool) -> Result<Art
 pub fn import(tx: &mut Tx<'_>, rows: &[Article]) -> Result<()> {
     repo::insert_many(tx.conn(), rows)?;
     for row in rows {
-        tx.changed(Subject::Article, &row.id, Verb::Created);
+        tx.note(
+            Change::new(Subject::Article, &row.id, Verb::Created).with_snapshot(snapshot(row)?),
+        );
     }
     Ok(())
 }
@@ -608,7 +642,11 @@ fn update_in(
     changes.version = Some(current.version + 1);
     changes.updated_at = Some(now);
     let article = repo::apply(conn, &current.id, &changes)?;
-    tx.note(Change::new(Subject::Article, &article.id, verb).with_fields(fields));
+    tx.note(
+        Change::new(Subject::Article, &article.id, verb)
+            .with_fields(fields)
+            .with_snapshot(snapshot(&article)?),
+    );
     Ok(article)
 }
 
@@ -883,7 +921,10 @@ pub async fn untrash(ctx: &Ctx, caller: &Caller, id: String) -> Result<Article> 
             ..ArticleChangeset::default()
         };
         let article = repo::apply(tx.conn(), &current.id, &changes)?;
-        tx.changed(Subject::Article, &article.id, Verb::Untrashed);
+        tx.note(
+            Change::new(Subject::Article, &article.id, Verb::Untrashed)
+                .with_snapshot(snapshot(&article)?),
+        );
         Ok(article)
     })
     .await

@@ -18,26 +18,46 @@ pub fn auth_user(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<User>
     crate::users::repo::find(conn, id)
 }
 
-/// The principal of an API token given by hash, if it exists and has not expired, and whether
-/// its `last_used_at` is due to be moved on.
+/// An API token that authenticated: who it is, its name, and whether its `last_used_at` is
+/// due to be moved on.
+pub struct TokenCaller {
+    /// The principal.
+    pub principal: Principal,
+    /// The token's name.
+    pub name: String,
+    /// Whether `last_used_at` should move on.
+    pub stale: bool,
+}
+
+/// The API token given by hash, if it exists and has not expired.
 pub fn authenticate_api_token(
     conn: &mut AnyConnection,
     hash: &str,
     now: NaiveDateTime,
-) -> Result<Option<(Principal, bool)>, Error> {
-    let row: Option<(String, Scope, Option<NaiveDateTime>, Option<NaiveDateTime>)> = t::api_tokens
+) -> Result<Option<TokenCaller>, Error> {
+    let row: Option<(
+        String,
+        String,
+        Scope,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    )> = t::api_tokens
         .filter(t::token_hash.eq(hash))
-        .select((t::id, t::scope, t::expires_at, t::last_used_at))
+        .select((t::id, t::name, t::scope, t::expires_at, t::last_used_at))
         .first(conn)
         .optional()?;
-    let Some((id, scope, expires_at, last_used_at)) = row else {
+    let Some((id, name, scope, expires_at, last_used_at)) = row else {
         return Ok(None);
     };
     if expires_at.is_some_and(|e| e <= now) {
         return Ok(None);
     }
     let stale = last_used_at.is_none_or(|t| now - t >= Duration::seconds(LAST_USED_PRECISION_SECS));
-    Ok(Some((Principal::Token { id, scope }, stale)))
+    Ok(Some(TokenCaller {
+        principal: Principal::Token { id, scope },
+        name,
+        stale,
+    }))
 }
 
 /// Records that a token was used now.

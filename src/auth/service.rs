@@ -222,9 +222,15 @@ pub async fn authenticate(ctx: &Ctx, auth: &AuthState, token: String) -> Result<
         let found = ctx
             .read(move |conn| repo::authenticate_api_token(conn, &hash, now))
             .await?;
-        let Some((principal, stale)) = found else {
+        let Some(repo::TokenCaller {
+            principal,
+            name,
+            stale,
+        }) = found
+        else {
             return Ok(None);
         };
+        crate::write::name_caller(name);
         if stale && let Principal::Token { id, .. } = &principal {
             let (actor, id) = (Actor::Token(id.clone()), id.clone());
             ctx.write(actor, move |tx| touch_api_token(tx, &id, now))
@@ -241,6 +247,7 @@ pub async fn authenticate(ctx: &Ctx, auth: &AuthState, token: String) -> Result<
         .await?;
     Ok(match user {
         Some(u) if u.token_version == claims.ver && u.role.as_str() == claims.role => {
+            crate::write::name_caller(u.display_name);
             Some(Principal::User {
                 id: u.id,
                 role: u.role,

@@ -98,6 +98,20 @@ pub struct Change {
     pub fields: Vec<&'static str>,
     /// What else the audit entry should say (never a secret); `Null` for nothing.
     pub details: Value,
+    /// For an article: its state as the write leaves it, when the service has it at hand
+    /// (the history then need not read it again).
+    pub snapshot: Option<ArticleSnapshot>,
+}
+
+/// An article as a write leaves it, for its revision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleSnapshot {
+    /// Its version.
+    pub version: i64,
+    /// The JSON of its editable fields and status.
+    pub state: String,
+    /// Its Markdown body.
+    pub body: String,
 }
 
 impl Change {
@@ -109,7 +123,14 @@ impl Change {
             verb,
             fields: Vec::new(),
             details: Value::Null,
+            snapshot: None,
         }
+    }
+
+    /// With the article's state as the write leaves it.
+    pub fn with_snapshot(mut self, snapshot: ArticleSnapshot) -> Self {
+        self.snapshot = Some(snapshot);
+        self
     }
 
     /// With the fields it changed.
@@ -132,6 +153,8 @@ pub struct Origin {
     pub request_id: Option<String>,
     /// The client's address.
     pub client_ip: Option<String>,
+    /// The name of the request's caller (user display name or API token name), once known.
+    pub caller_name: Option<String>,
 }
 
 /// Everything the records of one write are made from.

@@ -10,7 +10,7 @@ use super::model::{
 use crate::db::AnyConnection;
 use crate::db::schema::{api_tokens, article_revisions as r, articles, audit_log as l, users};
 use crate::domain::caller::Actor;
-use crate::domain::change::{Change, Record, Subject, Verb};
+use crate::domain::change::{ArticleSnapshot, Change, Record, Subject, Verb};
 use crate::domain::{Error, Result};
 
 /// zstd's default level: a 50 KB body compresses in well under a millisecond.
@@ -22,11 +22,12 @@ const CHUNK: usize = 200;
 /// Writes the records of one write, inside its transaction: a revision for every change to
 /// an article, and an audit entry for every change.
 pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
-    let actor = actor_ref(conn, record.actor)?;
+    let actor = actor_ref(conn, record.actor, record.origin.caller_name.as_deref())?;
+    // Articles the service did not hand over as they are now are read back here.
     let article_ids: Vec<String> = record
         .changes
         .iter()
-        .filter(|c| keeps_revision(c))
+        .filter(|c| keeps_revision(c) && c.snapshot.is_none())
         .map(|c| c.id.clone())
         .collect();
     let mut sources = std::collections::HashMap::new();
@@ -59,12 +60,19 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
     let mut revisions = Vec::new();
     let mut entries = Vec::with_capacity(record.changes.len());
     for (i, change) in record.changes.iter().enumerate() {
-        let source = sources.get(&change.id).filter(|_| keeps_revision(change));
-        if let Some(source) = source
+        let source = match (&change.snapshot, sources.get(&change.id)) {
+            _ if !keeps_revision(change) => None,
+            (Some(snapshot), _) => Some(Source::Given(snapshot)),
+            (None, Some(row)) => Some(Source::Read(row)),
+            (None, None) => None,
+        };
+        if let Some(source) = &source
             && last.get(change.id.as_str()) == Some(&i)
         {
             let fields = touched.remove(change.id.as_str()).unwrap_or_default();
-            revisions.push(revision_row(source, change, fields, &actor, record.at)?);
+            revisions.push(revision_row(
+                &change.id, source, change, fields, &actor, record.at,
+            )?);
         }
         let mut details = match &change.details {
             Value::Object(map) => map.clone(),
@@ -73,8 +81,8 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
         if !change.fields.is_empty() {
             details.insert("changed_fields".into(), json!(change.fields));
         }
-        if let Some(source) = source {
-            details.insert("version".into(), json!(source.version));
+        if let Some(source) = &source {
+            details.insert("version".into(), json!(source.version()));
         }
         entries.push(AuditRow {
             id: uuid::Uuid::now_v7().to_string(),
@@ -126,26 +134,48 @@ fn audit_action(change: &Change) -> String {
     format!("{}.{verb}", change.subject.as_str())
 }
 
-/// Who the actor is, with their name as it is now.
-fn actor_ref(conn: &mut AnyConnection, actor: &Actor) -> Result<ActorRef> {
+/// What a revision is made from: the snapshot the service handed over, or the row read.
+enum Source<'a> {
+    Given(&'a ArticleSnapshot),
+    Read(&'a ArticleSource),
+}
+
+impl Source<'_> {
+    fn version(&self) -> i64 {
+        match self {
+            Self::Given(s) => s.version,
+            Self::Read(r) => r.version,
+        }
+    }
+}
+
+/// Who the actor is, with their name as it is now: the name the request's authentication
+/// found, or else the one stored.
+fn actor_ref(conn: &mut AnyConnection, actor: &Actor, known: Option<&str>) -> Result<ActorRef> {
     Ok(match actor {
         Actor::User(id) => ActorRef {
             kind: "user".into(),
             id: Some(id.clone()),
-            name: users::table
-                .find(id)
-                .select(users::display_name)
-                .first(conn)
-                .optional()?,
+            name: match known {
+                Some(name) => Some(name.to_owned()),
+                None => users::table
+                    .find(id)
+                    .select(users::display_name)
+                    .first(conn)
+                    .optional()?,
+            },
         },
         Actor::Token(id) => ActorRef {
             kind: "token".into(),
             id: Some(id.clone()),
-            name: api_tokens::table
-                .find(id)
-                .select(api_tokens::name)
-                .first(conn)
-                .optional()?,
+            name: match known {
+                Some(name) => Some(name.to_owned()),
+                None => api_tokens::table
+                    .find(id)
+                    .select(api_tokens::name)
+                    .first(conn)
+                    .optional()?,
+            },
         },
         Actor::Anonymous => ActorRef {
             kind: "anonymous".into(),
@@ -161,31 +191,40 @@ fn actor_ref(conn: &mut AnyConnection, actor: &Actor) -> Result<ActorRef> {
 }
 
 fn revision_row(
-    source: &ArticleSource,
+    id: &str,
+    source: &Source<'_>,
     change: &Change,
     mut fields: Vec<&'static str>,
     actor: &ActorRef,
     at: NaiveDateTime,
 ) -> Result<RevisionRow> {
+    let (state, body) = match source {
+        Source::Given(s) => (s.state.clone(), s.body.as_str()),
+        Source::Read(r) => (
+            serde_json::to_string(&r.state()).map_err(Error::internal)?,
+            r.body.as_str(),
+        ),
+    };
     if change.verb == Verb::Created && fields.is_empty() {
-        fields = set_fields(source);
+        let parsed: ArticleState = serde_json::from_str(&state).map_err(Error::internal)?;
+        fields = set_fields(&parsed);
     }
     Ok(RevisionRow {
-        article_id: source.id.clone(),
-        version: source.version,
+        article_id: id.to_owned(),
+        version: source.version(),
         created_at: at,
         actor_type: actor.kind.clone(),
         actor_id: actor.id.clone(),
         actor_name: actor.name.clone(),
         action: change.verb.as_str().to_owned(),
         changed_fields: json!(fields).to_string(),
-        state: serde_json::to_string(&source.state()).map_err(Error::internal)?,
-        body: compress(&source.body)?,
+        state,
+        body: compress(body)?,
     })
 }
 
 /// The fields a new article was given.
-fn set_fields(source: &ArticleSource) -> Vec<&'static str> {
+fn set_fields(source: &ArticleState) -> Vec<&'static str> {
     let mut fields = vec!["title", "slug", "body"];
     for (name, set) in [
         ("subtitle", source.subtitle.is_some()),
@@ -202,8 +241,24 @@ fn set_fields(source: &ArticleSource) -> Vec<&'static str> {
     fields
 }
 
+thread_local! {
+    /// A compression context per thread, made once: making one per body cost more than
+    /// compressing a short body.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 fn compress(body: &str) -> Result<Vec<u8>> {
-    zstd::bulk::compress(body.as_bytes(), BODY_LEVEL).map_err(Error::internal)
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let compressor = match slot.as_mut() {
+            Some(c) => c,
+            None => slot.insert(zstd::bulk::Compressor::new(BODY_LEVEL).map_err(Error::internal)?),
+        };
+        compressor
+            .compress(body.as_bytes())
+            .map_err(Error::internal)
+    })
 }
 
 fn decompress(bytes: &[u8]) -> Result<String> {

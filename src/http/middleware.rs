@@ -51,6 +51,7 @@ pub async fn request_id(
     let origin = crate::write::Origin {
         request_id: Some(id.clone()),
         client_ip: super::client::client_ip(req.request()).map(|ip| ip.to_string()),
+        caller_name: None,
     };
     let mut res = crate::write::with_origin(origin, next.call(req)).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -1034,6 +1034,26 @@ async fn the_audit_log_records_writes_and_sign_ins_for_admins_only() {
     )
     .await;
     assert_problem(app.anon().get("/api/v1/audit").await, 401, "unauthorized").await;
+    // A token's writes carry its name, as a user's carry theirs.
+    let res = app
+        .with(&writer)
+        .post_json(
+            "/api/v1/articles",
+            &json!({"title": "By a token", "body": "B"}),
+        )
+        .await;
+    let by_token = body(res).await;
+    let token_article = by_token["id"].as_str().unwrap();
+    let entries = audit_of(&app, "article.created", token_article).await;
+    assert_eq!(entries[0]["actor"]["type"], "token");
+    assert_eq!(entries[0]["actor"]["name"], "write token");
+    let revision = body(
+        app.get(&format!("/api/v1/articles/{token_article}/revisions/1"))
+            .await,
+    )
+    .await;
+    assert_eq!(revision["actor"]["name"], "write token");
+    assert_eq!(revision["article"]["title"], "By a token");
     // And nothing changes it.
     for method in [Method::POST, Method::PATCH, Method::DELETE, Method::PUT] {
         let res = send(app.request(method.clone(), "/api/v1/audit")).await;
