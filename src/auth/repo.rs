@@ -29,19 +29,22 @@ pub struct TokenCaller {
     pub stale: bool,
 }
 
+/// A token's id, name, scope, expiry and last use.
+type TokenRow = (
+    String,
+    String,
+    Scope,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
 /// The API token given by hash, if it exists and has not expired.
 pub fn authenticate_api_token(
     conn: &mut AnyConnection,
     hash: &str,
     now: NaiveDateTime,
 ) -> Result<Option<TokenCaller>, Error> {
-    let row: Option<(
-        String,
-        String,
-        Scope,
-        Option<NaiveDateTime>,
-        Option<NaiveDateTime>,
-    )> = t::api_tokens
+    let row: Option<TokenRow> = t::api_tokens
         .filter(t::token_hash.eq(hash))
         .select((t::id, t::name, t::scope, t::expires_at, t::last_used_at))
         .first(conn)
