@@ -382,12 +382,21 @@ pub fn insert_many(conn: &mut AnyConnection, rows: &[Article]) -> QueryResult<()
 /// Slugs in use that are `base` or start with `stem-`.
 /// Old slugs count as taken: they keep redirecting to their article.
 fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
-    let mut slugs: Vec<String> = a::articles
-        .filter(a::slug.eq(base).or(a::slug.like(format!("{stem}-%"))))
-        .select(a::slug)
-        .load(conn)?;
-    slugs.extend(old_slugs::like(conn, KIND, base, stem)?);
-    Ok(slugs)
+    use crate::db::schema::old_slugs::dsl as o;
+    let pattern = format!("{stem}-%");
+    // One round trip for both tables: the caller holds the stem's lock meanwhile.
+    let query = || {
+        a::articles
+            .filter(a::slug.eq(base).or(a::slug.like(pattern.clone())))
+            .select(a::slug)
+            .union_all(
+                o::old_slugs
+                    .filter(o::kind.eq(KIND))
+                    .filter(o::slug.eq(base).or(o::slug.like(pattern.clone())))
+                    .select(o::slug),
+            )
+    };
+    crate::db::per_backend(conn, |pg| query().load(pg), |lite| query().load(lite))
 }
 
 /// The kind of this table's old slugs.

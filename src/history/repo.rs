@@ -98,6 +98,9 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
             details: Value::Object(details).to_string(),
         });
     }
+    if revisions.len() <= 1 && entries.len() == 1 {
+        return insert_together(conn, revisions.first(), &entries[0]);
+    }
     for part in revisions.chunks(CHUNK) {
         let insert = || diesel::insert_into(r::table).values(part);
         crate::db::per_backend(
@@ -114,6 +117,67 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
             |lite| insert().execute(lite),
         )?;
     }
+    Ok(())
+}
+
+/// Inserts one write's revision (if any) and audit entry in one statement on PostgreSQL: a
+/// write holds its row lock until it commits, so a round trip saved here is time saved for
+/// every writer waiting on the same article.
+fn insert_together(
+    conn: &mut AnyConnection,
+    revision: Option<&RevisionRow>,
+    entry: &AuditRow,
+) -> Result<()> {
+    use diesel::sql_types::{BigInt, Binary, Nullable, Text, Timestamp};
+    const AUDIT: &str = "INSERT INTO audit_log (id, at, actor_type, actor_id, actor_name, \
+        action, target_type, target_id, request_id, client_ip, details) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    const BOTH: &str = "WITH revision AS (INSERT INTO article_revisions (article_id, version, \
+        created_at, actor_type, actor_id, actor_name, action, changed_fields, state, body) \
+        VALUES ($12, $13, $14, $15, $16, $17, $18, $19, $20, $21)) ";
+    let sql = match revision {
+        Some(_) => format!("{BOTH}{AUDIT}"),
+        None => AUDIT.to_owned(),
+    };
+    crate::db::per_backend(
+        conn,
+        |pg| {
+            let query = diesel::sql_query(sql)
+                .into_boxed()
+                .bind::<Text, _>(&entry.id)
+                .bind::<Timestamp, _>(entry.at)
+                .bind::<Text, _>(&entry.actor_type)
+                .bind::<Nullable<Text>, _>(&entry.actor_id)
+                .bind::<Nullable<Text>, _>(&entry.actor_name)
+                .bind::<Text, _>(&entry.action)
+                .bind::<Text, _>(&entry.target_type)
+                .bind::<Nullable<Text>, _>(&entry.target_id)
+                .bind::<Nullable<Text>, _>(&entry.request_id)
+                .bind::<Nullable<Text>, _>(&entry.client_ip)
+                .bind::<Text, _>(&entry.details);
+            let query = match revision {
+                Some(r) => query
+                    .bind::<Text, _>(&r.article_id)
+                    .bind::<BigInt, _>(r.version)
+                    .bind::<Timestamp, _>(r.created_at)
+                    .bind::<Text, _>(&r.actor_type)
+                    .bind::<Nullable<Text>, _>(&r.actor_id)
+                    .bind::<Nullable<Text>, _>(&r.actor_name)
+                    .bind::<Text, _>(&r.action)
+                    .bind::<Text, _>(&r.changed_fields)
+                    .bind::<Text, _>(&r.state)
+                    .bind::<Binary, _>(&r.body),
+                None => query,
+            };
+            query.execute(pg)
+        },
+        |lite| {
+            if let Some(r) = revision {
+                diesel::insert_into(r::table).values(r).execute(lite)?;
+            }
+            diesel::insert_into(l::table).values(entry).execute(lite)
+        },
+    )?;
     Ok(())
 }
 
