@@ -762,6 +762,11 @@ pub async fn revisions(
     bodies: bool,
 ) -> Result<Page<Revision>> {
     const ORDER: &str = "revisions";
+    let access = access(caller);
+    // Who may ask comes before what they asked: no credentials is a 401 whatever the query.
+    if matches!(access, Access::Public) {
+        return Err(unauthorized("this request needs a bearer token", false));
+    }
     let before = match page.cursor.as_deref() {
         Some(raw) => {
             let keys = cursor::decode_cursor(raw, ORDER, 1)?;
@@ -772,7 +777,6 @@ pub async fn revisions(
         }
         None => None,
     };
-    let access = access(caller);
     ctx.read(move |conn| {
         let article = load_for_history(conn, &access, &key)?;
         let rows = history::revisions(conn, &article.id, before, page.limit, bodies)?;

@@ -216,6 +216,9 @@ async fn revisions_are_read_by_those_who_may_read_drafts_and_restored_by_those_w
     );
     let revisions = format!("{path}/revisions");
     assert_problem(app.anon().get(&revisions).await, 401, "unauthorized").await;
+    // Even with a query it would refuse, no credentials is a 401 first.
+    let res = app.anon().get(&format!("{revisions}?cursor=bogus")).await;
+    assert_problem(res, 401, "unauthorized").await;
     assert_problem(app.with(&other).get(&revisions).await, 403, "forbidden").await;
     assert_eq!(app.with(&reader).get(&revisions).await.status(), 200);
     assert_eq!(app.with(&author).get(&revisions).await.status(), 200);
