@@ -131,6 +131,21 @@ pub struct Settings {
     pub trusted_proxies: Vec<Cidr>,
     /// How long the trash and the audit log keep what they hold.
     pub retention: Retention,
+    /// The events feed and webhook deliveries.
+    pub events: EventSettings,
+}
+
+/// The events feed, the scheduler and webhook deliveries.
+#[derive(Debug, Clone)]
+pub struct EventSettings {
+    /// Events (and finished deliveries) are deleted after this long.
+    pub keep: Duration,
+    /// Whether webhooks may point at loopback, private and link-local addresses.
+    pub allow_private: bool,
+    /// Deliveries in flight at once, per process.
+    pub concurrency: usize,
+    /// Waits between the attempts of a failing delivery (before jitter).
+    pub retry_schedule: Vec<Duration>,
 }
 
 /// How long history is kept, and how often the sweep that enforces it runs.
@@ -279,6 +294,26 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_HISTORY_SWEEP_SECS",
         key: "history_sweep_secs",
         default: "3600",
+    },
+    SettingSpec {
+        env: "BYLINE_EVENTS_DAYS",
+        key: "events_days",
+        default: "30",
+    },
+    SettingSpec {
+        env: "BYLINE_WEBHOOK_ALLOW_PRIVATE",
+        key: "webhook_allow_private",
+        default: "false",
+    },
+    SettingSpec {
+        env: "BYLINE_WEBHOOK_CONCURRENCY",
+        key: "webhook_concurrency",
+        default: "16",
+    },
+    SettingSpec {
+        env: "BYLINE_WEBHOOK_RETRY_SCHEDULE",
+        key: "webhook_retry_schedule",
+        default: "5s,5m,30m,2h,5h,10h,10h",
     },
     SettingSpec {
         env: "BYLINE_SERVER_TIMING",
@@ -488,6 +523,17 @@ impl Settings {
                 DAY,
             )?),
         };
+        let events = EventSettings {
+            keep: days("BYLINE_EVENTS_DAYS", 1)?,
+            allow_private: flag("BYLINE_WEBHOOK_ALLOW_PRIVATE", get("BYLINE_WEBHOOK_ALLOW_PRIVATE"))?,
+            concurrency: ranged::<usize>(
+                "BYLINE_WEBHOOK_CONCURRENCY",
+                get("BYLINE_WEBHOOK_CONCURRENCY"),
+                1,
+                1024,
+            )?,
+            retry_schedule: parse_schedule(get("BYLINE_WEBHOOK_RETRY_SCHEDULE"))?,
+        };
         let mut trusted_proxies = Vec::new();
         for item in get("BYLINE_TRUSTED_PROXIES").split(',').map(str::trim) {
             if item.is_empty() {
@@ -501,16 +547,7 @@ impl Settings {
             })?;
             trusted_proxies.push(cidr);
         }
-        let server_timing = match get("BYLINE_SERVER_TIMING").trim() {
-            "true" | "1" => true,
-            "false" | "0" | "" => false,
-            other => {
-                return Err(SettingError::new(
-                    "BYLINE_SERVER_TIMING",
-                    format!("`{other}` is neither true nor false"),
-                ));
-            }
-        };
+        let server_timing = flag("BYLINE_SERVER_TIMING", get("BYLINE_SERVER_TIMING"))?;
         let search_language = get("BYLINE_SEARCH_LANGUAGE").trim().to_owned();
         if search_language.is_empty()
             || !search_language
@@ -524,6 +561,7 @@ impl Settings {
         }
         Ok(Self {
             retention,
+            events,
             trusted_proxies,
             search_language,
             server_timing,
@@ -697,6 +735,48 @@ fn parse_origins(value: &str) -> Result<Vec<String>, SettingError> {
     Ok(origins)
 }
 
+/// A true/false setting.
+fn flag(name: &str, value: &str) -> Result<bool, SettingError> {
+    match value.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" | "" => Ok(false),
+        other => Err(SettingError::new(
+            name,
+            format!("`{other}` is neither true nor false"),
+        )),
+    }
+}
+
+/// A comma list of waits such as `5s,5m,2h` (seconds, minutes, hours), each at most a day.
+fn parse_schedule(value: &str) -> Result<Vec<Duration>, SettingError> {
+    const NAME: &str = "BYLINE_WEBHOOK_RETRY_SCHEDULE";
+    let mut waits = Vec::new();
+    for item in value.split(',').map(str::trim) {
+        let bad = || {
+            SettingError::new(
+                NAME,
+                format!("`{item}` is not a wait such as 30s, 5m or 2h (at most 24h)"),
+            )
+        };
+        let (number, unit) = item.split_at(item.len().saturating_sub(1));
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        let secs = match unit {
+            "s" => n,
+            "m" => n.saturating_mul(60),
+            "h" => n.saturating_mul(3600),
+            _ => return Err(bad()),
+        };
+        if secs > DAY {
+            return Err(bad());
+        }
+        waits.push(Duration::from_secs(secs));
+    }
+    if waits.is_empty() || waits.len() > 50 {
+        return Err(SettingError::new(NAME, "must list between 1 and 50 waits"));
+    }
+    Ok(waits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -780,3 +860,4 @@ mod tests {
         assert_eq!(s.body_limit, 8192);
     }
 }
+

@@ -11,7 +11,9 @@ pub mod config;
 pub mod credentials;
 pub mod db;
 pub mod domain;
+pub mod events;
 pub mod history;
+pub mod idempotency;
 pub mod http;
 pub mod seed;
 pub mod slug;
@@ -19,6 +21,7 @@ pub mod telemetry;
 pub mod tokens;
 pub mod users;
 pub mod validate;
+pub mod webhooks;
 pub mod write;
 
 pub use http::openapi;
@@ -79,6 +82,16 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(http::api::history::restore_trashed)
             .service(http::api::history::purge_trashed)
             .service(http::api::history::list_audit)
+            .service(http::api::events::list_changes)
+            .service(http::api::webhooks::list_webhooks)
+            .service(http::api::webhooks::create_webhook)
+            .service(http::api::webhooks::get_webhook)
+            .service(http::api::webhooks::update_webhook)
+            .service(http::api::webhooks::delete_webhook)
+            .service(http::api::webhooks::rotate_webhook_secret)
+            .service(http::api::webhooks::ping_webhook)
+            .service(http::api::webhooks::list_deliveries)
+            .service(http::api::webhooks::retry_delivery)
             .service(http::api::authors::list_authors)
             .service(http::api::authors::create_author)
             .service(http::api::authors::get_author)
@@ -101,7 +114,7 @@ pub struct Application {
     server: Server,
     port: u16,
     backend: Backend,
-    sweeps: (write::Ctx, config::Retention),
+    sweeps: (write::Ctx, config::Retention, config::EventSettings),
 }
 
 impl Application {
@@ -156,12 +169,13 @@ impl Application {
             database: db::Database::new(pool, backend, connections, settings.db_timeout),
             writes,
         };
-        let sweeps = (ctx.clone(), settings.retention);
+        let sweeps = (ctx.clone(), settings.retention, settings.events.clone());
         let state = web::Data::new(AppState {
             ctx,
             backend,
             auth,
             cache_max_age: settings.cache_max_age,
+            webhook_allow_private: settings.events.allow_private,
         });
         let documents = web::Data::new(Documents::render());
         let route_table = web::Data::new(RouteTable::from_openapi(&http::openapi::document()));
@@ -189,6 +203,7 @@ impl Application {
                 }))
                 .app_data(mw::ServerTiming(server_timing))
                 .default_service(web::to(mw::unmatched))
+                .wrap(from_fn(http::idempotency::idempotency))
                 .wrap(from_fn(mw::known_query))
                 .wrap(from_fn(mw::catch_panic))
                 .wrap(from_fn(mw::server_timing))
@@ -235,12 +250,29 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-    /// Meanwhile the history sweep runs on its schedule (trash and audit retention).
+    /// Meanwhile, beside it: the retention sweep (trash, audit log, events, deliveries,
+    /// idempotency keys), the scheduler of time-driven events, and the webhook dispatcher.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let (ctx, retention) = self.sweeps;
-        let sweeps = tokio::spawn(audit::service::sweep_forever(ctx, retention));
+        let (ctx, retention, events) = self.sweeps;
+        let mut background = vec![
+            tokio::spawn(audit::service::sweep_forever(
+                ctx.clone(),
+                retention,
+                events.keep,
+            )),
+            tokio::spawn(events::service::schedule_forever(
+                ctx.clone(),
+                std::time::Duration::from_secs(1),
+            )),
+        ];
+        match webhooks::deliver::Dispatcher::new(ctx, events) {
+            Ok(dispatcher) => background.push(tokio::spawn(Arc::new(dispatcher).run_forever())),
+            Err(error) => tracing::error!("webhook deliveries cannot start: {error}"),
+        }
         let outcome = self.server.await;
-        sweeps.abort();
+        for task in background {
+            task.abort();
+        }
         outcome
     }
 }
@@ -255,6 +287,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             header::IF_MATCH,
             header::IF_NONE_MATCH,
             mw::REQUEST_ID,
+            http::idempotency::IDEMPOTENCY_KEY,
         ])
         .expose_headers([
             header::ETAG,
@@ -263,6 +296,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             header::RETRY_AFTER,
             header::LAST_MODIFIED,
             mw::REQUEST_ID,
+            http::idempotency::REPLAYED,
         ])
         .max_age(3600);
     for origin in origins {

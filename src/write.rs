@@ -106,7 +106,8 @@ impl Writes {
     }
 
     /// Runs `work` in one write transaction. Before the commit, its changes are recorded
-    /// (revisions, audit entries: [`crate::history::repo::record`]) and handed to the hook.
+    /// (revisions, audit entries: [`crate::history::repo::record`]; events:
+    /// [`crate::events::repo::record`]) and handed to the hook.
     /// An error from any of them rolls everything back.
     pub fn run_from<T>(
         &self,
@@ -129,7 +130,8 @@ impl Writes {
                     changes: &changes,
                     at: crate::now(),
                 };
-                crate::history::repo::record(conn, &record)?;
+                let actor = crate::history::repo::record(conn, &record)?;
+                crate::events::repo::record(conn, &record, &actor)?;
                 self.hook.record(conn, &record)?;
             }
             Ok(out)

@@ -118,6 +118,8 @@ pub struct ListFilter {
     pub published_after: Option<NaiveDateTime>,
     /// `published_at <`.
     pub published_before: Option<NaiveDateTime>,
+    /// `updated_at >=`.
+    pub updated_after: Option<NaiveDateTime>,
     /// Only articles matching this search.
     pub search: Option<SearchSql>,
 }
@@ -148,6 +150,9 @@ fn filtered<'a>(
     }
     if let Some(before) = filter.published_before {
         query = query.filter(a::published_at.assume_not_null().lt(before));
+    }
+    if let Some(after) = filter.updated_after {
+        query = query.filter(a::updated_at.ge(after));
     }
     if let Some(search) = &filter.search {
         query = query.filter(search.matches());
@@ -476,10 +481,10 @@ pub fn trashed_before(
     conn: &mut AnyConnection,
     cutoff: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<(String, String)>> {
     a::articles
         .filter(a::trashed_at.lt(cutoff))
-        .select(a::id)
+        .select((a::id, a::slug))
         .order(a::trashed_at.asc())
         .limit(limit)
         .load(conn)

@@ -157,6 +157,8 @@ pub struct ListRequest {
     pub published_after: Option<NaiveDateTime>,
     /// `published_at <`.
     pub published_before: Option<NaiveDateTime>,
+    /// `updated_at >=`.
+    pub updated_after: Option<NaiveDateTime>,
     /// A full-text search.
     pub search: Option<Search>,
     /// The order.
@@ -229,6 +231,7 @@ fn list_on(
         statuses: request.statuses,
         published_after: request.published_after,
         published_before: request.published_before,
+        updated_after: request.updated_after,
         ..ListFilter::default()
     };
     if let Some(key) = &request.author {
@@ -937,9 +940,9 @@ pub async fn untrash(ctx: &Ctx, caller: &Caller, id: String) -> Result<Article> 
 /// Deletes an article in the trash for good, with its revisions and old slugs (admins).
 pub async fn purge(ctx: &Ctx, admin: &crate::domain::caller::Admin, id: String) -> Result<()> {
     ctx.write(admin.actor(), move |tx| {
-        load_trashed(tx.conn(), &Writer::Staff, &id)?;
+        let article = load_trashed(tx.conn(), &Writer::Staff, &id)?;
         repo::purge(tx.conn(), &id)?;
-        tx.changed(Subject::Article, &id, Verb::Deleted);
+        tx.note(Change::new(Subject::Article, &id, Verb::Deleted).with_slug(&article.slug));
         Ok(())
     })
     .await
@@ -956,9 +959,9 @@ pub async fn purge_trashed_before(ctx: &Ctx, cutoff: NaiveDateTime) -> Result<us
                 // (and recorded) once.
                 crate::db::lock_name(tx.conn(), "history.sweep")?;
                 let ids = repo::trashed_before(tx.conn(), cutoff, 100)?;
-                for id in &ids {
+                for (id, slug) in &ids {
                     repo::purge(tx.conn(), id)?;
-                    tx.changed(Subject::Article, id, Verb::Deleted);
+                    tx.note(Change::new(Subject::Article, id, Verb::Deleted).with_slug(slug));
                 }
                 Ok(ids.len())
             })

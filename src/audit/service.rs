@@ -48,10 +48,20 @@ fn cutoff(now: NaiveDateTime, age: Duration) -> NaiveDateTime {
         .unwrap_or(NaiveDateTime::MIN)
 }
 
-/// Runs one sweep: purges the trash and the audit log of what is past its retention.
+/// Runs one sweep: purges the trash and the audit log of what is past its retention, and
+/// events, finished webhook deliveries and idempotency keys past theirs.
 /// Returns how many articles and entries went.
-pub async fn sweep(ctx: &Ctx, retention: Retention) -> Result<(usize, usize)> {
+pub async fn sweep(ctx: &Ctx, retention: Retention, events: Duration) -> Result<(usize, usize)> {
     let now = crate::now();
+    let events_before = cutoff(now, events);
+    crate::events::service::sweep(ctx, events_before).await?;
+    let keys_before = cutoff(now, crate::idempotency::KEEP);
+    ctx.write(Actor::System, move |tx| {
+        crate::webhooks::repo::expire_deliveries(tx.conn(), events_before)?;
+        crate::idempotency::repo::expire(tx.conn(), keys_before)?;
+        Ok(())
+    })
+    .await?;
     let articles =
         crate::articles::service::purge_trashed_before(ctx, cutoff(now, retention.trash)).await?;
     let before = cutoff(now, retention.audit);
@@ -65,9 +75,9 @@ pub async fn sweep(ctx: &Ctx, retention: Retention) -> Result<(usize, usize)> {
 
 /// Sweeps now and then every `retention.every`, until the process ends. A failed sweep is
 /// logged and tried again next time.
-pub async fn sweep_forever(ctx: Ctx, retention: Retention) {
+pub async fn sweep_forever(ctx: Ctx, retention: Retention, events: Duration) {
     loop {
-        match sweep(&ctx, retention).await {
+        match sweep(&ctx, retention, events).await {
             Ok((0, 0)) => {}
             Ok((articles, entries)) => tracing::info!(
                 articles,

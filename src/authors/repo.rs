@@ -68,6 +68,7 @@ fn like_pattern(q: &str) -> String {
 pub fn list(
     conn: &mut AnyConnection,
     q: Option<&str>,
+    updated_after: Option<NaiveDateTime>,
     sort: AuthorSort,
     after: Option<After>,
     limit: u32,
@@ -75,6 +76,9 @@ pub fn list(
     let mut query = a::authors.select(Author::as_select()).into_boxed();
     if let Some(q) = q {
         query = query.filter(a::name_key.like(like_pattern(q)).escape('\\'));
+    }
+    if let Some(t) = updated_after {
+        query = query.filter(a::updated_at.ge(t));
     }
     query = match after {
         Some(After::Name(key, id)) => query.filter(
@@ -97,10 +101,17 @@ pub fn list(
 }
 
 /// How many authors match `q`.
-pub fn count(conn: &mut AnyConnection, q: Option<&str>) -> QueryResult<i64> {
+pub fn count(
+    conn: &mut AnyConnection,
+    q: Option<&str>,
+    updated_after: Option<NaiveDateTime>,
+) -> QueryResult<i64> {
     let mut query = a::authors.count().into_boxed();
     if let Some(q) = q {
         query = query.filter(a::name_key.like(like_pattern(q)).escape('\\'));
+    }
+    if let Some(t) = updated_after {
+        query = query.filter(a::updated_at.ge(t));
     }
     query.get_result(conn)
 }
@@ -252,6 +263,7 @@ pub fn delete(
     old_slugs::forget(conn, KIND, &current.id)?;
     Ok(Removed {
         id: current.id,
+        slug: current.slug,
         reassigned,
     })
 }
@@ -260,6 +272,8 @@ pub fn delete(
 pub struct Removed {
     /// The author's id.
     pub id: String,
+    /// The slug it had.
+    pub slug: String,
     /// The articles whose byline moved.
     pub reassigned: Vec<String>,
 }

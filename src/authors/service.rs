@@ -32,14 +32,15 @@ fn after(raw: Option<&str>, sort: AuthorSort) -> Result<Option<After>> {
 pub async fn list(
     ctx: &Ctx,
     q: Option<String>,
+    updated_after: Option<chrono::NaiveDateTime>,
     sort: AuthorSort,
     page: PageRequest,
 ) -> Result<Page<Author>> {
     let after = after(page.cursor.as_deref(), sort)?;
     ctx.read(move |conn| {
-        let rows = repo::list(conn, q.as_deref(), sort, after, page.limit)?;
+        let rows = repo::list(conn, q.as_deref(), updated_after, sort, after, page.limit)?;
         let total = if page.with_total {
-            Some(repo::count(conn, q.as_deref())?)
+            Some(repo::count(conn, q.as_deref(), updated_after)?)
         } else {
             None
         };
@@ -111,7 +112,7 @@ pub async fn delete(
                     .with_fields(vec!["author_id"]),
             );
         }
-        tx.changed(Subject::Author, &removed.id, Verb::Deleted);
+        tx.note(Change::new(Subject::Author, &removed.id, Verb::Deleted).with_slug(&removed.slug));
         Ok(())
     })
     .await

@@ -66,6 +66,8 @@ pub fn with_descendants(conn: &mut AnyConnection, root: &str) -> QueryResult<Vec
 pub struct ListFilter {
     /// Only direct children of this id.
     pub parent_id: Option<String>,
+    /// `updated_at >=`.
+    pub updated_after: Option<chrono::NaiveDateTime>,
 }
 
 /// One page in slug order, starting after `after`. Fetches one row more than `limit` so the
@@ -79,6 +81,9 @@ pub fn list(
     let mut query = c::categories.select(Category::as_select()).into_boxed();
     if let Some(parent) = &filter.parent_id {
         query = query.filter(c::parent_id.eq(parent.clone()));
+    }
+    if let Some(after) = filter.updated_after {
+        query = query.filter(c::updated_at.ge(after));
     }
     if let Some(after) = after {
         query = query.filter(c::slug.gt(after.to_owned()));
@@ -94,6 +99,9 @@ pub fn count(conn: &mut AnyConnection, filter: &ListFilter) -> QueryResult<i64> 
     let mut query = c::categories.count().into_boxed();
     if let Some(parent) = &filter.parent_id {
         query = query.filter(c::parent_id.eq(parent.clone()));
+    }
+    if let Some(after) = filter.updated_after {
+        query = query.filter(c::updated_at.ge(after));
     }
     query.get_result(conn)
 }
@@ -233,7 +241,8 @@ pub fn update(
 }
 
 /// Deletes a category that nothing refers to: no child categories, no articles.
-pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<String, Error> {
+/// Deletes a category; its id and the slug it had.
+pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(String, String), Error> {
     let current = get(conn, key)?;
     let children: i64 = c::categories
         .filter(c::parent_id.eq(&current.id))
@@ -263,7 +272,7 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<String, Error>
     }
     diesel::delete(c::categories.filter(c::id.eq(&current.id))).execute(conn)?;
     old_slugs::forget(conn, KIND, &current.id)?;
-    Ok(current.id)
+    Ok((current.id, current.slug))
 }
 
 fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &str) -> Result<(), Error> {

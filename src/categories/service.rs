@@ -10,7 +10,7 @@ use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{Error, IdOrSlug, Lookup, Result};
-use crate::write::{Ctx, Subject, Tx, Verb};
+use crate::write::{Change, Ctx, Subject, Tx, Verb};
 
 /// The cursor order tag of the category list.
 const ORDER: &str = "slug";
@@ -19,6 +19,7 @@ const ORDER: &str = "slug";
 pub async fn list(
     ctx: &Ctx,
     parent: Option<IdOrSlug>,
+    updated_after: Option<NaiveDateTime>,
     page: PageRequest,
 ) -> Result<Page<Category>> {
     let after = match page.cursor.as_deref() {
@@ -34,7 +35,10 @@ pub async fn list(
                 None => return Ok(page.empty()),
             },
         };
-        let filter = ListFilter { parent_id };
+        let filter = ListFilter {
+            parent_id,
+            updated_after,
+        };
         let rows = repo::list(conn, &filter, after.as_deref(), page.limit)?;
         let total = if page.with_total {
             Some(repo::count(conn, &filter)?)
@@ -96,8 +100,8 @@ pub async fn update(
 /// Deletes a category nothing refers to.
 pub async fn delete(ctx: &Ctx, caller: &Caller, key: IdOrSlug) -> Result<()> {
     ctx.write(caller.actor(), move |tx| {
-        let id = repo::delete(tx.conn(), &key)?;
-        tx.changed(Subject::Category, &id, Verb::Deleted);
+        let (id, slug) = repo::delete(tx.conn(), &key)?;
+        tx.note(Change::new(Subject::Category, &id, Verb::Deleted).with_slug(&slug));
         Ok(())
     })
     .await

@@ -147,7 +147,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        txid -> BigInt,
+        id -> Text,
+        #[sql_name = "type"]
+        kind -> Text,
+        occurred_at -> Timestamp,
+        resource_type -> Text,
+        resource_id -> Text,
+        resource_slug -> Nullable<Text>,
+        version -> Nullable<BigInt>,
+        actor -> Text,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    event_marks (name) {
+        name -> Text,
+        txid -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    event_timers (article_id, kind) {
+        article_id -> Text,
+        kind -> Text,
+        due_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        active -> Bool,
+        description -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (seq) {
+        seq -> BigInt,
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        resource_key -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        response_status -> Nullable<Integer>,
+        duration_ms -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        state -> Text,
+        status -> Nullable<Integer>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> Timestamp,
+        locked_until -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(
     categories,
     users,
@@ -157,5 +245,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     article_revisions,
     old_slugs,
-    audit_log
+    audit_log,
+    events,
+    event_marks,
+    event_timers,
+    webhooks,
+    webhook_deliveries,
+    idempotency_keys
 );

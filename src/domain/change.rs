@@ -20,6 +20,8 @@ pub enum Subject {
     ApiToken,
     /// A sign-in session (a refresh token family).
     Session,
+    /// A webhook.
+    Webhook,
 }
 
 impl Subject {
@@ -32,6 +34,7 @@ impl Subject {
             Self::User => "user",
             Self::ApiToken => "api_token",
             Self::Session => "session",
+            Self::Webhook => "webhook",
         }
     }
 }
@@ -63,6 +66,8 @@ pub enum Verb {
     Refused,
     /// A used refresh token came back, and its family was revoked.
     Revoked,
+    /// Left the public routes at its `unpublish_at` (time-driven).
+    Expired,
 }
 
 impl Verb {
@@ -81,6 +86,7 @@ impl Verb {
             Self::Restored => "restored",
             Self::Refused => "refused",
             Self::Revoked => "revoked",
+            Self::Expired => "expired",
         }
     }
 }
@@ -101,6 +107,12 @@ pub struct Change {
     /// For an article: its state as the write leaves it, when the service has it at hand
     /// (the history then need not read it again).
     pub snapshot: Option<ArticleSnapshot>,
+    /// The slug of a resource this change deleted (its row is gone when events are made).
+    pub slug: Option<String>,
+    /// For a change that time made rather than a request (a scheduled story coming due, an
+    /// expiry): the moment it happened. Such a change keeps no revision: the stored article
+    /// did not change.
+    pub timed: Option<chrono::NaiveDateTime>,
 }
 
 /// An article as a write leaves it, for its revision.
@@ -124,7 +136,21 @@ impl Change {
             fields: Vec::new(),
             details: Value::Null,
             snapshot: None,
+            slug: None,
+            timed: None,
         }
+    }
+
+    /// With the slug of what it deleted.
+    pub fn with_slug(mut self, slug: &str) -> Self {
+        self.slug = Some(slug.to_owned());
+        self
+    }
+
+    /// Made by time at `at`, not by a request.
+    pub fn timed(mut self, at: chrono::NaiveDateTime) -> Self {
+        self.timed = Some(at);
+        self
     }
 
     /// With the article's state as the write leaves it.

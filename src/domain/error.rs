@@ -76,6 +76,12 @@ codes! {
     CategoryInUse = "category_in_use",
     /// 409: the category still has children.
     CategoryHasChildren = "category_has_children",
+    /// 409: a request with this `Idempotency-Key` is still running.
+    IdempotencyKeyInFlight = "idempotency_key_in_flight",
+    /// 409: the delivery is being sent right now.
+    DeliveryInFlight = "delivery_in_flight",
+    /// 410: the changes-feed cursor points before events the retention has deleted.
+    CursorExpired = "cursor_expired",
     /// 412: `If-Match` does not match the current version.
     PreconditionFailed = "precondition_failed",
     /// 413: the body is larger than allowed.
@@ -84,6 +90,8 @@ codes! {
     UnsupportedMediaType = "unsupported_media_type",
     /// 422: fields are invalid; `errors` lists each.
     ValidationFailed = "validation_failed",
+    /// 422: this `Idempotency-Key` was used for a different request.
+    IdempotencyKeyReused = "idempotency_key_reused",
     /// 422: the body is too complex to render; the field error names the rule.
     BodyTooComplex = "body_too_complex",
     /// 429: too many attempts; retry after `Retry-After`.
@@ -137,6 +145,10 @@ codes! {
     TooSlow = "too_slow",
     /// The body could not be rendered.
     Unrenderable = "unrenderable",
+    /// The address is not one deliveries may go to (loopback, private, link-local, …).
+    AddressNotAllowed = "address_not_allowed",
+    /// The host name does not resolve.
+    Unresolvable = "unresolvable",
 }
 
 impl std::fmt::Display for Code {

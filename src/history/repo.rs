@@ -21,7 +21,7 @@ const CHUNK: usize = 200;
 
 /// Writes the records of one write, inside its transaction: a revision for every change to
 /// an article, and an audit entry for every change.
-pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
+pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<ActorRef> {
     let actor = actor_ref(conn, record.actor, record.origin.caller_name.as_deref())?;
     // Articles the service did not hand over as they are now are read back here.
     let article_ids: Vec<String> = record
@@ -99,7 +99,8 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
         });
     }
     if revisions.len() <= 1 && entries.len() == 1 {
-        return insert_together(conn, revisions.first(), &entries[0]);
+        insert_together(conn, revisions.first(), &entries[0])?;
+        return Ok(actor);
     }
     for part in revisions.chunks(CHUNK) {
         let insert = || diesel::insert_into(r::table).values(part);
@@ -117,7 +118,7 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<()> {
             |lite| insert().execute(lite),
         )?;
     }
-    Ok(())
+    Ok(actor)
 }
 
 /// Inserts one write's revision (if any) and audit entry in one statement on PostgreSQL: a
@@ -183,7 +184,7 @@ fn insert_together(
 
 /// Every change to an article keeps a revision, except its deletion for good.
 fn keeps_revision(change: &Change) -> bool {
-    change.subject == Subject::Article && change.verb != Verb::Deleted
+    change.subject == Subject::Article && change.verb != Verb::Deleted && change.timed.is_none()
 }
 
 fn audit_action(change: &Change) -> String {

@@ -75,3 +75,14 @@ macro_rules! narrowed {
 }
 
 narrowed!(Admin, Staff, SignedIn);
+
+/// Who an idempotency key belongs to: `user:<id>` or `token:<id>` of a valid bearer
+/// credential; `None` without one (the handler then answers 401 itself).
+pub async fn key_owner(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let token = bearer_token(req).ok()??;
+    match service::authenticate(&state.ctx, &state.auth, token).await {
+        Ok(Some(crate::domain::caller::Principal::User { id, .. })) => Some(format!("user:{id}")),
+        Ok(Some(crate::domain::caller::Principal::Token { id, .. })) => Some(format!("token:{id}")),
+        _ => None,
+    }
+}

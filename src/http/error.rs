@@ -70,7 +70,10 @@ fn status_of(code: Code) -> StatusCode {
         | C::CannotDeleteSelf
         | C::AuthorInUse
         | C::CategoryInUse
-        | C::CategoryHasChildren => StatusCode::CONFLICT,
+        | C::CategoryHasChildren
+        | C::IdempotencyKeyInFlight
+        | C::DeliveryInFlight => StatusCode::CONFLICT,
+        C::CursorExpired => StatusCode::GONE,
         C::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
         C::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

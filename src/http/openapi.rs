@@ -37,6 +37,8 @@ use crate::http::pagination::ListMeta;
         (name = "tokens", description = "API tokens for integrators (admins only)"),
         (name = "articles", description = "Stories: written as Markdown, published through actions, found with `q`"),
         (name = "history", description = "Revisions of articles, the trash, and the audit log"),
+        (name = "events", description = "The changes feed: every change in commit order, for sync"),
+        (name = "webhooks", description = "Signed deliveries of events to receivers (admins only)"),
         (name = "authors", description = "Bylines; `email` is shown to editors and admins only"),
         (name = "categories", description = "Sections of the site, which may nest"),
         (name = "service", description = "Health, readiness and this document"),
@@ -82,6 +84,7 @@ pub fn document_value() -> serde_json::Value {
     let mut value = serde_json::to_value(document()).unwrap_or_default();
     link_created_resources(&mut value);
     headers_are_not_nullable(&mut value);
+    idempotency_keys(&mut value);
     value
 }
 
@@ -177,6 +180,65 @@ fn headers_are_not_nullable(doc: &mut serde_json::Value) {
             for param in params {
                 if param["in"] == "header" && param["schema"]["type"].is_array() {
                     param["schema"]["type"] = Value::from("string");
+                }
+            }
+        }
+    }
+}
+
+/// Every `POST` but the sign-in routes takes `Idempotency-Key`, and its success answers say
+/// when they are a replay.
+fn idempotency_keys(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if path.starts_with("/api/v1/auth/") {
+            continue;
+        }
+        let Some(op) = item.get_mut("post").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let param = json!({
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "Makes a retry safe: the first answer is kept 24 hours per caller \
+                and key, and the same request with the same key gets it again (with \
+                `Idempotent-Replayed: true`) without acting twice. The same key on a \
+                different request is a 422 `idempotency_key_reused`; a retry while the \
+                first still runs is a 409 `idempotency_key_in_flight`. Answers 5xx are \
+                not kept.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                "pattern": "^[\\x20-\\x7E]+$"},
+            "example": "6f1c0a52-5c1e-4e8a-9a57-3b1b2f0f5e11"
+        });
+        match op.get_mut("parameters").and_then(Value::as_array_mut) {
+            Some(params) => params.push(param),
+            None => {
+                op.insert("parameters".into(), Value::Array(vec![param]));
+            }
+        }
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            for (status, response) in responses.iter_mut() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                if let Some(response) = response.as_object_mut() {
+                    let headers = response
+                        .entry("headers")
+                        .or_insert_with(|| Value::Object(Default::default()));
+                    if let Some(headers) = headers.as_object_mut() {
+                        headers.insert(
+                            "Idempotent-Replayed".into(),
+                            json!({
+                                "description": "`true` when this is the kept answer to an \
+                                    earlier request with the same `Idempotency-Key`",
+                                "schema": {"type": "string", "enum": ["true"]}
+                            }),
+                        );
+                    }
                 }
             }
         }

@@ -17,4 +17,6 @@ pub struct AppState {
     pub auth: Arc<AuthState>,
     /// `max-age` of public article responses, in seconds.
     pub cache_max_age: u32,
+    /// Whether webhooks may point at private addresses.
+    pub webhook_allow_private: bool,
 }

@@ -67,6 +67,8 @@ pub struct TestApp {
     pub admin_token: String,
     /// The folder with the server's generated files.
     pub data_dir: std::path::PathBuf,
+    /// The database URL the server uses.
+    pub database_url: String,
     _data: tempfile::TempDir,
     _db: TestDb,
 }
@@ -85,6 +87,8 @@ enum TestDb {
         admin_url: String,
         schema: String,
     },
+    /// Another server's database, removed by that server's handle.
+    Shared,
 }
 
 impl Drop for TestDb {
@@ -96,6 +100,11 @@ impl Drop for TestDb {
                 .execute(&mut conn);
         }
     }
+}
+
+/// A fresh database with no server: its URL, and a handle that removes it when dropped.
+pub fn scratch_database() -> (String, impl Drop) {
+    fresh_database()
 }
 
 /// A fresh database: its URL for the server, and the handle that removes it.
@@ -179,6 +188,7 @@ async fn start(
     settings.pool_size = Some(4);
     settings.shutdown_timeout = std::time::Duration::from_secs(1);
     customize(&mut settings);
+    let database_url = url.clone();
     let app = Application::build_with(settings, writes).expect("the server starts");
     let port = app.port();
     let backend = app.backend();
@@ -193,6 +203,7 @@ async fn start(
         backend,
         admin_token: String::new(),
         data_dir: data.path().to_owned(),
+        database_url,
         _data: data,
         _db: db,
     };
@@ -204,6 +215,17 @@ async fn start(
 }
 
 impl TestApp {
+    /// Another server on this server's database (a second node), with its own settings.
+    pub async fn second_node(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {
+        start(
+            self.database_url.clone(),
+            TestDb::Shared,
+            customize,
+            Writes::default(),
+        )
+        .await
+    }
+
     /// A direct connection to this server's PostgreSQL schema, for checks a client cannot
     /// make; `None` on SQLite.
     pub fn postgres_connection(&self) -> Option<PgConnection> {
@@ -483,4 +505,215 @@ impl FlakyProxy {
     pub fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
     }
+}
+
+/// A Byline server run as its own process (the built binary), so a test can kill it with
+/// SIGKILL and start another on the same database.
+pub struct Process {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    _data: tempfile::TempDir,
+}
+
+impl Process {
+    /// Starts the binary on `database_url` with the test secret and first admin, plus `env`,
+    /// and waits until it answers.
+    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_byline"));
+        command
+            .env("DATABASE_URL", database_url)
+            .env("BYLINE_BIND", format!("127.0.0.1:{port}"))
+            .env("BYLINE_DATA_DIR", data.path())
+            .env("BYLINE_JWT_SECRET", JWT_SECRET)
+            .env("BYLINE_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("BYLINE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("BYLINE_WORKERS", "1")
+            .env("BYLINE_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let child = command.spawn().expect("the binary starts");
+        let process = Process {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            _data: data,
+        };
+        let client = reqwest::Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(res) = client.get(format!("{}/readyz", process.address)).send().await
+                && res.status() == StatusCode::OK
+            {
+                return process;
+            }
+            assert!(std::time::Instant::now() < deadline, "the process did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Kills it with SIGKILL: no shutdown, no goodbye.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The first admin's access token.
+    pub async fn admin_token(&self) -> String {
+        let res = reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/login", self.address))
+            .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One request a [`Receiver`] got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Its path.
+    pub path: String,
+    /// Its headers, names lowercase.
+    pub headers: std::collections::HashMap<String, String>,
+    /// Its raw body.
+    pub body: Vec<u8>,
+    /// When it arrived.
+    pub at: std::time::Instant,
+}
+
+impl Received {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// A webhook receiver on 127.0.0.1: records every request and answers `status` after
+/// `delay_ms`.
+#[derive(Clone)]
+pub struct Receiver {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// What it got, in order of arrival.
+    pub seen: Arc<std::sync::Mutex<Vec<Received>>>,
+    /// The status it answers with.
+    pub status: Arc<std::sync::atomic::AtomicU16>,
+    /// How long it takes to answer.
+    pub delay_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Receiver {
+    /// Starts one answering 204 at once.
+    pub async fn start() -> Receiver {
+        use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let receiver = Receiver {
+            url: format!("http://127.0.0.1:{port}"),
+            seen: Arc::default(),
+            status: Arc::new(std::sync::atomic::AtomicU16::new(204)),
+            delay_ms: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        };
+        let shared = receiver.clone();
+        let server = HttpServer::new(move || {
+            let shared = shared.clone();
+            App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+                let shared = shared.clone();
+                async move {
+                    let delay = shared.delay_ms.load(Ordering::SeqCst);
+                    if delay > 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+                    }
+                    let headers = req
+                        .headers()
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                k.as_str().to_owned(),
+                                v.to_str().unwrap_or_default().to_owned(),
+                            )
+                        })
+                        .collect();
+                    shared.seen.lock().unwrap().push(Received {
+                        path: req.path().to_owned(),
+                        headers,
+                        body: body.to_vec(),
+                        at: std::time::Instant::now(),
+                    });
+                    let status = shared.status.load(Ordering::SeqCst);
+                    let mut res = HttpResponse::build(
+                        actix_web::http::StatusCode::from_u16(status).unwrap(),
+                    );
+                    if (300..400).contains(&status) {
+                        res.insert_header(("location", "/moved"));
+                    }
+                    res.body("thanks")
+                }
+            }))
+        })
+        .workers(2)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        receiver
+    }
+
+    /// What it got so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Answers with `status` from now on.
+    pub fn answer(&self, status: u16) {
+        self.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Waits until `done` holds for what it got, or fails after `secs` seconds.
+    pub async fn wait_for(&self, secs: u64, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let got = self.received();
+            if done(&got) {
+                return got;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the receiver got {} requests, not what the test waited for",
+                got.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Runs one SQL statement on a test server's database (either engine), for states a client
+/// cannot reach.
+pub fn execute_sql(app: &TestApp, sql: &str) {
+    if let Some(mut conn) = app.postgres_connection() {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+        return;
+    }
+    let path = app.database_url.trim_start_matches("sqlite://");
+    let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+    diesel::sql_query(sql).execute(&mut conn).unwrap();
 }

@@ -1210,6 +1210,36 @@ const RECIPES: &[Recipe] = &[
         path: "/api/v1/categories/{id_or_slug}",
         action: "category.deleted",
     },
+    Recipe {
+        method: "post",
+        path: "/api/v1/webhooks",
+        action: "webhook.created",
+    },
+    Recipe {
+        method: "patch",
+        path: "/api/v1/webhooks/{id}",
+        action: "webhook.updated",
+    },
+    Recipe {
+        method: "delete",
+        path: "/api/v1/webhooks/{id}",
+        action: "webhook.deleted",
+    },
+    Recipe {
+        method: "post",
+        path: "/api/v1/webhooks/{id}/rotate-secret",
+        action: "webhook.updated",
+    },
+    Recipe {
+        method: "post",
+        path: "/api/v1/webhooks/{id}/ping",
+        action: "webhook.updated",
+    },
+    Recipe {
+        method: "post",
+        path: "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry",
+        action: "webhook.updated",
+    },
 ];
 
 /// Makes the route answer 2xx once; returns the id of what it changed (as the audit
@@ -1221,6 +1251,12 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
         res
     };
     let article = || app.create_article(json!({"title": "Story", "body": "B"}));
+    let webhook = || async {
+        let body = json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]});
+        let res = app.post_json("/api/v1/webhooks", &body).await;
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().await.unwrap()
+    };
     match (recipe.method, recipe.path) {
         ("post", "/api/v1/auth/login") => {
             app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -1359,13 +1395,57 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
             ok(app.delete(&format!("/api/v1/categories/{id}")).await).await;
             id
         }
+        ("post", "/api/v1/webhooks") => id_of(&webhook().await),
+        ("patch", "/api/v1/webhooks/{id}") => {
+            let id = id_of(&webhook().await);
+            let res = app
+                .patch_json(&format!("/api/v1/webhooks/{id}"), &json!({"active": false}))
+                .await;
+            ok(res).await;
+            id
+        }
+        ("delete", "/api/v1/webhooks/{id}") => {
+            let id = id_of(&webhook().await);
+            ok(app.delete(&format!("/api/v1/webhooks/{id}")).await).await;
+            id
+        }
+        ("post", "/api/v1/webhooks/{id}/rotate-secret") => {
+            let id = id_of(&webhook().await);
+            let res = app
+                .post_json(&format!("/api/v1/webhooks/{id}/rotate-secret"), &json!({}))
+                .await;
+            ok(res).await;
+            id
+        }
+        ("post", "/api/v1/webhooks/{id}/ping") => {
+            let id = id_of(&webhook().await);
+            ok(app.post_json(&format!("/api/v1/webhooks/{id}/ping"), &json!({})).await).await;
+            id
+        }
+        ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry") => {
+            // Off, so that nothing is being sent when the retry comes.
+            let id = id_of(&webhook().await);
+            let res = app
+                .patch_json(&format!("/api/v1/webhooks/{id}"), &json!({"active": false}))
+                .await;
+            ok(res).await;
+            let res = app.post_json(&format!("/api/v1/webhooks/{id}/ping"), &json!({})).await;
+            let delivery = id_of(&ok(res).await.json::<Value>().await.unwrap());
+            let path = format!("/api/v1/webhooks/{id}/deliveries/{delivery}/retry");
+            ok(app.post_json(&path, &json!({})).await).await;
+            id
+        }
         other => panic!("no way to perform {other:?}"),
     }
 }
 
 #[tokio::test]
 async fn every_write_route_leaves_an_audit_entry() {
-    let app = spawn_app_with(|s| s.auth.refresh_reuse_interval = Duration::ZERO).await;
+    let app = spawn_app_with(|s| {
+        s.auth.refresh_reuse_interval = Duration::ZERO;
+        s.events.allow_private = true;
+    })
+    .await;
     let document = body(app.anon().get("/openapi.json").await).await;
     let mut writes = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {

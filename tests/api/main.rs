@@ -12,6 +12,7 @@ mod auth;
 mod authors;
 mod categories;
 mod database;
+mod events;
 mod hardening;
 mod helpers;
 mod history;

@@ -270,6 +270,7 @@ fn list_request(
         category: key_param("category", query.category.as_deref())?,
         published_after: query.published_after.map(|t| t.naive_utc()),
         published_before: query.published_before.map(|t| t.naive_utc()),
+        updated_after: query.updated_after.map(|t| t.naive_utc()),
         search,
         sort,
         page,

@@ -45,7 +45,8 @@ pub async fn list_authors(
 ) -> Result<HttpResponse, ApiError> {
     let (name, sort) = (query.name(), query.sort.unwrap_or(AuthorSort::Name));
     let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
-    let page = service::list(&state.ctx, name?, sort, page).await?;
+    let updated_after = query.updated_after.map(|t| t.naive_utc());
+    let page = service::list(&state.ctx, name?, updated_after, sort, page).await?;
     let staff = sees_private(&caller);
     let page = page.map(|a| AuthorResponse::new(a, staff));
     Ok(pagination::page(HttpResponse::Ok(), &req, page))

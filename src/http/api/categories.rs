@@ -38,7 +38,8 @@ pub async fn list_categories(
 ) -> Result<HttpResponse, ApiError> {
     let parent = query.parent();
     let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
-    let page = service::list(&state.ctx, parent?, page).await?;
+    let updated_after = query.updated_after.map(|t| t.naive_utc());
+    let page = service::list(&state.ctx, parent?, updated_after, page).await?;
     Ok(pagination::page(
         HttpResponse::Ok(),
         &req,

@@ -28,6 +28,7 @@ const TARGET_TYPES: &[&str] = &[
     "user",
     "api_token",
     "session",
+    "webhook",
 ];
 
 fn private(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
@@ -294,7 +295,7 @@ pub async fn list_audit(
         "target_type",
         &query.target_type,
         |v| TARGET_TYPES.contains(&v),
-        "article, author, category, user, api_token or session",
+        "article, author, category, user, api_token, session or webhook",
     );
     if !errors.is_empty() {
         return Err(ApiError::invalid_query(errors));

@@ -9,3 +9,5 @@ pub mod history;
 pub mod meta;
 pub mod tokens;
 pub mod users;
+pub mod events;
+pub mod webhooks;

@@ -395,6 +395,10 @@ pub struct ArticleListQuery {
     /// Published before this time (exclusive); the same forms as `published_after`.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub published_before: Option<DateTime<Utc>>,
+    /// Changed at or after this time (inclusive; the same forms as `published_after`): for
+    /// a sync that catches up, with `sort=-updated_at` or with the changes feed.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
+    pub updated_after: Option<DateTime<Utc>>,
     /// `-published_at` (default), `published_at`, `-updated_at`, `title`, or `relevance`
     /// (the default when `q` is given; only with `q`).
     #[param(inline)]

@@ -160,6 +160,10 @@ pub struct AuthorListQuery {
     /// `name` (default) or `-created_at`.
     #[param(inline)]
     pub sort: Option<AuthorSort>,
+    /// Changed at or after this time (inclusive): an RFC 3339 time, or a `YYYY-MM-DD` date
+    /// read as midnight UTC.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
+    pub updated_after: Option<DateTime<Utc>>,
     /// Page size, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,

@@ -136,6 +136,10 @@ pub struct CategoryListQuery {
         example = "market"
     )]
     pub parent: Option<String>,
+    /// Changed at or after this time (inclusive): an RFC 3339 time, or a `YYYY-MM-DD` date
+    /// read as midnight UTC.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
+    pub updated_after: Option<DateTime<Utc>>,
     /// Page size, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,

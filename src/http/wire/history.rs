@@ -271,7 +271,7 @@ pub struct AuditQuery {
     /// Only entries about this kind of thing.
     #[param(
         max_length = 100,
-        pattern = "^(article|author|category|user|api_token|session)$",
+        pattern = "^(article|author|category|user|api_token|session|webhook)$",
         example = "article"
     )]
     pub target_type: Option<String>,

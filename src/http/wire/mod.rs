@@ -8,3 +8,5 @@ pub mod categories;
 pub mod history;
 pub mod tokens;
 pub mod users;
+pub mod events;
+pub mod webhooks;

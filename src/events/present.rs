@@ -1,0 +1,59 @@
+//! Resources as the public API shows them, for the `data` of events. The HTTP layer's
+//! answers to a public `GET` have the same fields (a test compares the two).
+
+use serde_json::{Value, json};
+
+use crate::articles::model::Article;
+use crate::authors::model::Author;
+use crate::categories::model::Category;
+
+/// An article as a public `GET /api/v1/articles/{id}` answers it.
+pub fn article(a: &Article) -> Value {
+    json!({
+        "id": a.id,
+        "slug": a.slug,
+        "title": a.title,
+        "subtitle": a.subtitle,
+        "excerpt": a.excerpt,
+        "body": a.body,
+        "body_html": a.body_html,
+        "status": a.status,
+        "published_at": a.published_at.map(|t| t.and_utc()),
+        "unpublish_at": a.unpublish_at.map(|t| t.and_utc()),
+        "author_id": a.author_id,
+        "category_id": a.category_id,
+        "cover_image_url": a.cover_image_url,
+        "word_count": a.word_count,
+        "reading_time_minutes": a.reading_time_minutes,
+        "version": a.version,
+        "created_at": a.created_at.and_utc(),
+        "updated_at": a.updated_at.and_utc(),
+    })
+}
+
+/// An author as the public sees it (no email).
+pub fn author(a: &Author) -> Value {
+    json!({
+        "id": a.id,
+        "slug": a.slug,
+        "name": a.name,
+        "bio": a.bio,
+        "avatar_url": a.avatar_url,
+        "website": a.website,
+        "created_at": a.created_at.and_utc(),
+        "updated_at": a.updated_at.and_utc(),
+    })
+}
+
+/// A category.
+pub fn category(c: &Category) -> Value {
+    json!({
+        "id": c.id,
+        "slug": c.slug,
+        "name": c.name,
+        "description": c.description,
+        "parent_id": c.parent_id,
+        "created_at": c.created_at.and_utc(),
+        "updated_at": c.updated_at.and_utc(),
+    })
+}

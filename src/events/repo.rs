@@ -1,0 +1,315 @@
+//! The events table, its marks and the timers of time-driven events.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::model::{EventRow, NewEvent, Position};
+use super::{present, types};
+use crate::articles::model::Article;
+use crate::authors::model::Author;
+use crate::categories::model::Category;
+use crate::db::schema::{articles, authors, categories, event_marks, event_timers, events};
+use crate::db::{AnyConnection, MultiBackend, QueryResult};
+use crate::domain::Result;
+use crate::domain::Status;
+use crate::domain::change::{Change, Record, Subject};
+use crate::history::model::ActorRef;
+
+/// The mark of how far the fan-out to webhook deliveries went.
+pub const WEBHOOKS: &str = "webhooks";
+/// The mark of the last event the retention sweep deleted.
+pub const HORIZON: &str = "horizon";
+
+/// Timer kinds.
+pub const PUBLISH: &str = "publish";
+/// See [`PUBLISH`].
+pub const EXPIRE: &str = "expire";
+
+/// Writes the events of one write, inside its transaction, and keeps the timers of every
+/// article it changed.
+pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -> Result<()> {
+    let wanted: Vec<(&Change, &'static str)> = record
+        .changes
+        .iter()
+        .filter_map(|c| types::of(c).map(|t| (c, t)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let actor = json!({"type": actor.kind, "id": actor.id, "name": actor.name}).to_string();
+    let mut articles_now: HashMap<&str, Option<Article>> = HashMap::new();
+    let mut rows = Vec::with_capacity(wanted.len());
+    for (change, kind) in wanted {
+        let (slug, version, data) = match change.subject {
+            Subject::Article => {
+                if !articles_now.contains_key(change.id.as_str()) {
+                    let row = article(conn, &change.id)?;
+                    if let Some(article) = &row {
+                        keep_timers(conn, article, change, record.at)?;
+                    }
+                    articles_now.insert(&change.id, row);
+                }
+                match articles_now.get(change.id.as_str()).and_then(Option::as_ref) {
+                    Some(a) => {
+                        let public = a.trashed_at.is_none()
+                            && crate::articles::repo::is_visible(a, record.at);
+                        (
+                            Some(a.slug.clone()),
+                            Some(a.version),
+                            public.then(|| present::article(a)),
+                        )
+                    }
+                    None => (change.slug.clone(), None, None),
+                }
+            }
+            Subject::Author => {
+                let row: Option<Author> = authors::table
+                    .find(&change.id)
+                    .select(Author::as_select())
+                    .first(conn)
+                    .optional()?;
+                match row {
+                    Some(a) => (Some(a.slug.clone()), None, Some(present::author(&a))),
+                    None => (change.slug.clone(), None, None),
+                }
+            }
+            Subject::Category => {
+                let row: Option<Category> = categories::table
+                    .find(&change.id)
+                    .select(Category::as_select())
+                    .first(conn)
+                    .optional()?;
+                match row {
+                    Some(c) => (Some(c.slug.clone()), None, Some(present::category(&c))),
+                    None => (change.slug.clone(), None, None),
+                }
+            }
+            _ => continue,
+        };
+        rows.push(NewEvent {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.to_owned(),
+            occurred_at: change.timed.unwrap_or(record.at),
+            resource_type: change.subject.as_str().to_owned(),
+            resource_id: change.id.clone(),
+            resource_slug: slug,
+            version,
+            actor: actor.clone(),
+            data: data.map(|d| d.to_string()),
+        });
+    }
+    for part in rows.chunks(200) {
+        let insert = || diesel::insert_into(events::table).values(part);
+        crate::db::per_backend(
+            conn,
+            |pg| insert().execute(pg),
+            |lite| insert().execute(lite),
+        )?;
+    }
+    Ok(())
+}
+
+/// An article by id, in any state (trashed too).
+pub fn article(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Article>> {
+    articles::table
+        .find(id)
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Sets the article's timers to what its state asks for: `publish` while it is scheduled
+/// for a later moment, `expire` while it is (or will be) public with an expiry ahead.
+fn keep_timers(
+    conn: &mut AnyConnection,
+    a: &Article,
+    change: &Change,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let listed = a.trashed_at.is_none() && matches!(a.status, Status::Published | Status::Scheduled);
+    let publish = a
+        .published_at
+        .filter(|t| listed && a.status == Status::Scheduled && *t > now);
+    let expire = a.unpublish_at.filter(|t| listed && *t > now);
+    let fresh = change.verb == crate::domain::change::Verb::Created;
+    if !fresh {
+        diesel::delete(event_timers::table.filter(event_timers::article_id.eq(&a.id)))
+            .execute(conn)?;
+    }
+    for (kind, due) in [(PUBLISH, publish), (EXPIRE, expire)] {
+        if let Some(due_at) = due {
+            diesel::insert_into(event_timers::table)
+                .values((
+                    event_timers::article_id.eq(&a.id),
+                    event_timers::kind.eq(kind),
+                    event_timers::due_at.eq(due_at),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Xmin {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    xmin: i64,
+}
+
+/// Transactions at or past this id may still be running: their events are not shown yet.
+/// On SQLite every committed event is final.
+fn visible_below(conn: &mut AnyConnection) -> QueryResult<i64> {
+    crate::db::per_backend(
+        conn,
+        |pg| {
+            diesel::sql_query(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin",
+            )
+            .get_result::<Xmin>(pg)
+            .map(|x| x.xmin)
+        },
+        |_| Ok(i64::MAX),
+    )
+}
+
+fn after_position(
+    after: Position,
+) -> Box<
+    dyn BoxableExpression<events::table, MultiBackend, SqlType = diesel::sql_types::Bool>,
+> {
+    Box::new(
+        events::txid
+            .gt(after.0)
+            .or(events::txid.eq(after.0).and(events::seq.gt(after.1))),
+    )
+}
+
+/// Up to `limit` events after `after` in feed order, of `kinds` (all when `None`), and the
+/// position of the last event any reader can see now (at least `after`).
+pub fn page(
+    conn: &mut AnyConnection,
+    after: Position,
+    kinds: Option<&[&str]>,
+    limit: i64,
+) -> QueryResult<(Vec<EventRow>, Position)> {
+    let below = visible_below(conn)?;
+    let mut query = events::table
+        .filter(events::txid.lt(below))
+        .filter(after_position(after))
+        .select(EventRow::as_select())
+        .order((events::txid, events::seq))
+        .limit(limit)
+        .into_boxed();
+    if let Some(kinds) = kinds {
+        query = query.filter(events::kind.eq_any(kinds.to_vec()));
+    }
+    let rows = query.load(conn)?;
+    let head: Option<(i64, i64)> = events::table
+        .filter(events::txid.lt(below))
+        .select((events::txid, events::seq))
+        .order((events::txid.desc(), events::seq.desc()))
+        .first(conn)
+        .optional()?;
+    Ok((rows, head.map_or(after, |h| h.max(after))))
+}
+
+/// A named mark.
+pub fn mark(conn: &mut AnyConnection, name: &str) -> QueryResult<Position> {
+    event_marks::table
+        .find(name)
+        .select((event_marks::txid, event_marks::seq))
+        .first(conn)
+}
+
+/// Reads a mark and locks it until the transaction ends (PostgreSQL; SQLite's writers take
+/// turns), so two processes do not both move it.
+pub fn lock_mark(conn: &mut AnyConnection, name: &str) -> QueryResult<Position> {
+    crate::db::per_backend(
+        conn,
+        |pg| {
+            event_marks::table
+                .find(name)
+                .select((event_marks::txid, event_marks::seq))
+                .for_update()
+                .first(pg)
+        },
+        |lite| {
+            event_marks::table
+                .find(name)
+                .select((event_marks::txid, event_marks::seq))
+                .first(lite)
+        },
+    )
+}
+
+/// Moves a mark.
+pub fn set_mark(conn: &mut AnyConnection, name: &str, to: Position) -> QueryResult<()> {
+    diesel::update(event_marks::table.find(name))
+        .set((event_marks::txid.eq(to.0), event_marks::seq.eq(to.1)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes events that happened before `cutoff` and moves the horizon past them; how many
+/// went.
+pub fn expire(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    let last: Option<(i64, i64)> = events::table
+        .filter(events::occurred_at.lt(cutoff))
+        .select((events::txid, events::seq))
+        .order((events::txid.desc(), events::seq.desc()))
+        .first(conn)
+        .optional()?;
+    let Some(last) = last else { return Ok(0) };
+    let horizon = lock_mark(conn, HORIZON)?;
+    let gone = diesel::delete(events::table.filter(events::occurred_at.lt(cutoff))).execute(conn)?;
+    if last > horizon {
+        set_mark(conn, HORIZON, last)?;
+    }
+    Ok(gone)
+}
+
+/// Whether a timer is due.
+pub fn any_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        event_timers::table.filter(event_timers::due_at.le(now)),
+    ))
+    .get_result(conn)
+}
+
+/// A due timer.
+pub type Timer = (String, String, NaiveDateTime);
+
+/// Up to `limit` due timers, earliest first, locked until the transaction ends; on
+/// PostgreSQL another process's scheduler skips them.
+pub fn due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Timer>> {
+    let query = || {
+        event_timers::table
+            .filter(event_timers::due_at.le(now))
+            .select((
+                event_timers::article_id,
+                event_timers::kind,
+                event_timers::due_at,
+            ))
+            .order((event_timers::due_at, event_timers::article_id))
+            .limit(limit)
+    };
+    crate::db::per_backend(
+        conn,
+        |pg| query().for_update().skip_locked().load(pg),
+        |lite| query().load(lite),
+    )
+}
+
+/// Deletes a timer.
+pub fn drop_timer(conn: &mut AnyConnection, article_id: &str, kind: &str) -> QueryResult<()> {
+    diesel::delete(
+        event_timers::table
+            .filter(event_timers::article_id.eq(article_id))
+            .filter(event_timers::kind.eq(kind)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! `Idempotency-Key` on `POST`s: the first answer is kept for 24 hours per caller and key
+//! and sent again, with `Idempotent-Replayed: true`, to a retry of the same request. The
+//! same key on a different request is a 422, and a retry while the first still runs a 409.
+//! Answers 5xx are not kept. The sign-in routes do not take a key (a replayed sign-in
+//! would hand out the same tokens twice).
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, web};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::extract::BodyLimit;
+use super::state::AppState;
+use crate::domain::Code;
+use crate::idempotency::repo::Answer;
+use crate::idempotency::service::{self, Begin};
+
+/// The request header.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+/// The answer header of a replay.
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// Longest key.
+pub const KEY_MAX: usize = 255;
+
+fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    req.error_response(error)
+}
+
+/// The middleware.
+pub async fn idempotency(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = match req.headers().get(&IDEMPOTENCY_KEY) {
+        Some(value) if req.method() == Method::POST => value.as_bytes().to_vec(),
+        _ => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+    };
+    if key.is_empty() || key.len() > KEY_MAX || !key.iter().all(|b| (0x20..0x7f).contains(b)) {
+        let error = ApiError::bad_request(
+            Code::BadRequest,
+            format!("Idempotency-Key must be 1 to {KEY_MAX} printable ASCII characters"),
+        );
+        return Ok(refuse(req, error));
+    }
+    let key = String::from_utf8_lossy(&key).into_owned();
+    if req.path().starts_with("/api/v1/auth/") {
+        let error = ApiError::bad_request(
+            Code::BadRequest,
+            "the sign-in routes do not take an Idempotency-Key; send the request without it",
+        );
+        return Ok(refuse(req, error));
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let Some(owner) = super::auth::key_owner(req.request(), &state).await else {
+        // No valid credential: the route answers 401 (or 404 for an unknown path).
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    // The body is read here to compare requests, and handed on unchanged.
+    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+    let (http, mut payload) = req.into_parts();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(_) => {
+                let error = ApiError::bad_request(Code::UnreadableBody, "the body could not be read");
+                return Ok(ServiceResponse::new(http, HttpResponse::from_error(error)));
+            }
+        };
+        if body.len() + chunk.len() > limit {
+            let error = ApiError::from(crate::domain::Error::new(
+                Code::BodyTooLarge,
+                format!("the body is larger than {limit} bytes"),
+            ));
+            return Ok(ServiceResponse::new(http, HttpResponse::from_error(error)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let mut hash = Sha256::new();
+    for part in [
+        http.method().as_str().as_bytes(),
+        http.path().as_bytes(),
+        http.query_string().as_bytes(),
+        http.headers()
+            .get(header::CONTENT_TYPE)
+            .map_or(&b""[..], |v| v.as_bytes()),
+        &body,
+    ] {
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part);
+    }
+    let fingerprint = format!("{:x}", hash.finalize());
+    match service::begin(&state.ctx, owner.clone(), key.clone(), fingerprint).await {
+        Err(error) => Ok(ServiceResponse::new(
+            http,
+            HttpResponse::from_error(ApiError::from(error)),
+        )),
+        Ok(Begin::Replay(answer)) => Ok(ServiceResponse::new(http, replay(answer))),
+        Ok(Begin::Run) => {
+            let req = ServiceRequest::from_parts(http, Payload::from(body));
+            let res = next.call(req).await?;
+            let (http, res) = res.into_parts();
+            let status = res.status();
+            let head = res.head().clone();
+            let bytes = actix_web::body::to_bytes(res.into_body())
+                .await
+                .unwrap_or_default();
+            let header_text = |name: header::HeaderName| {
+                head.headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let answer = (!status.is_server_error()).then(|| Answer {
+                status: i32::from(status.as_u16()),
+                location: header_text(header::LOCATION),
+                etag: header_text(header::ETAG),
+                content_type: header_text(header::CONTENT_TYPE),
+                body: bytes.to_vec(),
+            });
+            if let Err(error) = service::finish(&state.ctx, owner, key, answer).await {
+                tracing::warn!(code = %error.code, "storing an idempotent answer failed: {}", error.detail);
+            }
+            let mut out = HttpResponse::with_body(status, BoxBody::new(bytes));
+            *out.headers_mut() = head.headers.clone();
+            Ok(ServiceResponse::new(http, out))
+        }
+    }
+}
+
+/// The stored answer, sent again.
+fn replay(answer: Answer) -> HttpResponse {
+    let status = u16::try_from(answer.status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    res.insert_header((REPLAYED, HeaderValue::from_static("true")));
+    for (name, value) in [
+        (header::LOCATION, answer.location),
+        (header::ETAG, answer.etag),
+        (header::CONTENT_TYPE, answer.content_type),
+    ] {
+        if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            res.insert_header((name, v));
+        }
+    }
+    if answer.body.is_empty() {
+        res.finish()
+    } else {
+        res.body(answer.body)
+    }
+}

@@ -1,0 +1,351 @@
+//! The dispatcher: fans committed events out to deliveries and sends them.
+//!
+//! Fan-out reads the events feed from the `webhooks` mark, under that mark's row lock, and
+//! writes one delivery per event per matching active webhook in the same transaction that
+//! moves the mark: each event is fanned out once, across processes. Sending takes due
+//! deliveries under a lease (a process that dies mid-send leaves a lease that runs out, and
+//! the delivery is sent again), at most [`PER_WEBHOOK`] at a time per webhook and the
+//! configured number in all, each with a 10-second limit and no redirects followed.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+
+use super::guard;
+use super::model::{NewDelivery, Webhook, status};
+use super::repo::{self, Attempt, Claimed};
+use super::service::next_wait;
+use super::sign;
+use crate::config::EventSettings;
+use crate::domain::{Error, Result};
+use crate::events::{repo as events, types};
+use crate::write::{Actor, Change, Ctx, Subject, Verb};
+
+/// The named lock claims take on PostgreSQL.
+pub const CLAIM_LOCK: &str = "webhooks.claim";
+/// Deliveries in flight per webhook, per process.
+pub const PER_WEBHOOK: i64 = 4;
+/// A receiver's time to answer.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an attempt holds its delivery before another process may take it.
+const LEASE: Duration = Duration::from_secs(30);
+/// How often an idle dispatcher looks for work.
+const POLL: Duration = Duration::from_millis(100);
+/// Events fanned out per write.
+const FAN_OUT_BATCH: i64 = 500;
+/// How much of an answer the delivery log keeps.
+const KEEP_BYTES: usize = 1024;
+
+/// Resolves host names for deliveries and refuses the answer when an address is not public
+/// (unless allowed), so a name that changes its answer after the check still cannot reach
+/// a private address.
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
+                .await?
+                .collect();
+            if !allow_private && addrs.iter().any(|a| !guard::is_public(a.ip())) {
+                let refused: Box<dyn std::error::Error + Send + Sync> =
+                    "the host resolves to an address that is not public".into();
+                return Err(refused);
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// Fans out and sends; one per process.
+pub struct Dispatcher {
+    ctx: Ctx,
+    settings: EventSettings,
+    client: reqwest::Client,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl Dispatcher {
+    /// A dispatcher for the database behind `ctx`.
+    pub fn new(ctx: Ctx, settings: EventSettings) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .no_proxy()
+            .user_agent(concat!("Byline-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private: settings.allow_private,
+            }))
+            .build()?;
+        Ok(Self {
+            ctx,
+            gate: Arc::new(tokio::sync::Semaphore::new(settings.concurrency)),
+            settings,
+            client,
+        })
+    }
+
+    /// Fans out and sends until the process ends.
+    pub async fn run_forever(self: Arc<Self>) {
+        loop {
+            let fanned = match self.fan_out().await {
+                Ok(n) => n,
+                Err(error) => {
+                    tracing::warn!(code = %error.code, "webhook fan-out failed: {}", error.detail);
+                    0
+                }
+            };
+            let mut sent = 0;
+            let free = self.gate.available_permits();
+            if free > 0 {
+                match self.claim(free).await {
+                    Ok(claimed) => {
+                        for (delivery, webhook, lease) in claimed {
+                            let Ok(permit) = self.gate.clone().acquire_owned().await else {
+                                return;
+                            };
+                            sent += 1;
+                            let this = self.clone();
+                            tokio::spawn(async move {
+                                this.attempt(delivery, webhook, lease).await;
+                                drop(permit);
+                            });
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(code = %error.code, "taking webhook deliveries failed: {}", error.detail)
+                    }
+                }
+            }
+            if fanned == 0 && sent == 0 {
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }
+
+    /// Turns the events after the `webhooks` mark into deliveries; how many events.
+    pub async fn fan_out(&self) -> Result<usize> {
+        let waiting = self
+            .ctx
+            .read(|conn| {
+                let mark = events::mark(conn, events::WEBHOOKS)?;
+                Ok(!events::page(conn, mark, None, 1)?.0.is_empty())
+            })
+            .await?;
+        if !waiting {
+            return Ok(0);
+        }
+        self.ctx
+            .write(Actor::System, |tx| {
+                let from = events::lock_mark(tx.conn(), events::WEBHOOKS)?;
+                let (batch, _) = events::page(tx.conn(), from, None, FAN_OUT_BATCH)?;
+                let Some(last) = batch.last().map(|e| e.position()) else {
+                    return Ok(0);
+                };
+                let hooks: Vec<(Webhook, Vec<String>)> = repo::active(tx.conn())?
+                    .into_iter()
+                    .map(|w| {
+                        let patterns = w.patterns();
+                        (w, patterns)
+                    })
+                    .collect();
+                let now = crate::now();
+                let mut rows = Vec::new();
+                for event in &batch {
+                    let mut payload = None;
+                    for (hook, patterns) in &hooks {
+                        if !types::matches(patterns, &event.kind) {
+                            continue;
+                        }
+                        let body = payload.get_or_insert_with(|| event.to_json().to_string());
+                        rows.push(NewDelivery {
+                            id: uuid::Uuid::now_v7().to_string(),
+                            webhook_id: hook.id.clone(),
+                            event_id: event.id.clone(),
+                            event_type: event.kind.clone(),
+                            resource_key: format!("{}:{}", event.resource_type, event.resource_id),
+                            payload: body.clone(),
+                            status: status::PENDING.into(),
+                            attempts: 0,
+                            next_attempt_at: now,
+                            created_at: now,
+                        });
+                    }
+                }
+                repo::insert_deliveries(tx.conn(), &rows)?;
+                events::set_mark(tx.conn(), events::WEBHOOKS, last)?;
+                Ok(batch.len())
+            })
+            .await
+    }
+
+    /// Takes up to `limit` due deliveries, each with its webhook and lease.
+    async fn claim(&self, limit: usize) -> Result<Vec<(Claimed, Webhook, NaiveDateTime)>> {
+        let now = crate::now();
+        let due = self.ctx.read(move |conn| Ok(repo::any_due(conn, now)?)).await?;
+        if !due {
+            return Ok(Vec::new());
+        }
+        let lease = now + chrono::Duration::from_std(LEASE).map_err(Error::internal)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.ctx
+            .write(Actor::System, move |tx| {
+                crate::db::lock_name(tx.conn(), CLAIM_LOCK)?;
+                let claimed = repo::claim(tx.conn(), now, lease, PER_WEBHOOK, limit)?;
+                if claimed.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut ids: Vec<String> = claimed.iter().map(|c| c.webhook_id.clone()).collect();
+                ids.sort();
+                ids.dedup();
+                let hooks = repo::some(tx.conn(), &ids)?;
+                Ok(claimed
+                    .into_iter()
+                    .filter_map(|c| {
+                        let hook = hooks.iter().find(|h| h.id == c.webhook_id)?.clone();
+                        Some((c, hook, lease))
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    /// Sends one delivery and records how it went.
+    async fn attempt(&self, delivery: Claimed, webhook: Webhook, lease: NaiveDateTime) {
+        let started = Instant::now();
+        let outcome = self.send(&delivery, &webhook).await;
+        let attempt = Attempt {
+            duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+            ..outcome
+        };
+        let now = crate::now();
+        let gone = attempt.response_status == Some(410);
+        let (state, next) = match attempt.response_status {
+            Some(code) if (200..300).contains(&code) => (status::SUCCEEDED, now),
+            _ if gone => (status::FAILED, now),
+            _ => match next_wait(&self.settings.retry_schedule, delivery.attempts, jitter()) {
+                Some(wait) => (status::PENDING, now + wait),
+                None => (status::FAILED, now),
+            },
+        };
+        let webhook_id = webhook.id.clone();
+        let result = self
+            .ctx
+            .write(Actor::System, move |tx| {
+                let kept = repo::finish(tx.conn(), delivery.seq, lease, state, next, &attempt)?;
+                if kept && gone {
+                    repo::disable(
+                        tx.conn(),
+                        &webhook_id,
+                        "the receiver answered 410 Gone",
+                        now,
+                    )?;
+                    tx.note(
+                        Change::new(Subject::Webhook, &webhook_id, Verb::Updated)
+                            .with_fields(vec!["active"])
+                            .with_details(serde_json::json!({"disabled_by": "410 Gone"})),
+                    );
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::warn!(code = %error.code, "recording a webhook delivery failed: {}", error.detail);
+        }
+    }
+
+    /// One HTTP attempt: the address checked again, the body signed with every secret in
+    /// force, the first KiB of the answer kept.
+    async fn send(&self, delivery: &Claimed, webhook: &Webhook) -> Attempt {
+        let failed = |error: String| Attempt {
+            response_status: None,
+            duration_ms: 0,
+            response_body: None,
+            error: Some(error),
+        };
+        let target = match guard::parse(&webhook.url) {
+            Ok(t) => t,
+            Err(e) => return failed(e.errors.first().map_or(e.detail, |f| f.message.clone())),
+        };
+        if let Err(e) = guard::resolve(&target, self.settings.allow_private).await {
+            return failed(e.errors.first().map_or(e.detail, |f| f.message.clone()));
+        }
+        let timestamp = chrono::Utc::now().timestamp();
+        let body = delivery.payload.as_bytes();
+        let signature = sign::header(
+            &webhook.signing_secrets(crate::now()),
+            &delivery.event_id,
+            timestamp,
+            body,
+        );
+        let request = self
+            .client
+            .post(target.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &delivery.event_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(delivery.payload.clone());
+        let mut response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return failed(describe(&e)),
+        };
+        let code = i32::from(response.status().as_u16());
+        let mut kept = Vec::new();
+        while kept.len() < KEEP_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => kept.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        kept.truncate(KEEP_BYTES);
+        let mut text = String::from_utf8_lossy(&kept).into_owned();
+        if kept.len() == KEEP_BYTES && text.ends_with('\u{fffd}') {
+            text.pop();
+        }
+        Attempt {
+            response_status: Some(code),
+            duration_ms: 0,
+            response_body: Some(text),
+            error: None,
+        }
+    }
+}
+
+/// Why a request got no answer, without the URL (it may carry a token in its query).
+fn describe(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "the receiver did not answer within 10 seconds"
+    } else if e.is_connect() {
+        "could not connect to the receiver"
+    } else {
+        "the request failed"
+    };
+    let mut cause = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    if cause.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what}: {cause}")
+    }
+}
+
+/// A number in 0..1 for the retry jitter.
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 4];
+    match getrandom::fill(&mut bytes) {
+        Ok(()) => f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX),
+        Err(_) => 0.5,
+    }
+}
