@@ -525,7 +525,10 @@ impl Settings {
         };
         let events = EventSettings {
             keep: days("BYLINE_EVENTS_DAYS", 1)?,
-            allow_private: flag("BYLINE_WEBHOOK_ALLOW_PRIVATE", get("BYLINE_WEBHOOK_ALLOW_PRIVATE"))?,
+            allow_private: flag(
+                "BYLINE_WEBHOOK_ALLOW_PRIVATE",
+                get("BYLINE_WEBHOOK_ALLOW_PRIVATE"),
+            )?,
             concurrency: ranged::<usize>(
                 "BYLINE_WEBHOOK_CONCURRENCY",
                 get("BYLINE_WEBHOOK_CONCURRENCY"),
@@ -860,4 +863,3 @@ mod tests {
         assert_eq!(s.body_limit, 8192);
     }
 }
-

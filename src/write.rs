@@ -107,7 +107,7 @@ impl Writes {
 
     /// Runs `work` in one write transaction. Before the commit, its changes are recorded
     /// (revisions, audit entries: [`crate::history::repo::record`]; events:
-    /// [`crate::events::repo::record`]) and handed to the hook.
+    /// [`crate::outbox::repo::record`]) and handed to the hook.
     /// An error from any of them rolls everything back.
     pub fn run_from<T>(
         &self,
@@ -131,7 +131,7 @@ impl Writes {
                     at: crate::now(),
                 };
                 let actor = crate::history::repo::record(conn, &record)?;
-                crate::events::repo::record(conn, &record, &actor)?;
+                crate::outbox::repo::record(conn, &record, &actor)?;
                 self.hook.record(conn, &record)?;
             }
             Ok(out)

@@ -61,18 +61,7 @@ fn access_condition(access: &Access, now: NaiveDateTime) -> Option<Condition> {
     }
 }
 
-/// Whether an article is visible to the public at `now`: published (or scheduled for a
-/// moment that has come) and not expired.
-pub fn is_live(
-    status: Status,
-    published_sort: NaiveDateTime,
-    unpublish_at: Option<NaiveDateTime>,
-    now: NaiveDateTime,
-) -> bool {
-    matches!(status, Status::Published | Status::Scheduled)
-        && published_sort <= now
-        && unpublish_at.is_none_or(|t| t > now)
-}
+pub use crate::domain::kinds::is_live;
 
 /// Whether an article is visible to the public at `now`.
 pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {

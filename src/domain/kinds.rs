@@ -114,3 +114,16 @@ named! {
         Write = "write",
     }
 }
+
+/// Whether an article is visible to the public at `now`: published (or scheduled for a
+/// moment that has come) and not expired.
+pub fn is_live(
+    status: Status,
+    published_sort: chrono::NaiveDateTime,
+    unpublish_at: Option<chrono::NaiveDateTime>,
+    now: chrono::NaiveDateTime,
+) -> bool {
+    matches!(status, Status::Published | Status::Scheduled)
+        && published_sort <= now
+        && unpublish_at.is_none_or(|t| t > now)
+}

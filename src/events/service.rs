@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 
-use super::model::{EventRow, Position};
-use super::repo;
-use super::types;
 use crate::domain::caller::{Caller, Principal};
 use crate::domain::change::{Change, Subject, Verb};
 use crate::domain::cursor;
 use crate::domain::{Code, Error, FieldError, Result, Role, Status};
+use crate::outbox::model::{EventRow, Position};
+use crate::outbox::repo;
+use crate::outbox::types;
 use crate::write::{Actor, Ctx};
 
 const ORDER: &str = "changes";

@@ -39,7 +39,12 @@ pub async fn idempotency(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let key = match req.headers().get(&IDEMPOTENCY_KEY) {
         Some(value) if req.method() == Method::POST => value.as_bytes().to_vec(),
-        _ => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+        _ => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body);
+        }
     };
     if key.is_empty() || key.len() > KEY_MAX || !key.iter().all(|b| (0x20..0x7f).contains(b)) {
         let error = ApiError::bad_request(
@@ -57,11 +62,17 @@ pub async fn idempotency(
         return Ok(refuse(req, error));
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let Some(owner) = super::auth::key_owner(req.request(), &state).await else {
         // No valid credential: the route answers 401 (or 404 for an unknown path).
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     // The body is read here to compare requests, and handed on unchanged.
     let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
@@ -71,7 +82,8 @@ pub async fn idempotency(
         let chunk = match chunk {
             Ok(c) => c,
             Err(_) => {
-                let error = ApiError::bad_request(Code::UnreadableBody, "the body could not be read");
+                let error =
+                    ApiError::bad_request(Code::UnreadableBody, "the body could not be read");
                 return Ok(ServiceResponse::new(http, HttpResponse::from_error(error)));
             }
         };

@@ -126,7 +126,12 @@ pub struct Answer {
 }
 
 /// Stores the answer of a key's request.
-pub fn store(conn: &mut AnyConnection, caller: &str, key: &str, answer: &Answer) -> QueryResult<()> {
+pub fn store(
+    conn: &mut AnyConnection,
+    caller: &str,
+    key: &str,
+    answer: &Answer,
+) -> QueryResult<()> {
     diesel::update(k::table.find((caller.to_owned(), key.to_owned())))
         .set((
             k::state.eq(DONE),

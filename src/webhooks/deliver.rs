@@ -20,7 +20,7 @@ use super::service::next_wait;
 use super::sign;
 use crate::config::EventSettings;
 use crate::domain::{Error, Result};
-use crate::events::{repo as events, types};
+use crate::outbox::{repo as events, types};
 use crate::write::{Actor, Change, Ctx, Subject, Verb};
 
 /// The named lock claims take on PostgreSQL.
@@ -49,9 +49,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             if !allow_private && addrs.iter().any(|a| !guard::is_public(a.ip())) {
                 let refused: Box<dyn std::error::Error + Send + Sync> =
                     "the host resolves to an address that is not public".into();
@@ -189,7 +188,10 @@ impl Dispatcher {
     /// Takes up to `limit` due deliveries, each with its webhook and lease.
     async fn claim(&self, limit: usize) -> Result<Vec<(Claimed, Webhook, NaiveDateTime)>> {
         let now = crate::now();
-        let due = self.ctx.read(move |conn| Ok(repo::any_due(conn, now)?)).await?;
+        let due = self
+            .ctx
+            .read(move |conn| Ok(repo::any_due(conn, now)?))
+            .await?;
         if !due {
             return Ok(Vec::new());
         }

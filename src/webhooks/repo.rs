@@ -42,7 +42,11 @@ pub fn list(
         .limit(i64::from(limit) + 1)
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(w::created_at.gt(at).or(w::created_at.eq(at).and(w::id.gt(id))));
+        query = query.filter(
+            w::created_at
+                .gt(at)
+                .or(w::created_at.eq(at).and(w::id.gt(id))),
+        );
     }
     query.load(conn)
 }
@@ -70,7 +74,9 @@ pub fn some(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Webhook
 
 /// Applies changes; the webhook as it is now.
 pub fn update(conn: &mut AnyConnection, id: &str, changes: &WebhookChangeset) -> Result<Webhook> {
-    let n = diesel::update(w::table.find(id)).set(changes).execute(conn)?;
+    let n = diesel::update(w::table.find(id))
+        .set(changes)
+        .execute(conn)?;
     if n == 0 {
         return Err(missing());
     }
@@ -108,7 +114,12 @@ pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<()> {
 }
 
 /// Turns a webhook off, saying why.
-pub fn disable(conn: &mut AnyConnection, id: &str, reason: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn disable(
+    conn: &mut AnyConnection,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(w::table.find(id))
         .set((
             w::active.eq(false),

@@ -9,7 +9,7 @@ use crate::domain::caller::Admin;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{Code, Error, FieldError, Result};
-use crate::events::types;
+use crate::outbox::types;
 use crate::write::{Ctx, Subject, Verb};
 
 /// How long a rotated-out secret still signs.
@@ -297,7 +297,11 @@ pub async fn ping(ctx: &Ctx, admin: &Admin, webhook_id: String) -> Result<Delive
 
 /// How long to wait after failed attempt number `attempt` (from 1) before the next: the
 /// schedule's wait, give or take a fifth (`jitter` in 0..1 picks where). `None`: give up.
-pub fn next_wait(schedule: &[std::time::Duration], attempt: i32, jitter: f64) -> Option<chrono::Duration> {
+pub fn next_wait(
+    schedule: &[std::time::Duration],
+    attempt: i32,
+    jitter: f64,
+) -> Option<chrono::Duration> {
     let index = usize::try_from(attempt).ok()?.checked_sub(1)?;
     let base = schedule.get(index)?;
     let scaled = base.as_secs_f64() * (0.8 + 0.4 * jitter.clamp(0.0, 1.0));

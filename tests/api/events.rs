@@ -80,7 +80,9 @@ fn types(events: &[&Value]) -> Vec<String> {
 async fn every_change_lands_in_the_feed_once_in_order_with_tombstones() {
     let app = spawn_app().await;
     let category = app.create_category(json!({"name": "Market"})).await;
-    let author = app.create_author(json!({"name": "Ana Wire", "email": "ana@example.com"})).await;
+    let author = app
+        .create_author(json!({"name": "Ana Wire", "email": "ana@example.com"}))
+        .await;
     let draft = app
         .create_article(json!({"title": "Oil climbs", "body": "Crude rose.", "category_id": category["id"], "author_id": author["id"]}))
         .await;
@@ -88,24 +90,50 @@ async fn every_change_lands_in_the_feed_once_in_order_with_tombstones() {
     let published = app.publish(&id, None).await;
     let public_view = body(app.anon().get(&format!("/api/v1/articles/{id}")).await).await;
     let res = app
-        .patch_json(&format!("/api/v1/articles/{id}"), &json!({"slug": "oil-climbs-again"}))
+        .patch_json(
+            &format!("/api/v1/articles/{id}"),
+            &json!({"slug": "oil-climbs-again"}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(app.delete(&format!("/api/v1/articles/{id}")).await.status(), 204);
-    assert_eq!(app.delete(&format!("/api/v1/trash/{id}")).await.status(), 204);
+    assert_eq!(
+        app.delete(&format!("/api/v1/articles/{id}")).await.status(),
+        204
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/trash/{id}")).await.status(),
+        204
+    );
     let cat_id = category["id"].as_str().unwrap();
-    assert_eq!(app.delete(&format!("/api/v1/categories/{cat_id}")).await.status(), 204);
+    assert_eq!(
+        app.delete(&format!("/api/v1/categories/{cat_id}"))
+            .await
+            .status(),
+        204
+    );
 
-    let events = feed_until(&app, 10, |e| e.iter().any(|e| e["type"] == "category.deleted")).await;
+    let events = feed_until(&app, 10, |e| {
+        e.iter().any(|e| e["type"] == "category.deleted")
+    })
+    .await;
     let story = of(&events, &id);
     assert_eq!(
         types(&story),
-        ["article.created", "article.published", "article.updated", "article.trashed", "article.deleted"]
+        [
+            "article.created",
+            "article.published",
+            "article.updated",
+            "article.trashed",
+            "article.deleted"
+        ]
     );
     // A draft is not public: no data. A published story's data is the public answer.
     assert_eq!(story[0]["data"], Value::Null);
     assert_eq!(story[0]["version"], 1);
-    assert_eq!(story[1]["data"], public_view, "the event carries what the public reads");
+    assert_eq!(
+        story[1]["data"], public_view,
+        "the event carries what the public reads"
+    );
     assert_eq!(story[1]["version"], published["version"]);
     assert_eq!(story[1]["actor"]["type"], "user");
     assert_eq!(story[1]["actor"]["name"], "Administrator");
@@ -150,11 +178,19 @@ async fn every_change_lands_in_the_feed_once_in_order_with_tombstones() {
     assert!(page["meta"]["next_cursor"].is_string());
     // New events after that cursor come next, the filtered ones skipped.
     app.create_category(json!({"name": "Sport"})).await;
-    let later = app.create_article(json!({"title": "Later", "body": "B"})).await;
+    let later = app
+        .create_article(json!({"title": "Later", "body": "B"}))
+        .await;
     app.publish(later["id"].as_str().unwrap(), None).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let page = body(app.get(&format!("/api/v1/changes?types=article.published&after={cursor}")).await).await;
+        let page = body(
+            app.get(&format!(
+                "/api/v1/changes?types=article.published&after={cursor}"
+            ))
+            .await,
+        )
+        .await;
         if let Some(first) = page["data"].as_array().unwrap().first() {
             assert_eq!(first["resource"]["id"], later["id"]);
             break;
@@ -173,13 +209,26 @@ async fn the_feed_is_for_staff_and_tokens_and_checks_its_query() {
     let res = app.anon().get("/api/v1/changes?types=nope").await;
     assert_problem(res, 401, "unauthorized").await;
     let (_, author) = app.user_with_role("author").await;
-    assert_problem(app.with(&author).get("/api/v1/changes").await, 403, "forbidden").await;
+    assert_problem(
+        app.with(&author).get("/api/v1/changes").await,
+        403,
+        "forbidden",
+    )
+    .await;
     let (_, editor) = app.user_with_role("editor").await;
     assert_eq!(app.with(&editor).get("/api/v1/changes").await.status(), 200);
     let (_, token) = app.api_token("read").await;
     assert_eq!(app.with(&token).get("/api/v1/changes").await.status(), 200);
 
-    for bad in ["types=article.nope", "types=*,", "types=articles.*", "limit=0", "limit=101", "after=garbage", "cursor=x"] {
+    for bad in [
+        "types=article.nope",
+        "types=*,",
+        "types=articles.*",
+        "limit=0",
+        "limit=101",
+        "after=garbage",
+        "cursor=x",
+    ] {
         let res = app.get(&format!("/api/v1/changes?{bad}")).await;
         assert_eq!(res.status(), 400, "{bad}");
     }
@@ -194,7 +243,10 @@ async fn a_cursor_from_before_the_retention_is_gone() {
     let (_, cursor_at_start) = read_feed_with(&app, None, "&types=author.*").await;
     // A cursor from the very start of the feed, before anything was swept.
     let first_page = body(app.get("/api/v1/changes?limit=1").await).await;
-    let early = first_page["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    let early = first_page["meta"]["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.create_category(json!({"name": "New"})).await;
     // The sweep runs with a cutoff in the future: every event so far goes.
     let ctx = app_ctx(&app);
@@ -204,7 +256,9 @@ async fn a_cursor_from_before_the_retention_is_gone() {
     assert!(gone >= 2);
     let res = app.get(&format!("/api/v1/changes?after={early}")).await;
     assert_problem(res, 410, "cursor_expired").await;
-    let res = app.get(&format!("/api/v1/changes?after={cursor_at_start}")).await;
+    let res = app
+        .get(&format!("/api/v1/changes?after={cursor_at_start}"))
+        .await;
     assert_problem(res, 410, "cursor_expired").await;
     // Starting over works.
     let res = app.get("/api/v1/changes").await;
@@ -251,7 +305,11 @@ async fn a_transaction_that_commits_late_is_not_skipped() {
     app.create_category(json!({"name": "After"})).await;
     // The poller reads while the first writer is still open: it may not move past it.
     let page = body(app.get(&format!("/api/v1/changes?after={cursor}")).await).await;
-    assert_eq!(page["data"], json!([]), "an event may not show before an older one commits");
+    assert_eq!(
+        page["data"],
+        json!([]),
+        "an event may not show before an older one commits"
+    );
     let cursor2 = page["meta"]["next_cursor"].as_str().unwrap().to_owned();
     diesel::sql_query("COMMIT").execute(&mut held).unwrap();
     drop(held.transaction::<_, diesel::result::Error, _>(|_| Ok(())));
@@ -261,12 +319,18 @@ async fn a_transaction_that_commits_late_is_not_skipped() {
         let page = body(app.get(&format!("/api/v1/changes?after={cursor2}")).await).await;
         let data = page["data"].as_array().unwrap();
         if data.len() == 2 {
-            assert_eq!(data[0]["resource"]["id"], "held", "the late commit comes first");
+            assert_eq!(
+                data[0]["resource"]["id"], "held",
+                "the late commit comes first"
+            );
             assert_eq!(data[1]["type"], "category.created");
             break;
         }
         assert!(data.len() < 2);
-        assert!(Instant::now() < deadline, "the poller missed an event: {data:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the poller missed an event: {data:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -279,7 +343,9 @@ fn in_secs(secs: i64) -> String {
 #[tokio::test]
 async fn a_scheduled_story_goes_live_and_expires_with_events_once() {
     let app = spawn_app().await;
-    let story = app.create_article(json!({"title": "Embargoed", "body": "B"})).await;
+    let story = app
+        .create_article(json!({"title": "Embargoed", "body": "B"}))
+        .await;
     let id = story["id"].as_str().unwrap();
     let at = in_secs(2);
     let until = in_secs(4);
@@ -293,16 +359,27 @@ async fn a_scheduled_story_goes_live_and_expires_with_events_once() {
     let scheduled = body(res).await;
     let started = Instant::now();
 
-    let events = feed_until(&app, 12, |e| e.iter().any(|e| e["type"] == "article.expired")).await;
+    let events = feed_until(&app, 12, |e| {
+        e.iter().any(|e| e["type"] == "article.expired")
+    })
+    .await;
     let story = of(&events, id);
     assert_eq!(
         types(&story),
-        ["article.created", "article.updated", "article.published", "article.expired"]
+        [
+            "article.created",
+            "article.updated",
+            "article.published",
+            "article.expired"
+        ]
     );
     let published = story[2];
     assert_eq!(published["occurred_at"], scheduled["published_at"]);
     assert_eq!(published["actor"]["type"], "system");
-    assert_eq!(published["data"]["id"], id, "due and public: the data is the story");
+    assert_eq!(
+        published["data"]["id"], id,
+        "due and public: the data is the story"
+    );
     let expired = story[3];
     assert_eq!(expired["occurred_at"], scheduled["unpublish_at"]);
     assert_eq!(expired["data"], Value::Null);
@@ -312,11 +389,16 @@ async fn a_scheduled_story_goes_live_and_expires_with_events_once() {
     let again = read_feed(&app).await;
     assert_eq!(types(&of(&again, id)).len(), 4);
     // Unscheduling before it is due leaves no event behind.
-    let other = app.create_article(json!({"title": "Pulled", "body": "B"})).await;
+    let other = app
+        .create_article(json!({"title": "Pulled", "body": "B"}))
+        .await;
     let other_id = other["id"].as_str().unwrap();
     app.publish(other_id, Some(&in_secs(2))).await;
     let res = app
-        .post_json(&format!("/api/v1/articles/{other_id}/unpublish"), &json!({}))
+        .post_json(
+            &format!("/api/v1/articles/{other_id}/unpublish"),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     tokio::time::sleep(Duration::from_secs(4)).await;
@@ -337,18 +419,27 @@ async fn two_nodes_announce_each_due_story_once() {
     let second = app.second_node(|_| {}).await;
     let mut ids = Vec::new();
     for i in 0..12 {
-        let a = app.create_article(json!({"title": format!("Due {i}"), "body": "B"})).await;
+        let a = app
+            .create_article(json!({"title": format!("Due {i}"), "body": "B"}))
+            .await;
         let id = a["id"].as_str().unwrap().to_owned();
         let node = if i % 2 == 0 { &app } else { &second };
         node.publish(&id, Some(&in_secs(2))).await;
         ids.push(id);
     }
     feed_until(&app, 15, |e| {
-        e.iter().filter(|e| e["type"] == "article.published").count() >= 12
+        e.iter()
+            .filter(|e| e["type"] == "article.published")
+            .count()
+            >= 12
     })
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let events = read_feed(&second).await.into_iter().chain(std::iter::empty()).collect::<Vec<_>>();
+    let events = read_feed(&second)
+        .await
+        .into_iter()
+        .chain(std::iter::empty())
+        .collect::<Vec<_>>();
     assert!(events.len() >= 36);
     for id in &ids {
         let published = of(&events, id)
@@ -394,7 +485,10 @@ async fn what_came_due_while_no_server_ran_is_announced_in_time_order() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let published = loop {
         let res = client
-            .get(format!("{}/api/v1/changes?types=article.published", second.address))
+            .get(format!(
+                "{}/api/v1/changes?types=article.published",
+                second.address
+            ))
             .bearer_auth(&token)
             .send()
             .await
@@ -408,24 +502,34 @@ async fn what_came_due_while_no_server_ran_is_announced_in_time_order() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     due.sort();
-    let order: Vec<&str> = published.iter().map(|e| e["resource"]["id"].as_str().unwrap()).collect();
+    let order: Vec<&str> = published
+        .iter()
+        .map(|e| e["resource"]["id"].as_str().unwrap())
+        .collect();
     let expected: Vec<&str> = due.iter().map(|(_, id)| id.as_str()).collect();
     assert_eq!(order, expected, "events in the order the stories came due");
-    let times: Vec<&str> = published.iter().map(|e| e["occurred_at"].as_str().unwrap()).collect();
+    let times: Vec<&str> = published
+        .iter()
+        .map(|e| e["occurred_at"].as_str().unwrap())
+        .collect();
     assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
 }
 
 #[tokio::test]
 async fn updated_after_narrows_every_content_list() {
     let app = spawn_app().await;
-    let old_article = app.create_article(json!({"title": "Old story", "body": "B"})).await;
+    let old_article = app
+        .create_article(json!({"title": "Old story", "body": "B"}))
+        .await;
     app.publish(old_article["id"].as_str().unwrap(), None).await;
     app.create_author(json!({"name": "Old Author"})).await;
     app.create_category(json!({"name": "Old Desk"})).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mark = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let new_article = app.create_article(json!({"title": "New story", "body": "B"})).await;
+    let new_article = app
+        .create_article(json!({"title": "New story", "body": "B"}))
+        .await;
     app.publish(new_article["id"].as_str().unwrap(), None).await;
     app.create_author(json!({"name": "New Author"})).await;
     app.create_category(json!({"name": "New Desk"})).await;
@@ -436,19 +540,37 @@ async fn updated_after_narrows_every_content_list() {
         ("/api/v1/authors", "name", "New Author"),
         ("/api/v1/categories", "name", "New Desk"),
     ] {
-        let page = body(app.get(&format!("{path}?updated_after={mark}&with_total=true")).await).await;
-        let names: Vec<&str> = page["data"].as_array().unwrap().iter().map(|x| x[field].as_str().unwrap()).collect();
+        let page = body(
+            app.get(&format!("{path}?updated_after={mark}&with_total=true"))
+                .await,
+        )
+        .await;
+        let names: Vec<&str> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[field].as_str().unwrap())
+            .collect();
         assert_eq!(names, [expect], "{path}");
         assert_eq!(page["meta"]["total"], 1, "{path}");
         // A plain date is midnight UTC: today's changes are all in.
         let today = chrono::Utc::now().format("%Y-%m-%d");
-        let page = body(app.anon().get(&format!("{path}?updated_after={today}")).await).await;
+        let page = body(
+            app.anon()
+                .get(&format!("{path}?updated_after={today}"))
+                .await,
+        )
+        .await;
         assert_eq!(page["data"].as_array().unwrap().len(), 2, "{path}");
         let res = app.get(&format!("{path}?updated_after=yesterday")).await;
         assert_problem(res, 400, "invalid_query").await;
     }
     // The staff list of every status narrows too.
-    let page = body(app.get(&format!("/api/v1/articles?status=all&updated_after={mark}")).await).await;
+    let page = body(
+        app.get(&format!("/api/v1/articles?status=all&updated_after={mark}"))
+            .await,
+    )
+    .await;
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
 }
 
@@ -557,7 +679,8 @@ mod idempotency {
     async fn concurrent_duplicates_create_once() {
         let app = spawn_app_with(|s| s.workers = Some(2)).await;
         let draft = json!({"title": "Raced", "body": "B"});
-        let requests = (0..6).map(|_| send(keyed(&app, Method::POST, "/api/v1/articles", "race").json(&draft)));
+        let requests = (0..6)
+            .map(|_| send(keyed(&app, Method::POST, "/api/v1/articles", "race").json(&draft)));
         let answers = futures_util::future::join_all(requests).await;
         let mut created = 0;
         for res in answers {
@@ -587,7 +710,10 @@ mod idempotency {
             _: &mut byline::db::AnyConnection,
             record: &byline::write::Record<'_>,
         ) -> byline::domain::Result<()> {
-            if record.changes.iter().any(|c| c.verb == byline::write::Verb::Created && c.subject == byline::write::Subject::Article) {
+            if record.changes.iter().any(|c| {
+                c.verb == byline::write::Verb::Created
+                    && c.subject == byline::write::Subject::Article
+            }) {
                 std::thread::sleep(Duration::from_millis(1500));
             }
             Ok(())
@@ -627,9 +753,14 @@ mod idempotency {
             _: &mut byline::db::AnyConnection,
             record: &byline::write::Record<'_>,
         ) -> byline::domain::Result<()> {
-            let create = record.changes.iter().any(|c| c.verb == byline::write::Verb::Created && c.subject == byline::write::Subject::Article);
+            let create = record.changes.iter().any(|c| {
+                c.verb == byline::write::Verb::Created
+                    && c.subject == byline::write::Subject::Article
+            });
             if create && !self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                return Err(byline::domain::Error::internal("a failure the test asked for"));
+                return Err(byline::domain::Error::internal(
+                    "a failure the test asked for",
+                ));
             }
             Ok(())
         }

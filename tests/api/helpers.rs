@@ -550,12 +550,18 @@ impl Process {
         let client = reqwest::Client::new();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
-            if let Ok(res) = client.get(format!("{}/readyz", process.address)).send().await
+            if let Ok(res) = client
+                .get(format!("{}/readyz", process.address))
+                .send()
+                .await
                 && res.status() == StatusCode::OK
             {
                 return process;
             }
-            assert!(std::time::Instant::now() < deadline, "the process did not start");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the process did not start"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
@@ -595,8 +601,6 @@ pub struct Received {
     pub headers: std::collections::HashMap<String, String>,
     /// Its raw body.
     pub body: Vec<u8>,
-    /// When it arrived.
-    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -618,6 +622,8 @@ pub struct Receiver {
     pub status: Arc<std::sync::atomic::AtomicU16>,
     /// How long it takes to answer.
     pub delay_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// Requests being answered now, and the most there ever were at once.
+    pub in_flight: Arc<(AtomicUsize, AtomicUsize)>,
 }
 
 impl Receiver {
@@ -631,6 +637,7 @@ impl Receiver {
             seen: Arc::default(),
             status: Arc::new(std::sync::atomic::AtomicU16::new(204)),
             delay_ms: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            in_flight: Arc::default(),
         };
         let shared = receiver.clone();
         let server = HttpServer::new(move || {
@@ -638,10 +645,13 @@ impl Receiver {
             App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
                 let shared = shared.clone();
                 async move {
+                    let now = shared.in_flight.0.fetch_add(1, Ordering::SeqCst) + 1;
+                    shared.in_flight.1.fetch_max(now, Ordering::SeqCst);
                     let delay = shared.delay_ms.load(Ordering::SeqCst);
                     if delay > 0 {
                         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
                     }
+                    shared.in_flight.0.fetch_sub(1, Ordering::SeqCst);
                     let headers = req
                         .headers()
                         .iter()
@@ -656,12 +666,10 @@ impl Receiver {
                         path: req.path().to_owned(),
                         headers,
                         body: body.to_vec(),
-                        at: std::time::Instant::now(),
                     });
                     let status = shared.status.load(Ordering::SeqCst);
-                    let mut res = HttpResponse::build(
-                        actix_web::http::StatusCode::from_u16(status).unwrap(),
-                    );
+                    let mut res =
+                        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
                     if (300..400).contains(&status) {
                         res.insert_header(("location", "/moved"));
                     }
@@ -670,6 +678,7 @@ impl Receiver {
             }))
         })
         .workers(2)
+        .max_connection_rate(1024)
         .disable_signals()
         .listen(listener)
         .unwrap()

@@ -1419,7 +1419,10 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
         }
         ("post", "/api/v1/webhooks/{id}/ping") => {
             let id = id_of(&webhook().await);
-            ok(app.post_json(&format!("/api/v1/webhooks/{id}/ping"), &json!({})).await).await;
+            ok(app
+                .post_json(&format!("/api/v1/webhooks/{id}/ping"), &json!({}))
+                .await)
+            .await;
             id
         }
         ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry") => {
@@ -1429,7 +1432,9 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
                 .patch_json(&format!("/api/v1/webhooks/{id}"), &json!({"active": false}))
                 .await;
             ok(res).await;
-            let res = app.post_json(&format!("/api/v1/webhooks/{id}/ping"), &json!({})).await;
+            let res = app
+                .post_json(&format!("/api/v1/webhooks/{id}/ping"), &json!({}))
+                .await;
             let delivery = id_of(&ok(res).await.json::<Value>().await.unwrap());
             let path = format!("/api/v1/webhooks/{id}/deliveries/{delivery}/retry");
             ok(app.post_json(&path, &json!({})).await).await;

@@ -19,4 +19,5 @@ mod history;
 mod plumbing;
 mod search;
 mod service;
+mod webhooks;
 mod writes;

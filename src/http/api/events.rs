@@ -51,6 +51,10 @@ pub async fn list_changes(
                 limit: query.limit.unwrap_or(page::DEFAULT_LIMIT),
                 next_cursor: changes.next_cursor,
             },
-            data: changes.events.into_iter().map(EventResponse::from).collect(),
+            data: changes
+                .events
+                .into_iter()
+                .map(EventResponse::from)
+                .collect(),
         }))
 }

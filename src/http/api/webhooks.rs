@@ -315,9 +315,8 @@ pub async fn retry_delivery(
     _body: OptionalJson<EmptyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = req.match_info().get("delivery_id").unwrap_or_default();
-    let delivery_id = canonical_id(raw).ok_or_else(|| {
-        ApiError::bad_request(Code::InvalidPath, format!("`{raw}` is not an id"))
-    })?;
+    let delivery_id = canonical_id(raw)
+        .ok_or_else(|| ApiError::bad_request(Code::InvalidPath, format!("`{raw}` is not an id")))?;
     let delivery = service::retry(&state.ctx, &admin, id, delivery_id).await?;
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(delivery)))
 }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::events::model::EventRow;
 use crate::http::wire::history::ActorResponse;
+use crate::outbox::model::EventRow;
 
 /// What an event is about.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

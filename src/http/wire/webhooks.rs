@@ -86,7 +86,11 @@ pub struct WebhookList {
 pub struct CreateWebhook {
     /// `https://` or `http://`, at most 2,000 characters. Its host must resolve to public
     /// addresses only (unless `BYLINE_WEBHOOK_ALLOW_PRIVATE=true`).
-    #[schema(min_length = 1, max_length = 2000, example = "https://hooks.example.com/byline")]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "https://hooks.example.com/byline"
+    )]
     pub url: String,
     /// 1 to 50 event types or patterns.
     #[schema(min_items = 1, max_items = 50, example = json!(["article.*"]))]

@@ -72,7 +72,10 @@ pub fn matches(patterns: &[String], kind: &str) -> bool {
 
 /// The event types `patterns` select, for a query.
 pub fn expand(patterns: &[String]) -> Vec<&'static str> {
-    ALL.iter().copied().filter(|t| matches(patterns, t)).collect()
+    ALL.iter()
+        .copied()
+        .filter(|t| matches(patterns, t))
+        .collect()
 }
 
 #[cfg(test)]
@@ -88,6 +91,8 @@ mod tests {
         assert!(matches(&p(&["*"]), "category.deleted"));
         assert_eq!(expand(&p(&["author.*", "article.expired"])).len(), 4);
         assert!(is_pattern("category.*") && is_pattern("article.expired") && is_pattern("*"));
-        assert!(!is_pattern("article.") && !is_pattern("articles.*") && !is_pattern("webhook.ping"));
+        assert!(
+            !is_pattern("article.") && !is_pattern("articles.*") && !is_pattern("webhook.ping")
+        );
     }
 }

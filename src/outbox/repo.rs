@@ -6,11 +6,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
 
+use super::model::{ArticleRow as Article, AuthorRow as Author, CategoryRow as Category};
 use super::model::{EventRow, NewEvent, Position};
 use super::{present, types};
-use crate::articles::model::Article;
-use crate::authors::model::Author;
-use crate::categories::model::Category;
 use crate::db::schema::{articles, authors, categories, event_marks, event_timers, events};
 use crate::db::{AnyConnection, MultiBackend, QueryResult};
 use crate::domain::Result;
@@ -52,10 +50,12 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
                     }
                     articles_now.insert(&change.id, row);
                 }
-                match articles_now.get(change.id.as_str()).and_then(Option::as_ref) {
+                match articles_now
+                    .get(change.id.as_str())
+                    .and_then(Option::as_ref)
+                {
                     Some(a) => {
-                        let public = a.trashed_at.is_none()
-                            && crate::articles::repo::is_visible(a, record.at);
+                        let public = a.is_public(record.at);
                         (
                             Some(a.slug.clone()),
                             Some(a.version),
@@ -129,7 +129,8 @@ fn keep_timers(
     change: &Change,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let listed = a.trashed_at.is_none() && matches!(a.status, Status::Published | Status::Scheduled);
+    let listed =
+        a.trashed_at.is_none() && matches!(a.status, Status::Published | Status::Scheduled);
     let publish = a
         .published_at
         .filter(|t| listed && a.status == Status::Scheduled && *t > now);
@@ -177,9 +178,7 @@ fn visible_below(conn: &mut AnyConnection) -> QueryResult<i64> {
 
 fn after_position(
     after: Position,
-) -> Box<
-    dyn BoxableExpression<events::table, MultiBackend, SqlType = diesel::sql_types::Bool>,
-> {
+) -> Box<dyn BoxableExpression<events::table, MultiBackend, SqlType = diesel::sql_types::Bool>> {
     Box::new(
         events::txid
             .gt(after.0)
@@ -264,7 +263,8 @@ pub fn expire(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<us
         .optional()?;
     let Some(last) = last else { return Ok(0) };
     let horizon = lock_mark(conn, HORIZON)?;
-    let gone = diesel::delete(events::table.filter(events::occurred_at.lt(cutoff))).execute(conn)?;
+    let gone =
+        diesel::delete(events::table.filter(events::occurred_at.lt(cutoff))).execute(conn)?;
     if last > horizon {
         set_mark(conn, HORIZON, last)?;
     }

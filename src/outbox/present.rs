@@ -3,9 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::articles::model::Article;
-use crate::authors::model::Author;
-use crate::categories::model::Category;
+use super::model::{ArticleRow as Article, AuthorRow as Author, CategoryRow as Category};
 
 /// An article as a public `GET /api/v1/articles/{id}` answers it.
 pub fn article(a: &Article) -> Value {
