@@ -28,3 +28,26 @@ ANY_TIME = st.datetimes(
 ).map(lambda d: d.isoformat().replace("+00:00", "Z"))
 
 schemathesis.openapi.format("date-time", st.one_of(st.sampled_from(EDGES), ANY_TIME))
+
+
+PRINTABLE = set(range(0x20, 0x7F))
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    """Gives every request its own valid `Idempotency-Key`.
+
+    Generated keys repeat across operations ("0", "a"), and the server rightly answers a key
+    reused for a different request with 422; a fresh key per call keeps schema-valid
+    requests valid. Invalid keys are left as they are, to be refused with 400.
+    """
+    import uuid
+
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() != "idempotency-key":
+            continue
+        value = headers[name]
+        raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else bytes(value)
+        if 1 <= len(raw) <= 255 and all(b in PRINTABLE for b in raw):
+            headers[name] = uuid.uuid4().hex

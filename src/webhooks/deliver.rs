@@ -62,12 +62,28 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
+/// What an attempt came to, waiting to be written.
+struct Finished {
+    seq: i64,
+    lease: NaiveDateTime,
+    state: &'static str,
+    next: NaiveDateTime,
+    attempt: Attempt,
+    /// The webhook to turn off (the receiver answered 410).
+    disable: Option<String>,
+}
+
+/// Attempts written in one transaction, at most.
+const FINISH_BATCH: usize = 200;
+
 /// Fans out and sends; one per process.
 pub struct Dispatcher {
     ctx: Ctx,
     settings: EventSettings,
     client: reqwest::Client,
     gate: Arc<tokio::sync::Semaphore>,
+    results: tokio::sync::mpsc::UnboundedSender<Finished>,
+    finished: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Finished>>>,
 }
 
 impl Dispatcher {
@@ -83,16 +99,65 @@ impl Dispatcher {
                 allow_private: settings.allow_private,
             }))
             .build()?;
+        let (results, finished) = tokio::sync::mpsc::unbounded_channel();
         Ok(Self {
             ctx,
             gate: Arc::new(tokio::sync::Semaphore::new(settings.concurrency)),
             settings,
             client,
+            results,
+            finished: std::sync::Mutex::new(Some(finished)),
         })
+    }
+
+    /// Writes attempts' outcomes as they come, many to a transaction.
+    async fn record_forever(
+        ctx: Ctx,
+        mut finished: tokio::sync::mpsc::UnboundedReceiver<Finished>,
+    ) {
+        while let Some(first) = finished.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < FINISH_BATCH {
+                match finished.try_recv() {
+                    Ok(more) => batch.push(more),
+                    Err(_) => break,
+                }
+            }
+            let result = ctx
+                .write(Actor::System, move |tx| {
+                    let now = crate::now();
+                    for f in &batch {
+                        let kept =
+                            repo::finish(tx.conn(), f.seq, f.lease, f.state, f.next, &f.attempt)?;
+                        if let (true, Some(webhook_id)) = (kept, &f.disable) {
+                            repo::disable(
+                                tx.conn(),
+                                webhook_id,
+                                "the receiver answered 410 Gone",
+                                now,
+                            )?;
+                            tx.note(
+                                Change::new(Subject::Webhook, webhook_id, Verb::Updated)
+                                    .with_fields(vec!["active"])
+                                    .with_details(serde_json::json!({"disabled_by": "410 Gone"})),
+                            );
+                        }
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(error) = result {
+                // The leases run out and the deliveries are sent again.
+                tracing::warn!(code = %error.code, "recording webhook deliveries failed: {}", error.detail);
+            }
+        }
     }
 
     /// Fans out and sends until the process ends.
     pub async fn run_forever(self: Arc<Self>) {
+        let finished = self.finished.lock().ok().and_then(|mut f| f.take());
+        let recorder = finished.map(|f| tokio::spawn(Self::record_forever(self.ctx.clone(), f)));
+        let _stop_recorder = AbortOnDrop(recorder);
         loop {
             let fanned = match self.fan_out().await {
                 Ok(n) => n,
@@ -237,30 +302,14 @@ impl Dispatcher {
                 None => (status::FAILED, now),
             },
         };
-        let webhook_id = webhook.id.clone();
-        let result = self
-            .ctx
-            .write(Actor::System, move |tx| {
-                let kept = repo::finish(tx.conn(), delivery.seq, lease, state, next, &attempt)?;
-                if kept && gone {
-                    repo::disable(
-                        tx.conn(),
-                        &webhook_id,
-                        "the receiver answered 410 Gone",
-                        now,
-                    )?;
-                    tx.note(
-                        Change::new(Subject::Webhook, &webhook_id, Verb::Updated)
-                            .with_fields(vec!["active"])
-                            .with_details(serde_json::json!({"disabled_by": "410 Gone"})),
-                    );
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(error) = result {
-            tracing::warn!(code = %error.code, "recording a webhook delivery failed: {}", error.detail);
-        }
+        let _ = self.results.send(Finished {
+            seq: delivery.seq,
+            lease,
+            state,
+            next,
+            attempt,
+            disable: gone.then(|| webhook.id.clone()),
+        });
     }
 
     /// One HTTP attempt: the address checked again, the body signed with every secret in
@@ -317,6 +366,17 @@ impl Dispatcher {
             duration_ms: 0,
             response_body: Some(text),
             error: None,
+        }
+    }
+}
+
+/// Stops a spawned task when dropped.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
         }
     }
 }

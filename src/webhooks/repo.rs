@@ -241,6 +241,9 @@ pub fn claim(
     per_webhook: i64,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
+    // The earliest due deliveries of active webhooks first (an index scan that stops early),
+    // then the rules on those few: no earlier pending delivery of the same resource, and
+    // room under the per-webhook limit (the leased ones are few, with an index of their own).
     const SQL: &str = "\
         UPDATE webhook_deliveries \
         SET lease_until = $1, attempts = attempts + 1, last_attempt_at = $2 \
@@ -249,16 +252,22 @@ pub fn claim(
                 SELECT c.seq, c.next_attempt_at, \
                     ROW_NUMBER() OVER (PARTITION BY c.webhook_id \
                         ORDER BY c.next_attempt_at, c.seq) AS rn, \
-                    (SELECT COUNT(*) FROM webhook_deliveries f \
-                        WHERE f.webhook_id = c.webhook_id AND f.status = 'pending' \
-                        AND f.lease_until >= $2) AS busy \
-                FROM webhook_deliveries c JOIN webhooks h ON h.id = c.webhook_id \
-                WHERE c.status = 'pending' AND h.active \
-                    AND c.next_attempt_at <= $2 \
-                    AND (c.lease_until IS NULL OR c.lease_until < $2) \
-                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
-                        WHERE e.webhook_id = c.webhook_id AND e.resource_key = c.resource_key \
-                        AND e.status = 'pending' AND e.seq < c.seq) \
+                    COALESCE(b.busy, 0) AS busy \
+                FROM ( \
+                    SELECT d.seq, d.webhook_id, d.resource_key, d.next_attempt_at \
+                    FROM webhook_deliveries d JOIN webhooks h ON h.id = d.webhook_id \
+                    WHERE d.status = 'pending' AND h.active AND d.next_attempt_at <= $2 \
+                        AND (d.lease_until IS NULL OR d.lease_until < $2) \
+                    ORDER BY d.next_attempt_at, d.seq LIMIT 500 \
+                ) c \
+                LEFT JOIN ( \
+                    SELECT webhook_id, COUNT(*) AS busy FROM webhook_deliveries \
+                    WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until >= $2 \
+                    GROUP BY webhook_id \
+                ) b ON b.webhook_id = c.webhook_id \
+                WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+                    WHERE e.webhook_id = c.webhook_id AND e.resource_key = c.resource_key \
+                    AND e.status = 'pending' AND e.seq < c.seq) \
             ) x WHERE rn + busy <= $3 ORDER BY next_attempt_at, seq LIMIT $4) \
         RETURNING seq, id, webhook_id, event_id, payload, attempts";
     crate::db::per_backend(
