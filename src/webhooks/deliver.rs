@@ -7,6 +7,7 @@
 //! the delivery is sent again), at most [`PER_WEBHOOK`] at a time per webhook and the
 //! configured number in all, each with a 10-second limit and no redirects followed.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,20 +20,24 @@ use super::repo::{self, Attempt, Claimed};
 use super::service::next_wait;
 use super::sign;
 use crate::config::EventSettings;
-use crate::domain::{Error, Result};
+use crate::domain::Result;
 use crate::outbox::{repo as events, types};
 use crate::write::{Actor, Change, Ctx, Subject, Verb};
 
 /// The named lock claims take on PostgreSQL.
 pub const CLAIM_LOCK: &str = "webhooks.claim";
 /// Deliveries in flight per webhook, per process.
-pub const PER_WEBHOOK: i64 = 4;
+pub const PER_WEBHOOK: usize = 4;
+/// How long one batch of a webhook's deliveries should keep it busy.
+const BATCH_BUDGET: Duration = Duration::from_secs(20);
 /// A receiver's time to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an attempt holds its delivery before another process may take it.
 const LEASE: Duration = Duration::from_secs(30);
 /// How often an idle dispatcher looks for work.
 const POLL: Duration = Duration::from_millis(100);
+/// How often a busy one does.
+const BUSY_POLL: Duration = Duration::from_millis(20);
 /// Events fanned out per write.
 const FAN_OUT_BATCH: i64 = 500;
 /// How much of an answer the delivery log keeps.
@@ -49,8 +54,13 @@ impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = tokio::time::timeout(
+                guard::RESOLVE_TIMEOUT,
+                tokio::net::lookup_host((name.as_str(), 0)),
+            )
+            .await
+            .map_err(|_| "the host name did not resolve in time")??
+            .collect();
             if !allow_private && addrs.iter().any(|a| !guard::is_public(a.ip())) {
                 let refused: Box<dyn std::error::Error + Send + Sync> =
                     "the host resolves to an address that is not public".into();
@@ -84,6 +94,41 @@ pub struct Dispatcher {
     gate: Arc<tokio::sync::Semaphore>,
     results: tokio::sync::mpsc::UnboundedSender<Finished>,
     finished: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Finished>>>,
+    lanes: std::sync::Mutex<HashMap<String, Lane>>,
+}
+
+/// One webhook's traffic in this process.
+struct Lane {
+    /// Deliveries taken and not yet sent.
+    outstanding: usize,
+    /// How long its receiver takes to answer (moving average, milliseconds).
+    pace_ms: f64,
+    /// At most [`PER_WEBHOOK`] requests at once.
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Lane {
+    fn default() -> Self {
+        Self {
+            outstanding: 0,
+            pace_ms: TIMEOUT.as_secs_f64() * 1000.0,
+            gate: Arc::new(tokio::sync::Semaphore::new(PER_WEBHOOK)),
+        }
+    }
+}
+
+/// How many deliveries to take for a receiver that answers in `pace_ms`, and how long to
+/// hold them: enough to keep [`PER_WEBHOOK`] requests busy for [`BATCH_BUDGET`], and a
+/// lease twice that, plus a margin.
+fn batch_for(pace_ms: f64) -> (i64, chrono::Duration) {
+    let rounds = (BATCH_BUDGET.as_secs_f64() * 1000.0 / pace_ms.max(1.0)).floor();
+    let size = (rounds * PER_WEBHOOK as f64).clamp(PER_WEBHOOK as f64, 200.0) as i64;
+    let busy_ms = (size as f64 / PER_WEBHOOK as f64).ceil() * pace_ms.max(1.0);
+    let hold = LEASE + std::time::Duration::from_millis((2.0 * busy_ms) as u64);
+    (
+        size,
+        chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::MAX),
+    )
 }
 
 impl Dispatcher {
@@ -101,6 +146,7 @@ impl Dispatcher {
             .build()?;
         let (results, finished) = tokio::sync::mpsc::unbounded_channel();
         Ok(Self {
+            lanes: std::sync::Mutex::default(),
             ctx,
             gate: Arc::new(tokio::sync::Semaphore::new(settings.concurrency)),
             settings,
@@ -167,30 +213,29 @@ impl Dispatcher {
                 }
             };
             let mut sent = 0;
-            let free = self.gate.available_permits();
-            if free > 0 {
-                match self.claim(free).await {
-                    Ok(claimed) => {
-                        for (delivery, webhook, lease) in claimed {
-                            let Ok(permit) = self.gate.clone().acquire_owned().await else {
-                                return;
-                            };
-                            sent += 1;
-                            let this = self.clone();
-                            tokio::spawn(async move {
-                                this.attempt(delivery, webhook, lease).await;
-                                drop(permit);
-                            });
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(code = %error.code, "taking webhook deliveries failed: {}", error.detail)
+            match self.claim().await {
+                Ok(claimed) => {
+                    for (delivery, webhook, lease) in claimed {
+                        sent += 1;
+                        let this = self.clone();
+                        tokio::spawn(async move { this.attempt(delivery, webhook, lease).await });
                     }
                 }
+                Err(error) => {
+                    tracing::warn!(code = %error.code, "taking webhook deliveries failed: {}", error.detail)
+                }
             }
-            if fanned == 0 && sent == 0 {
-                tokio::time::sleep(POLL).await;
+            // A full batch: there is more at once. Otherwise wait a little, so that events
+            // arriving one by one under load go out in batches rather than a write each.
+            if fanned as i64 >= FAN_OUT_BATCH {
+                continue;
             }
+            let pause = if fanned == 0 && sent == 0 {
+                POLL
+            } else {
+                BUSY_POLL
+            };
+            tokio::time::sleep(pause).await;
         }
     }
 
@@ -250,8 +295,11 @@ impl Dispatcher {
             .await
     }
 
-    /// Takes up to `limit` due deliveries, each with its webhook and lease.
-    async fn claim(&self, limit: usize) -> Result<Vec<(Claimed, Webhook, NaiveDateTime)>> {
+    /// Takes a batch of due deliveries for each active webhook that has none in flight in
+    /// this process, each with its webhook and lease. A batch is as large as the receiver's
+    /// pace allows within [`BATCH_BUDGET`] at [`PER_WEBHOOK`] at a time (4 to 200), and its
+    /// lease outlasts it.
+    async fn claim(&self) -> Result<Vec<(Claimed, Webhook, NaiveDateTime)>> {
         let now = crate::now();
         let due = self
             .ctx
@@ -260,36 +308,81 @@ impl Dispatcher {
         if !due {
             return Ok(Vec::new());
         }
-        let lease = now + chrono::Duration::from_std(LEASE).map_err(Error::internal)?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.ctx
+        let busy: Vec<String> = self
+            .lanes
+            .lock()
+            .map(|lanes| {
+                lanes
+                    .iter()
+                    .filter(|(_, lane)| lane.outstanding > 0)
+                    .map(|(id, _)| id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let paces: HashMap<String, f64> = self
+            .lanes
+            .lock()
+            .map(|lanes| {
+                lanes
+                    .iter()
+                    .map(|(id, l)| (id.clone(), l.pace_ms))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let claimed = self
+            .ctx
             .write(Actor::System, move |tx| {
                 crate::db::lock_name(tx.conn(), CLAIM_LOCK)?;
-                let claimed = repo::claim(tx.conn(), now, lease, PER_WEBHOOK, limit)?;
-                if claimed.is_empty() {
-                    return Ok(Vec::new());
+                let mut out = Vec::new();
+                for hook in repo::active(tx.conn())? {
+                    if busy.contains(&hook.id) {
+                        continue;
+                    }
+                    let pace = paces
+                        .get(&hook.id)
+                        .copied()
+                        .unwrap_or(TIMEOUT.as_secs_f64() * 1000.0);
+                    let (size, hold) = batch_for(pace);
+                    let lease = now + hold;
+                    for c in repo::claim(tx.conn(), &hook.id, now, lease, size)? {
+                        out.push((c, hook.clone(), lease));
+                    }
                 }
-                let mut ids: Vec<String> = claimed.iter().map(|c| c.webhook_id.clone()).collect();
-                ids.sort();
-                ids.dedup();
-                let hooks = repo::some(tx.conn(), &ids)?;
-                Ok(claimed
-                    .into_iter()
-                    .filter_map(|c| {
-                        let hook = hooks.iter().find(|h| h.id == c.webhook_id)?.clone();
-                        Some((c, hook, lease))
-                    })
-                    .collect())
+                Ok(out)
             })
-            .await
+            .await?;
+        if let Ok(mut lanes) = self.lanes.lock() {
+            for (c, _, _) in &claimed {
+                lanes.entry(c.webhook_id.clone()).or_default().outstanding += 1;
+            }
+        }
+        Ok(claimed)
     }
 
     /// Sends one delivery and records how it went.
     async fn attempt(&self, delivery: Claimed, webhook: Webhook, lease: NaiveDateTime) {
+        let lane_gate = self
+            .lanes
+            .lock()
+            .ok()
+            .map(|mut lanes| lanes.entry(webhook.id.clone()).or_default().gate.clone());
+        let Some(lane_gate) = lane_gate else { return };
+        let (Ok(_lane), Ok(_all)) = (
+            lane_gate.acquire_owned().await,
+            self.gate.clone().acquire_owned().await,
+        ) else {
+            return;
+        };
         let started = Instant::now();
         let outcome = self.send(&delivery, &webhook).await;
+        let took = started.elapsed();
+        if let Ok(mut lanes) = self.lanes.lock() {
+            let lane = lanes.entry(webhook.id.clone()).or_default();
+            lane.outstanding = lane.outstanding.saturating_sub(1);
+            lane.pace_ms = 0.8 * lane.pace_ms + 0.2 * took.as_secs_f64().max(0.001) * 1000.0;
+        }
         let attempt = Attempt {
-            duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+            duration_ms: i32::try_from(took.as_millis()).unwrap_or(i32::MAX),
             ..outcome
         };
         let now = crate::now();

@@ -55,6 +55,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (s[0] == 0x2001 && s[1] == 0xdb8))
 }
 
+/// How long a host name may take to resolve.
+pub const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A checked webhook URL.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -105,15 +108,20 @@ pub async fn resolve(target: &Target, allow_private: bool) -> Result<Vec<SocketA
     let addrs: Vec<SocketAddr> = match target.url.host() {
         Some(url::Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
         Some(url::Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
-        Some(url::Host::Domain(name)) => tokio::net::lookup_host((name, port))
-            .await
-            .map_err(|_| {
+        Some(url::Host::Domain(name)) => {
+            let unresolvable = || {
                 invalid(
                     Code::Unresolvable,
                     format!("the host `{name}` does not resolve"),
                 )
-            })?
-            .collect(),
+            };
+            // A name server that does not answer must not hold the request for long.
+            tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port)))
+                .await
+                .map_err(|_| unresolvable())?
+                .map_err(|_| unresolvable())?
+                .collect()
+        }
         None => Vec::new(),
     };
     if addrs.is_empty() {

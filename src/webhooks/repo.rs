@@ -229,46 +229,32 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
-/// Takes up to `limit` due deliveries for an attempt, leasing them until `lease_until`:
-/// pending, due, of a webhook that is on, with no earlier pending delivery of the same
-/// resource (one resource's events arrive in order), and at most `per_webhook` in flight
-/// per webhook. Callers on PostgreSQL hold a named lock, so two processes never take one
-/// delivery twice.
+/// Takes up to `limit` due deliveries of one webhook for an attempt, leasing them until
+/// `lease_until`: pending, due, not leased, and with no earlier pending delivery of the same
+/// resource (so one resource's events go out in order, and a batch never holds two of
+/// them). Callers on PostgreSQL hold a named lock, so two processes never take one delivery
+/// twice.
 pub fn claim(
     conn: &mut AnyConnection,
+    webhook_id: &str,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-    per_webhook: i64,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
-    // The earliest due deliveries of active webhooks first (an index scan that stops early),
-    // then the rules on those few: no earlier pending delivery of the same resource, and
-    // room under the per-webhook limit (the leased ones are few, with an index of their own).
+    // The earliest due first, by an index scan that stops at `limit`.
     const SQL: &str = "\
         UPDATE webhook_deliveries \
         SET lease_until = $1, attempts = attempts + 1, last_attempt_at = $2 \
         WHERE seq IN ( \
-            SELECT seq FROM ( \
-                SELECT c.seq, c.next_attempt_at, \
-                    ROW_NUMBER() OVER (PARTITION BY c.webhook_id \
-                        ORDER BY c.next_attempt_at, c.seq) AS rn, \
-                    COALESCE(b.busy, 0) AS busy \
-                FROM ( \
-                    SELECT d.seq, d.webhook_id, d.resource_key, d.next_attempt_at \
-                    FROM webhook_deliveries d JOIN webhooks h ON h.id = d.webhook_id \
-                    WHERE d.status = 'pending' AND h.active AND d.next_attempt_at <= $2 \
-                        AND (d.lease_until IS NULL OR d.lease_until < $2) \
-                    ORDER BY d.next_attempt_at, d.seq LIMIT 500 \
-                ) c \
-                LEFT JOIN ( \
-                    SELECT webhook_id, COUNT(*) AS busy FROM webhook_deliveries \
-                    WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until >= $2 \
-                    GROUP BY webhook_id \
-                ) b ON b.webhook_id = c.webhook_id \
-                WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
-                    WHERE e.webhook_id = c.webhook_id AND e.resource_key = c.resource_key \
-                    AND e.status = 'pending' AND e.seq < c.seq) \
-            ) x WHERE rn + busy <= $3 ORDER BY next_attempt_at, seq LIMIT $4) \
+            SELECT c.seq FROM ( \
+                SELECT seq, resource_key FROM webhook_deliveries \
+                WHERE webhook_id = $3 AND status = 'pending' AND next_attempt_at <= $2 \
+                    AND (lease_until IS NULL OR lease_until < $2) \
+                ORDER BY next_attempt_at, seq LIMIT $4 \
+            ) c \
+            WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+                WHERE e.webhook_id = $3 AND e.resource_key = c.resource_key \
+                AND e.status = 'pending' AND e.seq < c.seq)) \
         RETURNING seq, id, webhook_id, event_id, payload, attempts";
     crate::db::per_backend(
         conn,
@@ -276,7 +262,7 @@ pub fn claim(
             diesel::sql_query(SQL)
                 .bind::<Timestamp, _>(lease_until)
                 .bind::<Timestamp, _>(now)
-                .bind::<BigInt, _>(per_webhook)
+                .bind::<Text, _>(webhook_id)
                 .bind::<BigInt, _>(limit)
                 .load(pg)
         },
@@ -284,7 +270,7 @@ pub fn claim(
             diesel::sql_query(SQL.replace('$', "?"))
                 .bind::<Timestamp, _>(lease_until)
                 .bind::<Timestamp, _>(now)
-                .bind::<BigInt, _>(per_webhook)
+                .bind::<Text, _>(webhook_id)
                 .bind::<BigInt, _>(limit)
                 .load(lite)
         },
@@ -295,6 +281,8 @@ pub fn claim(
 pub fn any_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         d::table
+            .inner_join(w::table)
+            .filter(w::active.eq(true))
             .filter(d::status.eq(status::PENDING))
             .filter(d::next_attempt_at.le(now))
             .filter(d::lease_until.is_null().or(d::lease_until.lt(now))),

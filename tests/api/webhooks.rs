@@ -553,13 +553,14 @@ async fn a_killed_server_loses_no_delivery() {
 
     let _second = Process::start(&url, &env).await;
     let got = receiver
-        .wait_for(60, |r| {
+        .wait_for(150, |r| {
             let mut seen: Vec<&str> = r.iter().map(|x| x.headers["webhook-id"].as_str()).collect();
             seen.sort();
             seen.dedup();
             seen.len() >= 30
         })
         .await;
+    eprintln!("received {before} before the kill, {} in all", got.len());
     let mut delivered: Vec<String> = got
         .iter()
         .map(|r| r.json()["resource"]["slug"].as_str().unwrap().to_owned())

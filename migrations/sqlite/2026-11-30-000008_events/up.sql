@@ -80,12 +80,10 @@ CREATE TABLE webhook_deliveries (
     error            TEXT,
     created_at       TIMESTAMP NOT NULL
 );
-CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at, seq)
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (webhook_id, next_attempt_at, seq)
     WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_resource_idx ON webhook_deliveries (webhook_id, resource_key, seq)
     WHERE status = 'pending';
-CREATE INDEX webhook_deliveries_leased_idx ON webhook_deliveries (webhook_id)
-    WHERE status = 'pending' AND lease_until IS NOT NULL;
 CREATE INDEX webhook_deliveries_log_idx ON webhook_deliveries (webhook_id, seq);
 CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (created_at);
 
