@@ -85,6 +85,7 @@ pub fn document_value() -> serde_json::Value {
     link_created_resources(&mut value);
     headers_are_not_nullable(&mut value);
     idempotency_keys(&mut value);
+    webhook_delivery(&mut value);
     value
 }
 
@@ -184,6 +185,47 @@ fn headers_are_not_nullable(doc: &mut serde_json::Value) {
             }
         }
     }
+}
+
+/// What a receiver gets: the OpenAPI 3.1 `webhooks` entry for a delivery, so that client
+/// generators make the receiver's types too.
+fn webhook_delivery(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let header = |name: &str, description: &str, example: &str| {
+        json!({"name": name, "in": "header", "required": true, "description": description,
+            "schema": {"type": "string"}, "example": example})
+    };
+    doc["webhooks"] = json!({
+        "event": {
+            "post": {
+                "operationId": "receive_event",
+                "tags": ["webhooks"],
+                "summary": "A delivery to a webhook",
+                "description": "Byline POSTs each event a webhook asked for to its `url`, signed \
+                    the Standard Webhooks way: `webhook-signature` holds `v1,` and the base64 \
+                    HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed by the \
+                    base64 part of the `whsec_` secret, one per secret in force (two for 24 \
+                    hours after a rotation), space-separated. Answer 2xx within 10 seconds; \
+                    anything else is retried (about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, \
+                    ±20 %), and 410 turns the webhook off. Delivery is at least once: \
+                    de-duplicate on `webhook-id`. A `webhook.ping` event (from \
+                    `POST /api/v1/webhooks/{id}/ping`) has the same shape, with `data` null.",
+                "parameters": [
+                    header("webhook-id", "The event's id, the same on every attempt", "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23"),
+                    header("webhook-timestamp", "Unix seconds when this attempt was signed", "1764495000"),
+                    header("webhook-signature", "`v1,<base64>` per signing secret, space-separated", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+                ],
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
+                },
+                "responses": {
+                    "2XX": {"description": "Taken"},
+                    "410": {"description": "Gone: the webhook is turned off"}
+                }
+            }
+        }
+    });
 }
 
 /// Every `POST` but the sign-in routes takes `Idempotency-Key`, and its success answers say
