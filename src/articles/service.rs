@@ -504,11 +504,39 @@ fn snapshot(article: &Article) -> Result<ArticleSnapshot> {
         category_id: article.category_id.clone(),
         cover_image_url: article.cover_image_url.clone(),
     };
+    let public = (article.trashed_at.is_none() && repo::is_visible(article, crate::now()))
+        .then(|| crate::outbox::present::article(&public_fields(article)).to_string());
     Ok(ArticleSnapshot {
         version: article.version,
+        slug: article.slug.clone(),
+        public,
         state: serde_json::to_string(&state).map_err(Error::internal)?,
         body: article.body.clone(),
     })
+}
+
+/// The fields of an article the public reads, for its events.
+fn public_fields(a: &Article) -> crate::outbox::present::PublicArticle<'_> {
+    crate::outbox::present::PublicArticle {
+        id: &a.id,
+        slug: &a.slug,
+        title: &a.title,
+        subtitle: a.subtitle.as_deref(),
+        excerpt: a.excerpt.as_deref(),
+        body: &a.body,
+        body_html: &a.body_html,
+        status: a.status,
+        published_at: a.published_at,
+        unpublish_at: a.unpublish_at,
+        author_id: a.author_id.as_deref(),
+        category_id: a.category_id.as_deref(),
+        cover_image_url: a.cover_image_url.as_deref(),
+        word_count: a.word_count,
+        reading_time_minutes: a.reading_time_minutes,
+        version: a.version,
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+    }
 }
 
 /// Stores a ready-made article inside a write the caller already runs (the seed).

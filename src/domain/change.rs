@@ -120,6 +120,10 @@ pub struct Change {
 pub struct ArticleSnapshot {
     /// Its version.
     pub version: i64,
+    /// Its slug.
+    pub slug: String,
+    /// The JSON the public reads, when the public may see it (for the event's `data`).
+    pub public: Option<String>,
     /// The JSON of its editable fields and status.
     pub state: String,
     /// Its Markdown body.

@@ -133,6 +133,30 @@ pub struct ArticleRow {
 }
 
 impl ArticleRow {
+    /// Its public fields.
+    pub fn public(&self) -> super::present::PublicArticle<'_> {
+        super::present::PublicArticle {
+            id: &self.id,
+            slug: &self.slug,
+            title: &self.title,
+            subtitle: self.subtitle.as_deref(),
+            excerpt: self.excerpt.as_deref(),
+            body: &self.body,
+            body_html: &self.body_html,
+            status: self.status,
+            published_at: self.published_at,
+            unpublish_at: self.unpublish_at,
+            author_id: self.author_id.as_deref(),
+            category_id: self.category_id.as_deref(),
+            cover_image_url: self.cover_image_url.as_deref(),
+            word_count: self.word_count,
+            reading_time_minutes: self.reading_time_minutes,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
     /// Whether the public sees it at `now`.
     pub fn is_public(&self, now: NaiveDateTime) -> bool {
         self.trashed_at.is_none()

@@ -3,10 +3,51 @@
 
 use serde_json::{Value, json};
 
-use super::model::{ArticleRow as Article, AuthorRow as Author, CategoryRow as Category};
+use super::model::{AuthorRow as Author, CategoryRow as Category};
+
+/// The fields of an article the public sees, borrowed from whichever row holds them.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicArticle<'a> {
+    /// UUIDv7.
+    pub id: &'a str,
+    /// URL name.
+    pub slug: &'a str,
+    /// Headline.
+    pub title: &'a str,
+    /// Dek.
+    pub subtitle: Option<&'a str>,
+    /// Summary.
+    pub excerpt: Option<&'a str>,
+    /// Markdown.
+    pub body: &'a str,
+    /// Rendered HTML.
+    pub body_html: &'a str,
+    /// Status.
+    pub status: crate::domain::Status,
+    /// Publication time.
+    pub published_at: Option<chrono::NaiveDateTime>,
+    /// Expiry.
+    pub unpublish_at: Option<chrono::NaiveDateTime>,
+    /// Byline.
+    pub author_id: Option<&'a str>,
+    /// Section.
+    pub category_id: Option<&'a str>,
+    /// Cover image.
+    pub cover_image_url: Option<&'a str>,
+    /// Words.
+    pub word_count: i32,
+    /// Minutes to read.
+    pub reading_time_minutes: i32,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: chrono::NaiveDateTime,
+    /// Last changed.
+    pub updated_at: chrono::NaiveDateTime,
+}
 
 /// An article as a public `GET /api/v1/articles/{id}` answers it.
-pub fn article(a: &Article) -> Value {
+pub fn article(a: &PublicArticle<'_>) -> Value {
     json!({
         "id": a.id,
         "slug": a.slug,

@@ -42,10 +42,22 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
     let mut rows = Vec::with_capacity(wanted.len());
     for (change, kind) in wanted {
         let (slug, version, data) = match change.subject {
+            // The service handed over the article as the write leaves it, and the write did
+            // not move it in time: no need to read it back (the row is locked meanwhile).
+            Subject::Article if change.snapshot.is_some() && !moves_in_time(record, &change.id) => {
+                let s = change.snapshot.as_ref();
+                (
+                    s.map(|s| s.slug.clone()),
+                    s.map(|s| s.version),
+                    s.and_then(|s| s.public.clone()).map(Json),
+                )
+            }
             Subject::Article => {
                 if !articles_now.contains_key(change.id.as_str()) {
                     let row = article(conn, &change.id)?;
-                    if let Some(article) = &row {
+                    if let Some(article) = &row
+                        && moves_in_time(record, &change.id)
+                    {
                         keep_timers(conn, article, change, record.at)?;
                     }
                     articles_now.insert(&change.id, row);
@@ -59,7 +71,7 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
                         (
                             Some(a.slug.clone()),
                             Some(a.version),
-                            public.then(|| present::article(a)),
+                            public.then(|| Json(present::article(&a.public()).to_string())),
                         )
                     }
                     None => (change.slug.clone(), None, None),
@@ -72,7 +84,11 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
                     .first(conn)
                     .optional()?;
                 match row {
-                    Some(a) => (Some(a.slug.clone()), None, Some(present::author(&a))),
+                    Some(a) => (
+                        Some(a.slug.clone()),
+                        None,
+                        Some(Json(present::author(&a).to_string())),
+                    ),
                     None => (change.slug.clone(), None, None),
                 }
             }
@@ -83,7 +99,11 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
                     .first(conn)
                     .optional()?;
                 match row {
-                    Some(c) => (Some(c.slug.clone()), None, Some(present::category(&c))),
+                    Some(c) => (
+                        Some(c.slug.clone()),
+                        None,
+                        Some(Json(present::category(&c).to_string())),
+                    ),
                     None => (change.slug.clone(), None, None),
                 }
             }
@@ -98,7 +118,7 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
             resource_slug: slug,
             version,
             actor: actor.clone(),
-            data: data.map(|d| d.to_string()),
+            data: data.map(|Json(d)| d),
         });
     }
     for part in rows.chunks(200) {
@@ -119,6 +139,24 @@ pub fn article(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Article
         .select(Article::as_select())
         .first(conn)
         .optional()
+}
+
+/// JSON text of an event's `data`.
+struct Json(String);
+
+/// Whether the write may have changed when the article goes public or comes down: anything
+/// but edits of other fields (a PATCH of the excerpt leaves its timers as they are).
+fn moves_in_time(record: &Record<'_>, id: &str) -> bool {
+    const TIMING: &[&str] = &["published_at", "unpublish_at", "status"];
+    record
+        .changes
+        .iter()
+        .filter(|c| c.subject == Subject::Article && c.id == id)
+        .any(|c| {
+            c.verb != crate::domain::change::Verb::Updated
+                || c.fields.is_empty()
+                || c.fields.iter().any(|f| TIMING.contains(f))
+        })
 }
 
 /// Sets the article's timers to what its state asks for: `publish` while it is scheduled

@@ -96,6 +96,7 @@ async fn every_change_lands_in_the_feed_once_in_order_with_tombstones() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    let patched_view = body(app.anon().get(&format!("/api/v1/articles/{id}")).await).await;
     assert_eq!(
         app.delete(&format!("/api/v1/articles/{id}")).await.status(),
         204
@@ -138,6 +139,11 @@ async fn every_change_lands_in_the_feed_once_in_order_with_tombstones() {
     assert_eq!(story[1]["actor"]["type"], "user");
     assert_eq!(story[1]["actor"]["name"], "Administrator");
     assert_eq!(story[2]["resource"]["slug"], "oil-climbs-again");
+    assert_eq!(
+        story[2]["data"], patched_view,
+        "an edit's event carries the edited story"
+    );
+    assert_eq!(story[2]["version"], patched_view["version"]);
     // Tombstones: no data, but the slug a front-end must purge.
     assert_eq!(story[3]["data"], Value::Null);
     assert_eq!(story[4]["data"], Value::Null);
