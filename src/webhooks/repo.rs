@@ -91,15 +91,20 @@ pub fn rotate(
     until: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<Webhook> {
-    let current = get(conn, id)?;
-    diesel::update(w::table.find(id))
+    // The secret it replaces is read by the UPDATE itself, from the row as it is when the
+    // row lock is held: two rotations at once each keep the other's secret, and none that
+    // was handed out is lost.
+    let n = diesel::update(w::table.find(id))
         .set((
+            w::previous_secret.eq(w::secret.nullable()),
             w::secret.eq(secret),
-            w::previous_secret.eq(Some(current.secret)),
             w::previous_secret_until.eq(Some(until)),
             w::updated_at.eq(now),
         ))
         .execute(conn)?;
+    if n == 0 {
+        return Err(missing());
+    }
     get(conn, id)
 }
 

@@ -570,3 +570,30 @@ async fn a_killed_server_loses_no_delivery() {
     slugs.sort();
     assert_eq!(delivered, slugs, "every event reached the receiver");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_rotations_lose_no_secret() {
+    let app = spawn_app_with(|s| {
+        s.events.allow_private = true;
+        s.workers = Some(2);
+    })
+    .await;
+    let receiver = Receiver::start().await;
+    let hook = webhook(&app, &receiver.url, json!(["category.created"])).await;
+    let id = hook["id"].as_str().unwrap();
+    let path = format!("/api/v1/webhooks/{id}/rotate-secret");
+    let empty = json!({});
+    let rotations = (0..12).map(|_| app.post_json(&path, &empty));
+    let mut secrets = Vec::new();
+    for res in futures_util::future::join_all(rotations).await {
+        assert_eq!(res.status(), 200);
+        secrets.push(body(res).await["secret"].as_str().unwrap().to_owned());
+    }
+    // The rotations took turns: the secret in force and the one before it are both among
+    // those handed out, so the delivery's two signatures each verify with one of them.
+    app.create_category(json!({"name": "Desk"})).await;
+    let got = receiver.wait_for(10, |r| !r.is_empty()).await;
+    assert_eq!(got[0].headers["webhook-signature"].split(' ').count(), 2);
+    let verified: usize = secrets.iter().map(|s| verifies(s, &got[0])).sum();
+    assert_eq!(verified, 2, "a secret handed out by a rotation was lost");
+}
