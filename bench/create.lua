@@ -1,5 +1,7 @@
--- Creates draft articles with the bearer token in BYLINE_TOKEN.
+-- Creates draft articles with the bearer token in BYLINE_TOKEN. With CREATE_PACE_MS set,
+-- each connection waits that long between requests: a steady write rate below the ceiling.
 local token = os.getenv("BYLINE_TOKEN")
+local pace = tonumber(os.getenv("CREATE_PACE_MS") or "")
 local counter = 0
 
 request = function()
@@ -9,4 +11,10 @@ request = function()
     math.random(1000000000), counter)
   return wrk.format("POST", "/api/v1/articles",
     { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
+end
+
+if pace then
+  delay = function()
+    return pace
+  end
 end
