@@ -203,6 +203,7 @@ impl Application {
                     http::ApiError::bad_request(Code::InvalidPath, e.to_string()).into()
                 }))
                 .app_data(mw::ServerTiming(server_timing))
+                .service(http::api::meta::docs_assets())
                 .default_service(web::to(mw::unmatched))
                 .wrap(from_fn(http::idempotency::idempotency))
                 .wrap(from_fn(mw::known_query))

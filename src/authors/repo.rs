@@ -9,8 +9,8 @@ use crate::db::AnyConnection;
 use crate::db::schema::{articles, authors::dsl as a, users};
 use crate::db::slugs::insert_with_slug;
 use crate::db::slugs::old as old_slugs;
-use crate::domain::IdOrSlug;
 use crate::domain::{Code, Error};
+use crate::domain::{IdOrSlug, IfMatch};
 
 /// Finds an author by id or slug.
 pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Author>> {
@@ -25,6 +25,30 @@ pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Auth
 /// Finds an author by id or slug, or answers 404.
 pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Author, Error> {
     find(conn, key)?.ok_or_else(|| Error::not_found("no author has that id or slug"))
+}
+
+/// Checks `If-Match` against the author's current `updated_at`, inside the write. On
+/// PostgreSQL the row is locked first, so that a concurrent change cannot slip between the
+/// check and the write; SQLite writes already take turns. Without the header nothing is
+/// locked or read.
+pub fn check_precondition(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    precondition: &IfMatch,
+) -> Result<(), Error> {
+    if matches!(precondition, IfMatch::Absent) {
+        return Ok(());
+    }
+    crate::db::on_postgres(conn, |pg| {
+        let locked = a::authors.select(a::id).for_update();
+        match key {
+            IdOrSlug::Id(id) => locked.filter(a::id.eq(id)).load::<String>(pg)?,
+            IdOrSlug::Slug(s) => locked.filter(a::slug.eq(s)).load::<String>(pg)?,
+        };
+        Ok(())
+    })?;
+    let current = get(conn, key)?;
+    precondition.check_stamp(&current.id, current.updated_at, "author")
 }
 
 /// Whether an author with this id exists.
@@ -251,7 +275,8 @@ pub fn delete(
             return Err(Error::new(
                 Code::AuthorInUse,
                 format!(
-                    "{referenced} articles carry this byline; pass ?reassign_to=<author id> to move them"
+                    "{} this byline; pass ?reassign_to=<author id> to move them",
+                    crate::domain::counted(referenced, "article carries", "articles carry")
                 ),
             ));
         }

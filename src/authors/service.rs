@@ -7,7 +7,7 @@ use super::repo::{self, After};
 use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Error, IdOrSlug, Lookup, Result};
+use crate::domain::{Error, IdOrSlug, IfMatch, Lookup, Result};
 use crate::write::{Change, Ctx, Subject, Verb};
 
 /// Reads the list's cursor for its order.
@@ -84,10 +84,12 @@ pub async fn update(
     ctx: &Ctx,
     caller: &Caller,
     key: IdOrSlug,
+    precondition: IfMatch,
     changes: AuthorChangeset,
 ) -> Result<Author> {
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
+        repo::check_precondition(tx.conn(), &key, &precondition)?;
         let author = repo::update(tx.conn(), &key, changes, now)?;
         tx.changed(Subject::Author, &author.id, Verb::Updated);
         Ok(author)
@@ -101,10 +103,12 @@ pub async fn delete(
     ctx: &Ctx,
     caller: &Caller,
     key: IdOrSlug,
+    precondition: IfMatch,
     reassign_to: Option<String>,
 ) -> Result<()> {
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
+        repo::check_precondition(tx.conn(), &key, &precondition)?;
         let removed = repo::delete(tx.conn(), &key, reassign_to.as_deref(), now)?;
         for article in &removed.reassigned {
             tx.note(

@@ -9,8 +9,8 @@ use crate::db::AnyConnection;
 use crate::db::schema::categories::dsl as c;
 use crate::db::slugs::insert_with_slug;
 use crate::db::slugs::old as old_slugs;
-use crate::domain::IdOrSlug;
 use crate::domain::{Code, Error};
+use crate::domain::{IdOrSlug, IfMatch};
 use crate::slug;
 
 /// How deep the ancestor walk goes before it gives up; far beyond any real site map.
@@ -29,6 +29,30 @@ pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Cate
 /// Finds a category by id or slug, or answers 404.
 pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Category, Error> {
     find(conn, key)?.ok_or_else(|| Error::not_found("no category has that id or slug"))
+}
+
+/// Checks `If-Match` against the category's current `updated_at`, inside the write. On
+/// PostgreSQL the row is locked first, so that a concurrent change cannot slip between the
+/// check and the write; SQLite writes already take turns. Without the header nothing is
+/// locked or read.
+pub fn check_precondition(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    precondition: &IfMatch,
+) -> Result<(), Error> {
+    if matches!(precondition, IfMatch::Absent) {
+        return Ok(());
+    }
+    crate::db::on_postgres(conn, |pg| {
+        let locked = c::categories.select(c::id).for_update();
+        match key {
+            IdOrSlug::Id(id) => locked.filter(c::id.eq(id)).load::<String>(pg)?,
+            IdOrSlug::Slug(s) => locked.filter(c::slug.eq(s)).load::<String>(pg)?,
+        };
+        Ok(())
+    })?;
+    let current = get(conn, key)?;
+    precondition.check_stamp(&current.id, current.updated_at, "category")
 }
 
 /// Categories by id, for embedding in article lists: one query for the whole page.
@@ -252,8 +276,9 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(String, Strin
         return Err(Error::new(
             Code::CategoryHasChildren,
             format!(
-                "category `{}` still has {children} child categories; move or delete them first",
-                current.slug
+                "category `{}` still has {}; move or delete them first",
+                current.slug,
+                crate::domain::counted(children, "child category", "child categories")
             ),
         ));
     }
@@ -265,7 +290,8 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(String, Strin
         return Err(Error::new(
             Code::CategoryInUse,
             format!(
-                "{articles} articles are filed under `{}`; move them first",
+                "{} filed under `{}`; move them first",
+                crate::domain::counted(articles, "article is", "articles are"),
                 current.slug
             ),
         ));

@@ -9,7 +9,7 @@ use super::repo::{self, CreateInput, ListFilter, UpdateInput};
 use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Error, IdOrSlug, Lookup, Result};
+use crate::domain::{Error, IdOrSlug, IfMatch, Lookup, Result};
 use crate::write::{Change, Ctx, Subject, Tx, Verb};
 
 /// The cursor order tag of the category list.
@@ -86,10 +86,12 @@ pub async fn update(
     ctx: &Ctx,
     caller: &Caller,
     key: IdOrSlug,
+    precondition: IfMatch,
     input: UpdateInput,
 ) -> Result<Category> {
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
+        repo::check_precondition(tx.conn(), &key, &precondition)?;
         let category = repo::update(tx.conn(), &key, input, now)?;
         tx.changed(Subject::Category, &category.id, Verb::Updated);
         Ok(category)
@@ -98,8 +100,14 @@ pub async fn update(
 }
 
 /// Deletes a category nothing refers to.
-pub async fn delete(ctx: &Ctx, caller: &Caller, key: IdOrSlug) -> Result<()> {
+pub async fn delete(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
+    precondition: IfMatch,
+) -> Result<()> {
     ctx.write(caller.actor(), move |tx| {
+        repo::check_precondition(tx.conn(), &key, &precondition)?;
         let (id, slug) = repo::delete(tx.conn(), &key)?;
         tx.note(Change::new(Subject::Category, &id, Verb::Deleted).with_slug(&slug));
         Ok(())

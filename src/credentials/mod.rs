@@ -28,7 +28,14 @@ pub struct AuthState {
 fn rate_limited(wait_secs: u64) -> Error {
     Error::new(
         Code::RateLimited,
-        format!("too many failed logins; try again in {wait_secs} seconds"),
+        format!(
+            "too many failed logins; try again in {}",
+            crate::domain::counted(
+                wait_secs.try_into().unwrap_or(i64::MAX),
+                "second",
+                "seconds"
+            )
+        ),
     )
     .with_retry_after(wait_secs)
 }

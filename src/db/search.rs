@@ -66,7 +66,10 @@ impl SearchSql {
     // statement, where a bare call to the (stable, not immutable) functions would be
     // re-evaluated for every row ranked.
 
-    /// Higher is better. Title matches weigh most, then subtitle and excerpt, then body.
+    /// Between 0 and 1, higher is better. Title matches weigh most, then subtitle and
+    /// excerpt, then body. Each engine's own score `r` is mapped to `r / (1 + r)` (ts_rank's
+    /// normalization 32; the same sum on SQLite's BM25), so both give the same scale, though
+    /// not the same numbers.
     pub fn rank(&self) -> Number {
         use diesel::dsl::sql;
         use diesel::sql_types::{Double, Text};
@@ -74,7 +77,7 @@ impl SearchSql {
             Backend::Postgres => Box::new(
                 sql::<Double>("ts_rank(articles.search_vector, (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
                     .bind::<Text, _>(self.websearch.clone())
-                    .sql("))))::float8"),
+                    .sql("))), 32)::float8"),
             ),
             // The hits and their scores are gathered once per statement (a materialized,
             // uncorrelated CTE, looked up through an automatic index) rather than by a new
@@ -82,7 +85,7 @@ impl SearchSql {
             Backend::Sqlite => Box::new(
                 sql::<Double>("(WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ")
                     .bind::<Text, _>(self.fts5.clone())
-                    .sql(") SELECT score FROM hits WHERE hits.k = articles.rowid)"),
+                    .sql(") SELECT score / (1.0 + score) FROM hits WHERE hits.k = articles.rowid)"),
             ),
         }
     }

@@ -300,6 +300,11 @@ impl Error {
         e
     }
 
+    /// `If-Match` does not match a resource that has no version number.
+    pub fn stale(detail: impl Into<String>) -> Self {
+        Self::new(Code::PreconditionFailed, detail)
+    }
+
     /// Lists the fields at fault.
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;

@@ -62,21 +62,50 @@ pub enum IfMatch {
 }
 
 impl IfMatch {
-    /// Whether a resource with this id at this version satisfies the precondition. Entity
-    /// tags look like `"<id>.v<version>[.<variant>]"`; weak tags never match.
+    /// Whether an article with this id at this version satisfies the precondition.
     pub fn matches(&self, id: &str, version: i64) -> bool {
+        self.holds(id, &format!("v{version}"))
+    }
+
+    /// Whether a resource with this id at this revision (`v3` for an article's version,
+    /// `u…` for the microsecond stamp of an author's or category's `updated_at`) satisfies
+    /// the precondition. Entity tags look like `"<id>.<revision>[.<variant>]"`: any
+    /// representation of the current revision matches; weak tags never do.
+    pub fn holds(&self, id: &str, revision: &str) -> bool {
         match self {
             IfMatch::Absent | IfMatch::Any => true,
             IfMatch::Malformed => false,
-            IfMatch::Tags(tags) => {
-                let want = format!("v{version}");
-                tags.iter().any(|tag| {
-                    let mut parts = tag.split('.');
-                    parts.next() == Some(id) && parts.next() == Some(want.as_str())
-                })
-            }
+            IfMatch::Tags(tags) => tags.iter().any(|tag| {
+                let mut parts = tag.split('.');
+                parts.next() == Some(id) && parts.next() == Some(revision)
+            }),
         }
     }
+}
+
+impl IfMatch {
+    /// For a resource without a version number: `Ok` when the precondition holds for its
+    /// `updated_at`, else the 412 that names what changed (`noun`: "author", "category").
+    pub fn check_stamp(
+        &self,
+        id: &str,
+        updated_at: chrono::NaiveDateTime,
+        noun: &str,
+    ) -> Result<(), Error> {
+        if self.holds(id, &stamp(updated_at)) {
+            Ok(())
+        } else {
+            Err(Error::stale(format!(
+                "the {noun} changed since you read it (If-Match does not match); fetch it again"
+            )))
+        }
+    }
+}
+
+/// The revision part of an entity tag for a resource without a version number: its
+/// `updated_at` to the microsecond, which every change moves.
+pub fn stamp(updated_at: chrono::NaiveDateTime) -> String {
+    format!("u{}", updated_at.and_utc().timestamp_micros())
 }
 
 /// What a lookup by id or slug found: the resource, or (for an old slug) the slug it has

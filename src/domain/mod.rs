@@ -13,6 +13,15 @@ pub mod patch;
 pub mod time;
 
 pub use error::{Code, Error, FieldError, Result};
-pub use keys::{IdOrSlug, IfMatch, Lookup};
+pub use keys::{IdOrSlug, IfMatch, Lookup, stamp};
 pub use kinds::{Named, Role, Scope, Status};
 pub use patch::Patch;
+
+/// `n` and the noun in the number it takes: `1 article`, `2 articles`, `0 articles`.
+pub fn counted(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}

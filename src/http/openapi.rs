@@ -86,6 +86,9 @@ pub fn document_value() -> serde_json::Value {
     headers_are_not_nullable(&mut value);
     idempotency_keys(&mut value);
     webhook_delivery(&mut value);
+    servers_and_security(&mut value);
+    optional_bodies(&mut value);
+    article_shapes(&mut value);
     value
 }
 
@@ -215,6 +218,7 @@ fn webhook_delivery(doc: &mut serde_json::Value) {
                     header("webhook-timestamp", "Unix seconds when this attempt was signed", "1764495000"),
                     header("webhook-signature", "`v1,<base64>` per signing secret, space-separated", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
                 ],
+                "security": [],
                 "requestBody": {
                     "required": true,
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
@@ -226,6 +230,118 @@ fn webhook_delivery(doc: &mut serde_json::Value) {
             }
         }
     });
+}
+
+/// Where to send requests (the server that serves the document), and who may call each
+/// operation: a bearer token where one is needed, nothing at all for sign-in and the
+/// service endpoints, and an optional token on public reads, where it changes the answer
+/// (drafts for staff, private fields, no caching).
+fn servers_and_security(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    doc["servers"] = json!([{
+        "url": "/",
+        "description": "The Byline server that serves this document (locally `http://127.0.0.1:8080`)"
+    }]);
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            if op.contains_key("security") {
+                continue;
+            }
+            let public_read = method == "get" && path.starts_with("/api/v1/");
+            let security = if public_read {
+                json!([{}, {"bearer": []}])
+            } else {
+                json!([])
+            };
+            op.insert("security".into(), security);
+        }
+    }
+}
+
+/// Action bodies that may be left out: declared as not required, with the object schema
+/// itself rather than "null or the object", which client generators turn into a value
+/// they then fail to send.
+fn optional_bodies(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(op) = item.get_mut("post") else {
+            continue;
+        };
+        let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let mut optional = false;
+        if let Some(content) = body.get_mut("content").and_then(Value::as_object_mut) {
+            for media in content.values_mut() {
+                let variants = media.pointer("/schema/oneOf").and_then(Value::as_array);
+                let object = variants.and_then(|v| match v.as_slice() {
+                    [null, object] if null["type"] == "null" => Some(object.clone()),
+                    _ => None,
+                });
+                if let Some(object) = object {
+                    media["schema"] = object;
+                    optional = true;
+                }
+            }
+        }
+        if optional {
+            body.insert("required".into(), Value::Bool(false));
+        }
+    }
+}
+
+/// Three shapes of an article, so that typed clients get what they are sent:
+/// - `Article`: the whole article (a single read, every write), `body` and `body_html`
+///   included;
+/// - `ArticleSummary`: a list item, without `body` and `body_html` unless `fields` names them;
+/// - `ArticleFields`: what `fields` leaves, every field but `id` optional. The operations
+///   answer `Article` and `ArticleSummary`; a client that sends `fields` reads the answer as
+///   `ArticleFields` (the parameter says so).
+fn article_shapes(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(mut summary) = schemas.get("Article").cloned() else {
+        return;
+    };
+    summary["description"] = Value::from(
+        "An article in a list: every field of `Article` but `body` and `body_html`, which \
+         come only when `fields` names them. With `fields`, an item is an `ArticleFields`.",
+    );
+    schemas.insert("ArticleSummary".into(), summary);
+    if let Some(required) = schemas
+        .get_mut("Article")
+        .and_then(|a| a.get_mut("required"))
+        .and_then(Value::as_array_mut)
+    {
+        for field in ["body", "body_html"] {
+            if !required.iter().any(|r| r == field) {
+                required.push(Value::from(field));
+            }
+        }
+    }
+    if let Some(items) = schemas
+        .get_mut("ArticleList")
+        .and_then(|l| l.pointer_mut("/properties/data/items"))
+    {
+        *items = json!({"$ref": "#/components/schemas/ArticleSummary"});
+    }
 }
 
 /// Every `POST` but the sign-in routes takes `Idempotency-Key`, and its success answers say

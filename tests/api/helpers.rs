@@ -246,6 +246,12 @@ impl TestApp {
             .bearer_auth(&self.admin_token)
     }
 
+    /// A request to a path on this server with no credentials, for the caller to add to.
+    pub fn client_request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+
     /// Requests without credentials.
     pub fn anon(&self) -> As<'_> {
         As {

@@ -1152,17 +1152,17 @@ const RECIPES: &[Recipe] = &[
     },
     Recipe {
         method: "post",
-        path: "/api/v1/articles/{id}/publish",
+        path: "/api/v1/articles/{id_or_slug}/publish",
         action: "article.published",
     },
     Recipe {
         method: "post",
-        path: "/api/v1/articles/{id}/unpublish",
+        path: "/api/v1/articles/{id_or_slug}/unpublish",
         action: "article.unpublished",
     },
     Recipe {
         method: "post",
-        path: "/api/v1/articles/{id}/archive",
+        path: "/api/v1/articles/{id_or_slug}/archive",
         action: "article.archived",
     },
     Recipe {
@@ -1314,12 +1314,12 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
             ok(app.delete(&format!("/api/v1/articles/{id}")).await).await;
             id
         }
-        ("post", "/api/v1/articles/{id}/publish") => {
+        ("post", "/api/v1/articles/{id_or_slug}/publish") => {
             let id = id_of(&article().await);
             app.publish(&id, None).await;
             id
         }
-        ("post", "/api/v1/articles/{id}/unpublish") => {
+        ("post", "/api/v1/articles/{id_or_slug}/unpublish") => {
             let id = id_of(&article().await);
             app.publish(&id, None).await;
             let res = app
@@ -1328,7 +1328,7 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
             ok(res).await;
             id
         }
-        ("post", "/api/v1/articles/{id}/archive") => {
+        ("post", "/api/v1/articles/{id_or_slug}/archive") => {
             let id = id_of(&article().await);
             let res = app
                 .post_json(&format!("/api/v1/articles/{id}/archive"), &json!({}))

@@ -16,6 +16,7 @@ mod events;
 mod hardening;
 mod helpers;
 mod history;
+mod integrators;
 mod plumbing;
 mod search;
 mod service;

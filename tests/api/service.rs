@@ -119,25 +119,6 @@ fn every_operation_documents_problem_errors() {
     }
 }
 
-#[tokio::test]
-async fn docs_page_is_served() {
-    let app = spawn_app().await;
-    let res = app.get("/docs").await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    let html = res.text().await.unwrap();
-    assert!(html.contains("id=\"api-reference\""));
-    assert!(
-        html.contains("/api/v1/categories"),
-        "the document is embedded"
-    );
-}
-
 #[test]
 fn bad_settings_stop_start_up_with_one_line_naming_the_setting() {
     let cases = [

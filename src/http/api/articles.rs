@@ -4,7 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use serde::Serialize;
@@ -17,13 +16,14 @@ use crate::domain::Role;
 use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
 use crate::domain::{Code, IdOrSlug, Lookup, Named, Status};
-use crate::http::extract::{Id, IfMatch, IfNoneMatch, Json, Key, MergePatch, OptionalJson, Query};
+use crate::http::caching::{self, cache_headers, validators};
+use crate::http::extract::{IfMatch, IfNoneMatch, Json, Key, MergePatch, OptionalJson, Query};
 use crate::http::pagination;
 use crate::http::redirect::{Moved, moved};
 use crate::http::state::AppState;
 use crate::http::wire::articles::{
-    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, ArticleView, CreateArticle,
-    EmptyBody, FIELDS, PublishArticle, SearchHit, UpdateArticle,
+    ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, CreateArticle, EmptyBody,
+    FIELDS, PublishArticle, SearchHit, UpdateArticle,
 };
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
@@ -148,17 +148,37 @@ impl Shape {
         Shaped::Some(value)
     }
 
-    /// A short tag of the representation, for the `ETag`.
-    fn variant(&self, staff: bool) -> String {
+    /// A short tag of the representation, for the `ETag`: empty for what a write answers
+    /// (and a signed-in reader without `include` or `fields` gets); `p` for the public;
+    /// the embedded objects' own revisions, so that an edited byline changes the tag.
+    fn variant(&self, public: bool, article: &Article, related: &Related) -> String {
         let mut v = String::new();
+        if public {
+            v.push('p');
+        }
+        let stamp = |at: Option<chrono::NaiveDateTime>| {
+            at.map_or_else(
+                || "0".to_owned(),
+                |at| at.and_utc().timestamp_micros().to_string(),
+            )
+        };
         if self.author {
+            let at = article
+                .author_id
+                .as_ref()
+                .and_then(|id| related.authors.get(id))
+                .map(|a| a.updated_at);
             v.push('a');
+            v.push_str(&stamp(at));
         }
         if self.category {
+            let at = article
+                .category_id
+                .as_ref()
+                .and_then(|id| related.categories.get(id))
+                .map(|c| c.updated_at);
             v.push('c');
-        }
-        if staff {
-            v.push('s');
+            v.push_str(&stamp(at));
         }
         if let Some(fields) = &self.fields {
             let mut names: Vec<&str> = fields.iter().map(String::as_str).collect();
@@ -182,17 +202,6 @@ impl Shape {
 enum Shaped {
     Whole(Box<ArticleResponse>),
     Some(Value),
-}
-
-/// `Cache-Control` and `Vary` for reads: public answers may be cached by anyone for the
-/// configured time; answers to signed-in callers by no one.
-fn cache_headers(builder: &mut HttpResponseBuilder, caller: &Caller, max_age: u32) {
-    if caller.0.is_none() {
-        builder.insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")));
-    } else {
-        builder.insert_header((header::CACHE_CONTROL, "private, no-store"));
-    }
-    builder.insert_header((header::VARY, "Authorization, Accept-Encoding"));
 }
 
 fn parse_statuses(raw: &str) -> Result<Vec<Status>, ApiError> {
@@ -356,9 +365,11 @@ fn etag(article: &Article, variant: &str) -> String {
     tag = "articles",
     params(("id_or_slug" = String, Path, description = "The article's id or slug",
         max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "stocks-slip-as-oil-climbs"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the copy you hold; if it is still current the answer is a 304 with no body",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$"),
         ArticleGetQuery),
     responses(
-        (status = 200, description = "The article", body = ArticleView,
+        (status = 200, description = "The article (with `fields`, only the fields named: an `ArticleFields`)", body = ArticleResponse,
             headers(("ETag" = String, description = "Strong entity tag; changes with `version`"),
                 ("Last-Modified" = String, description = "`updated_at` as an HTTP date"),
                 ("Cache-Control" = String, description = "`public, max-age=…` for anonymous callers, else `private, no-store`"))),
@@ -388,15 +399,14 @@ pub async fn get_article(
         }
     };
     let staff = sees_private(&caller);
-    let tag = etag(&article, &shape.variant(staff));
-    let last_modified =
-        header::HttpDate::from(std::time::SystemTime::from(article.updated_at.and_utc()));
+    let tag = etag(
+        &article,
+        &shape.variant(caller.0.is_none(), &article, &related),
+    );
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
-    builder.insert_header((header::ETAG, tag.clone()));
-    builder.insert_header((header::LAST_MODIFIED, last_modified));
-    if cached.holds(&tag) {
-        return Ok(builder.status(StatusCode::NOT_MODIFIED).finish());
+    if let Some(not_modified) = validators(&mut builder, &tag, article.updated_at, &cached) {
+        return Ok(not_modified);
     }
     let live = caller
         .0
@@ -409,8 +419,7 @@ pub async fn get_article(
 
 /// The article as written, with its `ETag` and `Location`.
 pub fn written(mut builder: HttpResponseBuilder, article: Article) -> HttpResponse {
-    builder.insert_header((header::ETAG, etag(&article, "")));
-    builder.insert_header((header::CACHE_CONTROL, "private, no-store"));
+    caching::written(&mut builder, &etag(&article, ""));
     let live = service::is_live(&article.clone().into(), crate::now());
     let mut response = ArticleResponse::from(article);
     response.live = Some(live);
@@ -469,7 +478,7 @@ pub async fn create_article(
         (status = 400, description = "Bad JSON or id"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not allowed to change this article"),
-        (status = 404, description = "No article the caller may see has that id"),
+        (status = 404, description = "No article the caller may see has that id or slug"),
         (status = 409, description = "The new slug is taken (`slug_taken`)"),
         (status = 412, description = "`If-Match` does not match the current version"),
         (status = 415, description = "The body is not JSON"),
@@ -506,7 +515,7 @@ pub async fn update_article(
         (status = 400, description = "The path segment is neither an id nor a slug"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not allowed to delete this article"),
-        (status = 404, description = "No article the caller may see has that id"),
+        (status = 404, description = "No article the caller may see has that id or slug"),
         (status = 412, description = "`If-Match` does not match the current version"),
     )
 )]
@@ -524,11 +533,10 @@ pub async fn delete_article(
 async fn act(
     state: web::Data<AppState>,
     caller: Caller,
-    Id(id): Id,
+    Key(key): Key,
     precondition: IfMatch,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
-    let key = IdOrSlug::Id(id);
     let article = service::transition(&state.ctx, &caller, key, precondition, action).await?;
     Ok(written(HttpResponse::Ok(), article))
 }
@@ -541,7 +549,8 @@ async fn act(
 /// Honors `If-Match`. The body may be empty.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+    params(("id_or_slug" = String, Path, description = "The article's id or slug",
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "stocks-slip-as-oil-climbs"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
             pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = Option<PublishArticle>, description = "Optional; may be empty"),
@@ -551,24 +560,24 @@ async fn act(
         (status = 400, description = "Bad JSON or id"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Authors and read tokens may not publish"),
-        (status = 404, description = "No article the caller may see has that id"),
+        (status = 404, description = "No article the caller may see has that id or slug"),
         (status = 409, description = "Already published (`invalid_transition`)"),
         (status = 412, description = "`If-Match` does not match the current version"),
         (status = 422, description = "An unknown or invalid field"),
     )
 )]
-#[post("/articles/{id}/publish")]
+#[post("/articles/{id_or_slug}/publish")]
 pub async fn publish_article(
     state: web::Data<AppState>,
     caller: Caller,
-    id: Id,
+    key: Key,
     precondition: IfMatch,
     OptionalJson(body): OptionalJson<PublishArticle>,
 ) -> Result<HttpResponse, ApiError> {
     use chrono::SubsecRound;
     let at = body.publish_at.map(|t| t.naive_utc().trunc_subsecs(6));
     let until = body.expiry()?;
-    act(state, caller, id, precondition, Action::Publish(at, until)).await
+    act(state, caller, key, precondition, Action::Publish(at, until)).await
 }
 
 /// Unpublish an article
@@ -577,7 +586,8 @@ pub async fn publish_article(
 /// Honors `If-Match`. The body may be empty or `{}`.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+    params(("id_or_slug" = String, Path, description = "The article's id or slug",
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "stocks-slip-as-oil-climbs"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
             pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = Option<EmptyBody>, description = "Optional; empty or `{}`"),
@@ -587,21 +597,21 @@ pub async fn publish_article(
         (status = 400, description = "Bad JSON or id"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Authors and read tokens may not unpublish"),
-        (status = 404, description = "No article the caller may see has that id"),
+        (status = 404, description = "No article the caller may see has that id or slug"),
         (status = 409, description = "Not published or scheduled (`invalid_transition`)"),
         (status = 412, description = "`If-Match` does not match the current version"),
         (status = 422, description = "An unknown field"),
     )
 )]
-#[post("/articles/{id}/unpublish")]
+#[post("/articles/{id_or_slug}/unpublish")]
 pub async fn unpublish_article(
     state: web::Data<AppState>,
     caller: Caller,
-    id: Id,
+    key: Key,
     precondition: IfMatch,
     OptionalJson(_body): OptionalJson<EmptyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    act(state, caller, id, precondition, Action::Unpublish).await
+    act(state, caller, key, precondition, Action::Unpublish).await
 }
 
 /// Archive an article
@@ -610,7 +620,8 @@ pub async fn unpublish_article(
 /// `write` API tokens. Honors `If-Match`. The body may be empty or `{}`.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+    params(("id_or_slug" = String, Path, description = "The article's id or slug",
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "stocks-slip-as-oil-climbs"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
             pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = Option<EmptyBody>, description = "Optional; empty or `{}`"),
@@ -620,19 +631,19 @@ pub async fn unpublish_article(
         (status = 400, description = "Bad JSON or id"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Authors and read tokens may not archive"),
-        (status = 404, description = "No article the caller may see has that id"),
+        (status = 404, description = "No article the caller may see has that id or slug"),
         (status = 409, description = "Already archived (`invalid_transition`)"),
         (status = 412, description = "`If-Match` does not match the current version"),
         (status = 422, description = "An unknown field"),
     )
 )]
-#[post("/articles/{id}/archive")]
+#[post("/articles/{id_or_slug}/archive")]
 pub async fn archive_article(
     state: web::Data<AppState>,
     caller: Caller,
-    id: Id,
+    key: Key,
     precondition: IfMatch,
     OptionalJson(_body): OptionalJson<EmptyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    act(state, caller, id, precondition, Action::Archive).await
+    act(state, caller, key, precondition, Action::Archive).await
 }

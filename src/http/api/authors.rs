@@ -1,16 +1,17 @@
 //! HTTP handlers for `/api/v1/authors`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 
-use crate::authors::model::AuthorSort;
+use crate::authors::model::{Author, AuthorSort};
 use crate::authors::service;
 use crate::domain::Lookup;
 use crate::domain::Role;
 use crate::domain::caller::{Caller, Staff};
 use crate::domain::page::PageRequest;
 use crate::http::ApiError;
-use crate::http::extract::{Json, Key, MergePatch, Query};
+use crate::http::caching::{self, cache_headers, stamp_tag, validators};
+use crate::http::extract::{IfMatch, IfNoneMatch, Json, Key, MergePatch, Query};
 use crate::http::pagination;
 use crate::http::redirect::{Moved, moved};
 use crate::http::state::AppState;
@@ -49,7 +50,9 @@ pub async fn list_authors(
     let page = service::list(&state.ctx, name?, updated_after, sort, page).await?;
     let staff = sees_private(&caller);
     let page = page.map(|a| AuthorResponse::new(a, staff));
-    Ok(pagination::page(HttpResponse::Ok(), &req, page))
+    let mut builder = HttpResponse::Ok();
+    cache_headers(&mut builder, &caller, state.cache_max_age);
+    Ok(pagination::page(builder, &req, page))
 }
 
 /// Get an author
@@ -58,9 +61,15 @@ pub async fn list_authors(
 #[utoipa::path(
     tag = "authors",
     params(("id_or_slug" = String, Path, description = "The author's id or slug",
-        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "maria-lopez")),
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "maria-lopez"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the copy you hold; if it is still current the answer is a 304 with no body",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     responses(
-        (status = 200, description = "The author", body = AuthorResponse),
+        (status = 200, description = "The author", body = AuthorResponse,
+            headers(("ETag" = String, description = "Strong entity tag; changes with every change of the author"),
+                ("Last-Modified" = String, description = "`updated_at` as an HTTP date"),
+                ("Cache-Control" = String, description = "`public, max-age=…` for anonymous callers, else `private, no-store`"))),
+        (status = 304, description = "`If-None-Match` matched: the copy you hold is current"),
         (status = 400, description = "The path segment is neither an id nor a slug"),
         (status = 301, description = "An old slug of the author: `Location` is its URL now (query kept)", body = Moved,
             headers(("Location" = String, description = "The same URL under the current slug"))),
@@ -73,19 +82,36 @@ pub async fn get_author(
     state: web::Data<AppState>,
     caller: Caller,
     Key(key): Key,
+    cached: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
     let author = match service::get(&state.ctx, key).await? {
         Lookup::Found(author) => author,
         Lookup::Moved(slug) => {
-            return Ok(moved(
-                HttpResponse::MovedPermanently(),
-                &req,
-                "/api/v1/authors",
-                &slug,
-            ));
+            let mut builder = HttpResponse::MovedPermanently();
+            cache_headers(&mut builder, &caller, state.cache_max_age);
+            return Ok(moved(builder, &req, "/api/v1/authors", &slug));
         }
     };
-    Ok(HttpResponse::Ok().json(AuthorResponse::new(author, sees_private(&caller))))
+    let staff = sees_private(&caller);
+    let tag = tag(&author, staff);
+    let mut builder = HttpResponse::Ok();
+    cache_headers(&mut builder, &caller, state.cache_max_age);
+    if let Some(not_modified) = validators(&mut builder, &tag, author.updated_at, &cached) {
+        return Ok(not_modified);
+    }
+    Ok(builder.json(AuthorResponse::new(author, staff)))
+}
+
+/// The author's entity tag as this caller reads it: with or without the private fields.
+fn tag(author: &Author, staff: bool) -> String {
+    stamp_tag(&author.id, author.updated_at, if staff { "" } else { "p" })
+}
+
+/// An author as written, as the same caller would read it, with its tag and no caching.
+fn written(mut builder: HttpResponseBuilder, author: Author, caller: &Caller) -> HttpResponse {
+    let staff = sees_private(caller);
+    caching::written(&mut builder, &tag(&author, staff));
+    builder.json(AuthorResponse::new(author, staff))
 }
 
 /// Create an author
@@ -113,9 +139,9 @@ pub async fn create_author(
     Json(body): Json<CreateAuthor>,
 ) -> Result<HttpResponse, ApiError> {
     let author = service::create(&state.ctx, &caller, body.check()?).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/authors/{}", author.id)))
-        .json(AuthorResponse::new(author, sees_private(&caller))))
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((header::LOCATION, format!("/api/v1/authors/{}", author.id)));
+    Ok(written(builder, author, &caller))
 }
 
 /// Update an author
@@ -124,15 +150,19 @@ pub async fn create_author(
 #[utoipa::path(
     tag = "authors",
     params(("id_or_slug" = String, Path, description = "The author's id or slug",
-        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "maria-lopez")),
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "maria-lopez"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the write happens only if it is still current",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = UpdateAuthor, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The updated author", body = AuthorResponse),
+        (status = 200, description = "The updated author", body = AuthorResponse,
+            headers(("ETag" = String, description = "The new entity tag"))),
         (status = 400, description = "Bad JSON or path segment"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Authors may not manage bylines"),
         (status = 404, description = "No author has that id or slug"),
+        (status = 412, description = "`If-Match` does not match the current author"),
         (status = 409, description = "The new slug is taken (`slug_taken`)"),
         (status = 415, description = "The body is not JSON"),
         (status = 422, description = "A field is invalid"),
@@ -143,10 +173,12 @@ pub async fn update_author(
     state: web::Data<AppState>,
     Staff(caller): Staff,
     Key(key): Key,
+    precondition: IfMatch,
     MergePatch(body): MergePatch<UpdateAuthor>,
 ) -> Result<HttpResponse, ApiError> {
-    let author = service::update(&state.ctx, &caller, key, body.check()?).await?;
-    Ok(HttpResponse::Ok().json(AuthorResponse::new(author, sees_private(&caller))))
+    let changes = body.check()?;
+    let author = service::update(&state.ctx, &caller, key, precondition, changes).await?;
+    Ok(written(HttpResponse::Ok(), author, &caller))
 }
 
 /// Delete an author
@@ -158,6 +190,8 @@ pub async fn update_author(
     tag = "authors",
     params(("id_or_slug" = String, Path, description = "The author's id or slug",
         max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "maria-lopez"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the write happens only if it is still current",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$"),
         DeleteAuthorQuery),
     security(("bearer" = [])),
     responses(
@@ -174,9 +208,10 @@ pub async fn delete_author(
     state: web::Data<AppState>,
     Staff(caller): Staff,
     Key(key): Key,
+    precondition: IfMatch,
     Query(query): Query<DeleteAuthorQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let reassign_to = query.reassign_to()?;
-    service::delete(&state.ctx, &caller, key, reassign_to).await?;
+    service::delete(&state.ctx, &caller, key, precondition, reassign_to).await?;
     Ok(HttpResponse::NoContent().finish())
 }

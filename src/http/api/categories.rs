@@ -1,14 +1,16 @@
 //! HTTP handlers for `/api/v1/categories`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 
+use crate::categories::model::Category;
 use crate::categories::service;
 use crate::domain::Lookup;
 use crate::domain::caller::{Caller, Staff};
 use crate::domain::page::PageRequest;
 use crate::http::ApiError;
-use crate::http::extract::{Json, Key, MergePatch, Query};
+use crate::http::caching::{self, cache_headers, stamp_tag, validators};
+use crate::http::extract::{IfMatch, IfNoneMatch, Json, Key, MergePatch, Query};
 use crate::http::pagination;
 use crate::http::redirect::{Moved, moved};
 use crate::http::state::AppState;
@@ -33,15 +35,17 @@ use crate::http::wire::categories::{
 pub async fn list_categories(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(query): Query<CategoryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let parent = query.parent();
     let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let updated_after = query.updated_after.map(|t| t.naive_utc());
     let page = service::list(&state.ctx, parent?, updated_after, page).await?;
+    let mut builder = HttpResponse::Ok();
+    cache_headers(&mut builder, &caller, state.cache_max_age);
     Ok(pagination::page(
-        HttpResponse::Ok(),
+        builder,
         &req,
         page.map(CategoryResponse::from),
     ))
@@ -53,9 +57,15 @@ pub async fn list_categories(
 #[utoipa::path(
     tag = "categories",
     params(("id_or_slug" = String, Path, description = "The category's id or slug",
-        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market")),
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the copy you hold; if it is still current the answer is a 304 with no body",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     responses(
-        (status = 200, description = "The category", body = CategoryResponse),
+        (status = 200, description = "The category", body = CategoryResponse,
+            headers(("ETag" = String, description = "Strong entity tag; changes with every change of the category"),
+                ("Last-Modified" = String, description = "`updated_at` as an HTTP date"),
+                ("Cache-Control" = String, description = "`public, max-age=…` for anonymous callers, else `private, no-store`"))),
+        (status = 304, description = "`If-None-Match` matched: the copy you hold is current"),
         (status = 400, description = "The path segment is neither an id nor a slug"),
         (status = 301, description = "An old slug of the category: `Location` is its URL now (query kept)", body = Moved,
             headers(("Location" = String, description = "The same URL under the current slug"))),
@@ -66,21 +76,35 @@ pub async fn list_categories(
 pub async fn get_category(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Key(key): Key,
+    cached: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
     let category = match service::get(&state.ctx, key).await? {
         Lookup::Found(category) => category,
         Lookup::Moved(slug) => {
-            return Ok(moved(
-                HttpResponse::MovedPermanently(),
-                &req,
-                "/api/v1/categories",
-                &slug,
-            ));
+            let mut builder = HttpResponse::MovedPermanently();
+            cache_headers(&mut builder, &caller, state.cache_max_age);
+            return Ok(moved(builder, &req, "/api/v1/categories", &slug));
         }
     };
-    Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
+    // A category reads the same to everyone: one tag, whoever asks.
+    let tag = stamp_tag(&category.id, category.updated_at, "");
+    let mut builder = HttpResponse::Ok();
+    cache_headers(&mut builder, &caller, state.cache_max_age);
+    if let Some(not_modified) = validators(&mut builder, &tag, category.updated_at, &cached) {
+        return Ok(not_modified);
+    }
+    Ok(builder.json(CategoryResponse::from(category)))
+}
+
+/// A category as written, with its tag and no caching.
+fn written(mut builder: HttpResponseBuilder, category: Category) -> HttpResponse {
+    caching::written(
+        &mut builder,
+        &stamp_tag(&category.id, category.updated_at, ""),
+    );
+    builder.json(CategoryResponse::from(category))
 }
 
 /// Create a category
@@ -109,12 +133,12 @@ pub async fn create_category(
     Json(body): Json<CreateCategory>,
 ) -> Result<HttpResponse, ApiError> {
     let category = service::create(&state.ctx, &caller, body.check()?).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/categories/{}", category.id),
-        ))
-        .json(CategoryResponse::from(category)))
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((
+        header::LOCATION,
+        format!("/api/v1/categories/{}", category.id),
+    ));
+    Ok(written(builder, category))
 }
 
 /// Update a category
@@ -124,15 +148,19 @@ pub async fn create_category(
 #[utoipa::path(
     tag = "categories",
     params(("id_or_slug" = String, Path, description = "The category's id or slug",
-        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market")),
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the write happens only if it is still current",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     request_body(content = UpdateCategory, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
     responses(
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Authors may not manage categories"),
-        (status = 200, description = "The updated category", body = CategoryResponse),
+        (status = 200, description = "The updated category", body = CategoryResponse,
+            headers(("ETag" = String, description = "The new entity tag"))),
         (status = 400, description = "Bad JSON or path segment"),
         (status = 404, description = "No category has that id or slug"),
+        (status = 412, description = "`If-Match` does not match the current category"),
         (status = 409, description = "The new slug is taken (`slug_taken`)"),
         (status = 413, description = "The body is over the size limit"),
         (status = 415, description = "The body is not JSON"),
@@ -144,10 +172,12 @@ pub async fn update_category(
     state: web::Data<AppState>,
     Staff(caller): Staff,
     Key(key): Key,
+    precondition: IfMatch,
     MergePatch(body): MergePatch<UpdateCategory>,
 ) -> Result<HttpResponse, ApiError> {
-    let category = service::update(&state.ctx, &caller, key, body.check()?).await?;
-    Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
+    let changes = body.check()?;
+    let category = service::update(&state.ctx, &caller, key, precondition, changes).await?;
+    Ok(written(HttpResponse::Ok(), category))
 }
 
 /// Delete a category
@@ -157,7 +187,9 @@ pub async fn update_category(
 #[utoipa::path(
     tag = "categories",
     params(("id_or_slug" = String, Path, description = "The category's id or slug",
-        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market")),
+        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the write happens only if it is still current",
+            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
     security(("bearer" = [])),
     responses(
         (status = 401, description = "No valid credentials"),
@@ -173,7 +205,8 @@ pub async fn delete_category(
     state: web::Data<AppState>,
     Staff(caller): Staff,
     Key(key): Key,
+    precondition: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    service::delete(&state.ctx, &caller, key).await?;
+    service::delete(&state.ctx, &caller, key, precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -91,65 +91,64 @@ pub async fn docs(documents: web::Data<Documents>) -> HttpResponse {
         .body(documents.docs_html.clone())
 }
 
-/// The reference page, filled in by `utoipa-scalar`: Scalar renders the embedded document; where its script cannot load
-/// (an offline machine), a plain list of the operations is drawn from the same document.
-const DOCS_TEMPLATE: &str = r#"<!doctype html>
+/// Where the reference page's scripts and styles are served from: Swagger UI, embedded in
+/// the binary by the `swagger-ui-dist` crate, so the page works with no internet.
+pub const DOCS_ASSETS: &str = "/docs/assets";
+
+/// The reference page: Swagger UI reading `/openapi.json`, with try-it against this server
+/// and bearer sign-in (the Authorize button), every script and style from [`DOCS_ASSETS`].
+const DOCS_PAGE: &str = r##"<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Byline API reference</title>
-<style>
-  #fallback { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
-  #fallback code { background: #f3f3f3; padding: 0 .25rem; }
-  #fallback .op { margin: .75rem 0; }
-  #fallback .m { display: inline-block; min-width: 4.5rem; font-weight: bold; }
-</style>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<style>body { margin: 0; } .swagger-ui .topbar { display: none; }</style>
 </head>
 <body>
-<div id="fallback" hidden>
-  <h1>Byline API reference</h1>
-  <p>The full document is at <a href="/openapi.json">/openapi.json</a>.</p>
-  <div id="ops"></div>
-</div>
-<script id="api-reference" type="application/json">$spec</script>
-<script>
-  function drawFallback() {
-    if (window.__bylineDocsRendered) return;
-    var spec = JSON.parse(document.getElementById('api-reference').textContent);
-    var ops = document.getElementById('ops');
-    Object.keys(spec.paths).forEach(function (path) {
-      Object.keys(spec.paths[path]).forEach(function (method) {
-        var op = spec.paths[path][method];
-        var div = document.createElement('div');
-        div.className = 'op';
-        var m = document.createElement('span'); m.className = 'm'; m.textContent = method.toUpperCase();
-        var p = document.createElement('code'); p.textContent = path;
-        var s = document.createElement('div'); s.textContent = (op.summary || '') + (op.description ? ' — ' + op.description : '');
-        div.appendChild(m); div.appendChild(p); div.appendChild(s);
-        ops.appendChild(div);
-      });
-    });
-    document.getElementById('fallback').hidden = false;
-  }
-</script>
-<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference" onload="window.__bylineDocsRendered = true" onerror="drawFallback()"></script>
+<div id="swagger-ui"><p style="font-family: sans-serif; margin: 2rem">Loading the reference; the document itself is at <a href="/openapi.json">/openapi.json</a>.</p></div>
 <noscript><p>This page needs JavaScript; the document itself is at <a href="/openapi.json">/openapi.json</a>.</p></noscript>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>
+  window.ui = SwaggerUIBundle({
+    url: "/openapi.json",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    persistAuthorization: true,
+    tryItOutEnabled: true,
+    displayRequestDuration: true,
+    filter: true,
+    defaultModelsExpandDepth: 0,
+    validatorUrl: null,
+  });
+</script>
 </body>
 </html>
-"#;
+"##;
 
 impl Documents {
     /// Renders both from the document.
     pub fn render() -> Self {
-        let doc = crate::http::openapi::document_value();
-        let json = crate::http::openapi::document_json();
-        let docs_html = utoipa_scalar::Scalar::new(doc)
-            .custom_html(DOCS_TEMPLATE)
-            .to_html();
         Self {
-            openapi_json: json,
-            docs_html,
+            openapi_json: crate::http::openapi::document_json(),
+            docs_html: DOCS_PAGE.to_owned(),
         }
     }
+}
+
+/// The reference page's scripts and styles, from the binary, cached for a day.
+pub fn docs_assets() -> impl actix_web::dev::HttpServiceFactory {
+    use swagger_ui_dist::{ApiDefinition, OpenApiSource};
+    web::scope(DOCS_ASSETS)
+        .wrap(
+            actix_web::middleware::DefaultHeaders::new()
+                .add((header::CACHE_CONTROL, "public, max-age=86400"))
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+        )
+        .service(swagger_ui_dist::generate_scope(ApiDefinition {
+            uri_prefix: String::new(),
+            api_definition: OpenApiSource::Uri("/openapi.json".to_owned()),
+            title: Some("Byline API reference".to_owned()),
+        }))
 }

@@ -27,7 +27,7 @@ pub use crate::domain::Status as ArticleStatus;
 /// `body_html` unless `fields` names them. `author` and `category` are present only when
 /// `include` asks for them (`null` when the article has none).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(as = Article)]
+#[schema(as = Article, example = json!({"id": "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23", "slug": "stocks-slip-as-oil-climbs", "title": "Stocks slip as oil climbs", "subtitle": null, "excerpt": "Energy led the losses.", "body": "Shares fell on **Friday**.", "body_html": "<p>Shares fell on <strong>Friday</strong>.</p>", "status": "published", "published_at": "2019-02-08T09:30:00Z", "unpublish_at": null, "live": true, "author_id": null, "category_id": "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b24", "cover_image_url": null, "word_count": 4, "reading_time_minutes": 1, "version": 3, "created_at": "2019-02-08T09:00:00Z", "updated_at": "2019-02-08T09:30:00Z"}))]
 pub struct ArticleResponse {
     /// Server-generated UUIDv7.
     #[schema(format = Uuid, example = "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23")]
@@ -105,8 +105,10 @@ pub struct ArticleResponse {
 /// How a search hit matched.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SearchHit {
-    /// The engine's score; higher is better. Comparable within one search only.
-    #[schema(example = 0.6079)]
+    /// How well the article matches, between 0 and 1 (higher is better), on both databases.
+    /// It orders the hits of one search: compare it within one search only, not across
+    /// searches or servers.
+    #[schema(example = 0.6079, minimum = 0.0, maximum = 1.0)]
     pub rank: f64,
     /// A fragment of the body around the match, HTML-escaped, with matches in `<mark>`.
     #[schema(example = "…producers kept <mark>oil</mark> output tight…")]
@@ -153,12 +155,13 @@ impl From<Article> for ArticleResponse {
     }
 }
 
-/// An article as read: every field of `Article` unless `fields` names fewer (`id` is always
-/// there); list items leave out `body` and `body_html` unless `fields` names them; `author`
-/// and `category` come with `include`.
+/// What `fields` leaves of an article: only the fields it names, and `id` always; `author`
+/// and `category` with `include`, `search` with `q`. Not the answer of any operation by
+/// itself: a client that sends `fields` reads an `Article` or `ArticleSummary` answer as
+/// this.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = ArticleView)]
-pub struct ArticleView {
+#[schema(as = ArticleFields)]
+pub struct ArticleFields {
     /// Server-generated UUIDv7.
     #[schema(format = Uuid)]
     pub id: String,
@@ -223,8 +226,8 @@ pub struct ArticleView {
 /// A page of articles.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleList {
-    /// The articles of this page.
-    pub data: Vec<ArticleView>,
+    /// The articles of this page (`ArticleSummary`; with `fields`, `ArticleFields`).
+    pub data: Vec<ArticleFields>,
     /// Paging information.
     pub meta: ListMeta,
 }
@@ -283,6 +286,7 @@ pub struct CreateArticle {
 /// clears the optional ones. `status` and `published_at` change only through actions.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Stocks slip as oil climbs again", "subtitle": null}))]
 pub struct UpdateArticle {
     /// New headline.
     #[serde(default)]
@@ -325,6 +329,7 @@ pub struct UpdateArticle {
 /// The body of `POST /api/v1/articles/{id}/publish` (may be empty).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"publish_at": "2026-12-01T06:00:00Z"}))]
 pub struct PublishArticle {
     /// Publish at this time instead of now: a future time schedules the article (public from
     /// then on, with no job needed); a past one back-dates it. Years 0001 to 9999.
@@ -351,6 +356,7 @@ impl PublishArticle {
 /// The body of `unpublish` and `archive` (may be empty or `{}`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({}))]
 pub struct EmptyBody {}
 
 pub use crate::articles::model::ArticleSort;
@@ -411,7 +417,8 @@ pub struct ArticleListQuery {
     )]
     pub include: Option<String>,
     /// The article fields to return, comma-separated (`id` is always there). Naming `body` or
-    /// `body_html` adds them to list items.
+    /// `body_html` adds them to list items. The items then hold only those fields: read them
+    /// as `ArticleFields`, not `ArticleSummary`.
     #[param(
         max_length = 500,
         pattern = "^[a-z_,]+$",
@@ -441,7 +448,8 @@ pub struct ArticleGetQuery {
         example = "author,category"
     )]
     pub include: Option<String>,
-    /// The fields to return, comma-separated (`id` is always there).
+    /// The fields to return, comma-separated (`id` is always there). The answer then holds
+    /// only those fields: read it as `ArticleFields`, not `Article`.
     #[param(
         max_length = 500,
         pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at))*$"

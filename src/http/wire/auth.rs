@@ -51,6 +51,7 @@ impl From<Session> for TokenPair {
 /// The body of `POST /api/v1/auth/refresh` and `/api/v1/auth/logout`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "the refresh_token from sign-in"}))]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
     #[schema(min_length = 1, max_length = 200, pattern = "^[^\\u0000]*$")]

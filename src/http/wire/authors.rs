@@ -19,7 +19,7 @@ pub const BIO_MAX: usize = 5_000;
 
 /// An author: the byline of articles. `email` is shown to editors and admins only.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(as = Author)]
+#[schema(as = Author, example = json!({"id": "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b25", "slug": "maria-lopez", "name": "María López", "bio": "Markets correspondent.", "avatar_url": null, "website": null, "created_at": "2019-02-08T09:00:00Z", "updated_at": "2019-02-08T09:00:00Z"}))]
 pub struct AuthorResponse {
     /// Server-generated UUIDv7.
     #[schema(format = Uuid, example = "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23")]
@@ -120,6 +120,7 @@ pub struct CreateAuthor {
 /// `null` clears the optional ones. Renaming keeps the slug.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"bio": "Energy and markets correspondent.", "website": null}))]
 pub struct UpdateAuthor {
     /// New byline.
     #[serde(default)]

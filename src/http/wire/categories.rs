@@ -18,7 +18,7 @@ pub const DESCRIPTION_MAX: usize = 5_000;
 
 /// A category: a section of the site, such as "Market". Categories nest.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(as = Category)]
+#[schema(as = Category, example = json!({"id": "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b24", "slug": "market", "name": "Market", "description": "Stocks, bonds and commodities.", "parent_id": null, "created_at": "2019-02-08T09:00:00Z", "updated_at": "2019-02-08T09:00:00Z"}))]
 pub struct CategoryResponse {
     /// Server-generated UUIDv7.
     #[schema(format = Uuid, example = "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23")]

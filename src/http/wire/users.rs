@@ -100,6 +100,7 @@ pub struct CreateUser {
 /// change their own role. Changing the password or role ends every session of the user.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"display_name": "Dana Editor", "role": "admin"}))]
 pub struct UpdateUser {
     /// New login email.
     #[serde(default)]
