@@ -209,6 +209,7 @@ impl Application {
                 .wrap(from_fn(mw::known_query))
                 .wrap(from_fn(mw::catch_panic))
                 .wrap(from_fn(mw::server_timing))
+                .wrap(from_fn(mw::private_by_default))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
                     cors(&cors_origins),

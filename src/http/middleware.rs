@@ -283,6 +283,24 @@ pub async fn known_query(
         .map(ServiceResponse::map_into_boxed_body)
 }
 
+/// Answers to a request that carried credentials are never stored by a shared cache, even
+/// where the handler says nothing (users, tokens, webhooks, revisions): without a
+/// `Cache-Control` of their own they get `private, no-store`.
+pub async fn private_by_default(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let signed_in = req.headers().contains_key(header::AUTHORIZATION);
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if signed_in && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    Ok(res)
+}
+
 /// Answers `HEAD` like `GET`, without the body, so every readable resource supports both.
 pub async fn head_as_get(
     mut req: ServiceRequest,

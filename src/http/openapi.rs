@@ -342,6 +342,13 @@ fn article_shapes(doc: &mut serde_json::Value) {
     {
         *items = json!({"$ref": "#/components/schemas/ArticleSummary"});
     }
+    // The trash lists articles without their bodies too.
+    if let Some(article) = schemas
+        .get_mut("TrashedArticle")
+        .and_then(|t| t.pointer_mut("/allOf/0/$ref"))
+    {
+        *article = Value::from("#/components/schemas/ArticleSummary");
+    }
 }
 
 /// Every `POST` but the sign-in routes takes `Idempotency-Key`, and its success answers say

@@ -235,6 +235,23 @@ async fn a_write_answers_with_the_tag_a_following_read_sends_on_every_resource()
     let res = send(app.request(Method::DELETE, &path).header("if-match", &tag)).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 
+    // Private things are never stored by a shared cache.
+    for private in [
+        "/api/v1/users",
+        "/api/v1/tokens",
+        "/api/v1/webhooks",
+        "/api/v1/audit",
+        "/api/v1/me",
+    ] {
+        let res = app.get(private).await;
+        assert_eq!(res.status(), StatusCode::OK, "{private}");
+        let cache = header(&res, "cache-control");
+        assert!(
+            cache.contains("no-store") && !cache.contains("public"),
+            "{private}: {cache}"
+        );
+    }
+
     // Lists of public things are cacheable for the public, private for staff.
     for list in ["/api/v1/articles", "/api/v1/authors", "/api/v1/categories"] {
         let res = app.anon().get(list).await;

@@ -365,8 +365,8 @@ fn etag(article: &Article, variant: &str) -> String {
     tag = "articles",
     params(("id_or_slug" = String, Path, description = "The article's id or slug",
         max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "stocks-slip-as-oil-climbs"),
-        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the copy you hold; if it is still current the answer is a 304 with no body",
-            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag`s of the copies you hold (`*` for any); if one is current the answer is a 304 with no body. A value that is not a list of entity tags matches nothing.",
+            example = "\"01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23.v3\""),
         ArticleGetQuery),
     responses(
         (status = 200, description = "The article (with `fields`, only the fields named: an `ArticleFields`)", body = ArticleResponse,

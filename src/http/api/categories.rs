@@ -58,8 +58,8 @@ pub async fn list_categories(
     tag = "categories",
     params(("id_or_slug" = String, Path, description = "The category's id or slug",
         max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "market"),
-        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the copy you hold; if it is still current the answer is a 304 with no body",
-            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag`s of the copies you hold (`*` for any); if one is current the answer is a 304 with no body. A value that is not a list of entity tags matches nothing.",
+            example = "\"01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b23.v3\"")),
     responses(
         (status = 200, description = "The category", body = CategoryResponse,
             headers(("ETag" = String, description = "Strong entity tag; changes with every change of the category"),
