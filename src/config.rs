@@ -121,6 +121,12 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// `max-age` of public article responses, in seconds.
     pub cache_max_age: u32,
+    /// Size of the in-memory response cache of public reads, in bytes; 0 turns it off.
+    pub cache_bytes: u64,
+    /// `GET /metrics` answers only to this bearer token (or on `metrics_bind`).
+    pub metrics_token: Option<Secret>,
+    /// A second address that serves `GET /metrics` alone, with no token.
+    pub metrics_bind: Option<SocketAddr>,
     /// Whether responses report their database statement count in `Server-Timing`.
     pub server_timing: bool,
     /// PostgreSQL text-search configuration (`english`, `simple`, `german`, …).
@@ -279,6 +285,21 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_CACHE_MAX_AGE",
         key: "cache_max_age",
         default: "60",
+    },
+    SettingSpec {
+        env: "BYLINE_CACHE_BYTES",
+        key: "cache_bytes",
+        default: "33554432",
+    },
+    SettingSpec {
+        env: "BYLINE_METRICS_TOKEN",
+        key: "metrics_token",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_METRICS_BIND",
+        key: "metrics_bind",
+        default: "",
     },
     SettingSpec {
         env: "BYLINE_TRASH_DAYS",
@@ -510,6 +531,27 @@ impl Settings {
             0,
             31_536_000,
         )?;
+        let cache_bytes =
+            ranged::<u64>("BYLINE_CACHE_BYTES", get("BYLINE_CACHE_BYTES"), 0, 1 << 40)?;
+        let metrics_token = match get("BYLINE_METRICS_TOKEN") {
+            "" => None,
+            token if token.len() < 16 || token.trim() != token => {
+                return Err(SettingError::new(
+                    "BYLINE_METRICS_TOKEN",
+                    "must be at least 16 characters, with no spaces around it",
+                ));
+            }
+            token => Some(Secret::new(token)),
+        };
+        let metrics_bind = match get("BYLINE_METRICS_BIND").trim() {
+            "" => None,
+            value => Some(value.parse().map_err(|_| {
+                SettingError::new(
+                    "BYLINE_METRICS_BIND",
+                    format!("`{value}` is not an address with a port, such as 127.0.0.1:9090"),
+                )
+            })?),
+        };
         let days = |name: &str, min: u64| {
             ranged::<u64>(name, get(name), min, 36_500).map(|d| Duration::from_secs(d * DAY))
         };
@@ -569,6 +611,9 @@ impl Settings {
             search_language,
             server_timing,
             cache_max_age,
+            cache_bytes,
+            metrics_token,
+            metrics_bind,
             auth,
             bootstrap_admin,
             database_url,

@@ -5,6 +5,7 @@ pub mod articles;
 pub mod audit;
 pub mod auth;
 pub mod authors;
+pub mod cache;
 pub mod categories;
 pub mod cli;
 pub mod config;
@@ -107,15 +108,19 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(http::api::meta::healthz)
     .service(http::api::meta::readyz)
     .service(http::api::meta::openapi_json)
-    .service(http::api::meta::docs);
+    .service(http::api::meta::docs)
+    .service(http::api::meta::metrics);
 }
 
 /// A bound, ready-to-run server.
 pub struct Application {
     server: Server,
+    metrics_server: Option<Server>,
     port: u16,
     backend: Backend,
     sweeps: (write::Ctx, config::Retention, config::EventSettings),
+    database_url: db::DatabaseUrl,
+    cache: Arc<cache::ResponseCache>,
 }
 
 impl Application {
@@ -166,10 +171,30 @@ impl Application {
             )?;
         }
         let connections = pool.max_size() as usize;
+        let response_cache = Arc::new(cache::ResponseCache::new(settings.cache_bytes));
+        let writes = writes.with_cache(response_cache.clone());
         let ctx = write::Ctx {
             database: db::Database::new(pool, backend, connections, settings.db_timeout),
             writes,
         };
+        let http_cache = web::Data::new(http::cache::HttpCache {
+            cache: response_cache.clone(),
+            compressor: if response_cache.enabled() {
+                Some(
+                    cache::compress::Compressor::start()
+                        .map_err(|e| anyhow::anyhow!("cannot start the compression thread: {e}"))?,
+                )
+            } else {
+                None
+            },
+        });
+        let metrics = web::Data::new(
+            http::metrics::Metrics::new()
+                .map_err(|e| anyhow::anyhow!("cannot register the metrics: {e}"))?,
+        );
+        let metrics_access = web::Data::new(http::api::meta::MetricsAccess::new(
+            settings.metrics_token.as_ref(),
+        ));
         let sweeps = (ctx.clone(), settings.retention, settings.events.clone());
         let state = web::Data::new(AppState {
             ctx,
@@ -178,6 +203,8 @@ impl Application {
             cache_max_age: settings.cache_max_age,
             webhook_allow_private: settings.events.allow_private,
         });
+        let (metrics_state, metrics_data, metrics_cache) =
+            (state.clone(), metrics.clone(), http_cache.clone());
         let documents = web::Data::new(Documents::render());
         let route_table = web::Data::new(RouteTable::from_openapi(&http::openapi::document()));
         let body_limit = BodyLimit(settings.body_limit);
@@ -195,6 +222,9 @@ impl Application {
                 .configure(routes)
                 .split_for_parts();
             app.app_data(state.clone())
+                .app_data(http_cache.clone())
+                .app_data(metrics.clone())
+                .app_data(metrics_access.clone())
                 .app_data(documents.clone())
                 .app_data(route_table.clone())
                 .app_data(body_limit)
@@ -208,6 +238,7 @@ impl Application {
                 .wrap(from_fn(http::idempotency::idempotency))
                 .wrap(from_fn(mw::known_query))
                 .wrap(from_fn(mw::catch_panic))
+                .wrap(from_fn(http::cache::public_reads))
                 .wrap(from_fn(mw::server_timing))
                 .wrap(from_fn(mw::private_by_default))
                 .wrap(Condition::new(
@@ -218,6 +249,7 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(TracingLogger::<mw::RequestSpan>::new())
                 .wrap(from_fn(mw::head_as_get))
+                .wrap(from_fn(http::metrics::observe))
                 .wrap(from_fn(mw::request_id))
         })
         .listen(listener)?
@@ -234,11 +266,41 @@ impl Application {
             database = %settings.database_url.redacted(),
             "Byline is listening"
         );
+        let metrics_server = match settings.metrics_bind {
+            None => None,
+            Some(address) => {
+                let open = web::Data::new(http::api::meta::MetricsAccess {
+                    token_digest: None,
+                    open: true,
+                });
+                let listener = TcpListener::bind(address).map_err(|e| {
+                    anyhow::anyhow!("cannot listen on {address} (BYLINE_METRICS_BIND): {e}")
+                })?;
+                tracing::info!(%address, "metrics are served on their own address");
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(metrics_state.clone())
+                        .app_data(metrics_data.clone())
+                        .app_data(metrics_cache.clone())
+                        .app_data(open.clone())
+                        .service(http::api::meta::metrics)
+                })
+                .listen(listener)?
+                .workers(1)
+                .disable_signals()
+                .shutdown_timeout(1)
+                .run();
+                Some(server)
+            }
+        };
         Ok(Self {
             server: server.run(),
+            metrics_server,
             port,
             backend,
             sweeps,
+            database_url: settings.database_url.clone(),
+            cache: response_cache,
         })
     }
 
@@ -272,7 +334,20 @@ impl Application {
             Ok(dispatcher) => background.push(tokio::spawn(Arc::new(dispatcher).run_forever())),
             Err(error) => tracing::error!("webhook deliveries cannot start: {error}"),
         }
+        if let Err(error) = cache::listen::spawn(self.database_url, &self.cache) {
+            tracing::error!("cache invalidations from other processes cannot be heard: {error}");
+        }
+        let metrics = self.metrics_server.map(|server| {
+            let handle = server.handle();
+            background.push(tokio::spawn(async move {
+                let _ = server.await;
+            }));
+            handle
+        });
         let outcome = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         for task in background {
             task.abort();
         }

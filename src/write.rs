@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::cache::{self, ResponseCache};
 use crate::db::{self, AnyConnection, Database};
 use crate::domain::Result;
 use crate::domain::cursor;
@@ -80,6 +81,7 @@ impl Tx<'_> {
 #[derive(Clone)]
 pub struct Writes {
     hook: Arc<dyn Hook>,
+    cache: Arc<ResponseCache>,
 }
 
 impl Default for Writes {
@@ -88,10 +90,40 @@ impl Default for Writes {
     }
 }
 
+/// The ids of the content (articles, authors, categories) a write changed: what it
+/// invalidates in the response cache.
+fn content_ids(changes: &[Change]) -> Vec<&str> {
+    changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.subject,
+                Subject::Article | Subject::Author | Subject::Category
+            )
+        })
+        .map(|c| c.id.as_str())
+        .collect()
+}
+
 impl Writes {
-    /// Writes that show their changes to `hook`.
+    /// Writes that show their changes to `hook`, with no response cache.
     pub fn new(hook: Arc<dyn Hook>) -> Self {
-        Self { hook }
+        Self {
+            hook,
+            cache: Arc::new(ResponseCache::default()),
+        }
+    }
+
+    /// The same writes, invalidating `cache` (and, on PostgreSQL, notifying the other
+    /// processes) after each commit that changes content.
+    pub fn with_cache(mut self, cache: Arc<ResponseCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The response cache these writes keep exact.
+    pub fn cache(&self) -> &Arc<ResponseCache> {
+        &self.cache
     }
 
     /// Runs `work` in one write transaction, not on behalf of a request (the command line,
@@ -116,13 +148,14 @@ impl Writes {
         origin: &Origin,
         work: impl FnOnce(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
-        db::write_transaction(conn, |conn| {
+        let (out, invalidated) = db::write_transaction(conn, |conn| {
             let mut tx = Tx {
                 conn,
                 changes: Vec::new(),
             };
             let out = work(&mut tx)?;
             let Tx { conn, changes } = tx;
+            let mut invalidated = Vec::new();
             if !changes.is_empty() {
                 let record = Record {
                     actor,
@@ -133,9 +166,21 @@ impl Writes {
                 let actor = crate::history::repo::record(conn, &record)?;
                 crate::outbox::repo::record(conn, &record, &actor)?;
                 self.hook.record(conn, &record)?;
+                let ids = content_ids(&changes);
+                if !ids.is_empty() && self.cache.enabled() {
+                    // Delivered to the other processes at commit, never on a rollback.
+                    db::listen::notify(conn, &cache::message(self.cache.node(), &ids))?;
+                    invalidated = ids.into_iter().map(str::to_owned).collect();
+                }
             }
-            Ok(out)
-        })
+            Ok::<_, crate::domain::Error>((out, invalidated))
+        })?;
+        // After the commit (a read now sees the change) and before the caller answers.
+        if !invalidated.is_empty() {
+            self.cache
+                .invalidate(invalidated.iter().map(String::as_str), true);
+        }
+        Ok(out)
     }
 }
 

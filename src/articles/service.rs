@@ -180,6 +180,9 @@ pub struct Listing {
     pub bodies: HashMap<String, (String, String)>,
     /// The embedded rows.
     pub related: Related,
+    /// For the public: the next moment a scheduled story comes due or a story expires,
+    /// when this list may change with no write.
+    pub changes_at: Option<NaiveDateTime>,
 }
 
 /// Reads the list's cursor: the sort key and the id of the last item of the page before.
@@ -207,8 +210,15 @@ pub async fn list(ctx: &Ctx, caller: &Caller, request: ListRequest) -> Result<Li
     let access = access(caller);
     let now = crate::now();
     let after = after(request.page.cursor.as_deref(), request.sort)?;
-    ctx.read(move |conn| list_on(conn, &access, request, after, now))
-        .await
+    let public = caller.0.is_none();
+    ctx.read(move |conn| {
+        let mut listing = list_on(conn, &access, request, after, now)?;
+        if public {
+            listing.changes_at = crate::outbox::repo::next_due(conn)?;
+        }
+        Ok(listing)
+    })
+    .await
 }
 
 fn list_on(
@@ -226,6 +236,7 @@ fn list_on(
         page: page.empty(),
         bodies: HashMap::new(),
         related: Related::default(),
+        changes_at: None,
     };
     let mut filter = ListFilter {
         statuses: request.statuses,
@@ -305,6 +316,7 @@ fn list_on(
         page,
         bodies,
         related,
+        changes_at: None,
     })
 }
 

@@ -2,6 +2,7 @@
 //! migrations, and the few helpers where the two dialects differ.
 
 mod error;
+pub mod listen;
 mod runner;
 pub mod schema;
 pub mod search;
@@ -153,6 +154,11 @@ impl DatabaseUrl {
     /// Which engine this URL points at.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// What to connect to: the PostgreSQL URL, or the SQLite file path.
+    pub fn target(&self) -> &str {
+        &self.target
     }
 
     /// The SQLite database file, when the backend is SQLite.

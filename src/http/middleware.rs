@@ -221,6 +221,14 @@ impl RouteTable {
         Self { routes, parameters }
     }
 
+    /// The documented path pattern a request path falls under, if any.
+    pub fn pattern(&self, path: &str) -> Option<&str> {
+        self.routes
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(def, _)| def.pattern().unwrap_or_default())
+    }
+
     /// The first query parameter of a request that its operation does not declare. Requests
     /// to no known operation are left to the 404/405 answer.
     fn undeclared_parameter(&self, method: &Method, path: &str, query: &str) -> Option<String> {

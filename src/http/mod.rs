@@ -4,11 +4,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod caching;
 pub mod client;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

@@ -253,6 +253,15 @@ pub fn page(
     Ok((rows, head.map_or(after, |h| h.max(after))))
 }
 
+/// Events committed after the named mark (for `webhooks`: not yet fanned out to deliveries).
+pub fn after_mark(conn: &mut AnyConnection, name: &str) -> QueryResult<i64> {
+    let from = mark(conn, name)?;
+    events::table
+        .filter(after_position(from))
+        .count()
+        .get_result(conn)
+}
+
 /// A named mark.
 pub fn mark(conn: &mut AnyConnection, name: &str) -> QueryResult<Position> {
     event_marks::table
@@ -315,6 +324,14 @@ pub fn any_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<bool
         event_timers::table.filter(event_timers::due_at.le(now)),
     ))
     .get_result(conn)
+}
+
+/// The next moment a story is due to be published or to expire: until then, what the
+/// public sees changes only by writes.
+pub fn next_due(conn: &mut AnyConnection) -> QueryResult<Option<NaiveDateTime>> {
+    event_timers::table
+        .select(diesel::dsl::min(event_timers::due_at))
+        .get_result(conn)
 }
 
 /// A due timer.

@@ -346,3 +346,11 @@ pub fn expire_deliveries(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> Que
     )
     .execute(conn)
 }
+
+/// How many deliveries are in each state (`pending`, `succeeded`, `failed`), for metrics.
+pub fn deliveries_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+    d::table
+        .group_by(d::status)
+        .select((d::status, diesel::dsl::count_star()))
+        .load(conn)
+}

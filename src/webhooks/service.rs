@@ -308,6 +308,17 @@ pub fn next_wait(
     chrono::Duration::from_std(std::time::Duration::from_secs_f64(scaled)).ok()
 }
 
+/// The backlog, for metrics: deliveries by state, and events not yet turned into
+/// deliveries.
+pub async fn backlog(ctx: &Ctx) -> Result<(Vec<(String, i64)>, i64)> {
+    ctx.read(|conn| {
+        let deliveries = repo::deliveries_by_status(conn)?;
+        let events = crate::outbox::repo::after_mark(conn, crate::outbox::repo::WEBHOOKS)?;
+        Ok((deliveries, events))
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -797,14 +797,16 @@ async fn list_with_include_costs_the_same_queries_at_any_page_size() {
     let page: Value = hundred.json().await.unwrap();
     assert_eq!(page["data"].as_array().unwrap().len(), 100);
     // One query for the page, one for its authors, one for its categories, however many
-    // articles the page holds (a page whose articles have no author skips that query).
-    assert_eq!(q100, 3, "{q100} queries for 100 articles");
+    // articles the page holds (a page whose articles have no author skips that query), and
+    // for the public one more: when the list next changes by itself (a story coming due),
+    // which bounds how long the response cache keeps it.
+    assert_eq!(q100, 4, "{q100} queries for 100 articles");
     assert!(q1 <= q100, "{q1} queries for one article");
     let filtered = app
         .anon()
         .get("/api/v1/articles?include=author,category&limit=100&category=market&with_total=true")
         .await;
-    assert!(queries(&filtered) <= 6);
+    assert!(queries(&filtered) <= 7);
 }
 
 #[tokio::test]

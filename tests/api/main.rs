@@ -10,6 +10,7 @@
 mod articles;
 mod auth;
 mod authors;
+mod cache;
 mod categories;
 mod database;
 mod events;

@@ -16,6 +16,7 @@ use crate::domain::Role;
 use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
 use crate::domain::{Code, IdOrSlug, Lookup, Named, Status};
+use crate::http::cache::{self, Hints};
 use crate::http::caching::{self, cache_headers, validators};
 use crate::http::extract::{IfMatch, IfNoneMatch, Json, Key, MergePatch, OptionalJson, Query};
 use crate::http::pagination;
@@ -339,12 +340,21 @@ pub async fn list_articles(
         page,
         mut bodies,
         related,
+        changes_at,
     } = service::list(&state.ctx, &caller, request).await?;
     let staff = sees_private(&caller);
     let live = caller.0.is_some().then(crate::now);
     let page = page.map(|item| list_item(item, &mut bodies, &related, &shape, staff, live));
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
+    if caller.0.is_none() {
+        let hints = Hints {
+            resources: Vec::new(),
+            list: true,
+            until: changes_at,
+        };
+        cache::allow(&mut builder, hints);
+    }
     Ok(pagination::page(builder, &req, page))
 }
 
@@ -407,6 +417,25 @@ pub async fn get_article(
     cache_headers(&mut builder, &caller, state.cache_max_age);
     if let Some(not_modified) = validators(&mut builder, &tag, article.updated_at, &cached) {
         return Ok(not_modified);
+    }
+    if caller.0.is_none() {
+        // The public sees it only while it is live: the answer holds until it expires.
+        let mut resources = vec![article.id.clone()];
+        if shape.author {
+            resources.extend(article.author_id.clone());
+        }
+        if shape.category {
+            resources.extend(article.category_id.clone());
+        }
+        let until = article.unpublish_at;
+        cache::allow(
+            &mut builder,
+            Hints {
+                resources,
+                list: false,
+                until,
+            },
+        );
     }
     let live = caller
         .0

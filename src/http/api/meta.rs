@@ -152,3 +152,95 @@ pub fn docs_assets() -> impl actix_web::dev::HttpServiceFactory {
             title: Some("Byline API reference".to_owned()),
         }))
 }
+
+/// Who may read `/metrics` on a listener: with a token, callers that send it; on the
+/// separate metrics address, anyone who reaches it.
+#[derive(Clone, Debug)]
+pub struct MetricsAccess {
+    /// SHA-256 of `BYLINE_METRICS_TOKEN`, compared in constant time.
+    pub token_digest: Option<[u8; 32]>,
+    /// The metrics-only listener: no token asked.
+    pub open: bool,
+}
+
+impl MetricsAccess {
+    /// Access on the API's own listener.
+    pub fn new(token: Option<&crate::config::Secret>) -> Self {
+        use sha2::{Digest, Sha256};
+        Self {
+            token_digest: token.map(|t| Sha256::digest(t.expose().as_bytes()).into()),
+            open: false,
+        }
+    }
+
+    fn allows(&self, req: &actix_web::HttpRequest) -> Result<(), ApiError> {
+        use sha2::{Digest, Sha256};
+        if self.open {
+            return Ok(());
+        }
+        let Some(expected) = &self.token_digest else {
+            return Err(ApiError::from(crate::domain::Error::not_found(
+                "metrics are served only with BYLINE_METRICS_TOKEN set, or on BYLINE_METRICS_BIND",
+            )));
+        };
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let digest: [u8; 32] = Sha256::digest(given.as_bytes()).into();
+        // Digests of equal length, compared without an early exit.
+        let differs = digest
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if differs == 0 && !given.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::from(crate::domain::Error::unauthorized(
+                "send the metrics token as a bearer token",
+                !given.is_empty(),
+            )))
+        }
+    }
+}
+
+/// Metrics
+///
+/// The Prometheus text format: requests and their latency by route and status, the
+/// database pool, the response cache (hits, misses, fills, evictions, bytes), and the
+/// webhook backlog. Only with `BYLINE_METRICS_TOKEN` set, sent as a bearer token (else a
+/// 404), or on the separate `BYLINE_METRICS_BIND` address with no token.
+#[utoipa::path(
+    tag = "service",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 401, description = "The metrics token is missing or wrong"),
+        (status = 404, description = "No metrics token is set: metrics are off on this address"),
+    )
+)]
+#[get("/metrics")]
+pub async fn metrics(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    access: web::Data<MetricsAccess>,
+    metrics: web::Data<crate::http::metrics::Metrics>,
+    cache: web::Data<crate::http::cache::HttpCache>,
+) -> Result<HttpResponse, ApiError> {
+    access.allows(&req)?;
+    let (deliveries, events_pending) = crate::webhooks::service::backlog(&state.ctx).await?;
+    let pool = state.ctx.database.pool();
+    let text = metrics.render(crate::http::metrics::Snapshot {
+        pool: pool.state(),
+        pool_max: pool.max_size(),
+        cache: &cache.cache,
+        deliveries,
+        events_pending,
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
+}

@@ -1,0 +1,464 @@
+//! The response cache of public reads: finished bodies (with their gzip and brotli forms)
+//! kept per URL, and the invalidation that keeps them exact.
+//!
+//! Exactness rests on three rules:
+//! - An entry records what it was made from: the resources it shows (by a generation
+//!   counter per resource, hashed into [`SLOTS`] slots) and, for lists, the list
+//!   generation. A change bumps the counters of what it touched, and every list's, so an
+//!   entry made before the change no longer validates. A collision between two resources
+//!   only costs an extra miss.
+//! - A fill is refused when any invalidation happened after the read began ([`Ticket`]): a
+//!   read that saw the old data cannot store it after the write that replaced it.
+//! - Time: an entry whose content changes at a known moment (a story's `unpublish_at`, or
+//!   for lists the next scheduled publication or expiry anywhere) expires then.
+//!
+//! The write path calls [`ResponseCache::invalidate`] after its commit and before the
+//! request is answered; on PostgreSQL it also notifies the other processes
+//! ([`listen`]), which invalidate the same way.
+
+pub mod compress;
+pub mod listen;
+
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+/// How many per-resource generation counters there are.
+pub const SLOTS: usize = 4096;
+
+/// The PostgreSQL channel that carries invalidations between processes.
+pub const CHANNEL: &str = "byline_cache";
+
+/// One cached answer: its headers, and the body as stored and compressed.
+#[derive(Debug)]
+pub struct Entry {
+    /// Headers of the answer (content type, cache control, validators, links).
+    pub headers: Vec<(String, String)>,
+    /// The strong entity tag, when the answer has one.
+    pub etag: Option<String>,
+    /// The body.
+    pub identity: Bytes,
+    /// The body, gzip-compressed.
+    pub gzip: Bytes,
+    /// The body, brotli-compressed.
+    pub brotli: Bytes,
+    expires: Option<Instant>,
+    list_generation: Option<u64>,
+    made_from: Vec<(usize, u64)>,
+}
+
+impl Entry {
+    fn weight(&self, key: &str) -> u64 {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 32)
+            .sum();
+        (key.len() + headers + self.identity.len() + self.gzip.len() + self.brotli.len() + 256)
+            as u64
+    }
+}
+
+/// What a handler says about an answer it allows to be cached.
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    /// Ids of the resources the answer shows.
+    pub resources: Vec<String>,
+    /// Whether the answer is a list (which any change of content may alter).
+    pub list: bool,
+    /// When the answer stops being true by itself (UTC), if it does.
+    pub until: Option<chrono::NaiveDateTime>,
+}
+
+/// Taken before a read: the fill that follows is refused if anything was invalidated since.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
+
+#[derive(Clone)]
+struct Weigh;
+
+impl quick_cache::Weighter<String, Arc<Entry>> for Weigh {
+    fn weight(&self, key: &String, entry: &Arc<Entry>) -> u64 {
+        entry.weight(key)
+    }
+}
+
+/// Counts what leaves the cache to make room.
+#[derive(Clone, Default)]
+struct Evictions(Arc<AtomicU64>);
+
+impl quick_cache::Lifecycle<String, Arc<Entry>> for Evictions {
+    type RequestState = ();
+
+    fn begin_request(&self) {}
+
+    fn on_evict(&self, _: &mut (), _: String, _: Arc<Entry>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+type Store =
+    quick_cache::sync::Cache<String, Arc<Entry>, Weigh, quick_cache::DefaultHashBuilder, Evictions>;
+
+/// Counters for the metrics endpoint.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Answers served from the cache.
+    pub hits: AtomicU64,
+    /// Cacheable requests that found nothing current.
+    pub misses: AtomicU64,
+    /// Entries stored.
+    pub fills: AtomicU64,
+    /// Fills refused because a change happened during the read, or the entry was too big.
+    pub refused: AtomicU64,
+    /// Invalidations (local and from other processes).
+    pub invalidations: AtomicU64,
+}
+
+/// The cache of one process. With a capacity of 0 it holds nothing and every call is cheap.
+pub struct ResponseCache {
+    store: Option<Store>,
+    capacity: u64,
+    largest: usize,
+    evictions: Evictions,
+    lists: AtomicU64,
+    slots: Box<[AtomicU64]>,
+    epoch: AtomicU64,
+    /// Fills and invalidations take turns, so a fill's check of the epoch and its insert
+    /// happen with no invalidation between them.
+    turn: Mutex<()>,
+    node: String,
+    hasher: std::collections::hash_map::RandomState,
+    /// What the cache did.
+    pub stats: Stats,
+}
+
+impl std::fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ResponseCache {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl ResponseCache {
+    /// A cache of at most `capacity` bytes; 0 turns it off.
+    pub fn new(capacity: u64) -> Self {
+        let evictions = Evictions::default();
+        let store = (capacity > 0).then(|| {
+            let items = (capacity / 4096).clamp(16, 1 << 20) as usize;
+            Store::with(
+                items,
+                capacity,
+                Weigh,
+                quick_cache::DefaultHashBuilder::default(),
+                evictions.clone(),
+            )
+        });
+        Self {
+            store,
+            capacity,
+            // One answer may take at most a sixteenth of the cache, and never over 4 MiB.
+            largest: (capacity / 16).min(4 << 20) as usize,
+            evictions,
+            lists: AtomicU64::new(0),
+            slots: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
+            epoch: AtomicU64::new(0),
+            turn: Mutex::new(()),
+            node: uuid::Uuid::new_v4().simple().to_string(),
+            hasher: std::collections::hash_map::RandomState::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Whether the cache holds anything at all.
+    pub fn enabled(&self) -> bool {
+        self.store.is_some()
+    }
+
+    /// This process's name in the notifications it sends.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Configured size, in bytes.
+    pub fn capacity(&self) -> u64 {
+        self.capacity
+    }
+
+    /// Bytes held now.
+    pub fn weight(&self) -> u64 {
+        self.store.as_ref().map_or(0, Store::weight)
+    }
+
+    /// Entries held now.
+    pub fn len(&self) -> usize {
+        self.store.as_ref().map_or(0, Store::len)
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entries evicted to make room, since start.
+    pub fn evictions(&self) -> u64 {
+        self.evictions.0.load(Ordering::Relaxed)
+    }
+
+    /// The largest body worth storing.
+    pub fn largest(&self) -> usize {
+        self.largest
+    }
+
+    fn slot(&self, id: &str) -> usize {
+        (self.hasher.hash_one(id) % SLOTS as u64) as usize
+    }
+
+    /// The current entry for `key`, if there is one.
+    pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        let store = self.store.as_ref()?;
+        let found = store.get(key).filter(|entry| self.current(entry));
+        let counter = if found.is_some() {
+            &self.stats.hits
+        } else {
+            &self.stats.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn current(&self, entry: &Entry) -> bool {
+        entry.expires.is_none_or(|at| Instant::now() < at)
+            && entry
+                .list_generation
+                .is_none_or(|g| g == self.lists.load(Ordering::Acquire))
+            && entry
+                .made_from
+                .iter()
+                .all(|&(slot, g)| self.slots[slot].load(Ordering::Acquire) == g)
+    }
+
+    /// Taken before the read whose answer may fill the cache.
+    pub fn ticket(&self) -> Ticket {
+        Ticket(self.epoch.load(Ordering::Acquire))
+    }
+
+    /// Stores an answer read under `ticket`, unless something was invalidated since, the
+    /// body is too big, or its time is already up. Returns whether it was stored.
+    pub fn fill(
+        &self,
+        ticket: Ticket,
+        key: String,
+        hints: &Hints,
+        headers: Vec<(String, String)>,
+        bodies: [Bytes; 3],
+    ) -> bool {
+        let Some(store) = &self.store else {
+            return false;
+        };
+        let [identity, gzip, brotli] = bodies;
+        if identity.len() > self.largest {
+            self.stats.refused.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        let expires = match hints.until {
+            None => None,
+            Some(until) => {
+                let left = until.and_utc() - chrono::Utc::now();
+                match left.to_std() {
+                    Ok(left) if left > Duration::ZERO => Some(Instant::now() + left),
+                    _ => return false,
+                }
+            }
+        };
+        let etag = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("etag"))
+            .map(|(_, v)| v.clone());
+        let Ok(_turn) = self.turn.lock() else {
+            return false;
+        };
+        if self.epoch.load(Ordering::Acquire) != ticket.0 {
+            self.stats.refused.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        let made_from = hints
+            .resources
+            .iter()
+            .map(|id| {
+                let slot = self.slot(id);
+                (slot, self.slots[slot].load(Ordering::Acquire))
+            })
+            .collect();
+        let entry = Entry {
+            headers,
+            etag,
+            identity,
+            gzip,
+            brotli,
+            expires,
+            list_generation: hints.list.then(|| self.lists.load(Ordering::Acquire)),
+            made_from,
+        };
+        store.insert(key, Arc::new(entry));
+        self.stats.fills.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    /// Makes every entry that shows one of `resources` (and, with `lists`, every list)
+    /// stale. Returns once no reader can be served them any more.
+    pub fn invalidate<'a>(&self, resources: impl IntoIterator<Item = &'a str>, lists: bool) {
+        if self.store.is_none() {
+            return;
+        }
+        let Ok(_turn) = self.turn.lock() else {
+            return;
+        };
+        for id in resources {
+            self.slots[self.slot(id)].fetch_add(1, Ordering::AcqRel);
+        }
+        if lists {
+            self.lists.fetch_add(1, Ordering::AcqRel);
+        }
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.stats.invalidations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops everything (a lost notification connection may have missed changes).
+    pub fn flush(&self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let Ok(_turn) = self.turn.lock() else {
+            return;
+        };
+        store.clear();
+        self.lists.fetch_add(1, Ordering::AcqRel);
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.stats.invalidations.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What a write's changes invalidate, as sent to the other processes: this node's name,
+/// then the ids; `*` alone means everything.
+pub fn message(node: &str, ids: &[&str]) -> String {
+    let mut text = format!("{node} {}", ids.join(" "));
+    // NOTIFY payloads must stay under 8000 bytes.
+    if text.len() > 7000 {
+        text = format!("{node} *");
+    }
+    text
+}
+
+/// Applies a message from another process; its own are skipped.
+pub fn receive(cache: &ResponseCache, text: &str) {
+    let mut words = text.split(' ');
+    if words.next() == Some(cache.node()) {
+        return;
+    }
+    let ids: Vec<&str> = words.filter(|w| !w.is_empty()).collect();
+    if ids.contains(&"*") {
+        cache.flush();
+    } else {
+        cache.invalidate(ids, true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hints(resources: &[&str], list: bool) -> Hints {
+        Hints {
+            resources: resources.iter().map(|s| (*s).to_owned()).collect(),
+            list,
+            until: None,
+        }
+    }
+
+    fn fill(cache: &ResponseCache, key: &str, h: &Hints) -> bool {
+        let t = cache.ticket();
+        let body = Bytes::from_static(b"{}");
+        cache.fill(
+            t,
+            key.to_owned(),
+            h,
+            vec![],
+            [body.clone(), body.clone(), body],
+        )
+    }
+
+    #[test]
+    fn a_change_makes_what_showed_it_stale_and_nothing_else() {
+        let cache = ResponseCache::new(1 << 20);
+        assert!(fill(&cache, "/a", &hints(&["a"], false)));
+        assert!(fill(&cache, "/b", &hints(&["b"], false)));
+        assert!(fill(&cache, "/list", &hints(&[], true)));
+        cache.invalidate(["a"], false);
+        assert!(cache.get("/a").is_none());
+        assert!(cache.get("/b").is_some());
+        assert!(cache.get("/list").is_some());
+        cache.invalidate([], true);
+        assert!(cache.get("/list").is_none());
+    }
+
+    #[test]
+    fn a_read_that_began_before_a_change_does_not_fill() {
+        let cache = ResponseCache::new(1 << 20);
+        let before = cache.ticket();
+        cache.invalidate(["x"], true);
+        let body = Bytes::from_static(b"old");
+        let stored = cache.fill(
+            before,
+            "/x".to_owned(),
+            &hints(&["x"], false),
+            vec![],
+            [body.clone(), body.clone(), body],
+        );
+        assert!(!stored);
+        assert!(cache.get("/x").is_none());
+    }
+
+    #[test]
+    fn an_entry_expires_at_its_moment() {
+        let cache = ResponseCache::new(1 << 20);
+        let mut h = hints(&[], true);
+        h.until = Some(chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(50));
+        assert!(fill(&cache, "/soon", &h));
+        assert!(cache.get("/soon").is_some());
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(cache.get("/soon").is_none());
+        h.until = Some(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1));
+        assert!(!fill(&cache, "/past", &h));
+    }
+
+    #[test]
+    fn messages_from_other_nodes_invalidate_and_own_ones_do_not() {
+        let cache = ResponseCache::new(1 << 20);
+        assert!(fill(&cache, "/a", &hints(&["a"], false)));
+        receive(&cache, &message(cache.node(), &["a"]));
+        assert!(cache.get("/a").is_some());
+        receive(&cache, &message("other", &["a"]));
+        assert!(cache.get("/a").is_none());
+        assert!(fill(&cache, "/b", &hints(&["b"], false)));
+        receive(&cache, "other *");
+        assert!(cache.get("/b").is_none());
+    }
+
+    #[test]
+    fn an_off_cache_stores_nothing() {
+        let cache = ResponseCache::new(0);
+        assert!(!fill(&cache, "/a", &hints(&["a"], false)));
+        assert!(cache.get("/a").is_none());
+    }
+}
