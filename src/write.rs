@@ -168,8 +168,10 @@ impl Writes {
                 self.hook.record(conn, &record)?;
                 let ids = content_ids(&changes);
                 if !ids.is_empty() && self.cache.enabled() {
-                    // Delivered to the other processes at commit, never on a rollback.
-                    db::listen::notify(conn, &cache::message(self.cache.node(), &ids))?;
+                    if self.cache.peers_may_listen() {
+                        // Delivered to the other processes at commit, never on a rollback.
+                        db::listen::notify(conn, &cache::message(self.cache.node(), &ids))?;
+                    }
                     invalidated = ids.into_iter().map(str::to_owned).collect();
                 }
             }

@@ -11,8 +11,12 @@ use crate::db::listen::Listener;
 
 /// How often arrived notifications are read.
 pub const POLL: Duration = Duration::from_millis(50);
-/// How often a quiet connection is checked with a round trip.
-const PING: Duration = Duration::from_secs(5);
+/// How often the other listeners are counted (a round trip that also finds a dead
+/// connection).
+const COUNT: Duration = Duration::from_millis(500);
+/// How long a process that has just begun to listen stores nothing: longer than the others
+/// take to count it, so that none of their writes goes unheard by an entry it stores.
+const GRACE: Duration = Duration::from_millis(1500);
 /// How long to wait before connecting again.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -46,12 +50,16 @@ fn run(url: &DatabaseUrl, cache: &Weak<ResponseCache>) {
         };
         // Changes made while no connection listened were not heard: start afresh.
         match cache.upgrade() {
-            Some(cache) if !first => cache.flush(),
-            Some(_) => {}
+            Some(cache) => {
+                if !first {
+                    cache.flush();
+                }
+                cache.hold_fills(GRACE);
+            }
             None => return,
         }
         first = false;
-        let mut last_ping = Instant::now();
+        let mut last_count = Instant::now() - COUNT;
         loop {
             std::thread::sleep(POLL);
             let Some(cache) = cache.upgrade() else {
@@ -62,9 +70,17 @@ fn run(url: &DatabaseUrl, cache: &Weak<ResponseCache>) {
                     for message in &messages {
                         receive(&cache, message);
                     }
-                    if last_ping.elapsed() >= PING {
-                        last_ping = Instant::now();
-                        listener.ping().is_ok()
+                    if last_count.elapsed() >= COUNT {
+                        last_count = Instant::now();
+                        match listener.others() {
+                            // With nobody else listening, writes skip NOTIFY, which makes
+                            // PostgreSQL serialize their commits.
+                            Ok(others) => {
+                                cache.set_peers(others > 0);
+                                true
+                            }
+                            Err(_) => false,
+                        }
                     } else {
                         true
                     }
@@ -73,6 +89,7 @@ fn run(url: &DatabaseUrl, cache: &Weak<ResponseCache>) {
             };
             if !alive {
                 tracing::warn!("cache invalidations: the listening connection was lost");
+                cache.set_peers(true);
                 cache.flush();
                 break;
             }

@@ -131,6 +131,13 @@ pub struct ResponseCache {
     /// happen with no invalidation between them.
     turn: Mutex<()>,
     node: String,
+    /// Whether other processes may listen for this one's invalidations; until the listener
+    /// has counted them, assume they do.
+    peers: std::sync::atomic::AtomicBool,
+    /// No fill before this moment (milliseconds since `started`): a process that has just
+    /// started listening waits until the others have surely counted it as a listener.
+    fills_from: AtomicU64,
+    started: Instant,
     hasher: std::collections::hash_map::RandomState,
     /// What the cache did.
     pub stats: Stats,
@@ -175,6 +182,9 @@ impl ResponseCache {
             epoch: AtomicU64::new(0),
             turn: Mutex::new(()),
             node: uuid::Uuid::new_v4().simple().to_string(),
+            peers: std::sync::atomic::AtomicBool::new(true),
+            fills_from: AtomicU64::new(0),
+            started: Instant::now(),
             hasher: std::collections::hash_map::RandomState::new(),
             stats: Stats::default(),
         }
@@ -188,6 +198,24 @@ impl ResponseCache {
     /// This process's name in the notifications it sends.
     pub fn node(&self) -> &str {
         &self.node
+    }
+
+    /// Whether a write must tell other processes what it changed.
+    pub fn peers_may_listen(&self) -> bool {
+        self.peers.load(Ordering::Acquire)
+    }
+
+    /// What the listener counted: other processes listening on this database, or not.
+    pub fn set_peers(&self, listening: bool) {
+        self.peers.store(listening, Ordering::Release);
+    }
+
+    /// Refuses fills for `wait` from now: this process has just begun to listen, and the
+    /// others send it invalidations only once they have counted it.
+    pub fn hold_fills(&self, wait: Duration) {
+        let until = self.started.elapsed() + wait;
+        self.fills_from
+            .store(until.as_millis() as u64, Ordering::Release);
     }
 
     /// Configured size, in bytes.
@@ -267,7 +295,9 @@ impl ResponseCache {
             return false;
         };
         let [identity, gzip, brotli] = bodies;
-        if identity.len() > self.largest {
+        let held =
+            (self.started.elapsed().as_millis() as u64) < self.fills_from.load(Ordering::Acquire);
+        if identity.len() > self.largest || held {
             self.stats.refused.fetch_add(1, Ordering::Relaxed);
             return false;
         }

@@ -61,10 +61,19 @@ impl Listener {
             .collect()
     }
 
-    /// A round trip, to find out that a silent connection is dead.
-    pub fn ping(&mut self) -> QueryResult<()> {
-        diesel::sql_query("SELECT 1")
-            .execute(&mut self.conn)
-            .map(|_| ())
+    /// How many other connections listen on this channel (other processes' listeners,
+    /// which name themselves after it); also a round trip that finds a dead connection.
+    pub fn others(&mut self) -> QueryResult<i64> {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count: Count = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE application_name = {CHANNEL} AND pid <> pg_backend_pid()"
+        ))
+        .get_result(&mut self.conn)?;
+        Ok(count.n)
     }
 }

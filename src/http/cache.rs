@@ -45,7 +45,11 @@ pub async fn public_reads(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    if req.method() != Method::GET || req.headers().contains_key(header::AUTHORIZATION) {
+    // Only the public API is ever cached; the service endpoints skip the lookup.
+    if req.method() != Method::GET
+        || req.headers().contains_key(header::AUTHORIZATION)
+        || !req.path().starts_with("/api/")
+    {
         return next
             .call(req)
             .await
