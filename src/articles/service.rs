@@ -211,10 +211,22 @@ pub async fn list(ctx: &Ctx, caller: &Caller, request: ListRequest) -> Result<Li
     let now = crate::now();
     let after = after(request.page.cursor.as_deref(), request.sort)?;
     let public = caller.0.is_none();
+    // The next moment is read again only after content changed: it bounds how long the
+    // response cache keeps a public list.
+    let cache = ctx.writes.cache().clone();
+    let known = if public { cache.known_due() } else { None };
+    let generation = cache.list_generation();
     ctx.read(move |conn| {
         let mut listing = list_on(conn, &access, request, after, now)?;
         if public {
-            listing.changes_at = crate::outbox::repo::next_due(conn)?;
+            listing.changes_at = match known {
+                Some(due) => due,
+                None => {
+                    let due = crate::outbox::repo::next_due(conn)?;
+                    cache.remember_due(generation, due);
+                    due
+                }
+            };
         }
         Ok(listing)
     })

@@ -138,6 +138,9 @@ pub struct ResponseCache {
     /// started listening waits until the others have surely counted it as a listener.
     fills_from: AtomicU64,
     started: Instant,
+    /// The next moment a story comes due or expires, as read under the list generation
+    /// it is paired with: valid until any change of content.
+    next_due: Mutex<Option<(u64, Option<chrono::NaiveDateTime>)>>,
     hasher: std::collections::hash_map::RandomState,
     /// What the cache did.
     pub stats: Stats,
@@ -185,6 +188,7 @@ impl ResponseCache {
             peers: std::sync::atomic::AtomicBool::new(true),
             fills_from: AtomicU64::new(0),
             started: Instant::now(),
+            next_due: Mutex::new(None),
             hasher: std::collections::hash_map::RandomState::new(),
             stats: Stats::default(),
         }
@@ -216,6 +220,31 @@ impl ResponseCache {
         let until = self.started.elapsed() + wait;
         self.fills_from
             .store(until.as_millis() as u64, Ordering::Release);
+    }
+
+    /// The list generation now; pass it to [`ResponseCache::remember_due`] after reading.
+    pub fn list_generation(&self) -> u64 {
+        self.lists.load(Ordering::Acquire)
+    }
+
+    /// The next moment a story comes due or expires, if it is known and no content has
+    /// changed since it was read (the outer `None`: read it).
+    pub fn known_due(&self) -> Option<Option<chrono::NaiveDateTime>> {
+        if !self.enabled() {
+            return None;
+        }
+        let memo = self.next_due.lock().ok()?;
+        memo.and_then(|(generation, due)| (generation == self.list_generation()).then_some(due))
+    }
+
+    /// Keeps what a read found as the next moment, if no content changed since
+    /// `generation` was taken, before the read.
+    pub fn remember_due(&self, generation: u64, due: Option<chrono::NaiveDateTime>) {
+        if let Ok(mut memo) = self.next_due.lock()
+            && generation == self.list_generation()
+        {
+            *memo = Some((generation, due));
+        }
     }
 
     /// Configured size, in bytes.
@@ -483,6 +512,23 @@ mod tests {
         assert!(fill(&cache, "/b", &hints(&["b"], false)));
         receive(&cache, "other *");
         assert!(cache.get("/b").is_none());
+    }
+
+    #[test]
+    fn the_next_due_moment_is_kept_until_content_changes() {
+        let cache = ResponseCache::new(1 << 20);
+        assert_eq!(cache.known_due(), None);
+        let due = Some(chrono::Utc::now().naive_utc());
+        let generation = cache.list_generation();
+        cache.remember_due(generation, due);
+        assert_eq!(cache.known_due(), Some(due));
+        cache.invalidate(["a"], true);
+        assert_eq!(cache.known_due(), None, "a change of content forgets it");
+        // A read that began before a change does not keep what it found.
+        let before = cache.list_generation();
+        cache.invalidate(["b"], true);
+        cache.remember_due(before, due);
+        assert_eq!(cache.known_due(), None);
     }
 
     #[test]

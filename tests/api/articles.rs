@@ -798,9 +798,9 @@ async fn list_with_include_costs_the_same_queries_at_any_page_size() {
     assert_eq!(page["data"].as_array().unwrap().len(), 100);
     // One query for the page, one for its authors, one for its categories, however many
     // articles the page holds (a page whose articles have no author skips that query), and
-    // for the public one more: when the list next changes by itself (a story coming due),
-    // which bounds how long the response cache keeps it.
-    assert_eq!(q100, 4, "{q100} queries for 100 articles");
+    // for the public, after a change of content, one more: when the list next changes by
+    // itself (a story coming due), which bounds how long the response cache keeps it.
+    assert!(q100 <= 4, "{q100} queries for 100 articles");
     assert!(q1 <= q100, "{q1} queries for one article");
     let filtered = app
         .anon()
