@@ -210,7 +210,8 @@ pub async fn list(ctx: &Ctx, caller: &Caller, request: ListRequest) -> Result<Li
     let access = access(caller);
     let now = crate::now();
     let after = after(request.page.cursor.as_deref(), request.sort)?;
-    let public = caller.0.is_none();
+    // Only a cached answer needs it: with the cache off the moment is never read.
+    let public = caller.0.is_none() && ctx.writes.cache().enabled();
     // The next moment is read again only after content changed: it bounds how long the
     // response cache keeps a public list.
     let cache = ctx.writes.cache().clone();
