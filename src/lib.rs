@@ -233,7 +233,7 @@ impl Application {
                     http::ApiError::bad_request(Code::InvalidPath, e.to_string()).into()
                 }))
                 .app_data(mw::ServerTiming(server_timing))
-                .service(http::api::meta::docs_assets())
+                .service(http::api::meta::docs_assets(documents.openapi_json.clone()))
                 .default_service(web::to(mw::unmatched))
                 .wrap(from_fn(http::idempotency::idempotency))
                 .wrap(from_fn(mw::known_query))

@@ -62,6 +62,17 @@ async fn the_docs_page_loads_every_script_and_style_from_byline_itself() {
     // declares the bearer sign-in the Authorize button offers.
     assert!(html.contains("SwaggerUIBundle") && html.contains("\"/openapi.json\""));
     let doc: Value = app.anon().get("/openapi.json").await.json().await.unwrap();
+    let copy: Value = app
+        .anon()
+        .get("/docs/assets/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        copy, doc,
+        "the assets' own copy of the document is the document"
+    );
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"

@@ -137,8 +137,10 @@ impl Documents {
     }
 }
 
-/// The reference page's scripts and styles, from the binary, cached for a day.
-pub fn docs_assets() -> impl actix_web::dev::HttpServiceFactory {
+/// The reference page's scripts and styles, from the binary, cached for a day. (The crate
+/// also serves its own page at `/docs/assets/`, and the document at
+/// `/docs/assets/openapi.json`.)
+pub fn docs_assets(document: String) -> impl actix_web::dev::HttpServiceFactory {
     use swagger_ui_dist::{ApiDefinition, OpenApiSource};
     web::scope(DOCS_ASSETS)
         .wrap(
@@ -148,7 +150,10 @@ pub fn docs_assets() -> impl actix_web::dev::HttpServiceFactory {
         )
         .service(swagger_ui_dist::generate_scope(ApiDefinition {
             uri_prefix: String::new(),
-            api_definition: OpenApiSource::Uri("/openapi.json".to_owned()),
+            api_definition: OpenApiSource::InlineWithName {
+                definition: document,
+                uri: "/openapi.json".to_owned(),
+            },
             title: Some("Byline API reference".to_owned()),
         }))
 }
