@@ -350,7 +350,9 @@ struct Killed {
 #[tokio::test]
 async fn metrics_answer_only_with_their_token_or_on_their_own_address() {
     let app = spawn_app().await;
-    assert_problem(app.anon().get("/metrics").await, 404, "not_found").await;
+    // Credentials come first, as on every route; with no metrics token set, metrics are off.
+    assert_problem(app.anon().get("/metrics").await, 401, "unauthorized").await;
+    assert_problem(app.get("/metrics").await, 404, "not_found").await;
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()

@@ -183,29 +183,35 @@ impl MetricsAccess {
         if self.open {
             return Ok(());
         }
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.strip_prefix("Bearer ").unwrap_or_default());
+        // Credentials first, as on every route: none at all is a 401.
+        let Some(given) = given.filter(|g| !g.is_empty()) else {
+            return Err(ApiError::from(crate::domain::Error::unauthorized(
+                "send the metrics token as a bearer token",
+                false,
+            )));
+        };
         let Some(expected) = &self.token_digest else {
             return Err(ApiError::from(crate::domain::Error::not_found(
                 "metrics are served only with BYLINE_METRICS_TOKEN set, or on BYLINE_METRICS_BIND",
             )));
         };
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
         let digest: [u8; 32] = Sha256::digest(given.as_bytes()).into();
         // Digests of equal length, compared without an early exit.
         let differs = digest
             .iter()
             .zip(expected)
             .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if differs == 0 && !given.is_empty() {
+        if differs == 0 {
             Ok(())
         } else {
             Err(ApiError::from(crate::domain::Error::unauthorized(
-                "send the metrics token as a bearer token",
-                !given.is_empty(),
+                "the metrics token is wrong",
+                true,
             )))
         }
     }
@@ -215,15 +221,16 @@ impl MetricsAccess {
 ///
 /// The Prometheus text format: requests and their latency by route and status, the
 /// database pool, the response cache (hits, misses, fills, evictions, bytes), and the
-/// webhook backlog. Only with `BYLINE_METRICS_TOKEN` set, sent as a bearer token (else a
-/// 404), or on the separate `BYLINE_METRICS_BIND` address with no token.
+/// webhook backlog. Only with `BYLINE_METRICS_TOKEN` set and sent as a bearer token, or on
+/// the separate `BYLINE_METRICS_BIND` address with no token. No bearer token is a 401; a
+/// bearer token when none is set is a 404 (metrics are off on this address).
 #[utoipa::path(
     tag = "service",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4", body = String),
-        (status = 401, description = "The metrics token is missing or wrong"),
-        (status = 404, description = "No metrics token is set: metrics are off on this address"),
+        (status = 401, description = "No bearer token, or not the metrics token"),
+        (status = 404, description = "A bearer token, but no metrics token is set: metrics are off on this address"),
     )
 )]
 #[get("/metrics")]
