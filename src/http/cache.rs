@@ -17,6 +17,7 @@ use actix_web::{Error, HttpRequest, HttpResponse, HttpResponseBuilder, web};
 pub use crate::cache::Hints;
 use crate::cache::compress::Compressor;
 use crate::cache::{Entry, ResponseCache};
+use crate::domain::caller::Caller;
 use crate::http::extract::entity_tags;
 
 /// The cache and its compression thread, as the middleware finds them.
@@ -31,6 +32,40 @@ pub struct HttpCache {
 /// Marks an answer as cacheable, with what it shows and until when it holds.
 pub fn allow(builder: &mut HttpResponseBuilder, hints: Hints) {
     builder.extensions_mut().insert(hints);
+}
+
+/// Marks an answer to the public that shows `resources` as cacheable until `until`;
+/// answers to signed-in callers never are.
+pub fn allow_public(
+    builder: &mut HttpResponseBuilder,
+    caller: &Caller,
+    resources: Vec<String>,
+    until: Option<chrono::NaiveDateTime>,
+) {
+    if caller.0.is_none() {
+        let hints = Hints {
+            resources,
+            list: false,
+            until,
+        };
+        allow(builder, hints);
+    }
+}
+
+/// Marks a public list as cacheable until `until` (any change of content makes it stale).
+pub fn allow_public_list(
+    builder: &mut HttpResponseBuilder,
+    caller: &Caller,
+    until: Option<chrono::NaiveDateTime>,
+) {
+    if caller.0.is_none() {
+        let hints = Hints {
+            resources: Vec::new(),
+            list: true,
+            until,
+        };
+        allow(builder, hints);
+    }
 }
 
 /// The middleware.

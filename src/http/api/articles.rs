@@ -16,7 +16,7 @@ use crate::domain::Role;
 use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
 use crate::domain::{Code, IdOrSlug, Lookup, Named, Status};
-use crate::http::cache::{self, Hints};
+use crate::http::cache;
 use crate::http::caching::{self, cache_headers, validators};
 use crate::http::extract::{IfMatch, IfNoneMatch, Json, Key, MergePatch, OptionalJson, Query};
 use crate::http::pagination;
@@ -347,14 +347,7 @@ pub async fn list_articles(
     let page = page.map(|item| list_item(item, &mut bodies, &related, &shape, staff, live));
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
-    if caller.0.is_none() {
-        let hints = Hints {
-            resources: Vec::new(),
-            list: true,
-            until: changes_at,
-        };
-        cache::allow(&mut builder, hints);
-    }
+    cache::allow_public_list(&mut builder, &caller, changes_at);
     Ok(pagination::page(builder, &req, page))
 }
 
@@ -418,25 +411,15 @@ pub async fn get_article(
     if let Some(not_modified) = validators(&mut builder, &tag, article.updated_at, &cached) {
         return Ok(not_modified);
     }
-    if caller.0.is_none() {
-        // The public sees it only while it is live: the answer holds until it expires.
-        let mut resources = vec![article.id.clone()];
-        if shape.author {
-            resources.extend(article.author_id.clone());
-        }
-        if shape.category {
-            resources.extend(article.category_id.clone());
-        }
-        let until = article.unpublish_at;
-        cache::allow(
-            &mut builder,
-            Hints {
-                resources,
-                list: false,
-                until,
-            },
-        );
+    // The public sees it only while it is live: the answer holds until it expires.
+    let mut resources = vec![article.id.clone()];
+    if shape.author {
+        resources.extend(article.author_id.clone());
     }
+    if shape.category {
+        resources.extend(article.category_id.clone());
+    }
+    cache::allow_public(&mut builder, &caller, resources, article.unpublish_at);
     let live = caller
         .0
         .is_some()

@@ -10,7 +10,7 @@ use crate::domain::Role;
 use crate::domain::caller::{Caller, Staff};
 use crate::domain::page::PageRequest;
 use crate::http::ApiError;
-use crate::http::cache::{self, Hints};
+use crate::http::cache;
 use crate::http::caching::{self, cache_headers, stamp_tag, validators};
 use crate::http::extract::{IfMatch, IfNoneMatch, Json, Key, MergePatch, Query};
 use crate::http::pagination;
@@ -53,14 +53,7 @@ pub async fn list_authors(
     let page = page.map(|a| AuthorResponse::new(a, staff));
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
-    if caller.0.is_none() {
-        let hints = Hints {
-            resources: Vec::new(),
-            list: true,
-            until: None,
-        };
-        cache::allow(&mut builder, hints);
-    }
+    cache::allow_public_list(&mut builder, &caller, None);
     Ok(pagination::page(builder, &req, page))
 }
 
@@ -108,17 +101,7 @@ pub async fn get_author(
     if let Some(not_modified) = validators(&mut builder, &tag, author.updated_at, &cached) {
         return Ok(not_modified);
     }
-    if caller.0.is_none() {
-        let resources = vec![author.id.clone()];
-        cache::allow(
-            &mut builder,
-            Hints {
-                resources,
-                list: false,
-                until: None,
-            },
-        );
-    }
+    cache::allow_public(&mut builder, &caller, vec![author.id.clone()], None);
     Ok(builder.json(AuthorResponse::new(author, staff)))
 }
 

@@ -9,7 +9,7 @@ use crate::domain::Lookup;
 use crate::domain::caller::{Caller, Staff};
 use crate::domain::page::PageRequest;
 use crate::http::ApiError;
-use crate::http::cache::{self, Hints};
+use crate::http::cache;
 use crate::http::caching::{self, cache_headers, stamp_tag, validators};
 use crate::http::extract::{IfMatch, IfNoneMatch, Json, Key, MergePatch, Query};
 use crate::http::pagination;
@@ -45,14 +45,7 @@ pub async fn list_categories(
     let page = service::list(&state.ctx, parent?, updated_after, page).await?;
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
-    if caller.0.is_none() {
-        let hints = Hints {
-            resources: Vec::new(),
-            list: true,
-            until: None,
-        };
-        cache::allow(&mut builder, hints);
-    }
+    cache::allow_public_list(&mut builder, &caller, None);
     Ok(pagination::page(
         builder,
         &req,
@@ -104,17 +97,7 @@ pub async fn get_category(
     if let Some(not_modified) = validators(&mut builder, &tag, category.updated_at, &cached) {
         return Ok(not_modified);
     }
-    if caller.0.is_none() {
-        let resources = vec![category.id.clone()];
-        cache::allow(
-            &mut builder,
-            Hints {
-                resources,
-                list: false,
-                until: None,
-            },
-        );
-    }
+    cache::allow_public(&mut builder, &caller, vec![category.id.clone()], None);
     Ok(builder.json(CategoryResponse::from(category)))
 }
 
