@@ -139,6 +139,158 @@ pub struct Settings {
     pub retention: Retention,
     /// The events feed and webhook deliveries.
     pub events: EventSettings,
+    /// Where the front-end shows content, for feeds and sitemaps; `None`: they answer 404.
+    pub site: Option<SiteSettings>,
+}
+
+/// Where the front-end shows content: the links of feeds and sitemaps.
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    /// `BYLINE_SITE_URL`, without a trailing slash.
+    pub url: String,
+    /// `BYLINE_SITE_NAME`: the feeds' title and the Google News publication name.
+    pub name: String,
+    /// `BYLINE_SITE_LANGUAGE`: an ISO 639 code, for feeds and Google News.
+    pub language: String,
+    /// `BYLINE_ARTICLE_URL`: `{site}`, `{slug}`, `{id}`, `{category}`, `{yyyy}`, `{mm}`, `{dd}`.
+    pub article_url: String,
+    /// `BYLINE_CATEGORY_URL`: `{site}`, `{slug}`.
+    pub category_url: String,
+    /// `BYLINE_TAG_URL`: `{site}`, `{slug}`.
+    pub tag_url: String,
+    /// `BYLINE_UNCATEGORIZED_SEGMENT`: `{category}` of an article without one.
+    pub uncategorized: String,
+}
+
+/// What an article's link is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleLink<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its slug.
+    pub slug: &'a str,
+    /// Its category's slug, if it has one.
+    pub category: Option<&'a str>,
+    /// When it was published.
+    pub published_at: Option<chrono::NaiveDateTime>,
+}
+
+impl SiteSettings {
+    /// The front-end's URL of an article.
+    pub fn article(&self, link: ArticleLink<'_>) -> String {
+        let date = link.published_at.unwrap_or_default();
+        fill(
+            &self.article_url,
+            &[
+                ("{site}", &self.url),
+                ("{slug}", link.slug),
+                ("{id}", link.id),
+                ("{category}", link.category.unwrap_or(&self.uncategorized)),
+                ("{yyyy}", &date.format("%Y").to_string()),
+                ("{mm}", &date.format("%m").to_string()),
+                ("{dd}", &date.format("%d").to_string()),
+            ],
+        )
+    }
+
+    /// The front-end's URL of a category's page.
+    pub fn category(&self, slug: &str) -> String {
+        fill(
+            &self.category_url,
+            &[("{site}", &self.url), ("{slug}", slug)],
+        )
+    }
+
+    /// The front-end's URL of a tag's page.
+    pub fn tag(&self, slug: &str) -> String {
+        fill(&self.tag_url, &[("{site}", &self.url), ("{slug}", slug)])
+    }
+
+    /// The URL of one of Byline's own public paths (`/feeds/articles.rss`), as the site
+    /// serves it: under `BYLINE_SITE_URL`, where a proxy routes it to Byline.
+    pub fn own(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+/// Replaces each placeholder in one pass, so that a value containing `{slug}` is not
+/// replaced again.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    'scan: while !rest.is_empty() {
+        for (name, value) in values {
+            if let Some(after) = rest.strip_prefix(name) {
+                out.push_str(value);
+                rest = after;
+                continue 'scan;
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// Checks a URL template: only the given placeholders, and an absolute http(s) URL once
+/// filled in.
+fn url_template(
+    name: &str,
+    value: &str,
+    allowed: &[&str],
+    needs: &[&str],
+) -> Result<String, SettingError> {
+    let mut rest = value;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e + 1)
+            .ok_or_else(|| SettingError::new(name, "has a `{` with no closing `}`"))?;
+        let placeholder = &rest[start..end];
+        if !allowed.contains(&placeholder) {
+            return Err(SettingError::new(
+                name,
+                format!(
+                    "`{placeholder}` is not a placeholder; use {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        rest = &rest[end..];
+    }
+    if !needs.iter().any(|n| value.contains(n)) {
+        return Err(SettingError::new(
+            name,
+            format!("must contain {}", needs.join(" or ")),
+        ));
+    }
+    // Filled in, it must be an absolute web address.
+    let sample: Vec<(&str, &str)> = allowed
+        .iter()
+        .map(|p| {
+            (
+                *p,
+                if *p == "{site}" {
+                    "https://example.com"
+                } else {
+                    "x1"
+                },
+            )
+        })
+        .collect();
+    let filled = fill(value, &sample);
+    let absolute = url::Url::parse(&filled)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !absolute {
+        return Err(SettingError::new(
+            name,
+            "must make an absolute http(s) URL, such as {site}/{category}/{slug}",
+        ));
+    }
+    Ok(value.to_owned())
 }
 
 /// The events feed, the scheduler and webhook deliveries.
@@ -300,6 +452,41 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_METRICS_BIND",
         key: "metrics_bind",
         default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_SITE_URL",
+        key: "site_url",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_SITE_NAME",
+        key: "site_name",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_SITE_LANGUAGE",
+        key: "site_language",
+        default: "en",
+    },
+    SettingSpec {
+        env: "BYLINE_ARTICLE_URL",
+        key: "article_url",
+        default: "{site}/{category}/{slug}",
+    },
+    SettingSpec {
+        env: "BYLINE_CATEGORY_URL",
+        key: "category_url",
+        default: "{site}/{slug}",
+    },
+    SettingSpec {
+        env: "BYLINE_TAG_URL",
+        key: "tag_url",
+        default: "{site}/tag/{slug}",
+    },
+    SettingSpec {
+        env: "BYLINE_UNCATEGORIZED_SEGMENT",
+        key: "uncategorized_segment",
+        default: "news",
     },
     SettingSpec {
         env: "BYLINE_TRASH_DAYS",
@@ -604,7 +791,9 @@ impl Settings {
                 "must name a text-search configuration, such as english or simple",
             ));
         }
+        let site = parse_site(&get)?;
         Ok(Self {
+            site,
             retention,
             events,
             trusted_proxies,
@@ -629,6 +818,91 @@ impl Settings {
             data_dir: PathBuf::from(data_dir),
         })
     }
+}
+
+fn parse_site<'a>(get: &impl Fn(&str) -> &'a str) -> Result<Option<SiteSettings>, SettingError> {
+    let raw = get("BYLINE_SITE_URL").trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let parsed = url::Url::parse(raw).map_err(|_| {
+        SettingError::new("BYLINE_SITE_URL", format!("`{raw}` is not an absolute URL"))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none()
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err(SettingError::new(
+            "BYLINE_SITE_URL",
+            "must be an http or https URL with a host and no query, such as https://news.example.com",
+        ));
+    }
+    let url = raw.trim_end_matches('/').to_owned();
+    let host = parsed.host_str().unwrap_or_default().to_owned();
+    let segment = get("BYLINE_UNCATEGORIZED_SEGMENT").trim();
+    if segment.is_empty() || !crate::slug::is_valid(segment) {
+        return Err(SettingError::new(
+            "BYLINE_UNCATEGORIZED_SEGMENT",
+            "must be a slug, such as news",
+        ));
+    }
+    let language = get("BYLINE_SITE_LANGUAGE").trim();
+    let valid_language = (2..=3).contains(&language.split('-').next().unwrap_or("").len())
+        && language.len() <= 35
+        && language
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid_language {
+        return Err(SettingError::new(
+            "BYLINE_SITE_LANGUAGE",
+            "must be a language code, such as en or pt-BR",
+        ));
+    }
+    let name = match get("BYLINE_SITE_NAME").trim() {
+        "" => host,
+        name if name.chars().any(char::is_control) || name.chars().count() > 200 => {
+            return Err(SettingError::new(
+                "BYLINE_SITE_NAME",
+                "must be one line of at most 200 characters",
+            ));
+        }
+        name => name.to_owned(),
+    };
+    let article_placeholders = [
+        "{site}",
+        "{slug}",
+        "{id}",
+        "{category}",
+        "{yyyy}",
+        "{mm}",
+        "{dd}",
+    ];
+    let page_placeholders = ["{site}", "{slug}"];
+    Ok(Some(SiteSettings {
+        article_url: url_template(
+            "BYLINE_ARTICLE_URL",
+            get("BYLINE_ARTICLE_URL").trim(),
+            &article_placeholders,
+            &["{slug}", "{id}"],
+        )?,
+        category_url: url_template(
+            "BYLINE_CATEGORY_URL",
+            get("BYLINE_CATEGORY_URL").trim(),
+            &page_placeholders,
+            &["{slug}"],
+        )?,
+        tag_url: url_template(
+            "BYLINE_TAG_URL",
+            get("BYLINE_TAG_URL").trim(),
+            &page_placeholders,
+            &["{slug}"],
+        )?,
+        uncategorized: segment.to_owned(),
+        language: language.to_owned(),
+        name,
+        url,
+    }))
 }
 
 fn parse_auth<'a>(get: &impl Fn(&str) -> &'a str) -> Result<AuthSettings, SettingError> {
@@ -872,6 +1146,68 @@ mod tests {
             ("BYLINE_ADMIN_EMAIL", "admin@example.com"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+        }
+    }
+
+    #[test]
+    fn the_site_settings_make_links() {
+        assert!(settings(&[]).unwrap().site.is_none());
+        let s = settings(&[("BYLINE_SITE_URL", "https://news.example.com/")]).unwrap();
+        let site = s.site.unwrap();
+        assert_eq!(site.url, "https://news.example.com");
+        assert_eq!(site.name, "news.example.com");
+        let at = chrono::NaiveDate::from_ymd_opt(2019, 2, 8).and_then(|d| d.and_hms_opt(9, 30, 0));
+        let link = |category| ArticleLink {
+            id: "01",
+            slug: "oil-{slug}",
+            category,
+            published_at: at,
+        };
+        assert_eq!(
+            site.article(link(Some("market"))),
+            "https://news.example.com/market/oil-{slug}"
+        );
+        assert_eq!(
+            site.article(link(None)),
+            "https://news.example.com/news/oil-{slug}"
+        );
+        let s = settings(&[
+            ("BYLINE_SITE_URL", "https://news.example.com"),
+            ("BYLINE_ARTICLE_URL", "{site}/{yyyy}/{mm}/{dd}/{id}-{slug}"),
+            ("BYLINE_UNCATEGORIZED_SEGMENT", "wire"),
+            ("BYLINE_SITE_NAME", "Example News"),
+        ])
+        .unwrap();
+        let site = s.site.unwrap();
+        assert_eq!(
+            site.article(link(None)),
+            "https://news.example.com/2019/02/08/01-oil-{slug}"
+        );
+        assert_eq!(site.name, "Example News");
+        assert_eq!(site.tag("oil"), "https://news.example.com/tag/oil");
+    }
+
+    #[test]
+    fn bad_site_settings_name_the_setting() {
+        for (name, value) in [
+            ("BYLINE_SITE_URL", "news.example.com"),
+            ("BYLINE_SITE_URL", "ftp://news.example.com"),
+            ("BYLINE_SITE_URL", "https://news.example.com/?x=1"),
+            ("BYLINE_ARTICLE_URL", "{site}/{title}"),
+            ("BYLINE_ARTICLE_URL", "{site}/{category}"),
+            ("BYLINE_ARTICLE_URL", "/{slug}"),
+            ("BYLINE_ARTICLE_URL", "{site}/{slug"),
+            ("BYLINE_TAG_URL", "{site}/tag/{id}"),
+            ("BYLINE_UNCATEGORIZED_SEGMENT", "Top News"),
+            ("BYLINE_SITE_LANGUAGE", "english language"),
+            ("BYLINE_SITE_NAME", "two\nlines"),
+        ] {
+            let mut pairs = vec![(name, value)];
+            if name != "BYLINE_SITE_URL" {
+                pairs.push(("BYLINE_SITE_URL", "https://news.example.com"));
+            }
+            let err = settings(&pairs).unwrap_err();
             assert_eq!(err.name, name, "{value}");
         }
     }

@@ -13,12 +13,14 @@ pub mod credentials;
 pub mod db;
 pub mod domain;
 pub mod events;
+pub mod feeds;
 pub mod history;
 pub mod http;
 pub mod idempotency;
 pub mod outbox;
 pub mod seed;
 pub mod slug;
+pub mod tags;
 pub mod telemetry;
 pub mod tokens;
 pub mod users;
@@ -103,8 +105,21 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(http::api::categories::create_category)
             .service(http::api::categories::get_category)
             .service(http::api::categories::update_category)
-            .service(http::api::categories::delete_category),
+            .service(http::api::categories::delete_category)
+            .service(http::api::tags::list_tags)
+            .service(http::api::tags::create_tag)
+            .service(http::api::tags::get_tag)
+            .service(http::api::tags::update_tag)
+            .service(http::api::tags::delete_tag),
     )
+    .service(http::api::feeds::rss_feed)
+    .service(http::api::feeds::atom_feed)
+    .service(http::api::feeds::json_feed)
+    .service(http::api::feeds::sitemap_index)
+    .service(http::api::feeds::article_sitemap)
+    .service(http::api::feeds::news_sitemap)
+    .service(http::api::feeds::category_sitemap)
+    .service(http::api::feeds::tag_sitemap)
     .service(http::api::meta::healthz)
     .service(http::api::meta::readyz)
     .service(http::api::meta::openapi_json)
@@ -202,6 +217,7 @@ impl Application {
             auth,
             cache_max_age: settings.cache_max_age,
             webhook_allow_private: settings.events.allow_private,
+            site: settings.site.clone().map(Arc::new),
         });
         let (metrics_state, metrics_data, metrics_cache) =
             (state.clone(), metrics.clone(), http_cache.clone());

@@ -98,7 +98,7 @@ fn content_ids(changes: &[Change]) -> Vec<&str> {
         .filter(|c| {
             matches!(
                 c.subject,
-                Subject::Article | Subject::Author | Subject::Category
+                Subject::Article | Subject::Author | Subject::Category | Subject::Tag
             )
         })
         .map(|c| c.id.as_str())

@@ -65,6 +65,10 @@ pub struct Article {
     pub trashed_at: Option<NaiveDateTime>,
     /// Who put it there (user id).
     pub trashed_by: Option<String>,
+    /// Its tags' ids in order, comma-separated ([`crate::domain::split_ids`]).
+    pub tag_ids: String,
+    /// Its tags' names, for search.
+    pub tag_names: String,
 }
 
 /// What a new article is made of, as given and checked; everything else follows from it.
@@ -88,6 +92,8 @@ pub struct Draft {
     pub cover_image_url: Option<String>,
     /// When it leaves the public routes.
     pub unpublish_at: Option<NaiveDateTime>,
+    /// Its tags, in order (checked to exist when stored).
+    pub tag_ids: Vec<String>,
 }
 
 impl Article {
@@ -126,6 +132,9 @@ impl Article {
             unpublish_at: draft.unpublish_at,
             trashed_at: None,
             trashed_by: None,
+            tag_ids: crate::domain::join_ids(&draft.tag_ids),
+            // Written with the tags' names when stored.
+            tag_names: String::new(),
         }
     }
 }
@@ -172,6 +181,8 @@ pub struct ArticleSummary {
     pub updated_at: NaiveDateTime,
     /// Expiry.
     pub unpublish_at: Option<NaiveDateTime>,
+    /// Tag ids, comma-separated.
+    pub tag_ids: String,
 }
 
 impl From<Article> for ArticleSummary {
@@ -196,6 +207,7 @@ impl From<Article> for ArticleSummary {
             created_at: a.created_at,
             updated_at: a.updated_at,
             unpublish_at: a.unpublish_at,
+            tag_ids: a.tag_ids,
         }
     }
 }
@@ -244,6 +256,10 @@ pub struct ArticleChangeset {
     pub trashed_at: Option<Option<NaiveDateTime>>,
     /// Who trashed it.
     pub trashed_by: Option<Option<String>>,
+    /// Tag ids, comma-separated (the whole list).
+    pub tag_ids: Option<String>,
+    /// Follows `tag_ids`.
+    pub tag_names: Option<String>,
 }
 
 impl ArticleChangeset {
@@ -308,6 +324,10 @@ impl ArticleChangeset {
             self.cover_image_url
                 .as_ref()
                 .is_some_and(|v| *v != current.cover_image_url),
+        );
+        check(
+            "tag_ids",
+            self.tag_ids.as_ref().is_some_and(|v| *v != current.tag_ids),
         );
         out
     }

@@ -30,7 +30,7 @@ pub enum Access {
 /// on `published_sort` (published articles always have a publication time in the past, and
 /// unpublished ones sort in year 9999), so the newest-first index serves it.
 /// An expiry (`unpublish_at`) that has come takes the article off again.
-fn visible(now: NaiveDateTime) -> Condition {
+pub fn visible(now: NaiveDateTime) -> Condition {
     Box::new(
         a::status
             .eq_any([Status::Published, Status::Scheduled])
@@ -103,6 +103,8 @@ pub struct ListFilter {
     pub author_id: Option<String>,
     /// Only these categories.
     pub category_ids: Option<Vec<String>>,
+    /// Only articles carrying any of these tags.
+    pub tag_ids: Option<Vec<String>>,
     /// `published_at >=`.
     pub published_after: Option<NaiveDateTime>,
     /// `published_at <`.
@@ -133,6 +135,16 @@ fn filtered<'a>(
     }
     if let Some(categories) = &filter.category_ids {
         query = query.filter(a::category_id.eq_any(categories.clone()));
+    }
+    if let Some(tags) = &filter.tag_ids {
+        use crate::db::schema::article_tags::dsl as at;
+        query = query.filter(
+            a::id.eq_any(
+                at::article_tags
+                    .filter(at::tag_id.eq_any(tags.clone()))
+                    .select(at::article_id),
+            ),
+        );
     }
     if let Some(after) = filter.published_after {
         query = query.filter(a::published_at.assume_not_null().ge(after));
@@ -341,8 +353,11 @@ pub fn create(
     chosen_slug: bool,
 ) -> Result<Article, Error> {
     let base = row.slug.clone();
+    let tag_ids = crate::domain::split_ids(&row.tag_ids);
     let insert = |conn: &mut AnyConnection, slug: String| -> Result<Article, Error> {
         ensure_references(conn, row.author_id.as_deref(), row.category_id.as_deref())?;
+        let tags = crate::tags::repo::for_article(conn, &tag_ids)?;
+        row.tag_names = crate::tags::repo::search_text(&tags);
         row.slug = slug;
         let insert = || diesel::insert_into(a::articles).values(&row);
         let added = crate::db::per_backend(
@@ -353,6 +368,7 @@ pub fn create(
         if added == 0 {
             return Err(crate::db::slugs::taken());
         }
+        crate::tags::repo::replace_for_article(conn, &row.id, &tag_ids)?;
         Ok(row.clone())
     };
     insert_with_slug(conn, &base, chosen_slug, taken_slugs, insert, || {
@@ -360,7 +376,7 @@ pub fn create(
     })
 }
 
-/// Inserts many rows, a few hundred per statement.
+/// Inserts many rows, a few hundred per statement. They carry no tags.
 pub fn insert_many(conn: &mut AnyConnection, rows: &[Article]) -> QueryResult<()> {
     for part in rows.chunks(250) {
         let insert = || diesel::insert_into(a::articles).values(part);
@@ -525,6 +541,16 @@ pub fn apply(
                 .first(lite)?)
         },
     )
+}
+
+/// Sets the tags an article carries, inside the write that changes it: checks they exist
+/// (holding them against a concurrent delete), writes the join rows and answers the
+/// `tag_names` the row gets.
+pub fn set_tags(conn: &mut AnyConnection, id: &str, joined: &str) -> Result<String, Error> {
+    let ids = crate::domain::split_ids(joined);
+    let tags = crate::tags::repo::for_article(conn, &ids)?;
+    crate::tags::repo::replace_for_article(conn, id, &ids)?;
+    Ok(crate::tags::repo::search_text(&tags))
 }
 
 /// Whether another article than `except` has the slug, now or as an old slug.

@@ -23,6 +23,7 @@ use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Lookup, Result, 
 use crate::domain::{Role, Scope};
 use crate::history::model::{ArticleState, Revision};
 use crate::history::repo as history;
+use crate::tags::model::Tag;
 use crate::write::{Change, Ctx, Subject, Tx, Verb};
 
 /// What the caller may read.
@@ -75,6 +76,8 @@ pub struct Embed {
     pub author: bool,
     /// The category.
     pub category: bool,
+    /// The tags.
+    pub tags: bool,
 }
 
 /// Authors and categories by id, loaded with one query per relation.
@@ -84,19 +87,27 @@ pub struct Related {
     pub authors: HashMap<String, Author>,
     /// Categories by id.
     pub categories: HashMap<String, Category>,
+    /// Tags by id.
+    pub tags: HashMap<String, Tag>,
 }
+
+/// What an article refers to: its author, its category and its tags (comma-separated).
+type Refs<'a> = (&'a Option<String>, &'a Option<String>, &'a str);
 
 fn related<'a>(
     conn: &mut crate::db::AnyConnection,
     embed: Embed,
-    refs: impl Iterator<Item = (&'a Option<String>, &'a Option<String>)>,
+    refs: impl Iterator<Item = Refs<'a>>,
 ) -> Result<Related> {
-    let (mut author_ids, mut category_ids) = (Vec::new(), Vec::new());
-    for (author, category) in refs {
+    let (mut author_ids, mut category_ids, mut tag_ids) = (Vec::new(), Vec::new(), Vec::new());
+    for (author, category, tags) in refs {
         author_ids.extend(author.iter().filter(|_| embed.author).cloned());
         category_ids.extend(category.iter().filter(|_| embed.category).cloned());
+        if embed.tags {
+            tag_ids.extend(crate::domain::split_ids(tags));
+        }
     }
-    for ids in [&mut author_ids, &mut category_ids] {
+    for ids in [&mut author_ids, &mut category_ids, &mut tag_ids] {
         ids.sort_unstable();
         ids.dedup();
     }
@@ -106,6 +117,9 @@ fn related<'a>(
     }
     for category in crate::categories::repo::by_ids(conn, &category_ids)? {
         out.categories.insert(category.id.clone(), category);
+    }
+    for tag in crate::tags::repo::by_ids(conn, &tag_ids)? {
+        out.tags.insert(tag.id.clone(), tag);
     }
     Ok(out)
 }
@@ -134,7 +148,11 @@ pub async fn get(
         let related = related(
             conn,
             embed,
-            std::iter::once((&article.author_id, &article.category_id)),
+            std::iter::once((
+                &article.author_id,
+                &article.category_id,
+                article.tag_ids.as_str(),
+            )),
         )?;
         Ok(Lookup::Found((article, related)))
     })
@@ -153,6 +171,8 @@ pub struct ListRequest {
     pub author: Option<IdOrSlug>,
     /// Only articles in this category or below it.
     pub category: Option<IdOrSlug>,
+    /// Only articles carrying any of the tags with these slugs.
+    pub tags: Option<Vec<String>>,
     /// `published_at >=`.
     pub published_after: Option<NaiveDateTime>,
     /// `published_at <`.
@@ -210,24 +230,13 @@ pub async fn list(ctx: &Ctx, caller: &Caller, request: ListRequest) -> Result<Li
     let access = access(caller);
     let now = crate::now();
     let after = after(request.page.cursor.as_deref(), request.sort)?;
-    // Only a cached answer needs it: with the cache off the moment is never read.
-    let public = caller.0.is_none() && ctx.writes.cache().enabled();
-    // The next moment is read again only after content changed: it bounds how long the
-    // response cache keeps a public list.
+    // Only a cached public answer needs the next due moment.
+    let public = caller.0.is_none();
     let cache = ctx.writes.cache().clone();
-    let known = if public { cache.known_due() } else { None };
-    let generation = cache.list_generation();
     ctx.read(move |conn| {
         let mut listing = list_on(conn, &access, request, after, now)?;
         if public {
-            listing.changes_at = match known {
-                Some(due) => due,
-                None => {
-                    let due = crate::outbox::repo::next_due(conn)?;
-                    cache.remember_due(generation, due);
-                    due
-                }
-            };
+            listing.changes_at = crate::outbox::repo::next_due_cached(conn, &cache)?;
         }
         Ok(listing)
     })
@@ -272,6 +281,13 @@ fn list_on(
             }
             None => return Ok(empty()),
         }
+    }
+    if let Some(slugs) = &request.tags {
+        let ids = crate::tags::repo::ids_of_slugs(conn, slugs)?;
+        if ids.is_empty() {
+            return Ok(empty());
+        }
+        filter.tag_ids = Some(ids);
     }
     filter.search = request.search.as_ref().map(|s| s.sql(conn.backend()));
     let rows: Vec<(ArticleSummary, Option<Hit>)> = match &filter.search {
@@ -323,7 +339,7 @@ fn list_on(
         embed,
         page.items
             .iter()
-            .map(|(a, _)| (&a.author_id, &a.category_id)),
+            .map(|(a, _)| (&a.author_id, &a.category_id, a.tag_ids.as_str())),
     )?;
     Ok(Listing {
         page,
@@ -528,6 +544,7 @@ fn snapshot(article: &Article) -> Result<ArticleSnapshot> {
         author_id: article.author_id.clone(),
         category_id: article.category_id.clone(),
         cover_image_url: article.cover_image_url.clone(),
+        tag_ids: Some(crate::domain::split_ids(&article.tag_ids)),
     };
     let public = (article.trashed_at.is_none() && repo::is_visible(article, crate::now()))
         .then(|| crate::outbox::present::article(&public_fields(article)).to_string());
@@ -556,6 +573,7 @@ fn public_fields(a: &Article) -> crate::outbox::present::PublicArticle<'_> {
         author_id: a.author_id.as_deref(),
         category_id: a.category_id.as_deref(),
         cover_image_url: a.cover_image_url.as_deref(),
+        tag_ids: &a.tag_ids,
         word_count: a.word_count,
         reading_time_minutes: a.reading_time_minutes,
         version: a.version,
@@ -687,13 +705,23 @@ fn update_in(
         && changes
             .unpublish_at
             .as_ref()
-            .is_none_or(|v| *v == current.unpublish_at);
+            .is_none_or(|v| *v == current.unpublish_at)
+        && changes
+            .tag_ids
+            .as_ref()
+            .is_none_or(|v| *v == current.tag_ids);
     if nothing && verb == Verb::Updated {
         return Ok(current);
     }
     let fields = changes.differs_from(&current);
     if let Some(new_slug) = &changes.slug {
         repo::remember_slug(conn, &current.slug, new_slug, &current.id, now)?;
+    }
+    if changes.tag_ids.as_ref() == Some(&current.tag_ids) {
+        changes.tag_ids = None;
+    }
+    if let Some(tags) = &changes.tag_ids {
+        changes.tag_names = Some(repo::set_tags(conn, &current.id, tags)?);
     }
     changes.version = Some(current.version + 1);
     changes.updated_at = Some(now);
@@ -895,6 +923,21 @@ pub async fn restore(
     render_changes(&mut changes).await?;
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
+        // The revision's tags, less those deleted since (revisions older than tags keep
+        // the article's tags as they are).
+        if let Some(ids) = &state.tag_ids {
+            let existing: std::collections::HashSet<String> =
+                crate::tags::repo::by_ids(tx.conn(), ids)?
+                    .into_iter()
+                    .map(|t| t.id)
+                    .collect();
+            let kept: Vec<String> = ids
+                .iter()
+                .filter(|id| existing.contains(*id))
+                .cloned()
+                .collect();
+            changes.tag_ids = Some(crate::domain::join_ids(&kept));
+        }
         update_in(
             tx,
             &key,

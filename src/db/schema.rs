@@ -100,6 +100,30 @@ diesel::table! {
         unpublish_at -> Nullable<Timestamp>,
         trashed_at -> Nullable<Timestamp>,
         trashed_by -> Nullable<Text>,
+        tag_ids -> Text,
+        tag_names -> Text,
+    }
+}
+
+diesel::table! {
+    /// Topics that cut across sections.
+    tags (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        name_key -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Which article carries which tag, in the article's order.
+    article_tags (article_id, tag_id) {
+        article_id -> Text,
+        tag_id -> Text,
+        position -> Integer,
     }
 }
 
@@ -236,6 +260,8 @@ diesel::table! {
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
 diesel::allow_tables_to_appear_in_same_query!(
     categories,
     users,
@@ -251,5 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_timers,
     webhooks,
     webhook_deliveries,
-    idempotency_keys
+    idempotency_keys,
+    tags,
+    article_tags
 );

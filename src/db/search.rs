@@ -83,7 +83,7 @@ impl SearchSql {
             // uncorrelated CTE, looked up through an automatic index) rather than by a new
             // full-text query for every row ranked.
             Backend::Sqlite => Box::new(
-                sql::<Double>("(WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ")
+                sql::<Double>("(WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0, 4.0) FROM articles_fts WHERE articles_fts MATCH ")
                     .bind::<Text, _>(self.fts5.clone())
                     .sql(") SELECT score / (1.0 + score) FROM hits WHERE hits.k = articles.rowid)"),
             ),

@@ -14,6 +14,8 @@ pub enum Subject {
     Author,
     /// A category.
     Category,
+    /// A tag.
+    Tag,
     /// A user account.
     User,
     /// An API token.
@@ -31,6 +33,7 @@ impl Subject {
             Self::Article => "article",
             Self::Author => "author",
             Self::Category => "category",
+            Self::Tag => "tag",
             Self::User => "user",
             Self::ApiToken => "api_token",
             Self::Session => "session",

@@ -54,6 +54,8 @@ codes! {
     Forbidden = "forbidden",
     /// 404: nothing there, or nothing the caller may see.
     NotFound = "not_found",
+    /// 404: feeds and sitemaps need `BYLINE_SITE_URL`, which is not set.
+    NotConfigured = "not_configured",
     /// 405: the route does not answer this method.
     MethodNotAllowed = "method_not_allowed",
     /// 409: a unique value is taken.

@@ -25,3 +25,29 @@ pub fn counted(n: i64, one: &str, many: &str) -> String {
         format!("{n} {many}")
     }
 }
+
+/// A list of ids as a row keeps it (an article's tags): in order, comma-separated.
+pub fn join_ids(ids: &[String]) -> String {
+    ids.join(",")
+}
+
+/// The ids of a [`join_ids`] column, in order.
+pub fn split_ids(joined: &str) -> Vec<String> {
+    joined
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod id_list_tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_in_order() {
+        let ids = vec!["b".to_owned(), "a".to_owned()];
+        assert_eq!(split_ids(&join_ids(&ids)), ids);
+        assert!(split_ids("").is_empty());
+    }
+}

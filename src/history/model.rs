@@ -31,6 +31,9 @@ pub struct ArticleState {
     pub category_id: Option<String>,
     /// Cover image.
     pub cover_image_url: Option<String>,
+    /// Tags, in order; absent in revisions made before articles had tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_ids: Option<Vec<String>>,
 }
 
 /// The columns of an article a revision is made from.
@@ -63,6 +66,8 @@ pub struct ArticleSource {
     pub category_id: Option<String>,
     /// Cover image.
     pub cover_image_url: Option<String>,
+    /// Tag ids, comma-separated.
+    pub tag_ids: String,
 }
 
 impl ArticleSource {
@@ -79,6 +84,7 @@ impl ArticleSource {
             author_id: self.author_id.clone(),
             category_id: self.category_id.clone(),
             cover_image_url: self.cover_image_url.clone(),
+            tag_ids: Some(crate::domain::split_ids(&self.tag_ids)),
         }
     }
 }

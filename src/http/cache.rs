@@ -18,7 +18,6 @@ pub use crate::cache::Hints;
 use crate::cache::compress::Compressor;
 use crate::cache::{Entry, ResponseCache};
 use crate::domain::caller::Caller;
-use crate::http::extract::entity_tags;
 
 /// The cache and its compression thread, as the middleware finds them.
 #[derive(Clone)]
@@ -68,6 +67,15 @@ pub fn allow_public_list(
     }
 }
 
+/// Whether a path is one of the public reads the cache may hold: the API, the feeds and the
+/// sitemaps (the service endpoints skip the lookup).
+fn is_public_read(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path.starts_with("/feeds/")
+        || path.starts_with("/sitemaps/")
+        || path == "/sitemap.xml"
+}
+
 /// The middleware.
 pub async fn public_reads(
     req: ServiceRequest,
@@ -80,10 +88,9 @@ pub async fn public_reads(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    // Only the public API is ever cached; the service endpoints skip the lookup.
     if req.method() != Method::GET
         || req.headers().contains_key(header::AUTHORIZATION)
-        || !req.path().starts_with("/api/")
+        || !is_public_read(req.path())
     {
         return next
             .call(req)
@@ -164,15 +171,16 @@ fn from_entry(entry: &Entry, req: &HttpRequest) -> HttpResponse {
             builder.append_header((name, value));
         }
     }
-    if let Some(tag) = &entry.etag {
-        let bare = tag.trim_matches('"');
-        let held = entity_tags(req, header::IF_NONE_MATCH).is_some_and(|tags| {
-            tags.iter()
-                .any(|t| t == "*" || t.trim_start_matches("W/") == bare)
-        });
-        if held {
-            return builder.status(StatusCode::NOT_MODIFIED).finish();
-        }
+    let last_modified = entry
+        .headers
+        .iter()
+        .find(|(name, _)| name == "last-modified")
+        .and_then(|(_, value)| value.parse::<header::HttpDate>().ok())
+        .map(std::time::SystemTime::from);
+    if (entry.etag.is_some() || last_modified.is_some())
+        && crate::http::caching::client_is_current(req, entry.etag.as_deref(), last_modified)
+    {
+        return builder.status(StatusCode::NOT_MODIFIED).finish();
     }
     match encoding_for(req) {
         Some(encoding) => {

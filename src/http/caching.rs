@@ -54,3 +54,40 @@ pub fn written(builder: &mut HttpResponseBuilder, tag: &str) {
     builder.insert_header((header::ETAG, tag.to_owned()));
     builder.insert_header((header::CACHE_CONTROL, "private, no-store"));
 }
+
+/// Whether the client's copy is current: by `If-None-Match` against `tag` when the request
+/// has one, else by `If-Modified-Since` against `last_modified` (RFC 9110, 13.2.2).
+pub fn client_is_current(
+    req: &actix_web::HttpRequest,
+    tag: Option<&str>,
+    last_modified: Option<std::time::SystemTime>,
+) -> bool {
+    if let Some(held) = crate::http::extract::entity_tags(req, header::IF_NONE_MATCH) {
+        let Some(tag) = tag else { return false };
+        let bare = tag.trim_matches('"');
+        return held
+            .iter()
+            .any(|t| t == "*" || t.trim_start_matches("W/") == bare);
+    }
+    let since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<header::HttpDate>().ok())
+        .map(std::time::SystemTime::from);
+    match (since, last_modified) {
+        (Some(since), Some(modified)) => {
+            // HTTP dates have whole seconds.
+            let modified = modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let since = since
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            modified <= since
+        }
+        _ => false,
+    }
+}

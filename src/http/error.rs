@@ -59,7 +59,7 @@ fn status_of(code: Code) -> StatusCode {
     match code {
         C::Unauthorized | C::InvalidCredentials => StatusCode::UNAUTHORIZED,
         C::Forbidden => StatusCode::FORBIDDEN,
-        C::NotFound => StatusCode::NOT_FOUND,
+        C::NotFound | C::NotConfigured => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::Conflict
         | C::SlugTaken

@@ -41,6 +41,8 @@ use crate::http::pagination::ListMeta;
         (name = "webhooks", description = "Signed deliveries of events to receivers (admins only)"),
         (name = "authors", description = "Bylines; `email` is shown to editors and admins only"),
         (name = "categories", description = "Sections of the site, which may nest"),
+        (name = "tags", description = "Topics that cut across sections; articles carry up to 20"),
+        (name = "feeds", description = "RSS, Atom and JSON Feed of the newest stories, and sitemaps with Google News; they need `BYLINE_SITE_URL`"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(schemas(Problem, FieldError, ListMeta))
@@ -89,6 +91,7 @@ pub fn document_value() -> serde_json::Value {
     servers_and_security(&mut value);
     optional_bodies(&mut value);
     article_shapes(&mut value);
+    tag_id_lists(&mut value);
     value
 }
 
@@ -263,6 +266,24 @@ fn servers_and_security(doc: &mut serde_json::Value) {
                 json!([])
             };
             op.insert("security".into(), security);
+        }
+    }
+}
+
+/// Lists of tag ids: UUIDs, each once (utoipa's field attributes cannot say so).
+fn tag_id_lists(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    for schema in [
+        "Article",
+        "ArticleSummary",
+        "ArticleFields",
+        "CreateArticle",
+        "UpdateArticle",
+    ] {
+        let list = &mut doc["components"]["schemas"][schema]["properties"]["tag_ids"];
+        if list.is_object() {
+            list["items"] = json!({"type": "string", "format": "uuid"});
+            list["uniqueItems"] = json!(true);
         }
     }
 }

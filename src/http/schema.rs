@@ -10,6 +10,7 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::articles::model::ArticleSort;
 use crate::authors::model::AuthorSort;
 use crate::domain::{Code, FieldError, Named, Role, Scope, Status};
+use crate::tags::model::TagSort;
 
 fn text_enum(description: &str, names: impl IntoIterator<Item = &'static str>) -> Object {
     ObjectBuilder::new()
@@ -89,3 +90,4 @@ named_schema!(
     "How the article list is ordered."
 );
 named_schema!(AuthorSort, "AuthorSort", "How the author list is ordered.");
+named_schema!(TagSort, "TagSort", "How the tag list is ordered.");

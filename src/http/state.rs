@@ -19,4 +19,6 @@ pub struct AppState {
     pub cache_max_age: u32,
     /// Whether webhooks may point at private addresses.
     pub webhook_allow_private: bool,
+    /// Where the front-end shows content (feeds and sitemaps); `None` when not configured.
+    pub site: Option<Arc<crate::config::SiteSettings>>,
 }

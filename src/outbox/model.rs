@@ -130,6 +130,8 @@ pub struct ArticleRow {
     pub updated_at: NaiveDateTime,
     /// In the trash since.
     pub trashed_at: Option<NaiveDateTime>,
+    /// Tag ids, comma-separated.
+    pub tag_ids: String,
 }
 
 impl ArticleRow {
@@ -149,6 +151,7 @@ impl ArticleRow {
             author_id: self.author_id.as_deref(),
             category_id: self.category_id.as_deref(),
             cover_image_url: self.cover_image_url.as_deref(),
+            tag_ids: &self.tag_ids,
             word_count: self.word_count,
             reading_time_minutes: self.reading_time_minutes,
             version: self.version,
@@ -205,6 +208,24 @@ pub struct CategoryRow {
     pub description: Option<String>,
     /// Enclosing category.
     pub parent_id: Option<String>,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A tag's public fields.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::tags)]
+pub struct TagRow {
+    /// UUIDv7.
+    pub id: String,
+    /// URL name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// What the topic covers.
+    pub description: Option<String>,
     /// Created.
     pub created_at: NaiveDateTime,
     /// Last changed.

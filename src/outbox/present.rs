@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::model::{AuthorRow as Author, CategoryRow as Category};
+use super::model::{AuthorRow as Author, CategoryRow as Category, TagRow as Tag};
 
 /// The fields of an article the public sees, borrowed from whichever row holds them.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +34,8 @@ pub struct PublicArticle<'a> {
     pub category_id: Option<&'a str>,
     /// Cover image.
     pub cover_image_url: Option<&'a str>,
+    /// Tag ids, comma-separated.
+    pub tag_ids: &'a str,
     /// Words.
     pub word_count: i32,
     /// Minutes to read.
@@ -62,6 +64,7 @@ pub fn article(a: &PublicArticle<'_>) -> Value {
         "author_id": a.author_id,
         "category_id": a.category_id,
         "cover_image_url": a.cover_image_url,
+        "tag_ids": crate::domain::split_ids(a.tag_ids),
         "word_count": a.word_count,
         "reading_time_minutes": a.reading_time_minutes,
         "version": a.version,
@@ -81,6 +84,18 @@ pub fn author(a: &Author) -> Value {
         "website": a.website,
         "created_at": a.created_at.and_utc(),
         "updated_at": a.updated_at.and_utc(),
+    })
+}
+
+/// A tag as the public sees it.
+pub fn tag(t: &Tag) -> Value {
+    json!({
+        "id": t.id,
+        "slug": t.slug,
+        "name": t.name,
+        "description": t.description,
+        "created_at": t.created_at.and_utc(),
+        "updated_at": t.updated_at.and_utc(),
     })
 }
 

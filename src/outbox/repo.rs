@@ -6,10 +6,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::model::{ArticleRow as Article, AuthorRow as Author, CategoryRow as Category};
+use super::model::{
+    ArticleRow as Article, AuthorRow as Author, CategoryRow as Category, TagRow as Tag,
+};
 use super::model::{EventRow, NewEvent, Position};
 use super::{present, types};
-use crate::db::schema::{articles, authors, categories, event_marks, event_timers, events};
+use crate::db::schema::{articles, authors, categories, event_marks, event_timers, events, tags};
 use crate::db::{AnyConnection, MultiBackend, QueryResult};
 use crate::domain::Result;
 use crate::domain::Status;
@@ -103,6 +105,21 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
                         Some(c.slug.clone()),
                         None,
                         Some(Json(present::category(&c).to_string())),
+                    ),
+                    None => (change.slug.clone(), None, None),
+                }
+            }
+            Subject::Tag => {
+                let row: Option<Tag> = tags::table
+                    .find(&change.id)
+                    .select(Tag::as_select())
+                    .first(conn)
+                    .optional()?;
+                match row {
+                    Some(t) => (
+                        Some(t.slug.clone()),
+                        None,
+                        Some(Json(present::tag(&t).to_string())),
                     ),
                     None => (change.slug.clone(), None, None),
                 }
@@ -332,6 +349,24 @@ pub fn next_due(conn: &mut AnyConnection) -> QueryResult<Option<NaiveDateTime>> 
     event_timers::table
         .select(diesel::dsl::min(event_timers::due_at))
         .get_result(conn)
+}
+
+/// [`next_due`], read again only after content changed, and only while `cache` is on
+/// (nothing else needs it): it bounds how long the response cache keeps a public list.
+pub fn next_due_cached(
+    conn: &mut AnyConnection,
+    cache: &crate::cache::ResponseCache,
+) -> QueryResult<Option<NaiveDateTime>> {
+    if !cache.enabled() {
+        return Ok(None);
+    }
+    if let Some(due) = cache.known_due() {
+        return Ok(due);
+    }
+    let generation = cache.list_generation();
+    let due = next_due(conn)?;
+    cache.remember_due(generation, due);
+    Ok(due)
 }
 
 /// A due timer.

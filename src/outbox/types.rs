@@ -19,6 +19,9 @@ pub const ALL: &[&str] = &[
     "category.created",
     "category.updated",
     "category.deleted",
+    "tag.created",
+    "tag.updated",
+    "tag.deleted",
 ];
 
 /// The type of a webhook's test delivery; it is not in the feed.
@@ -45,6 +48,9 @@ pub fn of(change: &Change) -> Option<&'static str> {
         (Subject::Category, V::Created) => "category.created",
         (Subject::Category, V::Updated) => "category.updated",
         (Subject::Category, V::Deleted) => "category.deleted",
+        (Subject::Tag, V::Created) => "tag.created",
+        (Subject::Tag, V::Updated) => "tag.updated",
+        (Subject::Tag, V::Deleted) => "tag.deleted",
         _ => return None,
     })
 }

@@ -1,4 +1,4 @@
-//! The demo newsroom: three authors, four categories and five articles, one of them the
+//! The demo newsroom: three authors, four categories, four tags and five articles, one of them the
 //! 2019 Market wire story with no byline.
 
 use diesel::prelude::*;
@@ -20,7 +20,29 @@ struct DemoArticle {
     category: &'static str,
     /// `None` leaves the article a draft.
     published_at: Option<&'static str>,
+    /// Slugs of [`TAGS`], in order.
+    tags: &'static [&'static str],
 }
+
+/// The demo tags: name, slug and description.
+const TAGS: &[(&str, &str, &str)] = &[
+    ("Oil", "oil", "Crude, refining and the producers' alliance."),
+    (
+        "Energy",
+        "energy",
+        "Oil, gas and power, from wells to bills.",
+    ),
+    (
+        "Central banks",
+        "central-banks",
+        "Rates, statements and the people who set them.",
+    ),
+    (
+        "Semiconductors",
+        "semiconductors",
+        "Chips and the plants that make them.",
+    ),
+];
 
 const AUTHORS: &[(&str, &str, &str)] = &[
     (
@@ -61,6 +83,7 @@ demand in the second quarter.",
         author: None,
         category: "market",
         published_at: Some("2019-02-08T09:30:00Z"),
+        tags: &["oil", "energy"],
     },
     DemoArticle {
         slug: "central-bank-holds-rates-signals-patience",
@@ -79,6 +102,7 @@ Markets read the shift as a sign the tightening cycle is over.",
         author: Some(0),
         category: "market",
         published_at: Some("2019-01-30T19:00:00Z"),
+        tags: &["central-banks"],
     },
     DemoArticle {
         slug: "chipmakers-race-to-build-new-fabs",
@@ -92,6 +116,7 @@ thousands of technicians trained on machines that did not exist five years ago."
         author: Some(1),
         category: "technology",
         published_at: Some("2019-02-05T07:15:00Z"),
+        tags: &["semiconductors"],
     },
     DemoArticle {
         slug: "almaty-prepares-for-record-gas-demand",
@@ -103,6 +128,7 @@ city's utilities say they have added capacity to cope with record demand for gas
         author: Some(2),
         category: "world",
         published_at: Some("2019-02-07T04:00:00Z"),
+        tags: &["energy"],
     },
     DemoArticle {
         slug: "draft-what-to-watch-next-week",
@@ -113,6 +139,7 @@ city's utilities say they have added capacity to cope with record demand for gas
         author: Some(0),
         category: "market",
         published_at: None,
+        tags: &["central-banks"],
     },
 ];
 
@@ -162,6 +189,16 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
         category_ids.insert(slug, id);
     }
 
+    let mut tag_ids = std::collections::HashMap::new();
+    for (name, slug, description) in TAGS {
+        let input = crate::tags::repo::CreateInput {
+            name: (*name).to_owned(),
+            slug: Some((*slug).to_owned()),
+            description: Some((*description).to_owned()),
+        };
+        tag_ids.insert(*slug, super::tag(conn, input, now)?);
+    }
+
     let mut author_ids = Vec::new();
     for (name, slug, bio) in AUTHORS {
         let id = super::author(
@@ -186,6 +223,11 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             category_id: category_ids.get(demo.category).cloned(),
             cover_image_url: None,
             unpublish_at: None,
+            tag_ids: demo
+                .tags
+                .iter()
+                .filter_map(|t| tag_ids.get(t).cloned())
+                .collect(),
         };
         let row = Article::new_draft(draft, rendered, None, now);
         let publish_at = demo

@@ -32,6 +32,19 @@ fn system_write<T>(
         .map_err(fail)
 }
 
+/// The id of the tag with this slug, created first when there is none.
+fn tag(
+    conn: &mut AnyConnection,
+    input: crate::tags::repo::CreateInput,
+    now: chrono::NaiveDateTime,
+) -> anyhow::Result<String> {
+    let slug = input.slug.clone().unwrap_or_default();
+    match crate::tags::repo::find(conn, &IdOrSlug::Slug(slug))? {
+        Some(existing) => Ok(existing.id),
+        None => Ok(system_write(conn, |tx| crate::tags::service::create_in(tx, input, now))?.id),
+    }
+}
+
 /// The id of the category with this slug, created first when there is none, so that a seed
 /// can run again without duplicates.
 fn category(

@@ -345,6 +345,13 @@ impl TestApp {
         send(self.request(Method::DELETE, path)).await
     }
 
+    /// Creates a tag (as the admin) and returns it, failing the test on anything but 201.
+    pub async fn create_tag(&self, body: Value) -> Value {
+        let res = self.post_json("/api/v1/tags", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating {body}");
+        res.json().await.unwrap()
+    }
+
     /// Creates a category and returns its body, failing the test on anything but 201.
     pub async fn create_category(&self, body: Value) -> Value {
         let res = self.post_json("/api/v1/categories", &body).await;

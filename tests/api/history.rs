@@ -1212,6 +1212,21 @@ const RECIPES: &[Recipe] = &[
     },
     Recipe {
         method: "post",
+        path: "/api/v1/tags",
+        action: "tag.created",
+    },
+    Recipe {
+        method: "patch",
+        path: "/api/v1/tags/{id_or_slug}",
+        action: "tag.updated",
+    },
+    Recipe {
+        method: "delete",
+        path: "/api/v1/tags/{id_or_slug}",
+        action: "tag.deleted",
+    },
+    Recipe {
+        method: "post",
         path: "/api/v1/webhooks",
         action: "webhook.created",
     },
@@ -1393,6 +1408,20 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
         ("delete", "/api/v1/categories/{id_or_slug}") => {
             let id = id_of(&app.create_category(json!({"name": "Desk"})).await);
             ok(app.delete(&format!("/api/v1/categories/{id}")).await).await;
+            id
+        }
+        ("post", "/api/v1/tags") => id_of(&app.create_tag(json!({"name": "Oil"})).await),
+        ("patch", "/api/v1/tags/{id_or_slug}") => {
+            let id = id_of(&app.create_tag(json!({"name": "Gas"})).await);
+            let res = app
+                .patch_json(&format!("/api/v1/tags/{id}"), &json!({"description": "D"}))
+                .await;
+            ok(res).await;
+            id
+        }
+        ("delete", "/api/v1/tags/{id_or_slug}") => {
+            let id = id_of(&app.create_tag(json!({"name": "Coal"})).await);
+            ok(app.delete(&format!("/api/v1/tags/{id}")).await).await;
             id
         }
         ("post", "/api/v1/webhooks") => id_of(&webhook().await),

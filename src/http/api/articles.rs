@@ -28,6 +28,7 @@ use crate::http::wire::articles::{
 };
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
+use crate::http::wire::tags::TagResponse;
 use crate::http::{ApiError, FieldError};
 
 /// Editors and admins see authors' private fields.
@@ -39,6 +40,7 @@ fn sees_private(caller: &Caller) -> bool {
 struct Shape {
     author: bool,
     category: bool,
+    tags: bool,
     fields: Option<HashSet<String>>,
 }
 
@@ -54,7 +56,7 @@ impl Shape {
                 )]));
             }
         }
-        let (mut author, mut category) = (false, false);
+        let (mut author, mut category, mut tags) = (false, false, false);
         let items = include
             .map(|i| i.split(',').collect::<Vec<_>>())
             .unwrap_or_default();
@@ -62,10 +64,11 @@ impl Shape {
             match item {
                 "author" => author = true,
                 "category" => category = true,
+                "tags" => tags = true,
                 other => errors.push(FieldError::new(
                     "include",
                     Code::InvalidValue,
-                    format!("`{other}` cannot be included; use author and/or category"),
+                    format!("`{other}` cannot be included; use author, category or tags"),
                 )),
             }
         }
@@ -91,6 +94,7 @@ impl Shape {
             Ok(Self {
                 author,
                 category,
+                tags,
                 fields,
             })
         } else {
@@ -102,6 +106,7 @@ impl Shape {
         Embed {
             author: self.author,
             category: self.category,
+            tags: self.tags,
         }
     }
 
@@ -125,6 +130,16 @@ impl Shape {
                     .map(|c| CategoryResponse::from(c.clone())),
             );
         }
+        if self.tags {
+            article.tags = Some(
+                article
+                    .tag_ids
+                    .iter()
+                    .filter_map(|id| related.tags.get(id))
+                    .map(|t| TagResponse::from(t.clone()))
+                    .collect(),
+            );
+        }
         self.apply(article)
     }
 
@@ -143,7 +158,8 @@ impl Shape {
         let mut value = serde_json::to_value(&article).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut value {
             map.retain(|k, _| {
-                matches!(k.as_str(), "id" | "author" | "category" | "search") || fields.contains(k)
+                matches!(k.as_str(), "id" | "author" | "category" | "tags" | "search")
+                    || fields.contains(k)
             });
         }
         Shaped::Some(value)
@@ -179,6 +195,16 @@ impl Shape {
                 .and_then(|id| related.categories.get(id))
                 .map(|c| c.updated_at);
             v.push('c');
+            v.push_str(&stamp(at));
+        }
+        if self.tags {
+            // The newest change among the embedded tags: a renamed tag changes the tag.
+            let at = crate::domain::split_ids(&article.tag_ids)
+                .iter()
+                .filter_map(|id| related.tags.get(id))
+                .map(|t| t.updated_at)
+                .max();
+            v.push('t');
             v.push_str(&stamp(at));
         }
         if let Some(fields) = &self.fields {
@@ -239,6 +265,25 @@ fn parse_statuses(raw: &str) -> Result<Vec<Status>, ApiError> {
     Ok(statuses)
 }
 
+/// `tag`: up to 20 slugs, comma-separated.
+fn tag_slugs(raw: &str) -> Result<Vec<String>, ApiError> {
+    let invalid = |message: String| {
+        ApiError::invalid_query(vec![FieldError::new("tag", Code::InvalidValue, message)])
+    };
+    let slugs: Vec<&str> = raw.split(',').collect();
+    let max = crate::tags::MAX_PER_ARTICLE;
+    if slugs.len() > max {
+        return Err(invalid(format!("tag takes at most {max} slugs")));
+    }
+    slugs
+        .into_iter()
+        .map(|s| match IdOrSlug::parse(s) {
+            Ok(IdOrSlug::Slug(slug)) => Ok(slug),
+            _ => Err(invalid(format!("`{s}` is not a tag slug"))),
+        })
+        .collect()
+}
+
 fn key_param(name: &str, raw: Option<&str>) -> Result<Option<IdOrSlug>, ApiError> {
     raw.map(IdOrSlug::parse).transpose().map_err(|_| {
         ApiError::invalid_query(vec![FieldError::new(
@@ -278,6 +323,7 @@ fn list_request(
         statuses,
         author: key_param("author", query.author.as_deref())?,
         category: key_param("category", query.category.as_deref())?,
+        tags: query.tag.as_deref().map(tag_slugs).transpose()?,
         published_after: query.published_after.map(|t| t.naive_utc()),
         published_before: query.published_before.map(|t| t.naive_utc()),
         updated_after: query.updated_after.map(|t| t.naive_utc()),
@@ -418,6 +464,9 @@ pub async fn get_article(
     }
     if shape.category {
         resources.extend(article.category_id.clone());
+    }
+    if shape.tags {
+        resources.extend(crate::domain::split_ids(&article.tag_ids));
     }
     cache::allow_public(&mut builder, &caller, resources, article.unpublish_at);
     let live = caller

@@ -12,6 +12,7 @@ use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
+use crate::http::wire::tags::TagResponse;
 use crate::validate::{self, Fields};
 
 /// Longest title or subtitle, in characters.
@@ -75,6 +76,9 @@ pub struct ArticleResponse {
     /// Cover image URL.
     #[schema(required = true)]
     pub cover_image_url: Option<String>,
+    /// The article's tags, in the order the editor gave (at most 20).
+    #[schema(example = json!(["01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b25"]), max_items = 20)]
+    pub tag_ids: Vec<String>,
     /// Words in the body.
     #[schema(example = 640)]
     pub word_count: i32,
@@ -96,6 +100,10 @@ pub struct ArticleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<CategoryResponse>)]
     pub category: Option<Option<CategoryResponse>>,
+    /// The tags, in `tag_ids` order, with `include=tags`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub tags: Option<Vec<TagResponse>>,
     /// How well a search hit matched, in relevance order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -132,6 +140,7 @@ impl From<ArticleSummary> for ArticleResponse {
             author_id: a.author_id,
             category_id: a.category_id,
             cover_image_url: a.cover_image_url,
+            tag_ids: crate::domain::split_ids(&a.tag_ids),
             word_count: a.word_count,
             reading_time_minutes: a.reading_time_minutes,
             version: a.version,
@@ -139,6 +148,7 @@ impl From<ArticleSummary> for ArticleResponse {
             updated_at: a.updated_at.and_utc(),
             author: None,
             category: None,
+            tags: None,
             search: None,
         }
     }
@@ -199,6 +209,9 @@ pub struct ArticleFields {
     pub category_id: Option<String>,
     /// Cover image URL.
     pub cover_image_url: Option<String>,
+    /// The tags' ids, in order.
+    #[schema(nullable = false)]
+    pub tag_ids: Option<Vec<String>>,
     /// Words in the body.
     #[schema(nullable = false)]
     pub word_count: Option<i32>,
@@ -218,6 +231,9 @@ pub struct ArticleFields {
     pub author: Option<AuthorResponse>,
     /// The category, with `include=category`.
     pub category: Option<CategoryResponse>,
+    /// The tags, with `include=tags`.
+    #[schema(nullable = false)]
+    pub tags: Option<Vec<TagResponse>>,
     /// How a search hit matched (with `q`, in relevance order).
     #[schema(nullable = false)]
     pub search: Option<SearchHit>,
@@ -280,6 +296,9 @@ pub struct CreateArticle {
     /// than `published_at`. Years 0001 to 9999.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub unpublish_at: Option<DateTime<Utc>>,
+    /// Tags, in order: at most 20 ids of existing tags, each once.
+    #[schema(max_items = 20, value_type = Option<Vec<String>>)]
+    pub tag_ids: Option<Vec<String>>,
 }
 
 /// The body of `PATCH /api/v1/articles/{id}` (JSON merge patch): absent fields stay, `null`
@@ -324,6 +343,11 @@ pub struct UpdateArticle {
     #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub unpublish_at: Patch<String>,
+    /// The whole list of tags, in order (at most 20 ids of existing tags, each once); `[]`
+    /// or `null` removes them all.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
+    pub tag_ids: Patch<Vec<String>>,
 }
 
 /// The body of `POST /api/v1/articles/{id}/publish` (may be empty).
@@ -394,6 +418,14 @@ pub struct ArticleListQuery {
     /// Only this category and the categories inside it (id or slug).
     #[param(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: Option<String>,
+    /// Only articles carrying this tag (slug); a comma-separated list of up to 20 slugs
+    /// matches articles carrying any of them. Slugs naming no tag match nothing.
+    #[param(
+        max_length = 4100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*(,[a-z0-9]+(-[a-z0-9]+)*)*$",
+        example = "oil,opec"
+    )]
+    pub tag: Option<String>,
     /// Published at or after this time (inclusive): an RFC 3339 time, or a `YYYY-MM-DD` date
     /// read as midnight UTC; years 0001 to 9999.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
@@ -409,10 +441,10 @@ pub struct ArticleListQuery {
     /// (the default when `q` is given; only with `q`).
     #[param(inline)]
     pub sort: Option<ArticleSort>,
-    /// Related objects to embed: `author`, `category` or both, comma-separated.
+    /// Related objects to embed, comma-separated: `author`, `category`, `tags`.
     #[param(
         max_length = 100,
-        pattern = "^(author|category)(,(author|category))*$",
+        pattern = "^(author|category|tags)(,(author|category|tags))*$",
         example = "author,category"
     )]
     pub include: Option<String>,
@@ -441,10 +473,10 @@ pub struct ArticleListQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleGetQuery {
-    /// Related objects to embed: `author`, `category` or both.
+    /// Related objects to embed, comma-separated: `author`, `category`, `tags`.
     #[param(
         max_length = 100,
-        pattern = "^(author|category)(,(author|category))*$",
+        pattern = "^(author|category|tags)(,(author|category|tags))*$",
         example = "author,category"
     )]
     pub include: Option<String>,
@@ -452,7 +484,7 @@ pub struct ArticleGetQuery {
     /// only those fields: read it as `ArticleFields`, not `Article`.
     #[param(
         max_length = 500,
-        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|word_count|reading_time_minutes|version|created_at|updated_at))*$"
+        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
 }
@@ -473,6 +505,7 @@ pub const FIELDS: &[&str] = &[
     "author_id",
     "category_id",
     "cover_image_url",
+    "tag_ids",
     "word_count",
     "reading_time_minutes",
     "version",
@@ -508,6 +541,10 @@ impl CreateArticle {
                 use chrono::SubsecRound;
                 t.naive_utc().trunc_subsecs(6)
             }),
+            tag_ids: self
+                .tag_ids
+                .and_then(|ids| tag_list(ids, e))
+                .unwrap_or_default(),
         };
         v.finish(draft)
     }
@@ -544,6 +581,10 @@ impl UpdateArticle {
             unpublish_at: v.clear(self.unpublish_at, |t, e| {
                 validate::timestamp("unpublish_at", &t, e)
             }),
+            // `null` clears the list, as `[]` does.
+            tag_ids: v
+                .clear(self.tag_ids, tag_list)
+                .map(|ids| crate::domain::join_ids(&ids.unwrap_or_default())),
             ..ArticleChangeset::default()
         };
         v.finish(changes)
@@ -560,4 +601,33 @@ fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Opti
         return Some(value.trim().to_owned()).filter(|v| !v.is_empty());
     }
     validate::single_line(field, value, TITLE_MAX, errors)
+}
+
+/// Checks a list of tag ids: at most [`crate::tags::MAX_PER_ARTICLE`], each a UUID, none
+/// twice. Whether they exist is the service's to check.
+fn tag_list(ids: Vec<String>, errors: &mut Vec<FieldError>) -> Option<Vec<String>> {
+    let max = crate::tags::MAX_PER_ARTICLE;
+    if ids.len() > max {
+        errors.push(FieldError::new(
+            "tag_ids",
+            crate::domain::Code::TooLong,
+            format!("an article carries at most {max} tags"),
+        ));
+        return None;
+    }
+    let before = errors.len();
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(id) = validate::id("tag_ids", &id, errors) {
+            if out.contains(&id) {
+                errors.push(FieldError::new(
+                    "tag_ids",
+                    crate::domain::Code::InvalidValue,
+                    format!("tag_ids names {id} twice"),
+                ));
+            }
+            out.push(id);
+        }
+    }
+    (errors.len() == before).then_some(out)
 }

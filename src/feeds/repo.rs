@@ -1,0 +1,185 @@
+//! The queries of sitemaps: public articles in id order (stable pages), recent stories,
+//! and the categories and tags that have public articles.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::articles::repo::visible;
+use crate::domain::Status;
+
+/// [`visible`], unboxed, for queries that join articles to other tables.
+macro_rules! public_at {
+    ($now:expr) => {
+        a::trashed_at
+            .is_null()
+            .and(a::status.eq_any([Status::Published, Status::Scheduled]))
+            .and(a::published_sort.le($now))
+            .and(
+                a::unpublish_at
+                    .is_null()
+                    .or(a::unpublish_at.assume_not_null().gt($now)),
+            )
+    };
+}
+use crate::db::AnyConnection;
+use crate::db::schema::article_tags::dsl as at;
+use crate::db::schema::articles::dsl as a;
+use crate::db::schema::categories::dsl as c;
+use crate::db::schema::tags::dsl as t;
+
+/// What a sitemap line needs of an article.
+#[derive(Debug, Clone, Queryable)]
+pub struct UrlRow {
+    /// Id (the keyset).
+    pub id: String,
+    /// Slug.
+    pub slug: String,
+    /// Section, for `{category}`.
+    pub category_id: Option<String>,
+    /// Publication time, for the dated placeholders.
+    pub published_at: Option<NaiveDateTime>,
+    /// `lastmod`.
+    pub updated_at: NaiveDateTime,
+    /// Headline (Google News only; empty elsewhere).
+    pub title: String,
+}
+
+/// How many articles the public can read at `now`.
+pub fn public_count(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<i64> {
+    a::articles
+        .filter(a::trashed_at.is_null())
+        .filter(visible(now))
+        .count()
+        .get_result(conn)
+}
+
+/// The first id of sitemap page `page` (0-based): the `page * size`-th public article in id
+/// order. Ids are UUIDv7, so new articles land on the last page and earlier pages stay put.
+pub fn page_start(
+    conn: &mut AnyConnection,
+    page: i64,
+    size: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    a::articles
+        .filter(a::trashed_at.is_null())
+        .filter(visible(now))
+        .select(a::id)
+        .order(a::id.asc())
+        .offset(page * size)
+        .limit(1)
+        .first(conn)
+        .optional()
+}
+
+/// Up to `limit` public articles from `from` (inclusive) or after `after` (exclusive), in
+/// id order.
+pub fn urls(
+    conn: &mut AnyConnection,
+    from: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<UrlRow>> {
+    let mut query = a::articles
+        .filter(a::trashed_at.is_null())
+        .filter(visible(now))
+        .select((
+            a::id,
+            a::slug,
+            a::category_id,
+            a::published_at,
+            a::updated_at,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+        ))
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(a::id.ge(from.to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(a::id.gt(after.to_owned()));
+    }
+    query.order(a::id.asc()).limit(limit).load(conn)
+}
+
+/// The newest change among the public articles with ids in `[from, until)`: a sitemap
+/// page's `lastmod`.
+pub fn last_change(
+    conn: &mut AnyConnection,
+    from: &str,
+    until: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let mut query = a::articles
+        .filter(a::trashed_at.is_null())
+        .filter(visible(now))
+        .filter(a::id.ge(from.to_owned()))
+        .select(diesel::dsl::max(a::updated_at))
+        .into_boxed();
+    if let Some(until) = until {
+        query = query.filter(a::id.lt(until.to_owned()));
+    }
+    query.get_result(conn)
+}
+
+/// Public stories published since `since`, newest first, with their titles.
+pub fn recent(
+    conn: &mut AnyConnection,
+    since: NaiveDateTime,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<UrlRow>> {
+    a::articles
+        .filter(a::trashed_at.is_null())
+        .filter(visible(now))
+        .filter(a::published_sort.ge(since))
+        .select((
+            a::id,
+            a::slug,
+            a::category_id,
+            a::published_at,
+            a::updated_at,
+            a::title,
+        ))
+        .order((a::published_sort.desc(), a::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Every category's id and slug, for `{category}` in article links.
+pub fn category_slugs(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
+    c::categories.select((c::id, c::slug)).load(conn)
+}
+
+/// Categories with public articles of their own, with the newest change among those
+/// articles, by slug.
+pub fn categories_in_use(
+    conn: &mut AnyConnection,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(String, Option<NaiveDateTime>)>> {
+    c::categories
+        .inner_join(a::articles.on(a::category_id.eq(c::id.nullable())))
+        .filter(public_at!(now))
+        .group_by(c::slug)
+        .select((c::slug, diesel::dsl::max(a::updated_at)))
+        .order(c::slug.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Tags with public articles, with the newest change among those articles, by slug.
+pub fn tags_in_use(
+    conn: &mut AnyConnection,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(String, Option<NaiveDateTime>)>> {
+    t::tags
+        .inner_join(at::article_tags.inner_join(a::articles))
+        .filter(public_at!(now))
+        .group_by(t::slug)
+        .select((t::slug, diesel::dsl::max(a::updated_at)))
+        .order(t::slug.asc())
+        .limit(limit)
+        .load(conn)
+}

@@ -1,0 +1,198 @@
+//! Tags as clients send and receive them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::{Code, Error, FieldError};
+use crate::http::extract::Patch;
+use crate::http::pagination::ListMeta;
+use crate::tags::model;
+use crate::tags::repo::{CreateInput, UpdateInput};
+use crate::validate::{self, Fields};
+
+/// Longest tag name, in characters.
+pub const NAME_MAX: usize = 100;
+/// Longest description, in characters.
+pub const DESCRIPTION_MAX: usize = 5_000;
+
+pub use crate::tags::model::TagSort;
+
+/// A tag: a topic that cuts across sections, such as "Oil".
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = Tag, example = json!({"id": "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b25", "slug": "oil", "name": "Oil", "description": "Crude, refining and OPEC.", "created_at": "2019-02-08T09:00:00Z", "updated_at": "2019-02-08T09:00:00Z"}))]
+pub struct TagResponse {
+    /// Server-generated UUIDv7.
+    #[schema(format = Uuid, example = "01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b25")]
+    pub id: String,
+    /// Unique URL name, made from the name when not given.
+    #[schema(example = "oil")]
+    pub slug: String,
+    /// Display name.
+    #[schema(example = "Oil")]
+    pub name: String,
+    /// What the topic covers.
+    #[schema(required = true, example = "Crude, refining and OPEC.")]
+    pub description: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// In lists only: how many articles the public can read now carry the tag. Drafts,
+    /// scheduled stories not yet due, expired and trashed ones are not counted, whoever asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0, example = 12)]
+    pub article_count: Option<i64>,
+}
+
+impl From<model::Tag> for TagResponse {
+    fn from(t: model::Tag) -> Self {
+        Self {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            description: t.description,
+            created_at: t.created_at.and_utc(),
+            updated_at: t.updated_at.and_utc(),
+            article_count: None,
+        }
+    }
+}
+
+/// A page of tags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagList {
+    /// The tags of this page, each with `article_count`.
+    pub data: Vec<TagResponse>,
+    /// Paging information.
+    pub meta: ListMeta,
+}
+
+/// The body of `POST /api/v1/tags`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Oil", "description": "Crude, refining and OPEC."}))]
+pub struct CreateTag {
+    /// Display name: one line, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"
+    )]
+    pub name: String,
+    /// URL name. Made from `name` when absent (transliterated to ASCII, with a numeric
+    /// suffix if taken); a given slug that is taken is a 409.
+    #[schema(
+        max_length = 200,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "oil"
+    )]
+    pub slug: Option<String>,
+    /// What the topic covers.
+    #[schema(
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+    )]
+    pub description: Option<String>,
+}
+
+/// The body of `PATCH /api/v1/tags/{id_or_slug}`: JSON merge patch. Absent fields stay as
+/// they are; `null` clears `description`. Changing the name does not change the slug; a new
+/// slug keeps the old one answering with a redirect.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Crude oil"}))]
+pub struct UpdateTag {
+    /// New display name.
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 100, pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$")]
+    pub name: Patch<String>,
+    /// New slug; a taken one is a 409.
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Patch<String>,
+    /// New description, or `null` to clear it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$")]
+    pub description: Patch<String>,
+}
+
+/// Query parameters of `GET /api/v1/tags`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TagListQuery {
+    /// Only tags whose name contains this text, ignoring case.
+    #[param(min_length = 1, max_length = 100, pattern = "^[^\\u0000]*$")]
+    pub q: Option<String>,
+    /// `name` (default) or `-article_count` (most public articles first).
+    #[param(inline)]
+    pub sort: Option<TagSort>,
+    /// Changed at or after this time (inclusive): an RFC 3339 time, or a `YYYY-MM-DD` date
+    /// read as midnight UTC.
+    #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `meta.next_cursor` of the previous page.
+    #[param(max_length = 1000)]
+    pub cursor: Option<String>,
+    /// Adds `meta.total`.
+    #[param(default = false)]
+    pub with_total: Option<bool>,
+}
+
+impl TagListQuery {
+    /// `q`: part of a name, not blank.
+    pub fn name(&self) -> Result<Option<String>, Error> {
+        match self.q.as_deref().map(str::trim) {
+            Some("") => Err(Error::invalid_query(vec![FieldError::new(
+                "q",
+                Code::InvalidValue,
+                "q must not be empty",
+            )])),
+            Some(q) if q.chars().count() > NAME_MAX || q.contains('\0') => {
+                Err(Error::invalid_query(vec![FieldError::new(
+                    "q",
+                    Code::InvalidValue,
+                    format!("q must be at most {NAME_MAX} characters of text"),
+                )]))
+            }
+            other => Ok(other.map(str::to_owned)),
+        }
+    }
+}
+
+impl CreateTag {
+    /// The new tag, each field checked.
+    pub fn check(self) -> Result<CreateInput, Error> {
+        let mut v = Fields::new();
+        let e = v.errors();
+        let input = CreateInput {
+            name: validate::single_line("name", &self.name, NAME_MAX, e).unwrap_or_default(),
+            slug: self.slug.and_then(|s| validate::slug("slug", &s, e)),
+            description: self
+                .description
+                .and_then(|d| validate::multi_line("description", &d, DESCRIPTION_MAX, e)),
+        };
+        v.finish(input)
+    }
+}
+
+impl UpdateTag {
+    /// The changes, each field checked.
+    pub fn check(self) -> Result<UpdateInput, Error> {
+        let mut v = Fields::new();
+        let input = UpdateInput {
+            name: v.keep("name", self.name, |n, e| {
+                validate::single_line("name", &n, NAME_MAX, e)
+            }),
+            slug: v.keep("slug", self.slug, |s, e| validate::slug("slug", &s, e)),
+            description: v.clear(self.description, |d, e| {
+                validate::multi_line("description", &d, DESCRIPTION_MAX, e)
+            }),
+        };
+        v.finish(input)
+    }
+}

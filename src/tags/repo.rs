@@ -1,0 +1,465 @@
+//! Queries on tags and on which article carries which. Every function takes a connection
+//! and runs on the blocking pool.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{BigInt, Timestamp};
+
+use super::model::{Tag, TagChangeset, TagSort, name_key};
+use crate::db::schema::article_tags::dsl as at;
+use crate::db::schema::articles;
+use crate::db::schema::tags::dsl as t;
+use crate::db::slugs::insert_with_slug;
+use crate::db::slugs::old as old_slugs;
+use crate::db::{AnyConnection, MultiBackend};
+use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch};
+use crate::slug;
+
+/// The kind of this table's old slugs.
+pub const KIND: &str = "tag";
+
+/// Finds a tag by id or slug.
+pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Tag>> {
+    let query = t::tags.select(Tag::as_select()).into_boxed();
+    let query = match key {
+        IdOrSlug::Id(id) => query.filter(t::id.eq(id.clone())),
+        IdOrSlug::Slug(s) => query.filter(t::slug.eq(s.clone())),
+    };
+    query.first(conn).optional()
+}
+
+/// Finds a tag by id or slug, or answers 404.
+pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Tag, Error> {
+    find(conn, key)?.ok_or_else(|| Error::not_found("no tag has that id or slug"))
+}
+
+/// Whose old slug this is.
+pub fn owner_of_old_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<String>> {
+    old_slugs::owner(conn, KIND, slug)
+}
+
+/// Locks the tag (PostgreSQL) and checks `If-Match` against its `updated_at`, inside the
+/// write. The lock also makes a delete wait for article writes that are adding the tag
+/// (they hold it shared), and them wait for the delete.
+pub fn lock(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    precondition: &IfMatch,
+) -> Result<Tag, Error> {
+    crate::db::on_postgres(conn, |pg| {
+        let locked = t::tags.select(t::id).for_update();
+        match key {
+            IdOrSlug::Id(id) => locked.filter(t::id.eq(id)).load::<String>(pg)?,
+            IdOrSlug::Slug(s) => locked.filter(t::slug.eq(s)).load::<String>(pg)?,
+        };
+        Ok(())
+    })?;
+    let current = get(conn, key)?;
+    if !matches!(precondition, IfMatch::Absent) {
+        precondition.check_stamp(&current.id, current.updated_at, "tag")?;
+    }
+    Ok(current)
+}
+
+/// Tags by id, in no particular order: one query for a whole page of articles.
+pub fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Tag>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    t::tags
+        .filter(t::id.eq_any(ids))
+        .select(Tag::as_select())
+        .load(conn)
+}
+
+/// The ids of the tags with these slugs (unknown slugs are left out).
+pub fn ids_of_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<Vec<String>> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    t::tags
+        .filter(t::slug.eq_any(slugs))
+        .select(t::id)
+        .load(conn)
+}
+
+/// The tags an article is about to carry, in the given order; a 422 on `tag_ids` for any
+/// that does not exist. On PostgreSQL the rows are held shared until the write ends, so
+/// that a concurrent delete of one of them waits and then sees this article.
+pub fn for_article(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Tag>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::db::on_postgres(conn, |pg| {
+        t::tags
+            .filter(t::id.eq_any(ids))
+            .select(t::id)
+            .for_share()
+            .load::<String>(pg)?;
+        Ok(())
+    })?;
+    let mut found: HashMap<String, Tag> = by_ids(conn, ids)?
+        .into_iter()
+        .map(|tag| (tag.id.clone(), tag))
+        .collect();
+    let missing: Vec<&str> = ids
+        .iter()
+        .filter(|id| !found.contains_key(*id))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::validation(vec![FieldError::new(
+            "tag_ids",
+            Code::NotFound,
+            format!("tag_ids names no existing tag: {}", missing.join(", ")),
+        )]));
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// What an article's `tag_names` column holds for these tags: their names, for search.
+pub fn search_text(tags: &[Tag]) -> String {
+    tags.iter()
+        .map(|t| t.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Replaces the tags an article carries (the join rows; the caller writes its columns).
+pub fn replace_for_article(
+    conn: &mut AnyConnection,
+    article_id: &str,
+    ids: &[String],
+) -> QueryResult<()> {
+    diesel::delete(at::article_tags.filter(at::article_id.eq(article_id))).execute(conn)?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            (
+                at::article_id.eq(article_id),
+                at::tag_id.eq(id),
+                at::position.eq(i32::try_from(i).unwrap_or(i32::MAX)),
+            )
+        })
+        .collect();
+    let insert = || diesel::insert_into(at::article_tags).values(&rows);
+    crate::db::per_backend(
+        conn,
+        |pg| insert().execute(pg),
+        |lite| insert().execute(lite),
+    )?;
+    Ok(())
+}
+
+/// A number computed per tag row.
+type Count = Box<dyn BoxableExpression<t::tags, MultiBackend, SqlType = BigInt>>;
+
+/// The number of public articles carrying the row's tag at `now`, as SQL: the tag list
+/// shows it, and sorts by it.
+fn public_count(now: NaiveDateTime) -> Count {
+    Box::new(
+        sql::<BigInt>(
+            "(SELECT COUNT(*) FROM article_tags c JOIN articles a ON a.id = c.article_id \
+         WHERE c.tag_id = tags.id AND a.trashed_at IS NULL \
+         AND a.status IN ('published', 'scheduled') AND a.published_sort <= ",
+        )
+        .bind::<Timestamp, _>(now)
+        .sql(" AND (a.unpublish_at IS NULL OR a.unpublish_at > ")
+        .bind::<Timestamp, _>(now)
+        .sql("))"),
+    )
+}
+
+/// Filters of the tag list.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    /// Only tags whose name contains this.
+    pub q: Option<String>,
+    /// `updated_at >=`.
+    pub updated_after: Option<NaiveDateTime>,
+}
+
+fn like_pattern(q: &str) -> String {
+    let key = name_key(q);
+    let escaped = key
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Where a page continues.
+#[derive(Debug, Clone)]
+pub enum After {
+    /// `(name_key, id)` in name order.
+    Name(String, String),
+    /// `(article_count, id)` in most-used order.
+    Count(i64, String),
+}
+
+/// One page of tags with their public article counts, one row more than `limit`.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ListFilter,
+    sort: TagSort,
+    after: Option<After>,
+    limit: u32,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(Tag, i64)>> {
+    let mut query = t::tags
+        .select((Tag::as_select(), public_count(now)))
+        .into_boxed();
+    if let Some(q) = &filter.q {
+        query = query.filter(t::name_key.like(like_pattern(q)).escape('\\'));
+    }
+    if let Some(at) = filter.updated_after {
+        query = query.filter(t::updated_at.ge(at));
+    }
+    query = match after {
+        None => query,
+        Some(After::Name(key, id)) => query.filter(
+            t::name_key
+                .ge(key.clone())
+                .and(t::name_key.gt(key).or(t::id.gt(id))),
+        ),
+        Some(After::Count(count, id)) => query.filter(
+            public_count(now)
+                .lt(count)
+                .or(public_count(now).eq(count).and(t::id.gt(id))),
+        ),
+    };
+    query = match sort {
+        TagSort::Name => query.order((t::name_key.asc(), t::id.asc())),
+        TagSort::MostUsed => query.order((public_count(now).desc(), t::id.asc())),
+    };
+    query.limit(i64::from(limit) + 1).load(conn)
+}
+
+/// How many tags match the filter.
+pub fn count(conn: &mut AnyConnection, filter: &ListFilter) -> QueryResult<i64> {
+    let mut query = t::tags.count().into_boxed();
+    if let Some(q) = &filter.q {
+        query = query.filter(t::name_key.like(like_pattern(q)).escape('\\'));
+    }
+    if let Some(at) = filter.updated_after {
+        query = query.filter(t::updated_at.ge(at));
+    }
+    query.get_result(conn)
+}
+
+/// What a create request asks for, already validated for shape.
+#[derive(Debug)]
+pub struct CreateInput {
+    /// Display name.
+    pub name: String,
+    /// A slug the client chose, if any.
+    pub slug: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// Creates a tag. A chosen slug that is taken is a 409; a generated one gets the next free
+/// numeric suffix.
+pub fn create(
+    conn: &mut AnyConnection,
+    input: CreateInput,
+    now: NaiveDateTime,
+) -> Result<Tag, Error> {
+    let generated = input.slug.is_none();
+    let base = match &input.slug {
+        Some(s) => s.clone(),
+        None => slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "tag".into()),
+    };
+    let id = uuid::Uuid::now_v7().to_string();
+    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Tag, Error> {
+        let row = Tag {
+            id: id.clone(),
+            slug,
+            name_key: name_key(&input.name),
+            name: input.name.clone(),
+            description: input.description.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let insert = || diesel::insert_into(t::tags).values(&row);
+        let added = crate::db::per_backend(
+            conn,
+            |pg| insert().on_conflict_do_nothing().execute(pg),
+            |lite| insert().on_conflict_do_nothing().execute(lite),
+        )?;
+        if added == 0 {
+            return Err(crate::db::slugs::taken());
+        }
+        Ok(row)
+    };
+    insert_with_slug(conn, &base, !generated, taken_slugs, insert, || {
+        slug_conflict(&base)
+    })
+}
+
+/// What an update changes, already validated for shape.
+#[derive(Debug, Default)]
+pub struct UpdateInput {
+    /// New name.
+    pub name: Option<String>,
+    /// New slug.
+    pub slug: Option<String>,
+    /// New description; `Some(None)` clears it.
+    pub description: Option<Option<String>>,
+}
+
+/// Applies a partial update to a tag the caller locked. Nothing is written when nothing
+/// changes. A new name is written into the search text of every article carrying the tag.
+pub fn update(
+    conn: &mut AnyConnection,
+    current: Tag,
+    input: UpdateInput,
+    now: NaiveDateTime,
+) -> Result<(Tag, bool), Error> {
+    let mut changes = TagChangeset::default();
+    if let Some(name) = input.name.filter(|n| *n != current.name) {
+        changes.name_key = Some(name_key(&name));
+        changes.name = Some(name);
+    }
+    if let Some(slug) = input.slug.filter(|s| *s != current.slug) {
+        if slug_taken(conn, &slug, Some(&current.id))? {
+            return Err(slug_conflict(&slug));
+        }
+        changes.slug = Some(slug);
+    }
+    if let Some(description) = input.description.filter(|d| *d != current.description) {
+        changes.description = Some(description);
+    }
+    if changes.name.is_none() && changes.slug.is_none() && changes.description.is_none() {
+        return Ok((current, false));
+    }
+    changes.updated_at = Some(now);
+    if let Some(new_slug) = &changes.slug {
+        old_slugs::moved(conn, KIND, &current.slug, new_slug, &current.id, now)?;
+    }
+    diesel::update(t::tags.filter(t::id.eq(&current.id)))
+        .set(&changes)
+        .execute(conn)
+        .map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                slug_conflict(changes.slug.as_deref().unwrap_or_default())
+            }
+            other => other.into(),
+        })?;
+    let renamed = changes.name.is_some();
+    let tag = Tag {
+        name: changes.name.unwrap_or(current.name),
+        name_key: changes.name_key.unwrap_or(current.name_key),
+        slug: changes.slug.unwrap_or(current.slug),
+        description: changes.description.unwrap_or(current.description),
+        updated_at: now,
+        ..current
+    };
+    if renamed {
+        let articles_with = carriers(conn, &tag.id)?;
+        refresh_search_text(conn, &articles_with)?;
+    }
+    Ok((tag, renamed))
+}
+
+/// The ids of the articles (in any state) that carry a tag.
+pub fn carriers(conn: &mut AnyConnection, tag_id: &str) -> QueryResult<Vec<String>> {
+    at::article_tags
+        .filter(at::tag_id.eq(tag_id))
+        .select(at::article_id)
+        .load(conn)
+}
+
+/// Writes each article's `tag_names` again from the tags it carries now.
+fn refresh_search_text(conn: &mut AnyConnection, article_ids: &[String]) -> QueryResult<()> {
+    for chunk in article_ids.chunks(500) {
+        let pairs: Vec<(String, String)> = at::article_tags
+            .inner_join(t::tags)
+            .filter(at::article_id.eq_any(chunk))
+            .order((at::article_id, at::position))
+            .select((at::article_id, t::name))
+            .load(conn)?;
+        let mut names: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (article, name) in &pairs {
+            names.entry(article).or_default().push(name);
+        }
+        for id in chunk {
+            let text = names
+                .get(id.as_str())
+                .map(|n| n.join(" "))
+                .unwrap_or_default();
+            diesel::update(articles::table.filter(articles::id.eq(id)))
+                .set(articles::tag_names.eq(text))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes a tag the caller locked, taking it off every article that carries it: each of
+/// them gets a new version. Answers the ids of those articles.
+pub fn delete(
+    conn: &mut AnyConnection,
+    tag: &Tag,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, Error> {
+    let articles_with = carriers(conn, &tag.id)?;
+    for chunk in articles_with.chunks(500) {
+        let rows: Vec<(String, String)> = articles::table
+            .filter(articles::id.eq_any(chunk))
+            .select((articles::id, articles::tag_ids))
+            .load(conn)?;
+        for (id, joined) in rows {
+            let kept: Vec<String> = crate::domain::split_ids(&joined)
+                .into_iter()
+                .filter(|t| *t != tag.id)
+                .collect();
+            diesel::update(articles::table.filter(articles::id.eq(&id)))
+                .set((
+                    articles::tag_ids.eq(crate::domain::join_ids(&kept)),
+                    articles::updated_at.eq(now),
+                    articles::version.eq(articles::version + 1),
+                ))
+                .execute(conn)?;
+        }
+    }
+    diesel::delete(at::article_tags.filter(at::tag_id.eq(&tag.id))).execute(conn)?;
+    refresh_search_text(conn, &articles_with)?;
+    diesel::delete(t::tags.filter(t::id.eq(&tag.id))).execute(conn)?;
+    old_slugs::forget(conn, KIND, &tag.id)?;
+    Ok(articles_with)
+}
+
+fn slug_taken(conn: &mut AnyConnection, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
+    let mut query = t::tags.filter(t::slug.eq(slug)).count().into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(t::id.ne(id.to_owned()));
+    }
+    Ok(query.get_result::<i64>(conn)? > 0 || old_slugs::reserved(conn, KIND, slug, except_id)?)
+}
+
+/// Slugs in use that are `base` or start with `stem-`; old slugs count as taken.
+fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
+    let mut slugs: Vec<String> = t::tags
+        .filter(t::slug.eq(base).or(t::slug.like(format!("{stem}-%"))))
+        .select(t::slug)
+        .load(conn)?;
+    slugs.extend(old_slugs::like(conn, KIND, base, stem)?);
+    Ok(slugs)
+}
+
+fn slug_conflict(slug: &str) -> Error {
+    Error::new(
+        Code::SlugTaken,
+        format!("the slug `{slug}` is taken; choose another"),
+    )
+}
