@@ -3,6 +3,7 @@
 
 mod error;
 pub mod listen;
+pub mod pages;
 mod runner;
 pub mod schema;
 pub mod search;

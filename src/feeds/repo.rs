@@ -44,15 +44,6 @@ pub struct UrlRow {
     pub title: String,
 }
 
-/// How many articles the public can read at `now`.
-pub fn public_count(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<i64> {
-    a::articles
-        .filter(a::trashed_at.is_null())
-        .filter(visible(now))
-        .count()
-        .get_result(conn)
-}
-
 /// The first id of sitemap page `page` (0-based): the `page * size`-th public article in id
 /// order. Ids are UUIDv7, so new articles land on the last page and earlier pages stay put.
 pub fn page_start(
@@ -100,26 +91,6 @@ pub fn urls(
         query = query.filter(a::id.gt(after.to_owned()));
     }
     query.order(a::id.asc()).limit(limit).load(conn)
-}
-
-/// The newest change among the public articles with ids in `[from, until)`: a sitemap
-/// page's `lastmod`.
-pub fn last_change(
-    conn: &mut AnyConnection,
-    from: &str,
-    until: Option<&str>,
-    now: NaiveDateTime,
-) -> QueryResult<Option<NaiveDateTime>> {
-    let mut query = a::articles
-        .filter(a::trashed_at.is_null())
-        .filter(visible(now))
-        .filter(a::id.ge(from.to_owned()))
-        .select(diesel::dsl::max(a::updated_at))
-        .into_boxed();
-    if let Some(until) = until {
-        query = query.filter(a::id.lt(until.to_owned()));
-    }
-    query.get_result(conn)
 }
 
 /// Public stories published since `since`, newest first, with their titles.

@@ -129,17 +129,11 @@ pub async fn index(ctx: &Ctx) -> Result<Index> {
     let now = crate::now();
     let cache = ctx.writes.cache().clone();
     ctx.read(move |conn| {
-        let count = repo::public_count(conn, now)?;
-        let pages = ((count + super::SITEMAP_URLS - 1) / super::SITEMAP_URLS).max(1);
-        let mut starts = Vec::new();
-        for page in 0..pages {
-            starts.extend(repo::page_start(conn, page, super::SITEMAP_URLS, now)?);
-        }
-        let mut article_pages = Vec::with_capacity(starts.len().max(1));
-        for (i, from) in starts.iter().enumerate() {
-            let until = starts.get(i + 1).map(String::as_str);
-            article_pages.push(repo::last_change(conn, from, until, now)?);
-        }
+        let mut article_pages: Vec<Option<NaiveDateTime>> =
+            crate::db::pages::sitemap_pages(conn, super::SITEMAP_URLS, now)?
+                .into_iter()
+                .map(|p| Some(p.lastmod))
+                .collect();
         if article_pages.is_empty() {
             article_pages.push(None);
         }
