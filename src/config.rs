@@ -141,6 +141,37 @@ pub struct Settings {
     pub events: EventSettings,
     /// Where the front-end shows content, for feeds and sitemaps; `None`: they answer 404.
     pub site: Option<SiteSettings>,
+    /// Uploads and where their files are kept.
+    pub media: MediaSettings,
+}
+
+/// Uploads and their store.
+#[derive(Debug, Clone)]
+pub struct MediaSettings {
+    /// `BYLINE_MEDIA_MAX_BYTES`: the largest upload.
+    pub max_bytes: u64,
+    /// `BYLINE_MEDIA_DIR`: the directory store (and, with S3, the uploads' scratch space);
+    /// empty means `<data dir>/media`.
+    pub dir: Option<PathBuf>,
+    /// The S3-compatible bucket, when `BYLINE_MEDIA_S3_BUCKET` is set.
+    pub s3: Option<S3Settings>,
+}
+
+/// An S3-compatible bucket.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    /// `BYLINE_MEDIA_S3_BUCKET`.
+    pub bucket: String,
+    /// `BYLINE_MEDIA_S3_ENDPOINT`: another service than AWS (MinIO, R2, …).
+    pub endpoint: Option<String>,
+    /// `BYLINE_MEDIA_S3_REGION`.
+    pub region: String,
+    /// `BYLINE_MEDIA_S3_ACCESS_KEY_ID`.
+    pub access_key_id: Option<String>,
+    /// `BYLINE_MEDIA_S3_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<Secret>,
+    /// `BYLINE_MEDIA_S3_PREFIX`: a folder inside the bucket, to share one.
+    pub prefix: Option<String>,
 }
 
 /// Where the front-end shows content: the links of feeds and sitemaps.
@@ -451,6 +482,46 @@ pub const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         env: "BYLINE_METRICS_BIND",
         key: "metrics_bind",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_MAX_BYTES",
+        key: "media_max_bytes",
+        default: "20971520",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_DIR",
+        key: "media_dir",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_S3_BUCKET",
+        key: "media_s3_bucket",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_S3_ENDPOINT",
+        key: "media_s3_endpoint",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_S3_REGION",
+        key: "media_s3_region",
+        default: "us-east-1",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_S3_ACCESS_KEY_ID",
+        key: "media_s3_access_key_id",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_S3_SECRET_ACCESS_KEY",
+        key: "media_s3_secret_access_key",
+        default: "",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_S3_PREFIX",
+        key: "media_s3_prefix",
         default: "",
     },
     SettingSpec {
@@ -792,7 +863,9 @@ impl Settings {
             ));
         }
         let site = parse_site(&get)?;
+        let media = parse_media(&get)?;
         Ok(Self {
+            media,
             site,
             retention,
             events,
@@ -818,6 +891,60 @@ impl Settings {
             data_dir: PathBuf::from(data_dir),
         })
     }
+}
+
+fn parse_media<'a>(get: &impl Fn(&str) -> &'a str) -> Result<MediaSettings, SettingError> {
+    let max_bytes = ranged::<u64>(
+        "BYLINE_MEDIA_MAX_BYTES",
+        get("BYLINE_MEDIA_MAX_BYTES"),
+        1024,
+        1 << 30,
+    )?;
+    let dir = Some(get("BYLINE_MEDIA_DIR").trim())
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
+    let bucket = get("BYLINE_MEDIA_S3_BUCKET").trim();
+    let s3 = if bucket.is_empty() {
+        None
+    } else {
+        let endpoint = Some(get("BYLINE_MEDIA_S3_ENDPOINT").trim())
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                url::Url::parse(e)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .map(|_| e.trim_end_matches('/').to_owned())
+                    .ok_or_else(|| {
+                        SettingError::new(
+                            "BYLINE_MEDIA_S3_ENDPOINT",
+                            "must be an http or https URL, such as https://s3.example.com",
+                        )
+                    })
+            })
+            .transpose()?;
+        let key_id = get("BYLINE_MEDIA_S3_ACCESS_KEY_ID").trim();
+        let secret = get("BYLINE_MEDIA_S3_SECRET_ACCESS_KEY");
+        if key_id.is_empty() != secret.is_empty() {
+            return Err(SettingError::new(
+                "BYLINE_MEDIA_S3_SECRET_ACCESS_KEY",
+                "set both BYLINE_MEDIA_S3_ACCESS_KEY_ID and BYLINE_MEDIA_S3_SECRET_ACCESS_KEY, or neither",
+            ));
+        }
+        Some(S3Settings {
+            bucket: bucket.to_owned(),
+            endpoint,
+            region: match get("BYLINE_MEDIA_S3_REGION").trim() {
+                "" => "us-east-1".to_owned(),
+                r => r.to_owned(),
+            },
+            access_key_id: Some(key_id.to_owned()).filter(|k| !k.is_empty()),
+            secret_access_key: Some(secret).filter(|s| !s.is_empty()).map(Secret::new),
+            prefix: Some(get("BYLINE_MEDIA_S3_PREFIX").trim().trim_matches('/'))
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
+        })
+    };
+    Ok(MediaSettings { max_bytes, dir, s3 })
 }
 
 fn parse_site<'a>(get: &impl Fn(&str) -> &'a str) -> Result<Option<SiteSettings>, SettingError> {

@@ -17,6 +17,7 @@ pub mod feeds;
 pub mod history;
 pub mod http;
 pub mod idempotency;
+pub mod media;
 pub mod outbox;
 pub mod seed;
 pub mod slug;
@@ -110,7 +111,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(http::api::tags::create_tag)
             .service(http::api::tags::get_tag)
             .service(http::api::tags::update_tag)
-            .service(http::api::tags::delete_tag),
+            .service(http::api::tags::delete_tag)
+            .service(http::api::media::upload_media)
+            .service(http::api::media::list_media)
+            .service(http::api::media::get_media)
+            .service(http::api::media::update_media)
+            .service(http::api::media::delete_media),
     )
     .service(http::api::feeds::rss_feed)
     .service(http::api::feeds::atom_feed)
@@ -120,6 +126,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(http::api::feeds::news_sitemap)
     .service(http::api::feeds::category_sitemap)
     .service(http::api::feeds::tag_sitemap)
+    .service(http::api::media::media_original)
+    .service(http::api::media::media_rendition)
     .service(http::api::meta::healthz)
     .service(http::api::meta::readyz)
     .service(http::api::meta::openapi_json)
@@ -211,6 +219,12 @@ impl Application {
             settings.metrics_token.as_ref(),
         ));
         let sweeps = (ctx.clone(), settings.retention, settings.events.clone());
+        let (store, scratch) = media::store::open(&settings.media, &settings.data_dir)?;
+        let media = Arc::new(media::service::Library::new(
+            store,
+            scratch,
+            settings.media.max_bytes,
+        ));
         let state = web::Data::new(AppState {
             ctx,
             backend,
@@ -218,6 +232,7 @@ impl Application {
             cache_max_age: settings.cache_max_age,
             webhook_allow_private: settings.events.allow_private,
             site: settings.site.clone().map(Arc::new),
+            media: media.clone(),
         });
         let (metrics_state, metrics_data, metrics_cache) =
             (state.clone(), metrics.clone(), http_cache.clone());

@@ -6,6 +6,17 @@ pub const MAX_LEN: usize = 200;
 /// The pattern a slug follows, as the OpenAPI document states it.
 pub const PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
 
+/// Whether `s` has the shape of a slug (lowercase ASCII letters and digits in words joined
+/// by single hyphens), whatever its length.
+pub fn is_shaped(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// True for lowercase ASCII letters and digits in hyphen-separated runs, at most
 /// [`MAX_LEN`] long, and not shaped like a UUID.
 pub fn is_valid(s: &str) -> bool {

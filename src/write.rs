@@ -98,7 +98,11 @@ fn content_ids(changes: &[Change]) -> Vec<&str> {
         .filter(|c| {
             matches!(
                 c.subject,
-                Subject::Article | Subject::Author | Subject::Category | Subject::Tag
+                Subject::Article
+                    | Subject::Author
+                    | Subject::Category
+                    | Subject::Tag
+                    | Subject::Media
             )
         })
         .map(|c| c.id.as_str())

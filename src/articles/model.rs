@@ -69,6 +69,8 @@ pub struct Article {
     pub tag_ids: String,
     /// Its tags' names, for search.
     pub tag_names: String,
+    /// Its cover from the media library.
+    pub cover_media_id: Option<String>,
 }
 
 /// What a new article is made of, as given and checked; everything else follows from it.
@@ -94,6 +96,8 @@ pub struct Draft {
     pub unpublish_at: Option<NaiveDateTime>,
     /// Its tags, in order (checked to exist when stored).
     pub tag_ids: Vec<String>,
+    /// Its cover from the media library.
+    pub cover_media_id: Option<String>,
 }
 
 impl Article {
@@ -135,6 +139,7 @@ impl Article {
             tag_ids: crate::domain::join_ids(&draft.tag_ids),
             // Written with the tags' names when stored.
             tag_names: String::new(),
+            cover_media_id: draft.cover_media_id,
         }
     }
 }
@@ -183,6 +188,8 @@ pub struct ArticleSummary {
     pub unpublish_at: Option<NaiveDateTime>,
     /// Tag ids, comma-separated.
     pub tag_ids: String,
+    /// Cover from the media library.
+    pub cover_media_id: Option<String>,
 }
 
 impl From<Article> for ArticleSummary {
@@ -208,6 +215,7 @@ impl From<Article> for ArticleSummary {
             updated_at: a.updated_at,
             unpublish_at: a.unpublish_at,
             tag_ids: a.tag_ids,
+            cover_media_id: a.cover_media_id,
         }
     }
 }
@@ -260,6 +268,8 @@ pub struct ArticleChangeset {
     pub tag_ids: Option<String>,
     /// Follows `tag_ids`.
     pub tag_names: Option<String>,
+    /// Cover from the media library.
+    pub cover_media_id: Option<Option<String>>,
 }
 
 impl ArticleChangeset {
@@ -324,6 +334,12 @@ impl ArticleChangeset {
             self.cover_image_url
                 .as_ref()
                 .is_some_and(|v| *v != current.cover_image_url),
+        );
+        check(
+            "cover_media_id",
+            self.cover_media_id
+                .as_ref()
+                .is_some_and(|v| *v != current.cover_media_id),
         );
         check(
             "tag_ids",

@@ -319,8 +319,20 @@ pub fn ensure_references(
     conn: &mut AnyConnection,
     author_id: Option<&str>,
     category_id: Option<&str>,
+    cover_media_id: Option<&str>,
 ) -> Result<(), Error> {
     let mut errors = Vec::new();
+    // Held (PostgreSQL) until the write ends, so a concurrent delete of the image waits and
+    // then sees this article.
+    if let Some(id) = cover_media_id
+        && !crate::media::repo::hold(conn, id)?
+    {
+        errors.push(FieldError::new(
+            "cover_media_id",
+            Code::NotFound,
+            "cover_media_id names no image in the media library",
+        ));
+    }
     if let Some(id) = author_id
         && !crate::authors::repo::exists(conn, id)?
     {
@@ -355,7 +367,12 @@ pub fn create(
     let base = row.slug.clone();
     let tag_ids = crate::domain::split_ids(&row.tag_ids);
     let insert = |conn: &mut AnyConnection, slug: String| -> Result<Article, Error> {
-        ensure_references(conn, row.author_id.as_deref(), row.category_id.as_deref())?;
+        ensure_references(
+            conn,
+            row.author_id.as_deref(),
+            row.category_id.as_deref(),
+            row.cover_media_id.as_deref(),
+        )?;
         let tags = crate::tags::repo::for_article(conn, &tag_ids)?;
         row.tag_names = crate::tags::repo::search_text(&tags);
         row.slug = slug;

@@ -78,6 +78,8 @@ pub struct Embed {
     pub category: bool,
     /// The tags.
     pub tags: bool,
+    /// The cover image.
+    pub cover: bool,
 }
 
 /// Authors and categories by id, loaded with one query per relation.
@@ -89,10 +91,18 @@ pub struct Related {
     pub categories: HashMap<String, Category>,
     /// Tags by id.
     pub tags: HashMap<String, Tag>,
+    /// Cover images by id.
+    pub media: HashMap<String, crate::media::model::Media>,
 }
 
-/// What an article refers to: its author, its category and its tags (comma-separated).
-type Refs<'a> = (&'a Option<String>, &'a Option<String>, &'a str);
+/// What an article refers to: its author, its category, its tags (comma-separated) and
+/// its cover.
+type Refs<'a> = (
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a str,
+    &'a Option<String>,
+);
 
 fn related<'a>(
     conn: &mut crate::db::AnyConnection,
@@ -100,14 +110,21 @@ fn related<'a>(
     refs: impl Iterator<Item = Refs<'a>>,
 ) -> Result<Related> {
     let (mut author_ids, mut category_ids, mut tag_ids) = (Vec::new(), Vec::new(), Vec::new());
-    for (author, category, tags) in refs {
+    let mut media_ids = Vec::new();
+    for (author, category, tags, cover) in refs {
+        media_ids.extend(cover.iter().filter(|_| embed.cover).cloned());
         author_ids.extend(author.iter().filter(|_| embed.author).cloned());
         category_ids.extend(category.iter().filter(|_| embed.category).cloned());
         if embed.tags {
             tag_ids.extend(crate::domain::split_ids(tags));
         }
     }
-    for ids in [&mut author_ids, &mut category_ids, &mut tag_ids] {
+    for ids in [
+        &mut author_ids,
+        &mut category_ids,
+        &mut tag_ids,
+        &mut media_ids,
+    ] {
         ids.sort_unstable();
         ids.dedup();
     }
@@ -120,6 +137,9 @@ fn related<'a>(
     }
     for tag in crate::tags::repo::by_ids(conn, &tag_ids)? {
         out.tags.insert(tag.id.clone(), tag);
+    }
+    for media in crate::media::repo::by_ids(conn, &media_ids)? {
+        out.media.insert(media.id.clone(), media);
     }
     Ok(out)
 }
@@ -152,6 +172,7 @@ pub async fn get(
                 &article.author_id,
                 &article.category_id,
                 article.tag_ids.as_str(),
+                &article.cover_media_id,
             )),
         )?;
         Ok(Lookup::Found((article, related)))
@@ -337,9 +358,14 @@ fn list_on(
     let related = related(
         conn,
         embed,
-        page.items
-            .iter()
-            .map(|(a, _)| (&a.author_id, &a.category_id, a.tag_ids.as_str())),
+        page.items.iter().map(|(a, _)| {
+            (
+                &a.author_id,
+                &a.category_id,
+                a.tag_ids.as_str(),
+                &a.cover_media_id,
+            )
+        }),
     )?;
     Ok(Listing {
         page,
@@ -544,6 +570,7 @@ fn snapshot(article: &Article) -> Result<ArticleSnapshot> {
         author_id: article.author_id.clone(),
         category_id: article.category_id.clone(),
         cover_image_url: article.cover_image_url.clone(),
+        cover_media_id: article.cover_media_id.clone(),
         tag_ids: Some(crate::domain::split_ids(&article.tag_ids)),
     };
     let public = (article.trashed_at.is_none() && repo::is_visible(article, crate::now()))
@@ -573,6 +600,7 @@ fn public_fields(a: &Article) -> crate::outbox::present::PublicArticle<'_> {
         author_id: a.author_id.as_deref(),
         category_id: a.category_id.as_deref(),
         cover_image_url: a.cover_image_url.as_deref(),
+        cover_media_id: a.cover_media_id.as_deref(),
         tag_ids: &a.tag_ids,
         word_count: a.word_count,
         reading_time_minutes: a.reading_time_minutes,
@@ -678,7 +706,8 @@ fn update_in(
     }
     let new_author = changes.author_id.as_ref().and_then(|a| a.as_deref());
     let new_category = changes.category_id.as_ref().and_then(|c| c.as_deref());
-    repo::ensure_references(conn, new_author, new_category)?;
+    let new_cover = changes.cover_media_id.as_ref().and_then(|c| c.as_deref());
+    repo::ensure_references(conn, new_author, new_category, new_cover)?;
     let nothing = changes.slug.is_none()
         && changes.title.as_ref().is_none_or(|v| *v == current.title)
         && changes
@@ -706,6 +735,10 @@ fn update_in(
             .unpublish_at
             .as_ref()
             .is_none_or(|v| *v == current.unpublish_at)
+        && changes
+            .cover_media_id
+            .as_ref()
+            .is_none_or(|v| *v == current.cover_media_id)
         && changes
             .tag_ids
             .as_ref()
@@ -920,11 +953,17 @@ pub async fn restore(
         cover_image_url: Some(state.cover_image_url),
         ..ArticleChangeset::default()
     };
+    let old_cover = state.cover_media_id.clone();
     render_changes(&mut changes).await?;
     let now = crate::now();
     ctx.write(caller.actor(), move |tx| {
         // The revision's tags, less those deleted since (revisions older than tags keep
         // the article's tags as they are).
+        // The revision's cover, unless it has been deleted since.
+        if let Some(cover) = &old_cover {
+            let still = crate::media::repo::exists(tx.conn(), cover)?;
+            changes.cover_media_id = Some(Some(cover.clone()).filter(|_| still));
+        }
         if let Some(ids) = &state.tag_ids {
             let existing: std::collections::HashSet<String> =
                 crate::tags::repo::by_ids(tx.conn(), ids)?

@@ -102,6 +102,26 @@ diesel::table! {
         trashed_by -> Nullable<Text>,
         tag_ids -> Text,
         tag_names -> Text,
+        cover_media_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Uploaded images; the files are in the media store under their SHA-256.
+    media (id) {
+        id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        sha256 -> Text,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -279,5 +299,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     idempotency_keys,
     tags,
-    article_tags
+    article_tags,
+    media
 );

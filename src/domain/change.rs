@@ -16,6 +16,8 @@ pub enum Subject {
     Category,
     /// A tag.
     Tag,
+    /// An uploaded image.
+    Media,
     /// A user account.
     User,
     /// An API token.
@@ -34,6 +36,7 @@ impl Subject {
             Self::Author => "author",
             Self::Category => "category",
             Self::Tag => "tag",
+            Self::Media => "media",
             Self::User => "user",
             Self::ApiToken => "api_token",
             Self::Session => "session",

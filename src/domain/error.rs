@@ -78,6 +78,8 @@ codes! {
     CategoryInUse = "category_in_use",
     /// 409: the category still has children.
     CategoryHasChildren = "category_has_children",
+    /// 409: articles use this image as their cover.
+    MediaInUse = "media_in_use",
     /// 409: a request with this `Idempotency-Key` is still running.
     IdempotencyKeyInFlight = "idempotency_key_in_flight",
     /// 409: the delivery is being sent right now.
@@ -151,6 +153,12 @@ codes! {
     AddressNotAllowed = "address_not_allowed",
     /// The host name does not resolve.
     Unresolvable = "unresolvable",
+    /// The image has more pixels than allowed.
+    TooManyPixels = "too_many_pixels",
+    /// The file is cut short or its structure is broken.
+    Damaged = "damaged",
+    /// The file is empty.
+    Empty = "empty",
 }
 
 impl std::fmt::Display for Code {

@@ -8,6 +8,7 @@ pub mod cursor;
 pub mod error;
 pub mod keys;
 pub mod kinds;
+pub mod media;
 pub mod page;
 pub mod patch;
 pub mod time;

@@ -68,6 +68,7 @@ pub async fn newest(ctx: &Ctx, filter: FeedFilter) -> Result<Feed> {
             author: true,
             category: true,
             tags: true,
+            cover: false,
         },
     };
     let listing = articles::list(ctx, &Caller(None), request).await?;

@@ -31,6 +31,9 @@ pub struct ArticleState {
     pub category_id: Option<String>,
     /// Cover image.
     pub cover_image_url: Option<String>,
+    /// Cover from the media library; absent in revisions made before media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_media_id: Option<String>,
     /// Tags, in order; absent in revisions made before articles had tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
@@ -68,6 +71,8 @@ pub struct ArticleSource {
     pub cover_image_url: Option<String>,
     /// Tag ids, comma-separated.
     pub tag_ids: String,
+    /// Cover from the media library.
+    pub cover_media_id: Option<String>,
 }
 
 impl ArticleSource {
@@ -84,6 +89,7 @@ impl ArticleSource {
             author_id: self.author_id.clone(),
             category_id: self.category_id.clone(),
             cover_image_url: self.cover_image_url.clone(),
+            cover_media_id: self.cover_media_id.clone(),
             tag_ids: Some(crate::domain::split_ids(&self.tag_ids)),
         }
     }

@@ -71,6 +71,7 @@ pub fn allow_public_list(
 /// sitemaps (the service endpoints skip the lookup).
 fn is_public_read(path: &str) -> bool {
     path.starts_with("/api/")
+        || path.starts_with("/media/")
         || path.starts_with("/feeds/")
         || path.starts_with("/sitemaps/")
         || path == "/sitemap.xml"
@@ -90,6 +91,7 @@ pub async fn public_reads(
     };
     if req.method() != Method::GET
         || req.headers().contains_key(header::AUTHORIZATION)
+        || req.headers().contains_key(header::RANGE)
         || !is_public_read(req.path())
     {
         return next

@@ -71,6 +71,7 @@ fn status_of(code: Code) -> StatusCode {
         | C::AuthorInUse
         | C::CategoryInUse
         | C::CategoryHasChildren
+        | C::MediaInUse
         | C::IdempotencyKeyInFlight
         | C::DeliveryInFlight => StatusCode::CONFLICT,
         C::CursorExpired => StatusCode::GONE,

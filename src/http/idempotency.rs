@@ -54,6 +54,14 @@ pub async fn idempotency(
         return Ok(refuse(req, error));
     }
     let key = String::from_utf8_lossy(&key).into_owned();
+    if req.path() == "/api/v1/media" {
+        let error = ApiError::bad_request(
+            Code::BadRequest,
+            "uploads do not take an Idempotency-Key (their bodies are too large to keep); a \
+             repeated upload stores its file once, under its content's hash",
+        );
+        return Ok(refuse(req, error));
+    }
     if req.path().starts_with("/api/v1/auth/") {
         let error = ApiError::bad_request(
             Code::BadRequest,

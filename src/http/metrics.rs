@@ -30,6 +30,7 @@ pub struct Metrics {
     cache_fills: IntCounter,
     cache_refused: IntCounter,
     cache_evictions: IntCounter,
+    renditions_made: IntCounter,
     cache_invalidations: IntCounter,
     cache_bytes: IntGauge,
     cache_entries: IntGauge,
@@ -101,6 +102,10 @@ impl Metrics {
                 "Answers not stored: changed during the read, or too big",
             )?,
             cache_evictions: counter("cache_evictions_total", "Entries evicted to make room")?,
+            renditions_made: counter(
+                "media_renditions_made_total",
+                "Image renditions rendered (not those read back from the store)",
+            )?,
             cache_invalidations: counter(
                 "cache_invalidations_total",
                 "Invalidations applied, from this process's writes and from other processes",
@@ -144,6 +149,7 @@ impl Metrics {
             cache,
             deliveries,
             events_pending,
+            renditions_made: now_renditions,
         } = now;
         self.pool_connections.set(i64::from(pool.connections));
         self.pool_idle.set(i64::from(pool.idle_connections));
@@ -160,6 +166,7 @@ impl Metrics {
         catch_up(&self.cache_fills, stats.fills.load(Ordering::Relaxed));
         catch_up(&self.cache_refused, stats.refused.load(Ordering::Relaxed));
         catch_up(&self.cache_evictions, cache.evictions());
+        catch_up(&self.renditions_made, now_renditions);
         catch_up(
             &self.cache_invalidations,
             stats.invalidations.load(Ordering::Relaxed),
@@ -201,6 +208,8 @@ pub struct Snapshot<'a> {
     pub deliveries: Vec<(String, i64)>,
     /// Events not yet fanned out.
     pub events_pending: i64,
+    /// Renditions made since start.
+    pub renditions_made: u64,
 }
 
 fn status_label(status: u16) -> &'static str {

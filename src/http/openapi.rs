@@ -42,6 +42,7 @@ use crate::http::pagination::ListMeta;
         (name = "authors", description = "Bylines; `email` is shown to editors and admins only"),
         (name = "categories", description = "Sections of the site, which may nest"),
         (name = "tags", description = "Topics that cut across sections; articles carry up to 20"),
+        (name = "media", description = "Uploaded images, their renditions at fixed widths, and the files themselves"),
         (name = "feeds", description = "RSS, Atom and JSON Feed of the newest stories, and sitemaps with Google News; they need `BYLINE_SITE_URL`"),
         (name = "service", description = "Health, readiness and this document"),
     ),
@@ -92,6 +93,7 @@ pub fn document_value() -> serde_json::Value {
     optional_bodies(&mut value);
     article_shapes(&mut value);
     tag_id_lists(&mut value);
+    media_files(&mut value);
     value
 }
 
@@ -270,6 +272,41 @@ fn servers_and_security(doc: &mut serde_json::Value) {
     }
 }
 
+/// Image files are bytes (`string`, `binary`), not arrays of numbers; the upload's `file`
+/// part says which types it takes.
+fn media_files(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let binary = json!({"type": "string", "format": "binary"});
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            if !path.starts_with("/media/") {
+                continue;
+            }
+            for status in ["200", "206"] {
+                let content = &mut item["get"]["responses"][status]["content"];
+                if let Some(image) = content.get_mut("image/*") {
+                    image["schema"] = binary.clone();
+                }
+            }
+        }
+        if let Some(body) = paths
+            .get_mut("/api/v1/media")
+            .and_then(|item| item.get_mut("post"))
+            .and_then(|op| op.get_mut("requestBody"))
+        {
+            body["content"]["multipart/form-data"]["encoding"] = json!({
+                "file": {"contentType": "image/jpeg, image/png, image/webp, image/gif"}
+            });
+        }
+    }
+    let file = &mut doc["components"]["schemas"]["UploadMedia"]["properties"]["file"];
+    if file.is_object() {
+        *file = json!({"type": "string", "format": "binary",
+            "description": "The image: JPEG, PNG, WebP or GIF, told by its bytes; at most \
+                `BYLINE_MEDIA_MAX_BYTES` (20 MiB) and 50 megapixels."});
+    }
+}
+
 /// Lists of tag ids: UUIDs, each once (utoipa's field attributes cannot say so).
 fn tag_id_lists(doc: &mut serde_json::Value) {
     use serde_json::json;
@@ -372,15 +409,15 @@ fn article_shapes(doc: &mut serde_json::Value) {
     }
 }
 
-/// Every `POST` but the sign-in routes takes `Idempotency-Key`, and its success answers say
-/// when they are a replay.
+/// Every `POST` but the sign-in routes and the upload takes `Idempotency-Key`, and its
+/// success answers say when they are a replay.
 fn idempotency_keys(doc: &mut serde_json::Value) {
     use serde_json::{Value, json};
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
     for (path, item) in paths.iter_mut() {
-        if path.starts_with("/api/v1/auth/") {
+        if path.starts_with("/api/v1/auth/") || path == "/api/v1/media" {
             continue;
         }
         let Some(op) = item.get_mut("post").and_then(Value::as_object_mut) else {

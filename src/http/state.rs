@@ -21,4 +21,6 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// Where the front-end shows content (feeds and sitemaps); `None` when not configured.
     pub site: Option<Arc<crate::config::SiteSettings>>,
+    /// The media library and its store.
+    pub media: Arc<crate::media::service::Library>,
 }

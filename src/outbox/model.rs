@@ -132,6 +132,8 @@ pub struct ArticleRow {
     pub trashed_at: Option<NaiveDateTime>,
     /// Tag ids, comma-separated.
     pub tag_ids: String,
+    /// Cover from the media library.
+    pub cover_media_id: Option<String>,
 }
 
 impl ArticleRow {
@@ -151,6 +153,7 @@ impl ArticleRow {
             author_id: self.author_id.as_deref(),
             category_id: self.category_id.as_deref(),
             cover_image_url: self.cover_image_url.as_deref(),
+            cover_media_id: self.cover_media_id.as_deref(),
             tag_ids: &self.tag_ids,
             word_count: self.word_count,
             reading_time_minutes: self.reading_time_minutes,
@@ -227,6 +230,36 @@ pub struct TagRow {
     /// What the topic covers.
     pub description: Option<String>,
     /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// An uploaded image's fields.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::media)]
+pub struct MediaRow {
+    /// UUIDv7.
+    pub id: String,
+    /// Safe file name.
+    pub filename: String,
+    /// Media type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Pixels across.
+    pub width: i32,
+    /// Pixels down.
+    pub height: i32,
+    /// SHA-256 of the stored bytes.
+    pub sha256: String,
+    /// Alt text.
+    pub alt: Option<String>,
+    /// Caption.
+    pub caption: Option<String>,
+    /// Credit.
+    pub credit: Option<String>,
+    /// Uploaded.
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::model::{AuthorRow as Author, CategoryRow as Category, TagRow as Tag};
+use super::model::{
+    AuthorRow as Author, CategoryRow as Category, MediaRow as Media, TagRow as Tag,
+};
 
 /// The fields of an article the public sees, borrowed from whichever row holds them.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +36,8 @@ pub struct PublicArticle<'a> {
     pub category_id: Option<&'a str>,
     /// Cover image.
     pub cover_image_url: Option<&'a str>,
+    /// Cover from the media library.
+    pub cover_media_id: Option<&'a str>,
     /// Tag ids, comma-separated.
     pub tag_ids: &'a str,
     /// Words.
@@ -64,6 +68,7 @@ pub fn article(a: &PublicArticle<'_>) -> Value {
         "author_id": a.author_id,
         "category_id": a.category_id,
         "cover_image_url": a.cover_image_url,
+        "cover_media_id": a.cover_media_id,
         "tag_ids": crate::domain::split_ids(a.tag_ids),
         "word_count": a.word_count,
         "reading_time_minutes": a.reading_time_minutes,
@@ -84,6 +89,27 @@ pub fn author(a: &Author) -> Value {
         "website": a.website,
         "created_at": a.created_at.and_utc(),
         "updated_at": a.updated_at.and_utc(),
+    })
+}
+
+/// An uploaded image as the public sees it (embedded as an article's cover): who uploaded
+/// it is left out.
+pub fn media(m: &Media) -> Value {
+    json!({
+        "id": m.id,
+        "filename": m.filename,
+        "content_type": m.content_type,
+        "size": m.size,
+        "width": m.width,
+        "height": m.height,
+        "sha256": m.sha256,
+        "alt": m.alt,
+        "caption": m.caption,
+        "credit": m.credit,
+        "url": crate::domain::media::original_path(&m.id, &m.filename),
+        "renditions": crate::domain::media::renditions(&m.id, m.width, &m.filename),
+        "created_at": m.created_at.and_utc(),
+        "updated_at": m.updated_at.and_utc(),
     })
 }
 

@@ -7,11 +7,13 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::model::{
-    ArticleRow as Article, AuthorRow as Author, CategoryRow as Category, TagRow as Tag,
+    ArticleRow as Article, AuthorRow as Author, CategoryRow as Category, MediaRow, TagRow as Tag,
 };
 use super::model::{EventRow, NewEvent, Position};
 use super::{present, types};
-use crate::db::schema::{articles, authors, categories, event_marks, event_timers, events, tags};
+use crate::db::schema::{
+    articles, authors, categories, event_marks, event_timers, events, media, tags,
+};
 use crate::db::{AnyConnection, MultiBackend, QueryResult};
 use crate::domain::Result;
 use crate::domain::Status;
@@ -123,6 +125,18 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
                     ),
                     None => (change.slug.clone(), None, None),
                 }
+            }
+            Subject::Media => {
+                let row: Option<MediaRow> = media::table
+                    .find(&change.id)
+                    .select(MediaRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                (
+                    None,
+                    None,
+                    row.map(|m| Json(present::media(&m).to_string())),
+                )
             }
             _ => continue,
         };

@@ -22,6 +22,9 @@ pub const ALL: &[&str] = &[
     "tag.created",
     "tag.updated",
     "tag.deleted",
+    "media.created",
+    "media.updated",
+    "media.deleted",
 ];
 
 /// The type of a webhook's test delivery; it is not in the feed.
@@ -51,6 +54,9 @@ pub fn of(change: &Change) -> Option<&'static str> {
         (Subject::Tag, V::Created) => "tag.created",
         (Subject::Tag, V::Updated) => "tag.updated",
         (Subject::Tag, V::Deleted) => "tag.deleted",
+        (Subject::Media, V::Created) => "media.created",
+        (Subject::Media, V::Updated) => "media.updated",
+        (Subject::Media, V::Deleted) => "media.deleted",
         _ => return None,
     })
 }

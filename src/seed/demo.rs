@@ -222,6 +222,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             author_id: demo.author.and_then(|i| author_ids.get(i).cloned()),
             category_id: category_ids.get(demo.category).cloned(),
             cover_image_url: None,
+            cover_media_id: None,
             unpublish_at: None,
             tag_ids: demo
                 .tags

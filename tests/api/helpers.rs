@@ -345,6 +345,33 @@ impl TestApp {
         send(self.request(Method::DELETE, path)).await
     }
 
+    /// Uploads a small PNG (as the admin) and returns the media record.
+    pub async fn upload_png(&self) -> Value {
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(4, 4, image::Rgb([1, 2, 3]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let boundary = "byline-helper-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
+             Content-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend(png.into_inner());
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let res = send(
+            self.request(Method::POST, "/api/v1/media")
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json().await.unwrap()
+    }
+
     /// Creates a tag (as the admin) and returns it, failing the test on anything but 201.
     pub async fn create_tag(&self, body: Value) -> Value {
         let res = self.post_json("/api/v1/tags", &body).await;

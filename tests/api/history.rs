@@ -1216,6 +1216,21 @@ const RECIPES: &[Recipe] = &[
         action: "tag.created",
     },
     Recipe {
+        method: "post",
+        path: "/api/v1/media",
+        action: "media.created",
+    },
+    Recipe {
+        method: "patch",
+        path: "/api/v1/media/{id}",
+        action: "media.updated",
+    },
+    Recipe {
+        method: "delete",
+        path: "/api/v1/media/{id}",
+        action: "media.deleted",
+    },
+    Recipe {
         method: "patch",
         path: "/api/v1/tags/{id_or_slug}",
         action: "tag.updated",
@@ -1408,6 +1423,20 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
         ("delete", "/api/v1/categories/{id_or_slug}") => {
             let id = id_of(&app.create_category(json!({"name": "Desk"})).await);
             ok(app.delete(&format!("/api/v1/categories/{id}")).await).await;
+            id
+        }
+        ("post", "/api/v1/media") => id_of(&app.upload_png().await),
+        ("patch", "/api/v1/media/{id}") => {
+            let id = id_of(&app.upload_png().await);
+            let res = app
+                .patch_json(&format!("/api/v1/media/{id}"), &json!({"alt": "A"}))
+                .await;
+            ok(res).await;
+            id
+        }
+        ("delete", "/api/v1/media/{id}") => {
+            let id = id_of(&app.upload_png().await);
+            ok(app.delete(&format!("/api/v1/media/{id}")).await).await;
             id
         }
         ("post", "/api/v1/tags") => id_of(&app.create_tag(json!({"name": "Oil"})).await),

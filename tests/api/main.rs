@@ -19,6 +19,7 @@ mod hardening;
 mod helpers;
 mod history;
 mod integrators;
+mod media;
 mod plumbing;
 mod search;
 mod service;

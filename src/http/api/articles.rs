@@ -28,6 +28,7 @@ use crate::http::wire::articles::{
 };
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
+use crate::http::wire::media::MediaResponse;
 use crate::http::wire::tags::TagResponse;
 use crate::http::{ApiError, FieldError};
 
@@ -41,6 +42,7 @@ struct Shape {
     author: bool,
     category: bool,
     tags: bool,
+    cover: bool,
     fields: Option<HashSet<String>>,
 }
 
@@ -56,7 +58,7 @@ impl Shape {
                 )]));
             }
         }
-        let (mut author, mut category, mut tags) = (false, false, false);
+        let (mut author, mut category, mut tags, mut cover) = (false, false, false, false);
         let items = include
             .map(|i| i.split(',').collect::<Vec<_>>())
             .unwrap_or_default();
@@ -65,10 +67,11 @@ impl Shape {
                 "author" => author = true,
                 "category" => category = true,
                 "tags" => tags = true,
+                "cover" => cover = true,
                 other => errors.push(FieldError::new(
                     "include",
                     Code::InvalidValue,
-                    format!("`{other}` cannot be included; use author, category or tags"),
+                    format!("`{other}` cannot be included; use author, category, tags or cover"),
                 )),
             }
         }
@@ -95,6 +98,7 @@ impl Shape {
                 author,
                 category,
                 tags,
+                cover,
                 fields,
             })
         } else {
@@ -107,6 +111,7 @@ impl Shape {
             author: self.author,
             category: self.category,
             tags: self.tags,
+            cover: self.cover,
         }
     }
 
@@ -128,6 +133,15 @@ impl Shape {
                     .as_ref()
                     .and_then(|id| related.categories.get(id))
                     .map(|c| CategoryResponse::from(c.clone())),
+            );
+        }
+        if self.cover {
+            article.cover = Some(
+                article
+                    .cover_media_id
+                    .as_ref()
+                    .and_then(|id| related.media.get(id))
+                    .map(|m| MediaResponse::new(m.clone(), staff)),
             );
         }
         if self.tags {
@@ -158,8 +172,10 @@ impl Shape {
         let mut value = serde_json::to_value(&article).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut value {
             map.retain(|k, _| {
-                matches!(k.as_str(), "id" | "author" | "category" | "tags" | "search")
-                    || fields.contains(k)
+                matches!(
+                    k.as_str(),
+                    "id" | "author" | "category" | "tags" | "cover" | "search"
+                ) || fields.contains(k)
             });
         }
         Shaped::Some(value)
@@ -195,6 +211,15 @@ impl Shape {
                 .and_then(|id| related.categories.get(id))
                 .map(|c| c.updated_at);
             v.push('c');
+            v.push_str(&stamp(at));
+        }
+        if self.cover {
+            let at = article
+                .cover_media_id
+                .as_ref()
+                .and_then(|id| related.media.get(id))
+                .map(|m| m.updated_at);
+            v.push('m');
             v.push_str(&stamp(at));
         }
         if self.tags {
@@ -275,11 +300,15 @@ fn tag_slugs(raw: &str) -> Result<Vec<String>, ApiError> {
     if slugs.len() > max {
         return Err(invalid(format!("tag takes at most {max} slugs")));
     }
+    // Anything slug-shaped is taken (a slug no tag has matches nothing).
     slugs
         .into_iter()
-        .map(|s| match IdOrSlug::parse(s) {
-            Ok(IdOrSlug::Slug(slug)) => Ok(slug),
-            _ => Err(invalid(format!("`{s}` is not a tag slug"))),
+        .map(|s| {
+            if crate::slug::is_shaped(s) {
+                Ok(s.to_owned())
+            } else {
+                Err(invalid(format!("`{s}` is not a tag slug")))
+            }
         })
         .collect()
 }
@@ -467,6 +496,9 @@ pub async fn get_article(
     }
     if shape.tags {
         resources.extend(crate::domain::split_ids(&article.tag_ids));
+    }
+    if shape.cover {
+        resources.extend(article.cover_media_id.clone());
     }
     cache::allow_public(&mut builder, &caller, resources, article.unpublish_at);
     let live = caller

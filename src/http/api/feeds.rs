@@ -87,7 +87,7 @@ impl FeedQuery {
             Some(raw) => {
                 let slugs: Vec<&str> = raw.split(',').collect();
                 let valid = slugs.len() <= crate::tags::MAX_PER_ARTICLE
-                    && slugs.iter().all(|s| crate::slug::is_valid(s));
+                    && slugs.iter().all(|s| crate::slug::is_shaped(s));
                 if !valid {
                     return Err(ApiError::invalid_query(vec![crate::http::FieldError::new(
                         "tag",
@@ -645,7 +645,7 @@ pub struct NoQuery {}
 /// are never listed. Page 1 always exists; a page past the last is a 404.
 #[utoipa::path(
     tag = "feeds",
-    params(("n" = u32, Path, minimum = 1, description = "The page, from 1")),
+    params(("n" = u32, Path, minimum = 1, maximum = 2147483647, description = "The page, from 1")),
     responses(
         (status = 200, description = "A sitemaps.org URL set", content_type = "application/xml", body = String),
         (status = 400, description = "`n` is not a page number"),
@@ -660,13 +660,10 @@ pub async fn article_sitemap(
 ) -> Result<HttpResponse, ApiError> {
     let site = site(&state)?;
     let page = path
-        .parse::<i64>()
+        .parse::<u32>()
         .ok()
-        .filter(|n| {
-            (1..=1_000_000).contains(n)
-                && !path.starts_with('0')
-                && path.chars().all(|c| c.is_ascii_digit())
-        })
+        .filter(|n| *n >= 1 && !path.starts_with('0') && path.chars().all(|c| c.is_ascii_digit()))
+        .map(i64::from)
         .ok_or_else(|| {
             ApiError::invalid_query(vec![crate::http::FieldError::new(
                 "n",

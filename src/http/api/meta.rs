@@ -250,6 +250,7 @@ pub async fn metrics(
         cache: &cache.cache,
         deliveries,
         events_pending,
+        renditions_made: state.media.renditions_made(),
     });
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -8,6 +8,7 @@ pub mod categories;
 pub mod events;
 pub mod feeds;
 pub mod history;
+pub mod media;
 pub mod meta;
 pub mod tags;
 pub mod tokens;

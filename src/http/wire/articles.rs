@@ -12,6 +12,7 @@ use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
+use crate::http::wire::media::MediaResponse;
 use crate::http::wire::tags::TagResponse;
 use crate::validate::{self, Fields};
 
@@ -73,9 +74,12 @@ pub struct ArticleResponse {
     /// The section.
     #[schema(required = true, format = Uuid)]
     pub category_id: Option<String>,
-    /// Cover image URL.
+    /// Cover image URL (an external image).
     #[schema(required = true)]
     pub cover_image_url: Option<String>,
+    /// The cover from the media library.
+    #[schema(required = true, format = Uuid)]
+    pub cover_media_id: Option<String>,
     /// The article's tags, in the order the editor gave (at most 20).
     #[schema(example = json!(["01936f0e-7a3c-7b1e-9c55-2f0d4e8a1b25"]), max_items = 20)]
     pub tag_ids: Vec<String>,
@@ -104,6 +108,10 @@ pub struct ArticleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub tags: Option<Vec<TagResponse>>,
+    /// The cover image with its rendition URLs, with `include=cover` (`null` when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MediaResponse>)]
+    pub cover: Option<Option<MediaResponse>>,
     /// How well a search hit matched, in relevance order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -140,6 +148,7 @@ impl From<ArticleSummary> for ArticleResponse {
             author_id: a.author_id,
             category_id: a.category_id,
             cover_image_url: a.cover_image_url,
+            cover_media_id: a.cover_media_id,
             tag_ids: crate::domain::split_ids(&a.tag_ids),
             word_count: a.word_count,
             reading_time_minutes: a.reading_time_minutes,
@@ -149,6 +158,7 @@ impl From<ArticleSummary> for ArticleResponse {
             author: None,
             category: None,
             tags: None,
+            cover: None,
             search: None,
         }
     }
@@ -209,6 +219,9 @@ pub struct ArticleFields {
     pub category_id: Option<String>,
     /// Cover image URL.
     pub cover_image_url: Option<String>,
+    /// The cover from the media library.
+    #[schema(format = Uuid)]
+    pub cover_media_id: Option<String>,
     /// The tags' ids, in order.
     #[schema(nullable = false)]
     pub tag_ids: Option<Vec<String>>,
@@ -234,6 +247,8 @@ pub struct ArticleFields {
     /// The tags, with `include=tags`.
     #[schema(nullable = false)]
     pub tags: Option<Vec<TagResponse>>,
+    /// The cover image, with `include=cover`.
+    pub cover: Option<MediaResponse>,
     /// How a search hit matched (with `q`, in relevance order).
     #[schema(nullable = false)]
     pub search: Option<SearchHit>,
@@ -296,6 +311,9 @@ pub struct CreateArticle {
     /// than `published_at`. Years 0001 to 9999.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub unpublish_at: Option<DateTime<Utc>>,
+    /// A cover from the media library, which must exist.
+    #[schema(format = Uuid)]
+    pub cover_media_id: Option<String>,
     /// Tags, in order: at most 20 ids of existing tags, each once.
     #[schema(max_items = 20, value_type = Option<Vec<String>>)]
     pub tag_ids: Option<Vec<String>>,
@@ -343,6 +361,10 @@ pub struct UpdateArticle {
     #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub unpublish_at: Patch<String>,
+    /// New cover from the media library, or `null` for none.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub cover_media_id: Patch<String>,
     /// The whole list of tags, in order (at most 20 ids of existing tags, each once); `[]`
     /// or `null` removes them all.
     #[serde(default)]
@@ -441,10 +463,10 @@ pub struct ArticleListQuery {
     /// (the default when `q` is given; only with `q`).
     #[param(inline)]
     pub sort: Option<ArticleSort>,
-    /// Related objects to embed, comma-separated: `author`, `category`, `tags`.
+    /// Related objects to embed, comma-separated: `author`, `category`, `tags`, `cover`.
     #[param(
         max_length = 100,
-        pattern = "^(author|category|tags)(,(author|category|tags))*$",
+        pattern = "^(author|category|tags|cover)(,(author|category|tags|cover))*$",
         example = "author,category"
     )]
     pub include: Option<String>,
@@ -473,10 +495,10 @@ pub struct ArticleListQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleGetQuery {
-    /// Related objects to embed, comma-separated: `author`, `category`, `tags`.
+    /// Related objects to embed, comma-separated: `author`, `category`, `tags`, `cover`.
     #[param(
         max_length = 100,
-        pattern = "^(author|category|tags)(,(author|category|tags))*$",
+        pattern = "^(author|category|tags|cover)(,(author|category|tags|cover))*$",
         example = "author,category"
     )]
     pub include: Option<String>,
@@ -484,7 +506,7 @@ pub struct ArticleGetQuery {
     /// only those fields: read it as `ArticleFields`, not `Article`.
     #[param(
         max_length = 500,
-        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at))*$"
+        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
 }
@@ -505,6 +527,7 @@ pub const FIELDS: &[&str] = &[
     "author_id",
     "category_id",
     "cover_image_url",
+    "cover_media_id",
     "tag_ids",
     "word_count",
     "reading_time_minutes",
@@ -545,6 +568,9 @@ impl CreateArticle {
                 .tag_ids
                 .and_then(|ids| tag_list(ids, e))
                 .unwrap_or_default(),
+            cover_media_id: self
+                .cover_media_id
+                .and_then(|c| validate::id("cover_media_id", &c, e)),
         };
         v.finish(draft)
     }
@@ -580,6 +606,9 @@ impl UpdateArticle {
             }),
             unpublish_at: v.clear(self.unpublish_at, |t, e| {
                 validate::timestamp("unpublish_at", &t, e)
+            }),
+            cover_media_id: v.clear(self.cover_media_id, |c, e| {
+                validate::id("cover_media_id", &c, e)
             }),
             // `null` clears the list, as `[]` does.
             tag_ids: v

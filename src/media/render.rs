@@ -1,0 +1,160 @@
+//! Renditions: an original decoded, resized with `fast_image_resize` and encoded again, on
+//! the blocking pool, a bounded number at a time. Concurrent requests for one rendition
+//! share one render: the first starts it, the others wait for the same result.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
+
+use super::sniff::Kind;
+
+/// What a rendition is encoded as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// WebP (lossless), the default.
+    Webp,
+    /// JPEG, quality 82.
+    Jpeg,
+    /// PNG.
+    Png,
+}
+
+impl Encoding {
+    /// The media type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Encoding::Webp => "image/webp",
+            Encoding::Jpeg => "image/jpeg",
+            Encoding::Png => "image/png",
+        }
+    }
+
+    /// The key's extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Encoding::Webp => "webp",
+            Encoding::Jpeg => "jpg",
+            Encoding::Png => "png",
+        }
+    }
+}
+
+/// Why a rendition could not be made.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RenderError {
+    /// The original does not decode.
+    #[error("the image could not be decoded: {0}")]
+    Undecodable(String),
+    /// Anything else (the store, the pool).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Decodes `original`, resizes it to `width` pixels across (keeping its proportions) and
+/// encodes it. Blocking; call it off the async threads.
+pub fn render(
+    original: &[u8],
+    kind: Kind,
+    width: u32,
+    encoding: Encoding,
+) -> Result<Vec<u8>, RenderError> {
+    use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+    use image::{DynamicImage, ImageEncoder, ImageReader};
+    let mut reader = ImageReader::with_format(Cursor::new(original), kind.format());
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let decoded = reader
+        .decode()
+        .map_err(|e| RenderError::Undecodable(e.to_string()))?;
+    let source = match encoding {
+        // JPEG has no alpha: flatten to RGB first.
+        Encoding::Jpeg => DynamicImage::ImageRgb8(decoded.to_rgb8()),
+        _ if decoded.color().has_alpha() => DynamicImage::ImageRgba8(decoded.to_rgba8()),
+        _ => DynamicImage::ImageRgb8(decoded.to_rgb8()),
+    };
+    drop(decoded);
+    let height = ((u64::from(source.height()) * u64::from(width) + u64::from(source.width()) / 2)
+        / u64::from(source.width().max(1)))
+    .max(1);
+    let height = u32::try_from(height).unwrap_or(u32::MAX);
+    let mut target = DynamicImage::new(width, height, source.color());
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    Resizer::new()
+        .resize(&source, &mut target, &options)
+        .map_err(|e| RenderError::Failed(e.to_string()))?;
+    drop(source);
+    let mut out = Vec::new();
+    let color = target.color().into();
+    let result = match encoding {
+        Encoding::Webp => image::codecs::webp::WebPEncoder::new_lossless(&mut out).write_image(
+            target.as_bytes(),
+            width,
+            height,
+            color,
+        ),
+        Encoding::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
+            .write_image(target.as_bytes(), width, height, color),
+        Encoding::Png => image::codecs::png::PngEncoder::new(&mut out).write_image(
+            target.as_bytes(),
+            width,
+            height,
+            color,
+        ),
+    };
+    result.map_err(|e| RenderError::Failed(e.to_string()))?;
+    Ok(out)
+}
+
+type Flight = Shared<BoxFuture<'static, Result<Bytes, RenderError>>>;
+
+/// Renders in flight, by key.
+#[derive(Default)]
+pub struct Flights {
+    running: Mutex<HashMap<String, Flight>>,
+}
+
+impl Flights {
+    /// The result for `key`: an already running render's, or `work`'s, which then runs
+    /// once, as a task of its own (a client that goes away does not stop it), for everyone
+    /// who asks meanwhile.
+    pub async fn once(
+        self: &Arc<Self>,
+        key: &str,
+        work: impl FnOnce() -> BoxFuture<'static, Result<Bytes, RenderError>>,
+    ) -> Result<Bytes, RenderError> {
+        let flight = {
+            let Ok(mut running) = self.running.lock() else {
+                return Err(RenderError::Failed("the render table is poisoned".into()));
+            };
+            match running.get(key) {
+                Some(f) => f.clone(),
+                None => {
+                    let job = work();
+                    let flights = Arc::clone(self);
+                    let owned = key.to_owned();
+                    let task = tokio::spawn(async move {
+                        let result = job.await;
+                        if let Ok(mut running) = flights.running.lock() {
+                            running.remove(&owned);
+                        }
+                        result
+                    });
+                    let f = async move {
+                        task.await
+                            .unwrap_or_else(|e| Err(RenderError::Failed(e.to_string())))
+                    }
+                    .boxed()
+                    .shared();
+                    running.insert(key.to_owned(), f.clone());
+                    f
+                }
+            }
+        };
+        flight.await
+    }
+}
