@@ -139,6 +139,18 @@ fn may_change(caller: &Caller, media: &Media) -> Result<()> {
     }
 }
 
+/// Who may change media at all, before anything is looked up: signed in, and not with a
+/// `read` token.
+fn changer(caller: &Caller) -> Result<()> {
+    match &caller.0 {
+        None => Err(unauthorized("this request needs a bearer token", false)),
+        Some(Principal::Token {
+            scope: Scope::Read, ..
+        }) => Err(forbidden("read API tokens may not change media")),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Anyone signed in may browse the library.
 fn reader(caller: &Caller) -> Result<()> {
     if caller.0.is_none() {
@@ -402,6 +414,7 @@ impl Library {
         precondition: IfMatch,
         mut changes: MediaChangeset,
     ) -> Result<Media> {
+        changer(caller)?;
         let caller = caller.clone();
         ctx.write(caller.actor(), move |tx| {
             repo::lock(tx.conn(), &id)?;
@@ -436,6 +449,7 @@ impl Library {
         id: String,
         precondition: IfMatch,
     ) -> Result<()> {
+        changer(caller)?;
         let who = caller.clone();
         let media = ctx
             .write(caller.actor(), move |tx| {

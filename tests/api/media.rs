@@ -539,6 +539,12 @@ async fn who_may_upload_change_and_delete() {
     assert_eq!(res.status(), 201);
     let mine: Value = res.json().await.unwrap();
     let path = format!("/api/v1/media/{}", mine["id"].as_str().unwrap());
+    // Credentials are checked before anything is looked up.
+    let nobody = format!("/api/v1/media/{}", uuid::Uuid::now_v7());
+    assert_problem(app.anon().delete(&nobody).await, 401, "unauthorized").await;
+    let res = app.anon().patch_json(&nobody, &json!({"alt": "x"})).await;
+    assert_problem(res, 401, "unauthorized").await;
+    assert_problem(app.with(&read).delete(&nobody).await, 403, "forbidden").await;
     // Anyone signed in reads the library; the public does not.
     assert_eq!(app.anon().get("/api/v1/media").await.status(), 401);
     assert_eq!(app.anon().get(&path).await.status(), 401);

@@ -310,6 +310,18 @@ async fn the_tag_filter_matches_any_of_its_slugs() {
         .get(&format!("/api/v1/articles?tag={many}"))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // Longer than the document allows, even when slug-shaped.
+    let long = "a".repeat(4101);
+    let res = app
+        .anon()
+        .get(&format!("/api/v1/articles?tag={long}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // A slug-shaped value no tag could have (too long, or shaped like a UUID) matches
+    // nothing rather than failing.
+    let odd = format!("{},{}", "0".repeat(300), "0".repeat(32));
+    let res = app.anon().get(&format!("/api/v1/articles?tag={odd}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[tokio::test]

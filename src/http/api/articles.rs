@@ -295,6 +295,9 @@ fn tag_slugs(raw: &str) -> Result<Vec<String>, ApiError> {
     let invalid = |message: String| {
         ApiError::invalid_query(vec![FieldError::new("tag", Code::InvalidValue, message)])
     };
+    if raw.len() > 4100 {
+        return Err(invalid("tag must be at most 4100 characters".into()));
+    }
     let slugs: Vec<&str> = raw.split(',').collect();
     let max = crate::tags::MAX_PER_ARTICLE;
     if slugs.len() > max {

@@ -62,7 +62,7 @@ pub struct FeedQuery {
     /// Only articles carrying this tag (slug); a comma-separated list of up to 20 matches any.
     #[param(
         max_length = 4100,
-        pattern = "^[a-z0-9]+(-[a-z0-9]+)*(,[a-z0-9]+(-[a-z0-9]+)*)*$",
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*(,[a-z0-9]+(-[a-z0-9]+)*){0,19}$",
         example = "oil"
     )]
     pub tag: Option<String>,
@@ -86,7 +86,8 @@ impl FeedQuery {
             None => None,
             Some(raw) => {
                 let slugs: Vec<&str> = raw.split(',').collect();
-                let valid = slugs.len() <= crate::tags::MAX_PER_ARTICLE
+                let valid = raw.len() <= 4100
+                    && slugs.len() <= crate::tags::MAX_PER_ARTICLE
                     && slugs.iter().all(|s| crate::slug::is_shaped(s));
                 if !valid {
                     return Err(ApiError::invalid_query(vec![crate::http::FieldError::new(

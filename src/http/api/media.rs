@@ -203,6 +203,13 @@ pub async fn list_media(
     Query(query): Query<MediaListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = match query.q.as_deref().map(str::trim) {
+        Some(q) if q.chars().count() > 200 || q.contains('\0') => {
+            return Err(ApiError::invalid_query(vec![FieldError::new(
+                "q",
+                Code::InvalidValue,
+                "q must be at most 200 characters of text",
+            )]));
+        }
         Some("") => {
             return Err(ApiError::invalid_query(vec![FieldError::new(
                 "q",

@@ -444,7 +444,7 @@ pub struct ArticleListQuery {
     /// matches articles carrying any of them. Slugs naming no tag match nothing.
     #[param(
         max_length = 4100,
-        pattern = "^[a-z0-9]+(-[a-z0-9]+)*(,[a-z0-9]+(-[a-z0-9]+)*)*$",
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*(,[a-z0-9]+(-[a-z0-9]+)*){0,19}$",
         example = "oil,opec"
     )]
     pub tag: Option<String>,
