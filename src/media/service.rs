@@ -164,7 +164,8 @@ struct Checked {
     kind: Kind,
     width: u32,
     height: u32,
-    clean: PathBuf,
+    /// The copy without metadata, removed when this is dropped.
+    clean: Scratch,
     sha256: String,
     size: u64,
 }
@@ -219,7 +220,7 @@ fn check(received: PathBuf, size: u64) -> Result<Checked> {
     let mut input = BufReader::new(std::fs::File::open(&received).map_err(Error::internal)?);
     let mut output =
         std::io::BufWriter::new(std::fs::File::create(&clean).map_err(Error::internal)?);
-    let guard = Scratch(clean.clone());
+    let guard = Scratch(clean);
     sniff::clean(kind, &mut input, &mut output).map_err(|e| match e {
         Bad::Io(io) => Error::internal(io),
         bad => file_error(Code::Damaged, bad.to_string()),
@@ -227,16 +228,15 @@ fn check(received: PathBuf, size: u64) -> Result<Checked> {
     std::io::Write::flush(&mut output).map_err(Error::internal)?;
     drop(output);
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-    let mut file = std::fs::File::open(&clean).map_err(Error::internal)?;
+    let mut file = std::fs::File::open(&guard.0).map_err(Error::internal)?;
     let size = std::io::copy(&mut file, &mut hasher).map_err(Error::internal)?;
     let digest = sha2::Digest::finalize(hasher);
     let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
-    std::mem::forget(guard);
     Ok(Checked {
         kind,
         width,
         height,
-        clean,
+        clean: guard,
         sha256,
         size,
     })
@@ -291,12 +291,11 @@ impl Library {
         let checked = tokio::task::spawn_blocking(move || check(path, size))
             .await
             .map_err(Error::internal)??;
-        let _clean = Scratch(checked.clean.clone());
         drop(staged);
         let key = store::original(&checked.sha256);
         let existed = self.store.head(&key).await.is_ok();
         if !existed {
-            self.put_file(&key, &checked.clean).await?;
+            self.put_file(&key, &checked.clean.0).await?;
         }
         let now = crate::now();
         let row = Media {
