@@ -101,6 +101,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// How long a request's body may take to arrive (else 408).
+    pub body_timeout: Duration,
     /// Connections kept in the pool; `None` picks a size fitted to the backend.
     pub pool_size: Option<u32>,
     /// How long a request waits for a database connection before answering 503.
@@ -150,6 +152,9 @@ pub struct Settings {
 pub struct MediaSettings {
     /// `BYLINE_MEDIA_MAX_BYTES`: the largest upload.
     pub max_bytes: u64,
+    /// `BYLINE_MEDIA_RENDER_MIB`: the memory all renders in progress may hold together,
+    /// in bytes; an image whose render alone needs more is refused at upload.
+    pub render_budget: u64,
     /// `BYLINE_MEDIA_DIR`: the directory store (and, with S3, the uploads' scratch space);
     /// empty means `<data dir>/media`.
     pub dir: Option<PathBuf>,
@@ -425,6 +430,11 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "1048576",
     },
     SettingSpec {
+        env: "BYLINE_BODY_TIMEOUT_SECS",
+        key: "body_timeout_secs",
+        default: "30",
+    },
+    SettingSpec {
         env: "BYLINE_DATABASE_POOL_SIZE",
         key: "database_pool_size",
         default: "",
@@ -488,6 +498,11 @@ pub const SETTINGS: &[SettingSpec] = &[
         env: "BYLINE_MEDIA_MAX_BYTES",
         key: "media_max_bytes",
         default: "20971520",
+    },
+    SettingSpec {
+        env: "BYLINE_MEDIA_RENDER_MIB",
+        key: "media_render_mib",
+        default: "256",
     },
     SettingSpec {
         env: "BYLINE_MEDIA_DIR",
@@ -726,6 +741,12 @@ impl Settings {
             1024,
             256 * 1024 * 1024,
         )?;
+        let body_timeout = Duration::from_secs(ranged::<u64>(
+            "BYLINE_BODY_TIMEOUT_SECS",
+            get("BYLINE_BODY_TIMEOUT_SECS"),
+            1,
+            3600,
+        )?);
         let pool_size = parse_optional::<u32>(
             "BYLINE_DATABASE_POOL_SIZE",
             get("BYLINE_DATABASE_POOL_SIZE"),
@@ -881,6 +902,7 @@ impl Settings {
             database_url,
             bind,
             body_limit,
+            body_timeout,
             pool_size,
             db_timeout: Duration::from_millis(timeout_ms),
             workers,
@@ -900,6 +922,12 @@ fn parse_media<'a>(get: &impl Fn(&str) -> &'a str) -> Result<MediaSettings, Sett
         1024,
         1 << 30,
     )?;
+    let render_budget = ranged::<u64>(
+        "BYLINE_MEDIA_RENDER_MIB",
+        get("BYLINE_MEDIA_RENDER_MIB"),
+        16,
+        1 << 20,
+    )? << 20;
     let dir = Some(get("BYLINE_MEDIA_DIR").trim())
         .filter(|d| !d.is_empty())
         .map(PathBuf::from);
@@ -944,7 +972,12 @@ fn parse_media<'a>(get: &impl Fn(&str) -> &'a str) -> Result<MediaSettings, Sett
                 .map(str::to_owned),
         })
     };
-    Ok(MediaSettings { max_bytes, dir, s3 })
+    Ok(MediaSettings {
+        max_bytes,
+        render_budget,
+        dir,
+        s3,
+    })
 }
 
 fn parse_site<'a>(get: &impl Fn(&str) -> &'a str) -> Result<Option<SiteSettings>, SettingError> {

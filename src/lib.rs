@@ -220,11 +220,25 @@ impl Application {
         ));
         let sweeps = (ctx.clone(), settings.retention, settings.events.clone());
         let (store, scratch) = media::store::open(&settings.media, &settings.data_dir)?;
-        let media = Arc::new(media::service::Library::new(
+        let mut library = media::service::Library::new(
             store,
             scratch,
             settings.media.max_bytes,
-        ));
+            settings.media.render_budget,
+        );
+        let mark = media::store::directory_mark(&settings.media, &settings.data_dir)
+            .map(|path| media::store::read_or_make_mark(&path))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("cannot read or write the media folder's mark: {e}"))?;
+        {
+            let mut conn = ctx.database.pool().get()?;
+            library
+                .check_mark(&mut conn, &ctx.writes, mark)
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot check the media folder's mark: {}", e.detail)
+                })?;
+        }
+        let media = Arc::new(library);
         let state = web::Data::new(AppState {
             ctx,
             backend,
@@ -239,6 +253,7 @@ impl Application {
         let documents = web::Data::new(Documents::render());
         let route_table = web::Data::new(RouteTable::from_openapi(&http::openapi::document()));
         let body_limit = BodyLimit(settings.body_limit);
+        let body_deadline = mw::BodyDeadline(settings.body_timeout);
         let trusted_proxies = http::client::TrustedProxies(settings.trusted_proxies.clone());
         let cors_origins = settings.cors_origins.clone();
         let server_timing = settings.server_timing;
@@ -259,6 +274,7 @@ impl Application {
                 .app_data(documents.clone())
                 .app_data(route_table.clone())
                 .app_data(body_limit)
+                .app_data(body_deadline)
                 .app_data(trusted_proxies.clone())
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     http::ApiError::bad_request(Code::InvalidPath, e.to_string()).into()
@@ -267,6 +283,7 @@ impl Application {
                 .service(http::api::meta::docs_assets(documents.openapi_json.clone()))
                 .default_service(web::to(mw::unmatched))
                 .wrap(from_fn(http::idempotency::idempotency))
+                .wrap(from_fn(mw::body_deadline))
                 .wrap(from_fn(mw::known_query))
                 .wrap(from_fn(mw::catch_panic))
                 .wrap(from_fn(http::cache::public_reads))

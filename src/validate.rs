@@ -3,12 +3,15 @@
 
 use crate::domain::{Code, Error, FieldError, Patch};
 
-/// A one-line text: no control characters, and something other than white space.
-pub const SINGLE_LINE_PATTERN: &str =
-    "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$";
+/// A one-line text: no control characters, no noncharacters of the Basic Multilingual Plane
+/// (U+FDD0 to U+FDEF, U+FFFE, U+FFFF: XML cannot carry the last two, so they would break
+/// every feed), and something other than white space.
+pub const SINGLE_LINE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*[^\\s\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF][^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$";
 
-/// A multi-line text: tabs and line breaks allowed, other control characters not.
-pub const MULTI_LINE_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
+/// A multi-line text: tabs and line breaks allowed, other control characters and the
+/// noncharacters of [`SINGLE_LINE_PATTERN`] not.
+pub const MULTI_LINE_PATTERN: &str =
+    "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$";
 
 /// White space as the patterns in the OpenAPI document mean it (`\s` in ECMAScript regular
 /// expressions, which JSON Schema uses). Rust's own notion also counts U+0085, which `\s`
@@ -99,7 +102,12 @@ fn within(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) ->
 fn is_forbidden_control(c: char, multi_line: bool) -> bool {
     let c = c as u32;
     let allowed_break = multi_line && (c == 0x09 || c == 0x0A || c == 0x0D);
-    (c <= 0x1F || c == 0x7F) && !allowed_break
+    ((c <= 0x1F || c == 0x7F) && !allowed_break) || is_bmp_noncharacter(c)
+}
+
+/// U+FDD0 to U+FDEF, U+FFFE and U+FFFF: never text, and the last two are not XML.
+fn is_bmp_noncharacter(c: u32) -> bool {
+    (0xFDD0..=0xFDEF).contains(&c) || c == 0xFFFE || c == 0xFFFF
 }
 
 /// Checks a required one-line text of at most `max` characters, trimming its ends.
@@ -114,7 +122,7 @@ pub fn single_line(
             errors,
             field,
             Code::InvalidCharacters,
-            format!("{field} must be one line without control characters"),
+            format!("{field} must be one line without control characters or noncharacters"),
         );
     }
     let trimmed = value.trim_matches(is_pattern_space);
@@ -142,7 +150,7 @@ pub fn multi_line(
             errors,
             field,
             Code::InvalidCharacters,
-            format!("{field} must not contain control characters"),
+            format!("{field} must not contain control characters or noncharacters"),
         );
     }
     within(errors, field, value, max)?;

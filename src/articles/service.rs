@@ -570,7 +570,7 @@ fn snapshot(article: &Article) -> Result<ArticleSnapshot> {
         author_id: article.author_id.clone(),
         category_id: article.category_id.clone(),
         cover_image_url: article.cover_image_url.clone(),
-        cover_media_id: article.cover_media_id.clone(),
+        cover_media_id: Some(article.cover_media_id.clone()),
         tag_ids: Some(crate::domain::split_ids(&article.tag_ids)),
     };
     let public = (article.trashed_at.is_none() && repo::is_visible(article, crate::now()))
@@ -863,6 +863,9 @@ fn load_for_history(conn: &mut AnyConnection, access: &Access, key: &IdOrSlug) -
     match access {
         Access::All => Ok(article),
         Access::Own(user) if article.created_by.as_deref() == Some(user.as_str()) => Ok(article),
+        // An article they may not read is as absent as it is to them elsewhere: a 403
+        // would tell them a draft exists.
+        Access::Own(_) if !repo::is_visible(&article, crate::now()) => Err(repo::not_found()),
         Access::Own(_) => Err(forbidden(
             "authors may read the history of their own articles only",
         )),
@@ -959,10 +962,15 @@ pub async fn restore(
     ctx.write(caller.actor(), move |tx| {
         // The revision's tags, less those deleted since (revisions older than tags keep
         // the article's tags as they are).
-        // The revision's cover, unless it has been deleted since.
-        if let Some(cover) = &old_cover {
-            let still = crate::media::repo::exists(tx.conn(), cover)?;
-            changes.cover_media_id = Some(Some(cover.clone()).filter(|_| still));
+        // The revision's cover (or none), unless it has been deleted since; revisions
+        // older than the media library keep the cover as it is.
+        match &old_cover {
+            Some(Some(cover)) => {
+                let still = crate::media::repo::exists(tx.conn(), cover)?;
+                changes.cover_media_id = Some(Some(cover.clone()).filter(|_| still));
+            }
+            Some(None) => changes.cover_media_id = Some(None),
+            None => {}
         }
         if let Some(ids) = &state.tag_ids {
             let existing: std::collections::HashSet<String> =

@@ -1,6 +1,8 @@
 //! Hearing other processes' invalidations (PostgreSQL only): a thread keeps a listening
-//! connection, applies what arrives within [`POLL`], and, whenever the connection is lost,
-//! flushes the whole cache (it may have missed changes meanwhile) and connects again.
+//! connection, waits on its socket and applies each notification as it arrives, and,
+//! whenever the connection is lost, flushes the whole cache (it may have missed changes
+//! meanwhile) and connects again. Over TLS the connection is read every
+//! [`crate::db::listen::POLL`] instead.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -9,8 +11,6 @@ use super::{ResponseCache, receive};
 use crate::db::DatabaseUrl;
 use crate::db::listen::Listener;
 
-/// How often arrived notifications are read.
-pub const POLL: Duration = Duration::from_millis(50);
 /// How often the other listeners are counted (a round trip that also finds a dead
 /// connection).
 const COUNT: Duration = Duration::from_millis(500);
@@ -59,34 +59,40 @@ fn run(url: &DatabaseUrl, cache: &Weak<ResponseCache>) {
             None => return,
         }
         first = false;
-        let mut last_count = Instant::now() - COUNT;
+        if !listener.waits_on_socket() {
+            tracing::info!(
+                "cache invalidations: the database URL asks for TLS, so the listening \
+                 connection is read every {} ms",
+                crate::db::listen::POLL.as_millis()
+            );
+        }
+        let mut next_count = Instant::now();
         loop {
-            std::thread::sleep(POLL);
             let Some(cache) = cache.upgrade() else {
                 return;
             };
-            let alive = match listener.take() {
-                Ok(messages) => {
-                    for message in &messages {
-                        receive(&cache, message);
-                    }
-                    if last_count.elapsed() >= COUNT {
-                        last_count = Instant::now();
-                        match listener.others() {
-                            // With nobody else listening, writes skip NOTIFY, which makes
-                            // PostgreSQL serialize their commits.
-                            Ok(others) => {
-                                cache.set_peers(others > 0);
-                                true
-                            }
-                            Err(_) => false,
-                        }
-                    } else {
-                        true
-                    }
+            let mut alive = true;
+            let now = Instant::now();
+            if now >= next_count {
+                next_count = now + COUNT;
+                match listener.others() {
+                    // With nobody else listening, writes skip NOTIFY, which makes
+                    // PostgreSQL serialize their commits.
+                    Ok(others) => cache.set_peers(others > 0),
+                    Err(_) => alive = false,
                 }
-                Err(_) => false,
-            };
+            }
+            if alive {
+                // Wakes as soon as a notification arrives, or to count again.
+                match listener.wait(next_count.saturating_duration_since(Instant::now())) {
+                    Ok(messages) => {
+                        for message in &messages {
+                            receive(&cache, message);
+                        }
+                    }
+                    Err(_) => alive = false,
+                }
+            }
             if !alive {
                 tracing::warn!("cache invalidations: the listening connection was lost");
                 cache.set_peers(true);

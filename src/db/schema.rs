@@ -107,6 +107,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The mark of the media folder the processes on this database share.
+    media_store_marks (kind) {
+        kind -> Text,
+        mark -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Uploaded images; the files are in the media store under their SHA-256.
     media (id) {
         id -> Text,

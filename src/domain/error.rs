@@ -82,10 +82,15 @@ codes! {
     MediaInUse = "media_in_use",
     /// 409: a request with this `Idempotency-Key` is still running.
     IdempotencyKeyInFlight = "idempotency_key_in_flight",
+    /// 409: the first answer to this `Idempotency-Key` carried a secret, which is never
+    /// kept for a replay.
+    IdempotencyKeyUnreplayable = "idempotency_key_unreplayable",
     /// 409: the delivery is being sent right now.
     DeliveryInFlight = "delivery_in_flight",
     /// 410: the changes-feed cursor points before events the retention has deleted.
     CursorExpired = "cursor_expired",
+    /// 408: the request's body did not arrive in time.
+    RequestTimeout = "request_timeout",
     /// 412: `If-Match` does not match the current version.
     PreconditionFailed = "precondition_failed",
     /// 413: the body is larger than allowed.
@@ -96,6 +101,8 @@ codes! {
     ValidationFailed = "validation_failed",
     /// 422: this `Idempotency-Key` was used for a different request.
     IdempotencyKeyReused = "idempotency_key_reused",
+    /// 422: decoding the image would need more memory than renders may use.
+    TooLargeToRender = "too_large_to_render",
     /// 422: the body is too complex to render; the field error names the rule.
     BodyTooComplex = "body_too_complex",
     /// 429: too many attempts; retry after `Retry-After`.
@@ -106,6 +113,8 @@ codes! {
     DatabaseUnavailable = "database_unavailable",
     /// 503: every worker of a bounded pool is busy; retry after `Retry-After`.
     Busy = "busy",
+    /// 503: this server's media folder is not the one the others on its database use.
+    MediaStoreUnavailable = "media_store_unavailable",
     /// Any other status the framework answers with.
     Error = "error",
     // Field codes.

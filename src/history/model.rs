@@ -31,12 +31,31 @@ pub struct ArticleState {
     pub category_id: Option<String>,
     /// Cover image.
     pub cover_image_url: Option<String>,
-    /// Cover from the media library; absent in revisions made before media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cover_media_id: Option<String>,
+    /// Cover from the media library: `Some(None)` for none; `None` only in revisions made
+    /// before the media library, which keep no cover.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "present")]
+    pub cover_media_id: Option<Option<String>>,
     /// Tags, in order; absent in revisions made before articles had tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
+}
+
+/// A field that may be absent (`None`), or present and null (`Some(None)`).
+mod present {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<Option<String>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_ref().and_then(Option::as_ref).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(d).map(Some)
+    }
 }
 
 /// The columns of an article a revision is made from.
@@ -89,7 +108,7 @@ impl ArticleSource {
             author_id: self.author_id.clone(),
             category_id: self.category_id.clone(),
             cover_image_url: self.cover_image_url.clone(),
-            cover_media_id: self.cover_media_id.clone(),
+            cover_media_id: Some(self.cover_media_id.clone()),
             tag_ids: Some(crate::domain::split_ids(&self.tag_ids)),
         }
     }

@@ -73,14 +73,18 @@ fn status_of(code: Code) -> StatusCode {
         | C::CategoryHasChildren
         | C::MediaInUse
         | C::IdempotencyKeyInFlight
+        | C::IdempotencyKeyUnreplayable
         | C::DeliveryInFlight => StatusCode::CONFLICT,
         C::CursorExpired => StatusCode::GONE,
+        C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         C::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
         C::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::InternalError | C::Error => StatusCode::INTERNAL_SERVER_ERROR,
-        C::DatabaseUnavailable | C::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        C::DatabaseUnavailable | C::Busy | C::MediaStoreUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         C::BadRequest | C::InvalidQuery | C::InvalidPath | C::MalformedJson | C::UnreadableBody => {
             StatusCode::BAD_REQUEST
         }
@@ -225,6 +229,14 @@ impl ResponseError for ApiError {
         builder.insert_header((header::CACHE_CONTROL, "no-store"));
         for (name, value) in &self.headers {
             builder.insert_header((name.clone(), value.clone()));
+        }
+        // The rest of a body too large or too slow is not worth reading: the connection
+        // closes after the answer instead of draining it.
+        if matches!(
+            self.status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+        ) {
+            builder.force_close();
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         builder.body(body)

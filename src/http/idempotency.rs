@@ -1,8 +1,10 @@
 //! `Idempotency-Key` on `POST`s: the first answer is kept for 24 hours per caller and key
 //! and sent again, with `Idempotent-Replayed: true`, to a retry of the same request. The
 //! same key on a different request is a 422, and a retry while the first still runs a 409.
-//! Answers 5xx are not kept. The sign-in routes do not take a key (a replayed sign-in
-//! would hand out the same tokens twice).
+//! Answers 5xx are not kept. An answer that carries a secret (a new API token, a webhook's
+//! signing secret) is never kept either: its retry is a 409 `idempotency_key_unreplayable`.
+//! The sign-in routes do not take a key (a replayed sign-in would hand out the same tokens
+//! twice).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -18,7 +20,7 @@ use super::extract::BodyLimit;
 use super::state::AppState;
 use crate::domain::Code;
 use crate::idempotency::repo::Answer;
-use crate::idempotency::service::{self, Begin};
+use crate::idempotency::service::{self, Begin, Outcome};
 
 /// The request header.
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -27,6 +29,19 @@ pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// Longest key.
 pub const KEY_MAX: usize = 255;
+
+/// Marks an answer that carries a secret, which must not be stored for a replay.
+#[derive(Debug, Clone, Copy)]
+struct CarriesSecret;
+
+/// Marks `builder`'s answer as carrying a secret: under an `Idempotency-Key`, it is not
+/// stored, and a retry gets a 409 `idempotency_key_unreplayable`.
+pub fn carries_secret(
+    builder: &mut actix_web::HttpResponseBuilder,
+) -> &mut actix_web::HttpResponseBuilder {
+    builder.extensions_mut().insert(CarriesSecret);
+    builder
+}
 
 fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     req.error_response(error)
@@ -130,6 +145,7 @@ pub async fn idempotency(
             let res = next.call(req).await?;
             let (http, res) = res.into_parts();
             let status = res.status();
+            let secret = res.extensions().get::<CarriesSecret>().is_some();
             let head = res.head().clone();
             let bytes = actix_web::body::to_bytes(res.into_body())
                 .await
@@ -140,14 +156,21 @@ pub async fn idempotency(
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned)
             };
-            let answer = (!status.is_server_error()).then(|| Answer {
+            let answer = Answer {
                 status: i32::from(status.as_u16()),
                 location: header_text(header::LOCATION),
                 etag: header_text(header::ETAG),
                 content_type: header_text(header::CONTENT_TYPE),
-                body: bytes.to_vec(),
-            });
-            if let Err(error) = service::finish(&state.ctx, owner, key, answer).await {
+                body: if secret { Vec::new() } else { bytes.to_vec() },
+            };
+            let outcome = if status.is_server_error() {
+                Outcome::Free
+            } else if secret {
+                Outcome::Seal(answer)
+            } else {
+                Outcome::Keep(answer)
+            };
+            if let Err(error) = service::finish(&state.ctx, owner, key, outcome).await {
                 tracing::warn!(code = %error.code, "storing an idempotent answer failed: {}", error.detail);
             }
             let mut out = HttpResponse::with_body(status, BoxBody::new(bytes));

@@ -319,10 +319,94 @@ pub async fn head_as_get(
         req.head_mut().method = Method::GET;
     }
     let res = next.call(req).await?;
-    if is_head {
-        return Ok(res.map_body(|_, _| BoxBody::new(())));
+    if is_head
+        && matches!(
+            res.response().body().size(),
+            actix_web::body::BodySize::Stream
+        )
+    {
+        // A streamed body is not produced for nothing; the headers still say it streams.
+        return Ok(res.map_body(|_, _| {
+            BoxBody::new(actix_web::body::BodyStream::new(
+                futures_util::stream::empty::<Result<web::Bytes, std::convert::Infallible>>(),
+            ))
+        }));
     }
+    // A sized body keeps its length: the connection knows the request was a `HEAD`, sends
+    // `Content-Length` as `GET` would and leaves the bytes out (RFC 9110, 9.3.2).
     Ok(res.map_into_boxed_body())
+}
+
+/// How long a request's body may take to arrive, from when its headers did.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub std::time::Duration);
+
+/// A request body that fails once its deadline has passed.
+struct Timed {
+    inner: actix_web::dev::Payload,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+    expired: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl futures_util::Stream for Timed {
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        if let Poll::Ready(item) = std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            self.expired.set(true);
+            return Poll::Ready(Some(Err(actix_web::error::PayloadError::Io(
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the body did not arrive in time",
+                ),
+            ))));
+        }
+        Poll::Pending
+    }
+}
+
+/// Gives every request body a deadline (`BYLINE_BODY_TIMEOUT_SECS`): a client that trickles
+/// its body gets a 408 and the connection is closed, instead of holding it open for ever.
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(BodyDeadline(limit)) = req.app_data::<BodyDeadline>().copied() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let expired = std::rc::Rc::new(std::cell::Cell::new(false));
+    let timed = Timed {
+        inner: req.take_payload(),
+        deadline: Box::pin(tokio::time::sleep(limit)),
+        expired: expired.clone(),
+    };
+    req.set_payload(actix_web::dev::Payload::Stream {
+        payload: Box::pin(timed),
+    });
+    let res = next.call(req).await?;
+    if !expired.get() {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (http, _) = res.into_parts();
+    let error = ApiError::from(crate::domain::Error::new(
+        Code::RequestTimeout,
+        format!(
+            "the request body did not arrive within {} seconds (BYLINE_BODY_TIMEOUT_SECS)",
+            limit.as_secs()
+        ),
+    ));
+    Ok(ServiceResponse::new(http, error.error_response()))
 }
 
 /// Whether responses carry `Server-Timing` with the statement count (a setting).

@@ -432,7 +432,8 @@ fn idempotency_keys(doc: &mut serde_json::Value) {
                 `Idempotent-Replayed: true`) without acting twice. The same key on a \
                 different request is a 422 `idempotency_key_reused`; a retry while the \
                 first still runs is a 409 `idempotency_key_in_flight`. Answers 5xx are \
-                not kept.",
+                not kept, and neither is an answer that carries a secret (a new API token, \
+                a webhook's secret): its retry is a 409 `idempotency_key_unreplayable`.",
             "schema": {"type": "string", "minLength": 1, "maxLength": 255,
                 "pattern": "^[\\x20-\\x7E]+$"},
             "example": "6f1c0a52-5c1e-4e8a-9a57-3b1b2f0f5e11"

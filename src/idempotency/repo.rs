@@ -39,6 +39,9 @@ pub const RUNNING: &str = "running";
 /// Answered.
 pub const DONE: &str = "done";
 
+/// Answered with a secret: nothing of the answer is kept, and a retry is refused.
+pub const SEALED: &str = "sealed";
+
 /// The key, locked until the transaction ends (PostgreSQL).
 pub fn get(conn: &mut AnyConnection, caller: &str, key: &str) -> QueryResult<Option<KeyRow>> {
     let id = (caller.to_owned(), key.to_owned());
@@ -140,6 +143,28 @@ pub fn store(
             k::etag.eq(answer.etag.as_deref()),
             k::content_type.eq(answer.content_type.as_deref()),
             k::body.eq(Some(&answer.body)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks a key's request as answered with a secret: its status and `Location` are kept,
+/// its body (which holds the secret) is not.
+pub fn seal(
+    conn: &mut AnyConnection,
+    caller: &str,
+    key: &str,
+    status: i32,
+    location: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(k::table.find((caller.to_owned(), key.to_owned())))
+        .set((
+            k::state.eq(SEALED),
+            k::status.eq(Some(status)),
+            k::location.eq(location),
+            k::etag.eq(None::<String>),
+            k::content_type.eq(None::<String>),
+            k::body.eq(None::<Vec<u8>>),
         ))
         .execute(conn)?;
     Ok(())

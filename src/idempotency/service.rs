@@ -48,6 +48,19 @@ pub async fn begin(ctx: &Ctx, caller: String, key: String, fingerprint: String) 
                  in the last 24 hours; use a new key for a new request",
             ));
         }
+        if row.state == repo::SEALED {
+            let done = match &row.location {
+                Some(location) => format!("the first request succeeded ({location})"),
+                None => "the first request succeeded".to_owned(),
+            };
+            return Err(Error::new(
+                Code::IdempotencyKeyUnreplayable,
+                format!(
+                    "{done}, and its answer carried a secret, which is never kept for a replay; \
+                     it cannot be sent again (list the resource to find it, or make a new one)"
+                ),
+            ));
+        }
         if row.state == repo::RUNNING {
             if row.locked_until > now {
                 return Err(in_flight());
@@ -74,13 +87,30 @@ fn in_flight() -> Error {
     .with_retry_after(1)
 }
 
-/// Stores the answer of a request that ran (`Some`), or frees its key when it answered 5xx
-/// (`None`), so a retry runs it again.
-pub async fn finish(ctx: &Ctx, caller: String, key: String, answer: Option<Answer>) -> Result<()> {
+/// What becomes of a key once its request has answered.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Keep the answer, to replay it.
+    Keep(Answer),
+    /// The answer carried a secret: keep that it succeeded, never the body.
+    Seal(Answer),
+    /// It answered 5xx: free the key, so a retry runs the request again.
+    Free,
+}
+
+/// Records what became of a key's request.
+pub async fn finish(ctx: &Ctx, caller: String, key: String, outcome: Outcome) -> Result<()> {
     ctx.write(Actor::System, move |tx| {
-        match &answer {
-            Some(answer) => repo::store(tx.conn(), &caller, &key, answer)?,
-            None => repo::forget(tx.conn(), &caller, &key)?,
+        match &outcome {
+            Outcome::Keep(answer) => repo::store(tx.conn(), &caller, &key, answer)?,
+            Outcome::Seal(answer) => repo::seal(
+                tx.conn(),
+                &caller,
+                &key,
+                answer.status,
+                answer.location.as_deref(),
+            )?,
+            Outcome::Free => repo::forget(tx.conn(), &caller, &key)?,
         }
         Ok(())
     })

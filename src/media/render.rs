@@ -43,12 +43,59 @@ impl Encoding {
     }
 }
 
+/// The memory a render of an image holds at its peak, from what its header says: the
+/// compressed original, the decoded pixels (width × height × channels × bytes per
+/// sample), and the 8-bit copy the resizer works on when the decoded pixels are not
+/// already in that form. The resized result is small beside them.
+pub fn cost(
+    width: u32,
+    height: u32,
+    color: image::ColorType,
+    original: u64,
+    encoding: Encoding,
+) -> u64 {
+    use image::ColorType;
+    let pixels = u64::from(width) * u64::from(height);
+    let decoded = pixels * u64::from(color.bytes_per_pixel());
+    let converted = match (color, encoding) {
+        (ColorType::Rgb8, _) | (ColorType::Rgba8, Encoding::Webp | Encoding::Png) => 0,
+        (_, Encoding::Jpeg) => pixels * 3,
+        (c, _) if c.has_alpha() => pixels * 4,
+        _ => pixels * 3,
+    };
+    original + decoded + converted
+}
+
+/// The cheapest render of an image, over every encoding.
+pub fn cheapest(width: u32, height: u32, color: image::ColorType, original: u64) -> u64 {
+    [Encoding::Webp, Encoding::Jpeg, Encoding::Png]
+        .into_iter()
+        .map(|e| cost(width, height, color, original, e))
+        .min()
+        .unwrap_or(u64::MAX)
+}
+
+/// What an original's header says: width, height and how it decodes.
+pub fn header(original: &[u8], kind: Kind) -> Result<(u32, u32, image::ColorType), RenderError> {
+    use image::ImageDecoder;
+    let decoder = image::ImageReader::with_format(Cursor::new(original), kind.format())
+        .into_decoder()
+        .map_err(|e| RenderError::Undecodable(e.to_string()))?;
+    let (w, h) = decoder.dimensions();
+    Ok((w, h, decoder.color_type()))
+}
+
 /// Why a rendition could not be made.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RenderError {
     /// The original does not decode.
     #[error("the image could not be decoded: {0}")]
     Undecodable(String),
+    /// Decoding it would need more memory than all renders may hold.
+    #[error(
+        "rendering this image needs {0} bytes, more than renders may hold (BYLINE_MEDIA_RENDER_MIB)"
+    )]
+    TooLarge(u64),
     /// Anything else (the store, the pool).
     #[error("{0}")]
     Failed(String),
@@ -61,23 +108,24 @@ pub fn render(
     kind: Kind,
     width: u32,
     encoding: Encoding,
+    budget: u64,
 ) -> Result<Vec<u8>, RenderError> {
     use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
     use image::{DynamicImage, ImageEncoder, ImageReader};
     let mut reader = ImageReader::with_format(Cursor::new(original), kind.format());
     let mut limits = image::Limits::default();
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(budget);
     reader.limits(limits);
     let decoded = reader
         .decode()
         .map_err(|e| RenderError::Undecodable(e.to_string()))?;
+    // `into_*` keeps the decoded buffer when it has the form already (no second copy).
     let source = match encoding {
         // JPEG has no alpha: flatten to RGB first.
-        Encoding::Jpeg => DynamicImage::ImageRgb8(decoded.to_rgb8()),
-        _ if decoded.color().has_alpha() => DynamicImage::ImageRgba8(decoded.to_rgba8()),
-        _ => DynamicImage::ImageRgb8(decoded.to_rgb8()),
+        Encoding::Jpeg => DynamicImage::ImageRgb8(decoded.into_rgb8()),
+        _ if decoded.color().has_alpha() => DynamicImage::ImageRgba8(decoded.into_rgba8()),
+        _ => DynamicImage::ImageRgb8(decoded.into_rgb8()),
     };
-    drop(decoded);
     let height = ((u64::from(source.height()) * u64::from(width) + u64::from(source.width()) / 2)
         / u64::from(source.width().max(1)))
     .max(1);

@@ -84,6 +84,47 @@ pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
     diesel::delete(m::media.filter(m::id.eq(id))).execute(conn)
 }
 
+/// Takes the lock of one stored file (by its SHA-256) until the transaction ends: the write
+/// that adds a row using the file and the check that removes a file no row uses take it,
+/// so one never runs between the other's check and its action.
+pub fn lock_file(conn: &mut AnyConnection, sha256: &str) -> QueryResult<()> {
+    crate::db::lock_name(conn, &format!("media.file:{sha256}"))
+}
+
+/// Records `mark` as the directory store's mark unless one is recorded already, and gives
+/// the one recorded.
+pub fn claim_store_mark(
+    conn: &mut AnyConnection,
+    mark: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<String> {
+    use crate::db::schema::media_store_marks::dsl as s;
+    let row = (
+        s::kind.eq("directory"),
+        s::mark.eq(mark),
+        s::created_at.eq(now),
+    );
+    crate::db::per_backend(
+        conn,
+        |pg| {
+            diesel::insert_into(s::media_store_marks)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(pg)
+        },
+        |lite| {
+            diesel::insert_into(s::media_store_marks)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(lite)
+        },
+    )?;
+    s::media_store_marks
+        .filter(s::kind.eq("directory"))
+        .select(s::mark)
+        .first(conn)
+}
+
 /// How many rows keep a file.
 pub fn users_of_file(conn: &mut AnyConnection, sha256: &str) -> QueryResult<i64> {
     m::media

@@ -31,11 +31,18 @@ const RENDERS_AT_ONCE: usize = 2;
 /// The library: the store, the scratch folder for uploads, and the renders in flight.
 pub struct Library {
     store: Store,
-    scratch: PathBuf,
+    scratch: store::Scratch,
+    /// Why files cannot be served (the media folder is not the one the database's other
+    /// processes use), if so.
+    misplaced: Option<String>,
     max_bytes: u64,
     flights: Arc<Flights>,
     made: Arc<AtomicU64>,
     permits: Arc<tokio::sync::Semaphore>,
+    /// The render memory budget, one permit per MiB.
+    memory: Arc<tokio::sync::Semaphore>,
+    /// That budget in bytes.
+    render_budget: u64,
 }
 
 /// A file being received, in the scratch folder; removed when dropped.
@@ -181,7 +188,7 @@ impl Drop for Scratch {
 
 /// Tells the kind, reads the size from the header, and writes a copy without metadata.
 /// Blocking.
-fn check(received: PathBuf, size: u64) -> Result<Checked> {
+fn check(received: PathBuf, size: u64, render_budget: u64) -> Result<Checked> {
     if size == 0 {
         return Err(file_error(Code::Empty, "the file is empty"));
     }
@@ -196,14 +203,20 @@ fn check(received: PathBuf, size: u64) -> Result<Checked> {
         ));
     };
     let file = std::fs::File::open(&received).map_err(Error::internal)?;
-    let (width, height) = image::ImageReader::with_format(BufReader::new(file), kind.format())
-        .into_dimensions()
-        .map_err(|e| {
-            file_error(
-                Code::Damaged,
-                format!("the image header cannot be read: {e}"),
-            )
-        })?;
+    let (width, height, color) =
+        image::ImageReader::with_format(BufReader::new(file), kind.format())
+            .into_decoder()
+            .map(|d| {
+                use image::ImageDecoder;
+                let (w, h) = d.dimensions();
+                (w, h, d.color_type())
+            })
+            .map_err(|e| {
+                file_error(
+                    Code::Damaged,
+                    format!("the image header cannot be read: {e}"),
+                )
+            })?;
     if width == 0 || height == 0 {
         return Err(file_error(Code::Damaged, "the image has no pixels"));
     }
@@ -213,6 +226,18 @@ fn check(received: PathBuf, size: u64) -> Result<Checked> {
             format!(
                 "the image is {width} × {height} pixels; at most {} megapixels are accepted",
                 super::MAX_PIXELS / 1_000_000
+            ),
+        ));
+    }
+    let needed = render::cheapest(width, height, color, size);
+    if needed > render_budget {
+        return Err(file_error(
+            Code::TooLargeToRender,
+            format!(
+                "renditions of this {width} × {height} image ({color:?}) would need {} MiB of \
+                 memory to make, more than the {} MiB renders may hold (BYLINE_MEDIA_RENDER_MIB)",
+                needed.div_ceil(1 << 20),
+                render_budget >> 20
             ),
         ));
     }
@@ -244,15 +269,67 @@ fn check(received: PathBuf, size: u64) -> Result<Checked> {
 
 impl Library {
     /// A library over `store`, receiving uploads in `scratch`.
-    pub fn new(store: Store, scratch: PathBuf, max_bytes: u64) -> Self {
+    pub fn new(store: Store, scratch: store::Scratch, max_bytes: u64, render_budget: u64) -> Self {
+        let mib = usize::try_from(render_budget >> 20)
+            .unwrap_or(usize::MAX)
+            .max(1);
         Self {
+            memory: Arc::new(tokio::sync::Semaphore::new(
+                mib.min(tokio::sync::Semaphore::MAX_PERMITS),
+            )),
+            render_budget,
             store,
             scratch,
+            misplaced: None,
             max_bytes,
             flights: Arc::new(Flights::default()),
             made: Arc::new(AtomicU64::new(0)),
             permits: Arc::new(tokio::sync::Semaphore::new(RENDERS_AT_ONCE)),
         }
+    }
+
+    /// Checks the directory store's mark against the one the database keeps (the first
+    /// process to start sets it). A mismatch leaves every media route answering 503
+    /// `media_store_unavailable`, and is logged.
+    pub fn check_mark(
+        &mut self,
+        conn: &mut crate::db::AnyConnection,
+        writes: &crate::write::Writes,
+        mark: Option<String>,
+    ) -> Result<()> {
+        let Some(mine) = mark else {
+            return Ok(());
+        };
+        let known = writes.run(conn, &crate::write::Actor::System, |tx| {
+            Ok(repo::claim_store_mark(tx.conn(), &mine, crate::now())?)
+        })?;
+        if known != mine {
+            let why = format!(
+                "this process's media folder (BYLINE_MEDIA_DIR, marked {mine}) is not the one \
+                 the other processes on this database use (marked {known}): every process must \
+                 share one folder, or use an S3 bucket (BYLINE_MEDIA_S3_BUCKET)"
+            );
+            tracing::error!("media is unavailable: {why}");
+            self.misplaced = Some(why);
+        }
+        Ok(())
+    }
+
+    /// A 503 while the media folder is not the shared one.
+    fn usable(&self) -> Result<()> {
+        match &self.misplaced {
+            None => Ok(()),
+            Some(_) => Err(Error::new(
+                Code::MediaStoreUnavailable,
+                "media files are unavailable on this server: its media folder is not the one \
+                 the other servers on this database use (the server log says more)",
+            )),
+        }
+    }
+
+    /// The largest file an upload may carry (`BYLINE_MEDIA_MAX_BYTES`).
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
     }
 
     /// Renditions made since start.
@@ -263,7 +340,11 @@ impl Library {
     /// A new scratch file for an upload, for a caller who may upload.
     pub async fn stage(&self, caller: &Caller) -> Result<Staged> {
         uploader(caller)?;
-        let path = self.scratch.join(uuid::Uuid::new_v4().simple().to_string());
+        self.usable()?;
+        let path = self
+            .scratch
+            .dir
+            .join(uuid::Uuid::new_v4().simple().to_string());
         let file = tokio::fs::File::create(&path)
             .await
             .map_err(Error::internal)?;
@@ -288,14 +369,15 @@ impl Library {
             file.flush().await.map_err(Error::internal)?;
         }
         let (path, size) = (staged.path.clone(), staged.size);
-        let checked = tokio::task::spawn_blocking(move || check(path, size))
+        let budget = self.render_budget;
+        let checked = tokio::task::spawn_blocking(move || check(path, size, budget))
             .await
             .map_err(Error::internal)??;
         drop(staged);
         let key = store::original(&checked.sha256);
         let existed = self.store.head(&key).await.is_ok();
         if !existed {
-            self.put_file(&key, &checked.clean.0).await?;
+            put_file(&self.store, &key, &checked.clean.0).await?;
         }
         let now = crate::now();
         let row = Media {
@@ -314,66 +396,54 @@ impl Library {
             updated_at: now,
         };
         let written = row.clone();
+        let (store, clean) = (self.store.clone(), checked.clean.0.clone());
+        let runtime = tokio::runtime::Handle::current();
         let result = ctx
             .write(caller.actor(), move |tx| {
+                // Under the file's lock, a delete of the last other row that used these
+                // bytes has either removed the file already (put it again) or will see
+                // this row and keep it.
+                repo::lock_file(tx.conn(), &written.sha256)?;
+                if runtime.block_on(store.head(&key)).is_err() {
+                    runtime.block_on(put_file(&store, &key, &clean))?;
+                }
                 repo::insert(tx.conn(), &written)?;
                 tx.changed(Subject::Media, &written.id, Verb::Created);
                 Ok(written)
             })
             .await;
-        if result.is_err() && !existed {
+        if result.is_err() {
             self.forget_file(ctx, &checked.sha256).await;
         }
         result
     }
 
-    /// Puts a file in the store a few MiB at a time.
-    async fn put_file(&self, key: &object_store::path::Path, path: &std::path::Path) -> Result<()> {
-        let upload = self
-            .store
-            .put_multipart(key)
-            .await
-            .map_err(|e| Error::internal(format!("the media store refused the file: {e}")))?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, 5 * 1024 * 1024);
-        let mut file = tokio::fs::File::open(path).await.map_err(Error::internal)?;
-        let mut buf = vec![0u8; 1024 * 1024];
-        loop {
-            let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf)
-                .await
-                .map_err(Error::internal)?;
-            if n == 0 {
-                break;
-            }
-            writer
-                .wait_for_capacity(2)
-                .await
-                .map_err(|e| Error::internal(format!("the media store failed: {e}")))?;
-            writer.write(&buf[..n]);
-        }
-        writer
-            .finish()
-            .await
-            .map_err(|e| Error::internal(format!("the media store failed: {e}")))?;
-        Ok(())
-    }
-
-    /// Removes a file and its renditions when no row uses it any more.
+    /// Removes a file and its renditions when no row uses it any more. The count and the
+    /// removal run under the file's lock, in a write of their own, so that an upload of the
+    /// same bytes cannot add its row between them.
     async fn forget_file(&self, ctx: &Ctx, sha256: &str) {
-        let owned = sha256.to_owned();
-        let used = ctx
-            .read(move |conn| Ok(repo::users_of_file(conn, &owned)?))
-            .await
-            .unwrap_or(1);
-        if used > 0 {
-            return;
-        }
-        let _ = self.store.delete(&store::original(sha256)).await;
-        let prefix = store::renditions_of(sha256);
-        let listed = self.store.list_with_delimiter(Some(&prefix)).await;
-        if let Ok(listed) = listed {
-            for object in listed.objects {
-                let _ = self.store.delete(&object.location).await;
-            }
+        let (owned, store) = (sha256.to_owned(), self.store.clone());
+        let runtime = tokio::runtime::Handle::current();
+        let forgotten = ctx
+            .write(crate::write::Actor::System, move |tx| {
+                repo::lock_file(tx.conn(), &owned)?;
+                if repo::users_of_file(tx.conn(), &owned)? > 0 {
+                    return Ok(());
+                }
+                runtime.block_on(async {
+                    let _ = store.delete(&store::original(&owned)).await;
+                    let prefix = store::renditions_of(&owned);
+                    if let Ok(listed) = store.list_with_delimiter(Some(&prefix)).await {
+                        for object in listed.objects {
+                            let _ = store.delete(&object.location).await;
+                        }
+                    }
+                });
+                Ok(())
+            })
+            .await;
+        if let Err(error) = forgotten {
+            tracing::warn!(code = %error.code, "a media file was not removed: {}", error.detail);
         }
     }
 
@@ -449,6 +519,7 @@ impl Library {
         precondition: IfMatch,
     ) -> Result<()> {
         changer(caller)?;
+        self.usable()?;
         let who = caller.clone();
         let media = ctx
             .write(caller.actor(), move |tx| {
@@ -484,6 +555,7 @@ impl Library {
 
     /// The original file, by id; the name in the path must be the item's.
     pub async fn original(&self, ctx: &Ctx, id: String, filename: String) -> Result<Served> {
+        self.usable()?;
         let media = self.named(ctx, id, filename).await?;
         let bytes = self.fetch(&store::original(&media.sha256)).await?;
         let content_type = Kind::from_mime(&media.content_type)
@@ -517,6 +589,7 @@ impl Library {
                     .join(", ")
             )));
         }
+        self.usable()?;
         let media = self.named(ctx, id, filename).await?;
         if i64::from(width) > i64::from(media.width) {
             return Err(Error::not_found(format!(
@@ -530,8 +603,13 @@ impl Library {
         let bytes = match self.store.get(&key).await {
             Ok(found) => found.bytes().await.map_err(Error::internal)?,
             Err(_) => {
-                let (store, permits, made) =
-                    (self.store.clone(), self.permits.clone(), self.made.clone());
+                let (store, permits, made, memory, budget) = (
+                    self.store.clone(),
+                    self.permits.clone(),
+                    self.made.clone(),
+                    self.memory.clone(),
+                    self.render_budget,
+                );
                 let original = store::original(&media.sha256);
                 let flight_key = key.to_string();
                 self.flights
@@ -551,12 +629,24 @@ impl Library {
                                 .bytes()
                                 .await
                                 .map_err(|e| RenderError::Failed(e.to_string()))?;
+                            // Held in memory permits (MiB) by what the header says the
+                            // decode will take, so that renders together stay in budget.
+                            let (w, h, color) = render::header(&source, kind)?;
+                            let cost = render::cost(w, h, color, source.len() as u64, encoding);
+                            if cost > budget {
+                                return Err(RenderError::TooLarge(cost));
+                            }
+                            let mib = u32::try_from(cost.div_ceil(1 << 20)).unwrap_or(u32::MAX);
+                            let _memory = memory
+                                .acquire_many_owned(mib.max(1))
+                                .await
+                                .map_err(|e| RenderError::Failed(e.to_string()))?;
                             let _permit = permits
                                 .acquire_owned()
                                 .await
                                 .map_err(|e| RenderError::Failed(e.to_string()))?;
                             let made_now = tokio::task::spawn_blocking(move || {
-                                render::render(&source, kind, width, encoding)
+                                render::render(&source, kind, width, encoding, budget)
                             })
                             .await
                             .map_err(|e| RenderError::Failed(e.to_string()))??;
@@ -575,6 +665,14 @@ impl Library {
                         RenderError::Undecodable(why) => file_error(
                             Code::Damaged,
                             format!("the stored image does not decode: {why}"),
+                        ),
+                        RenderError::TooLarge(cost) => file_error(
+                            Code::TooLargeToRender,
+                            format!(
+                                "this rendition needs {} MiB of memory to make, more than renders \
+                                 may hold (BYLINE_MEDIA_RENDER_MIB); ask for another format",
+                                cost.div_ceil(1 << 20)
+                            ),
                         ),
                         RenderError::Failed(why) => Error::internal(why),
                     })?
@@ -607,6 +705,39 @@ impl Library {
             .map_err(|e| Error::internal(format!("the media store has no file: {e}")))?;
         found.bytes().await.map_err(Error::internal)
     }
+}
+
+/// Puts a file in the store a few MiB at a time.
+async fn put_file(
+    store: &Store,
+    key: &object_store::path::Path,
+    path: &std::path::Path,
+) -> Result<()> {
+    let upload = store
+        .put_multipart(key)
+        .await
+        .map_err(|e| Error::internal(format!("the media store refused the file: {e}")))?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, 5 * 1024 * 1024);
+    let mut file = tokio::fs::File::open(path).await.map_err(Error::internal)?;
+    let mut buf = vec![0u8; 1024 * 1024];
+    loop {
+        let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf)
+            .await
+            .map_err(Error::internal)?;
+        if n == 0 {
+            break;
+        }
+        writer
+            .wait_for_capacity(2)
+            .await
+            .map_err(|e| Error::internal(format!("the media store failed: {e}")))?;
+        writer.write(&buf[..n]);
+    }
+    writer
+        .finish()
+        .await
+        .map_err(|e| Error::internal(format!("the media store failed: {e}")))?;
+    Ok(())
 }
 
 fn not_found() -> Error {

@@ -30,29 +30,38 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 100 && (64..128).contains(&b))
         // IETF protocol assignments, 192.0.0.0/24.
         || (a == 192 && b == 0 && c == 0)
+        // The deprecated 6to4 relay anycast, 192.88.99.0/24.
+        || (a == 192 && b == 88 && c == 99)
         // Benchmarking, 198.18.0.0/15.
         || (a == 198 && (b == 18 || b == 19)))
 }
 
+/// An allow-list, after the IANA IPv6 special-purpose address registry: global unicast
+/// (2000::/3) less what in it is not globally reachable or carries another address, and
+/// the IPv4-mapped and well-known NAT64 forms of a public IPv4 address. Everything else
+/// (the IPv4-translated `::ffff:0:0:0/96`, local-use NAT64 `64:ff9b:1::/48`, discard-only
+/// `100::/64`, ULA, link-local, multicast…) is refused.
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return is_public_v4(v4);
-    }
     let s = ip.segments();
-    // NAT64 (64:ff9b::/96) and IPv4-compatible (::a.b.c.d) addresses carry an IPv4 one.
-    if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0]) || s[..6] == [0; 6] {
-        let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-        return !ip.is_unspecified() && !ip.is_loopback() && is_public_v4(v4);
+    let embedded = || Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    // IPv4-mapped ::ffff:a.b.c.d reaches the IPv4 address itself.
+    if s[..6] == [0, 0, 0, 0, 0, 0xffff] {
+        return is_public_v4(embedded());
     }
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        // Unique local fc00::/7, link-local fe80::/10, site-local fec0::/10.
-        || (s[0] & 0xfe00) == 0xfc00
-        || (s[0] & 0xffc0) == 0xfe80
-        || (s[0] & 0xffc0) == 0xfec0
-        // Documentation, 2001:db8::/32.
-        || (s[0] == 0x2001 && s[1] == 0xdb8))
+    // Well-known NAT64 prefix 64:ff9b::/96: the translator reaches the IPv4 address.
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_public_v4(embedded());
+    }
+    let global_unicast = (s[0] & 0xe000) == 0x2000;
+    global_unicast
+        // IETF protocol assignments 2001::/23: Teredo 2001::/32, benchmarking
+        // 2001:2::/48, ORCHID and the rest.
+        && !(s[0] == 0x2001 && s[1] < 0x0200)
+        // Documentation 2001:db8::/32 and 3fff::/20.
+        && !(s[0] == 0x2001 && s[1] == 0x0db8)
+        && !(s[0] == 0x3fff && s[1] < 0x1000)
+        // 6to4 2002::/16 carries an IPv4 address of any kind.
+        && s[0] != 0x2002
 }
 
 /// How long a host name may take to resolve.
@@ -169,6 +178,24 @@ mod tests {
             "2001:db8::1",
             "192.0.0.8",
             "198.18.0.1",
+            "192.88.99.1",
+            // IPv6 forms that embed an IPv4 address or are not globally reachable.
+            "::ffff:0:7f00:1",
+            "::ffff:0:a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "64:ff9b::7f00:1",
+            "2002:a9fe:a9fe::",
+            "2002:808:808::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "100::1",
+            "2001:2::1",
+            "2001:10::1",
+            "3fff::1",
+            "::127.0.0.1",
+            "::8.8.8.8",
+            "ff02::1",
+            "fec0::1",
+            "4000::1",
         ] {
             assert!(
                 !is_public(ip.parse().expect("address")),
@@ -180,6 +207,9 @@ mod tests {
             "1.1.1.1",
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2a00:1450:4001:81a::200e",
+            "2620:fe::fe",
         ] {
             assert!(
                 is_public(ip.parse().expect("address")),

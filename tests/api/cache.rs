@@ -55,8 +55,17 @@ async fn the_next_public_read_after_a_write_is_new_every_time() {
         // processes have surely counted it as a listener.
         tokio::time::sleep(Duration::from_millis(1700)).await;
     }
-    // Two reads: the second is a hit.
+    // Two reads: the second is a hit, once the first has been stored (the fill runs after
+    // the answer, on the compression thread).
     public_json(&app, &path).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while metric(&scrape(&app).await, "byline_cache_fills_total") < 1.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first read was never stored"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let before = metric(&scrape(&app).await, "byline_cache_hits_total");
     for _ in 0..3 {
         let (status, _) = public_json(&app, &path).await;

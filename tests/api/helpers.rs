@@ -766,3 +766,25 @@ pub fn execute_sql(app: &TestApp, sql: &str) {
     let mut conn = diesel::SqliteConnection::establish(path).unwrap();
     diesel::sql_query(sql).execute(&mut conn).unwrap();
 }
+
+/// Runs one `SELECT count(*) AS n …` on a test server's database (either engine), for
+/// checks a client cannot make.
+pub fn count_sql(app: &TestApp, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    if let Some(mut conn) = app.postgres_connection() {
+        return diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n;
+    }
+    let path = app.database_url.trim_start_matches("sqlite://");
+    let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n
+}

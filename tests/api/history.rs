@@ -219,7 +219,8 @@ async fn revisions_are_read_by_those_who_may_read_drafts_and_restored_by_those_w
     // Even with a query it would refuse, no credentials is a 401 first.
     let res = app.anon().get(&format!("{revisions}?cursor=bogus")).await;
     assert_problem(res, 401, "unauthorized").await;
-    assert_problem(app.with(&other).get(&revisions).await, 403, "forbidden").await;
+    // Another author's draft does not exist for them: its history is a 404 like the draft.
+    assert_problem(app.with(&other).get(&revisions).await, 404, "not_found").await;
     assert_eq!(app.with(&reader).get(&revisions).await.status(), 200);
     assert_eq!(app.with(&author).get(&revisions).await.status(), 200);
 
@@ -233,8 +234,8 @@ async fn revisions_are_read_by_those_who_may_read_drafts_and_restored_by_those_w
     .await;
     assert_problem(
         app.with(&other).post_json(&restore, &json!({})).await,
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     .await;
     let res = app.with(&author).post_json(&restore, &json!({})).await;

@@ -18,6 +18,7 @@ mod feeds;
 mod hardening;
 mod helpers;
 mod history;
+mod hostile;
 mod integrators;
 mod media;
 mod plumbing;

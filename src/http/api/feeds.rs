@@ -120,14 +120,52 @@ impl FeedQuery {
     }
 }
 
-/// This request's own URL, for a feed's `self` link.
-fn self_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    let query = match req.query_string() {
-        "" => String::new(),
-        q => format!("?{q}"),
-    };
-    format!("{}://{}{}{query}", info.scheme(), info.host(), req.path())
+/// The feed's own URL, for its `self` link: under `BYLINE_SITE_URL`, with the narrowing
+/// written again from the parsed query. Nothing comes from the request's `Host`,
+/// `X-Forwarded-*` or `Forwarded` headers: the answer is cached and served to everyone.
+fn self_url(site: &SiteSettings, path: &str, query: &FeedQuery) -> String {
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in [
+        ("category", &query.category),
+        ("author", &query.author),
+        ("tag", &query.tag),
+    ] {
+        if let Some(value) = value {
+            pairs.append_pair(name, value);
+        }
+    }
+    let pairs = pairs.finish();
+    if pairs.is_empty() {
+        site.own(path)
+    } else {
+        site.own(&format!("{path}?{pairs}"))
+    }
+}
+
+/// Drops what XML 1.0 cannot carry (control characters but tab and line breaks, U+FFFE and
+/// U+FFFF), so that text stored before the write checks refused it cannot break a feed
+/// or a sitemap for every reader.
+fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    fn allowed(c: char) -> bool {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    }
+    if text.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| allowed(c)).collect())
+    }
+}
+
+/// A written XML document with [`xml_safe`] applied to all of it (markup never holds such
+/// characters, so only text changes).
+fn xml_safe_bytes(body: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(body) {
+        Ok(text) => match xml_safe(&text) {
+            std::borrow::Cow::Borrowed(_) => text.into_bytes(),
+            std::borrow::Cow::Owned(clean) => clean.into_bytes(),
+        },
+        Err(e) => e.into_bytes(),
+    }
 }
 
 fn link(site: &SiteSettings, item: &FeedItem) -> String {
@@ -226,7 +264,7 @@ pub async fn rss_feed(
     };
     channel.atom_ext = Some(rss::extension::atom::AtomExtension {
         links: vec![atom_syndication::Link {
-            href: self_url(&req),
+            href: self_url(&site, req.path(), &query),
             rel: "self".to_owned(),
             mime_type: Some("application/rss+xml".to_owned()),
             ..atom_syndication::Link::default()
@@ -240,6 +278,7 @@ pub async fn rss_feed(
     let body = channel
         .write_to(Vec::new())
         .map_err(|e| ApiError::from(Error::internal(e)))?;
+    let body = xml_safe_bytes(body);
     Ok(finish(
         &req,
         &state,
@@ -275,7 +314,12 @@ fn rss_item(site: &SiteSettings, item: &FeedItem) -> rss::Item {
     rss::Item {
         title: Some(a.title.clone()),
         link: Some(link(site, item)),
-        description: a.excerpt.clone().or_else(|| a.subtitle.clone()),
+        // RSS readers render `description` as HTML; the excerpt is plain text.
+        description: a
+            .excerpt
+            .as_deref()
+            .or(a.subtitle.as_deref())
+            .map(crate::articles::search::escape_html),
         categories,
         guid: Some(rss::Guid {
             value: a.id.clone(),
@@ -321,7 +365,7 @@ pub async fn atom_feed(
     let site = site(&state)?;
     let feed = service::newest(&state.ctx, query.filter()?).await?;
     let updated = last_change(&feed).and_utc().fixed_offset();
-    let me = self_url(&req);
+    let me = self_url(&site, req.path(), &query);
     let entries = feed
         .items
         .iter()
@@ -410,6 +454,7 @@ pub async fn atom_feed(
     let body = document
         .write_to(Vec::new())
         .map_err(|e| ApiError::from(Error::internal(e)))?;
+    let body = xml_safe_bytes(body);
     Ok(finish(
         &req,
         &state,
@@ -513,7 +558,7 @@ pub async fn json_feed(
         version: "https://jsonfeed.org/version/1.1",
         title: feed_title(&site, &query),
         home_page_url: &site.url,
-        feed_url: self_url(&req),
+        feed_url: self_url(&site, req.path(), &query),
         language: &site.language,
         items,
     };
@@ -545,8 +590,8 @@ impl Xml {
 
     fn open(&mut self, name: &str, attributes: &[(&str, &str)]) {
         let mut start = BytesStart::new(name);
-        for attribute in attributes {
-            start.push_attribute(*attribute);
+        for (key, value) in attributes {
+            start.push_attribute((*key, xml_safe(value).as_ref()));
         }
         let _ = self.0.write_event(Event::Start(start));
     }
@@ -558,7 +603,9 @@ impl Xml {
     /// `<name>text</name>`, the text escaped.
     fn text(&mut self, name: &str, text: &str) {
         self.open(name, &[]);
-        let _ = self.0.write_event(Event::Text(BytesText::new(text)));
+        let _ = self
+            .0
+            .write_event(Event::Text(BytesText::new(&xml_safe(text))));
         self.close(name);
     }
 

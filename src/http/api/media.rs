@@ -36,6 +36,62 @@ fn body_error(message: impl Into<String>) -> ApiError {
     ApiError::bad_request(Code::UnreadableBody, message)
 }
 
+/// What an upload's request may carry besides the file: part headers, boundaries and the
+/// text parts (three of at most [`crate::http::wire::media::TEXT_MAX`] characters).
+const UPLOAD_ALLOWANCE: u64 = 64 * 1024 + 3 * 4 * crate::http::wire::media::TEXT_MAX as u64;
+
+/// Counts a whole upload request's body (preamble, part headers and parts alike) against
+/// its limit, and remembers whether it went over.
+#[derive(Clone)]
+struct BodyBudget {
+    limit: u64,
+    over: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl BodyBudget {
+    fn too_large(&self) -> ApiError {
+        Error::new(
+            Code::BodyTooLarge,
+            format!(
+                "the request body is larger than {} bytes (BYLINE_MEDIA_MAX_BYTES and {} bytes \
+                 for the other parts)",
+                self.limit - UPLOAD_ALLOWANCE,
+                UPLOAD_ALLOWANCE
+            ),
+        )
+        .into()
+    }
+
+    /// The error for a multipart body that could not be read: a 413 when it was cut
+    /// off for its size.
+    fn unreadable(&self) -> ApiError {
+        if self.over.get() {
+            self.too_large()
+        } else {
+            body_error("the multipart body could not be read")
+        }
+    }
+
+    /// The request's body, failing once more than the limit has arrived.
+    fn count(
+        &self,
+        payload: web::Payload,
+    ) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + 'static
+    {
+        let (limit, over) = (self.limit, self.over.clone());
+        let mut seen = 0u64;
+        payload.map(move |chunk| {
+            let chunk = chunk?;
+            seen += chunk.len() as u64;
+            if seen > limit {
+                over.set(true);
+                return Err(actix_web::error::PayloadError::Overflow);
+            }
+            Ok(chunk)
+        })
+    }
+}
+
 fn field_error(field: &str, code: Code, message: impl Into<String>) -> ApiError {
     Error::validation(vec![FieldError::new(field, code, message)]).into()
 }
@@ -45,10 +101,11 @@ async fn text_part(
     field: &mut actix_multipart::Field,
     name: &str,
     max: usize,
+    budget: &BodyBudget,
 ) -> Result<String, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|_| body_error("the multipart body could not be read"))?;
+        let chunk = chunk.map_err(|_| budget.unreadable())?;
         bytes.extend_from_slice(&chunk);
         if bytes.len() > max * 4 {
             return Err(field_error(
@@ -86,9 +143,11 @@ async fn text_part(
         (status = 400, description = "The multipart body could not be read"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "A `read` token"),
-        (status = 413, description = "The file is over `BYLINE_MEDIA_MAX_BYTES`"),
+        (status = 408, description = "The body did not arrive within `BYLINE_BODY_TIMEOUT_SECS`"),
+        (status = 413, description = "The request is over `BYLINE_MEDIA_MAX_BYTES` (with an allowance for the other parts), counted whole"),
         (status = 415, description = "Not `multipart/form-data`, or the file is not a JPEG, PNG, WebP or GIF"),
-        (status = 422, description = "No `file` part, an empty, truncated or damaged file, more than 50 megapixels, or an invalid text part"),
+        (status = 422, description = "No `file` part, an empty, truncated or damaged file, more than 50 megapixels, an image whose renditions would need more memory than `BYLINE_MEDIA_RENDER_MIB` (`too_large_to_render`), or an invalid text part"),
+        (status = 503, description = "`media_store_unavailable`: this server's media folder is not the one the other servers on its database use"),
     )
 )]
 #[post("/media")]
@@ -111,12 +170,24 @@ pub async fn upload_media(
         )
         .into());
     }
-    let mut parts = actix_multipart::Multipart::new(req.headers(), payload);
+    let budget = BodyBudget {
+        limit: state.media.max_bytes().saturating_add(UPLOAD_ALLOWANCE),
+        over: std::rc::Rc::default(),
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > budget.limit) {
+        return Err(budget.too_large());
+    }
+    let mut parts = actix_multipart::Multipart::new(req.headers(), budget.count(payload));
     let mut upload = Upload::default();
     let mut has_file = false;
     let mut seen: Vec<String> = Vec::new();
     while let Some(part) = parts.next().await {
-        let mut part = part.map_err(|_| body_error("the multipart body could not be read"))?;
+        let mut part = part.map_err(|_| budget.unreadable())?;
         let name = part.name().unwrap_or_default().to_owned();
         if seen.contains(&name) {
             return Err(field_error(
@@ -133,15 +204,14 @@ pub async fn upload_media(
                     .and_then(|cd| cd.get_filename())
                     .map(str::to_owned);
                 while let Some(chunk) = part.next().await {
-                    let chunk =
-                        chunk.map_err(|_| body_error("the multipart body could not be read"))?;
+                    let chunk = chunk.map_err(|_| budget.unreadable())?;
                     staged.write(&chunk).await?;
                 }
                 has_file = true;
             }
             "alt" | "caption" | "credit" => {
                 let max = crate::http::wire::media::TEXT_MAX;
-                let text = text_part(&mut part, &name, max).await?;
+                let text = text_part(&mut part, &name, max, &budget).await?;
                 let mut errors = Vec::new();
                 let value = validate::multi_line(&name, &text, max, &mut errors);
                 if !errors.is_empty() {
@@ -322,6 +392,7 @@ pub async fn update_media(
         (status = 404, description = "No image has that id"),
         (status = 409, description = "Articles use it as their cover (`media_in_use`)"),
         (status = 412, description = "`If-Match` does not match"),
+        (status = 503, description = "`media_store_unavailable`: this server's media folder is not the one the other servers on its database use"),
     )
 )]
 #[delete("/media/{id}")]
@@ -359,6 +430,7 @@ pub async fn delete_media(
         (status = 400, description = "The id is not a UUID"),
         (status = 404, description = "No image has that id and name"),
         (status = 416, description = "The range lies outside the file"),
+        (status = 503, description = "`media_store_unavailable`: this server's media folder is not the one the other servers on its database use"),
     )
 )]
 #[get("/media/{id}/{filename}")]
@@ -397,7 +469,8 @@ pub async fn media_original(
         (status = 400, description = "The id is not a UUID, the width not a number, or the format unknown"),
         (status = 404, description = "No image has that id and name, or no rendition has that width"),
         (status = 416, description = "The range lies outside the file"),
-        (status = 422, description = "The stored image does not decode (`damaged`)"),
+        (status = 422, description = "The stored image does not decode (`damaged`), or this format of it would need more memory than `BYLINE_MEDIA_RENDER_MIB` (`too_large_to_render`)"),
+        (status = 503, description = "`media_store_unavailable`: this server's media folder is not the one the other servers on its database use"),
     )
 )]
 #[get("/media/{id}/{width}/{filename}")]

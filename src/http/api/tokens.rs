@@ -27,6 +27,7 @@ use crate::validate::{self, Fields};
         (status = 400, description = "The body is not valid JSON"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
+        (status = 409, description = "`idempotency_key_unreplayable`: a retry under the `Idempotency-Key` of a request that succeeded; its secret is never kept"),
         (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "A field is missing, unknown or invalid, or `expires_at` is not in the future"),
     )
@@ -43,10 +44,12 @@ pub async fn create_token(
     let expires_at = body.expires_at.map(|t| t.naive_utc());
     let (row, secret) =
         service::create(&state.ctx, &admin.id, name, body.scope, expires_at).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/tokens/{}", row.id)))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(ApiTokenResponse::from_row(row, Some(secret))))
+    Ok(
+        crate::http::idempotency::carries_secret(&mut HttpResponse::Created())
+            .insert_header((header::LOCATION, format!("/api/v1/tokens/{}", row.id)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(ApiTokenResponse::from_row(row, Some(secret))),
+    )
 }
 
 /// List API tokens

@@ -37,6 +37,7 @@ use crate::webhooks::service;
         (status = 400, description = "The body is not valid JSON"),
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
+        (status = 409, description = "`idempotency_key_unreplayable`: a retry under the `Idempotency-Key` of a request that succeeded; its secret is never kept"),
         (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "A field is invalid; the URL is not http(s), does not resolve, or resolves to a private address (`address_not_allowed`)"),
     )
@@ -58,10 +59,12 @@ pub async fn create_webhook(
         state.webhook_allow_private,
     )
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/webhooks/{}", row.id)))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(WebhookResponse::new(row, Some(secret))))
+    Ok(
+        crate::http::idempotency::carries_secret(&mut HttpResponse::Created())
+            .insert_header((header::LOCATION, format!("/api/v1/webhooks/{}", row.id)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(WebhookResponse::new(row, Some(secret))),
+    )
 }
 
 /// List webhooks
@@ -195,6 +198,7 @@ pub async fn delete_webhook(
         (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No webhook has that id"),
+        (status = 409, description = "`idempotency_key_unreplayable`: a retry under the `Idempotency-Key` of a request that succeeded; its secret is never kept"),
         (status = 415, description = "The body is not JSON"),
         (status = 422, description = "The body has fields"),
     )
@@ -207,9 +211,11 @@ pub async fn rotate_webhook_secret(
     _body: OptionalJson<EmptyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (row, secret) = service::rotate(&state.ctx, &admin, id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(WebhookResponse::new(row, Some(secret))))
+    Ok(
+        crate::http::idempotency::carries_secret(&mut HttpResponse::Ok())
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(WebhookResponse::new(row, Some(secret))),
+    )
 }
 
 /// Send a test ping

@@ -272,13 +272,13 @@ pub struct CreateArticle {
     #[schema(
         min_length = 1,
         max_length = 300,
-        pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"
+        pattern = "^[^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*[^\\s\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF][^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
     )]
     pub title: String,
     /// The story in Markdown.
     #[schema(
         max_length = 500000,
-        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
     )]
     pub body: String,
     /// URL name; made from the title when absent (transliterated, numbered if taken). A given
@@ -286,12 +286,15 @@ pub struct CreateArticle {
     #[schema(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     /// Dek under the headline.
-    #[schema(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
+    )]
     pub subtitle: Option<String>,
     /// Summary for lists.
     #[schema(
         max_length = 2000,
-        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
     )]
     pub excerpt: Option<String>,
     /// The byline, which must exist. Authors may set only their own linked profile (the
@@ -327,11 +330,11 @@ pub struct CreateArticle {
 pub struct UpdateArticle {
     /// New headline.
     #[serde(default)]
-    #[schema(value_type = String, min_length = 1, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*[^\\s\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF][^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$")]
     pub title: Patch<String>,
     /// New body (Markdown).
     #[serde(default)]
-    #[schema(value_type = String, max_length = 500000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$")]
+    #[schema(value_type = String, max_length = 500000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$")]
     pub body: Patch<String>,
     /// New slug; a taken one is a 409.
     #[serde(default)]
@@ -339,11 +342,11 @@ pub struct UpdateArticle {
     pub slug: Patch<String>,
     /// New subtitle, or `null`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
+    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$")]
     pub subtitle: Patch<String>,
     /// New excerpt, or `null`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$")]
     pub excerpt: Patch<String>,
     /// New byline, or `null` for none.
     #[serde(default)]

@@ -75,7 +75,7 @@ pub struct CreateCategory {
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"
+        pattern = "^[^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*[^\\s\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF][^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
     )]
     pub name: String,
     /// URL name. Made from `name` when absent (transliterated to ASCII, with a numeric
@@ -89,7 +89,7 @@ pub struct CreateCategory {
     /// What the section covers.
     #[schema(
         max_length = 5000,
-        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
     )]
     pub description: Option<String>,
     /// The enclosing category, which must exist.
@@ -106,7 +106,7 @@ pub struct CreateCategory {
 pub struct UpdateCategory {
     /// New display name.
     #[serde(default)]
-    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*[^\\s\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF][^\\u0000-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$")]
     pub name: Patch<String>,
     /// New slug; a taken one is a 409.
     #[serde(default)]
@@ -114,7 +114,7 @@ pub struct UpdateCategory {
     pub slug: Patch<String>,
     /// New description, or `null` to clear it.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 5000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$")]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$")]
     pub description: Patch<String>,
     /// New parent, or `null` for top level. A category cannot sit inside itself or its own
     /// descendants (422).

@@ -70,6 +70,12 @@ pub struct RevisionArticle {
     /// Cover image.
     #[schema(required = true)]
     pub cover_image_url: Option<String>,
+    /// Cover from the media library (`null` for none, and in revisions made before the
+    /// media library).
+    #[schema(required = true, format = Uuid)]
+    pub cover_media_id: Option<String>,
+    /// Tags, in order (empty in revisions made before tags).
+    pub tag_ids: Vec<String>,
 }
 
 /// One version of an article: who made it, how, and the article as it was then.
@@ -79,7 +85,8 @@ pub struct RevisionArticle {
     "action": "updated", "changed_fields": ["title"],
     "article": {"slug": "stocks-slip-as-oil-climbs", "title": "Stocks slip as oil climbs",
         "subtitle": null, "excerpt": null, "status": "draft", "published_at": null,
-        "unpublish_at": null, "author_id": null, "category_id": null, "cover_image_url": null}}))]
+        "unpublish_at": null, "author_id": null, "category_id": null, "cover_image_url": null,
+        "cover_media_id": null, "tag_ids": []}}))]
 pub struct RevisionResponse {
     /// The article's `version` this revision is.
     #[schema(example = 3)]
@@ -119,6 +126,8 @@ impl From<Revision> for RevisionResponse {
                 author_id: s.author_id,
                 category_id: s.category_id,
                 cover_image_url: s.cover_image_url,
+                cover_media_id: s.cover_media_id.flatten(),
+                tag_ids: s.tag_ids.unwrap_or_default(),
             },
         }
     }
