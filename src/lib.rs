@@ -225,7 +225,8 @@ impl Application {
             scratch,
             settings.media.max_bytes,
             settings.media.render_budget,
-        );
+        )
+        .map_err(|e| anyhow::anyhow!("cannot start the render threads: {e}"))?;
         let mark = media::store::directory_mark(&settings.media, &settings.data_dir)
             .map(|path| media::store::read_or_make_mark(&path))
             .transpose()

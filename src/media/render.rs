@@ -158,6 +158,67 @@ pub fn render(
     Ok(out)
 }
 
+/// A job for the render threads.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A few threads of their own for decoding and resizing. Renders hold buffers of tens to
+/// hundreds of MB; on the blocking pool, whose threads come and go by the hundred, each
+/// thread's allocator arena kept its own high-water mark and the process grew with every
+/// storm of renders. On fixed threads the arenas are few, and reused.
+pub struct RenderThreads {
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
+}
+
+impl RenderThreads {
+    /// Starts `count` threads.
+    pub fn start(count: usize) -> std::io::Result<Self> {
+        let (send, receive) = std::sync::mpsc::channel::<Job>();
+        let receive = Arc::new(Mutex::new(receive));
+        for n in 0..count.max(1) {
+            let receive = Arc::clone(&receive);
+            std::thread::Builder::new()
+                .name(format!("byline-media-render-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match receive.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            // A panicking decoder loses its render, not the thread.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                })?;
+        }
+        Ok(Self {
+            jobs: Mutex::new(send),
+        })
+    }
+
+    /// Runs `work` on a render thread and waits for it.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, RenderError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.jobs
+            .lock()
+            .map_err(|_| RenderError::Failed("the render threads are gone".into()))?
+            .send(job)
+            .map_err(|_| RenderError::Failed("the render threads are gone".into()))?;
+        result
+            .await
+            .map_err(|_| RenderError::Failed("the render failed".into()))
+    }
+}
+
 type Flight = Shared<BoxFuture<'static, Result<Bytes, RenderError>>>;
 
 /// Renders in flight, by key.

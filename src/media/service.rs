@@ -43,6 +43,8 @@ pub struct Library {
     memory: Arc<tokio::sync::Semaphore>,
     /// That budget in bytes.
     render_budget: u64,
+    /// The threads renders run on.
+    threads: Arc<render::RenderThreads>,
 }
 
 /// A file being received, in the scratch folder; removed when dropped.
@@ -269,11 +271,17 @@ fn check(received: PathBuf, size: u64, render_budget: u64) -> Result<Checked> {
 
 impl Library {
     /// A library over `store`, receiving uploads in `scratch`.
-    pub fn new(store: Store, scratch: store::Scratch, max_bytes: u64, render_budget: u64) -> Self {
+    pub fn new(
+        store: Store,
+        scratch: store::Scratch,
+        max_bytes: u64,
+        render_budget: u64,
+    ) -> std::io::Result<Self> {
         let mib = usize::try_from(render_budget >> 20)
             .unwrap_or(usize::MAX)
             .max(1);
-        Self {
+        Ok(Self {
+            threads: Arc::new(render::RenderThreads::start(RENDERS_AT_ONCE)?),
             memory: Arc::new(tokio::sync::Semaphore::new(
                 mib.min(tokio::sync::Semaphore::MAX_PERMITS),
             )),
@@ -285,7 +293,7 @@ impl Library {
             flights: Arc::new(Flights::default()),
             made: Arc::new(AtomicU64::new(0)),
             permits: Arc::new(tokio::sync::Semaphore::new(RENDERS_AT_ONCE)),
-        }
+        })
     }
 
     /// Checks the directory store's mark against the one the database keeps (the first
@@ -603,12 +611,13 @@ impl Library {
         let bytes = match self.store.get(&key).await {
             Ok(found) => found.bytes().await.map_err(Error::internal)?,
             Err(_) => {
-                let (store, permits, made, memory, budget) = (
+                let (store, permits, made, memory, budget, threads) = (
                     self.store.clone(),
                     self.permits.clone(),
                     self.made.clone(),
                     self.memory.clone(),
                     self.render_budget,
+                    self.threads.clone(),
                 );
                 let original = store::original(&media.sha256);
                 let flight_key = key.to_string();
@@ -645,11 +654,9 @@ impl Library {
                                 .acquire_owned()
                                 .await
                                 .map_err(|e| RenderError::Failed(e.to_string()))?;
-                            let made_now = tokio::task::spawn_blocking(move || {
-                                render::render(&source, kind, width, encoding, budget)
-                            })
-                            .await
-                            .map_err(|e| RenderError::Failed(e.to_string()))??;
+                            let made_now = threads
+                                .run(move || render::render(&source, kind, width, encoding, budget))
+                                .await??;
                             made.fetch_add(1, Ordering::Relaxed);
                             let bytes = Bytes::from(made_now);
                             store
