@@ -120,8 +120,8 @@ impl FeedQuery {
     }
 }
 
-/// The feed's own URL, for its `self` link: under `BYLINE_SITE_URL`, with the narrowing
-/// written again from the parsed query. Nothing comes from the request's `Host`,
+/// The feed's own URL, for its `self` link: its route under `BYLINE_SITE_URL`, with the
+/// narrowing written again from the parsed query (not the request's own spelling of either). Nothing comes from the request's `Host`,
 /// `X-Forwarded-*` or `Forwarded` headers: the answer is cached and served to everyone.
 fn self_url(site: &SiteSettings, path: &str, query: &FeedQuery) -> String {
     let mut pairs = form_urlencoded::Serializer::new(String::new());
@@ -264,7 +264,7 @@ pub async fn rss_feed(
     };
     channel.atom_ext = Some(rss::extension::atom::AtomExtension {
         links: vec![atom_syndication::Link {
-            href: self_url(&site, req.path(), &query),
+            href: self_url(&site, "/feeds/articles.rss", &query),
             rel: "self".to_owned(),
             mime_type: Some("application/rss+xml".to_owned()),
             ..atom_syndication::Link::default()
@@ -365,7 +365,7 @@ pub async fn atom_feed(
     let site = site(&state)?;
     let feed = service::newest(&state.ctx, query.filter()?).await?;
     let updated = last_change(&feed).and_utc().fixed_offset();
-    let me = self_url(&site, req.path(), &query);
+    let me = self_url(&site, "/feeds/articles.atom", &query);
     let entries = feed
         .items
         .iter()
@@ -558,7 +558,7 @@ pub async fn json_feed(
         version: "https://jsonfeed.org/version/1.1",
         title: feed_title(&site, &query),
         home_page_url: &site.url,
-        feed_url: self_url(&site, req.path(), &query),
+        feed_url: self_url(&site, "/feeds/articles.json", &query),
         language: &site.language,
         items,
     };
