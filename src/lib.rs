@@ -37,7 +37,6 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
-use chrono::{NaiveDateTime, SubsecRound, Utc};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
@@ -49,91 +48,8 @@ use crate::http::extract::BodyLimit;
 use crate::http::middleware::{self as mw, RouteTable};
 use crate::http::state::AppState;
 
-/// The current time as stored: UTC, to the microsecond (what PostgreSQL keeps).
-pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
-}
-
-/// Registers every route. The server and the OpenAPI document both come from this one list,
-/// so the document cannot miss a route.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(
-        utoipa_actix_web::scope("/api/v1")
-            .service(http::api::auth::login)
-            .service(http::api::auth::refresh)
-            .service(http::api::auth::logout)
-            .service(http::api::auth::me)
-            .service(http::api::users::list_users)
-            .service(http::api::users::create_user)
-            .service(http::api::users::get_user)
-            .service(http::api::users::update_user)
-            .service(http::api::users::delete_user)
-            .service(http::api::tokens::list_tokens)
-            .service(http::api::tokens::create_token)
-            .service(http::api::tokens::get_token)
-            .service(http::api::tokens::delete_token)
-            .service(http::api::articles::list_articles)
-            .service(http::api::articles::create_article)
-            .service(http::api::articles::get_article)
-            .service(http::api::articles::update_article)
-            .service(http::api::articles::delete_article)
-            .service(http::api::articles::publish_article)
-            .service(http::api::articles::unpublish_article)
-            .service(http::api::articles::archive_article)
-            .service(http::api::history::list_revisions)
-            .service(http::api::history::get_revision)
-            .service(http::api::history::restore_revision)
-            .service(http::api::history::list_trash)
-            .service(http::api::history::restore_trashed)
-            .service(http::api::history::purge_trashed)
-            .service(http::api::history::list_audit)
-            .service(http::api::events::list_changes)
-            .service(http::api::webhooks::list_webhooks)
-            .service(http::api::webhooks::create_webhook)
-            .service(http::api::webhooks::get_webhook)
-            .service(http::api::webhooks::update_webhook)
-            .service(http::api::webhooks::delete_webhook)
-            .service(http::api::webhooks::rotate_webhook_secret)
-            .service(http::api::webhooks::ping_webhook)
-            .service(http::api::webhooks::list_deliveries)
-            .service(http::api::webhooks::retry_delivery)
-            .service(http::api::authors::list_authors)
-            .service(http::api::authors::create_author)
-            .service(http::api::authors::get_author)
-            .service(http::api::authors::update_author)
-            .service(http::api::authors::delete_author)
-            .service(http::api::categories::list_categories)
-            .service(http::api::categories::create_category)
-            .service(http::api::categories::get_category)
-            .service(http::api::categories::update_category)
-            .service(http::api::categories::delete_category)
-            .service(http::api::tags::list_tags)
-            .service(http::api::tags::create_tag)
-            .service(http::api::tags::get_tag)
-            .service(http::api::tags::update_tag)
-            .service(http::api::tags::delete_tag)
-            .service(http::api::media::upload_media)
-            .service(http::api::media::list_media)
-            .service(http::api::media::get_media)
-            .service(http::api::media::update_media)
-            .service(http::api::media::delete_media),
-    )
-    .service(http::api::feeds::rss_feed)
-    .service(http::api::feeds::atom_feed)
-    .service(http::api::feeds::json_feed)
-    .service(http::api::feeds::sitemap_index)
-    .service(http::api::feeds::article_sitemap)
-    .service(http::api::feeds::news_sitemap)
-    .service(http::api::feeds::category_sitemap)
-    .service(http::api::feeds::tag_sitemap)
-    .service(http::api::media::media_original)
-    .service(http::api::media::media_rendition)
-    .service(http::api::meta::healthz)
-    .service(http::api::meta::readyz)
-    .service(http::api::meta::openapi_json)
-    .service(http::api::meta::docs)
-    .service(http::api::meta::metrics);
-}
+pub use domain::time::now;
+pub use http::routes::routes;
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -266,7 +182,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
-                .configure(routes)
+                .configure(http::routes::routes)
                 .split_for_parts();
             app.app_data(state.clone())
                 .app_data(http_cache.clone())

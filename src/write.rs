@@ -165,7 +165,7 @@ impl Writes {
                     actor,
                     origin,
                     changes: &changes,
-                    at: crate::now(),
+                    at: crate::domain::time::now(),
                 };
                 let actor = crate::history::repo::record(conn, &record)?;
                 crate::outbox::repo::record(conn, &record, &actor)?;

@@ -154,7 +154,7 @@ pub async fn get(
     embed: Embed,
 ) -> Result<Lookup<(Article, Related)>> {
     let access = access(caller);
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.read(move |conn| {
         let Some(article) = repo::find(conn, &key, &access, now)? else {
             if let IdOrSlug::Slug(slug) = &key
@@ -249,7 +249,7 @@ pub async fn list(ctx: &Ctx, caller: &Caller, request: ListRequest) -> Result<Li
         ));
     }
     let access = access(caller);
-    let now = crate::now();
+    let now = crate::domain::time::now();
     let after = after(request.page.cursor.as_deref(), request.sort)?;
     // Only a cached public answer needs the next due moment.
     let public = caller.0.is_none();
@@ -447,7 +447,7 @@ pub async fn create(ctx: &Ctx, caller: &Caller, mut draft: Draft) -> Result<Arti
         _ => None,
     };
     let chosen_slug = draft.slug.is_some();
-    let row = Article::new_draft(draft, rendered, created_by, crate::now());
+    let row = Article::new_draft(draft, rendered, created_by, crate::domain::time::now());
     ctx.write(caller.actor(), move |tx| create_in(tx, row, chosen_slug))
         .await
 }
@@ -468,7 +468,7 @@ pub async fn update(
         return Err(not_own_author());
     }
     render_changes(&mut changes).await?;
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         update_in(
             tx,
@@ -496,7 +496,7 @@ pub async fn delete(
         Some(Principal::User { id, .. }) => Some(id.clone()),
         _ => None,
     };
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         let current = load_for_change(tx.conn(), &key, &writer, &precondition, now, true)?;
         let changes = ArticleChangeset {
@@ -526,7 +526,7 @@ pub async fn transition(
     action: Action,
 ) -> Result<Article> {
     let (writer, _) = writer(caller)?;
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         transition_in(tx, &key, &writer, &precondition, action, now)
     })
@@ -573,8 +573,9 @@ fn snapshot(article: &Article) -> Result<ArticleSnapshot> {
         cover_media_id: Some(article.cover_media_id.clone()),
         tag_ids: Some(crate::domain::split_ids(&article.tag_ids)),
     };
-    let public = (article.trashed_at.is_none() && repo::is_visible(article, crate::now()))
-        .then(|| crate::outbox::present::article(&public_fields(article)).to_string());
+    let public = (article.trashed_at.is_none()
+        && repo::is_visible(article, crate::domain::time::now()))
+    .then(|| crate::outbox::present::article(&public_fields(article)).to_string());
     Ok(ArticleSnapshot {
         version: article.version,
         slug: article.slug.clone(),
@@ -859,13 +860,16 @@ fn transition_on(
 /// Loads an article for reading its history: whoever may read its drafts may (editors,
 /// admins, API tokens, and authors for the articles they created).
 fn load_for_history(conn: &mut AnyConnection, access: &Access, key: &IdOrSlug) -> Result<Article> {
-    let article = repo::find(conn, key, &Access::All, crate::now())?.ok_or_else(repo::not_found)?;
+    let article = repo::find(conn, key, &Access::All, crate::domain::time::now())?
+        .ok_or_else(repo::not_found)?;
     match access {
         Access::All => Ok(article),
         Access::Own(user) if article.created_by.as_deref() == Some(user.as_str()) => Ok(article),
         // An article they may not read is as absent as it is to them elsewhere: a 403
         // would tell them a draft exists.
-        Access::Own(_) if !repo::is_visible(&article, crate::now()) => Err(repo::not_found()),
+        Access::Own(_) if !repo::is_visible(&article, crate::domain::time::now()) => {
+            Err(repo::not_found())
+        }
         Access::Own(_) => Err(forbidden(
             "authors may read the history of their own articles only",
         )),
@@ -958,7 +962,7 @@ pub async fn restore(
     };
     let old_cover = state.cover_media_id.clone();
     render_changes(&mut changes).await?;
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         // The revision's tags, less those deleted since (revisions older than tags keep
         // the article's tags as they are).
@@ -1060,7 +1064,7 @@ fn load_trashed(conn: &mut AnyConnection, writer: &Writer, id: &str) -> Result<A
 /// new version.
 pub async fn untrash(ctx: &Ctx, caller: &Caller, id: String) -> Result<Article> {
     let (writer, _) = writer(caller)?;
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         let current = load_trashed(tx.conn(), &writer, &id)?;
         let changes = ArticleChangeset {

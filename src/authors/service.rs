@@ -74,7 +74,7 @@ pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Author>> {
 /// Creates an author; a chosen slug that is taken is a conflict.
 pub async fn create(ctx: &Ctx, caller: &Caller, new: NewAuthor) -> Result<Author> {
     let chosen_slug = new.slug.is_some();
-    let row = Author::new(new, crate::now());
+    let row = Author::new(new, crate::domain::time::now());
     ctx.write(caller.actor(), move |tx| create_in(tx, row, chosen_slug))
         .await
 }
@@ -87,7 +87,7 @@ pub async fn update(
     precondition: IfMatch,
     changes: AuthorChangeset,
 ) -> Result<Author> {
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         repo::check_precondition(tx.conn(), &key, &precondition)?;
         let author = repo::update(tx.conn(), &key, changes, now)?;
@@ -106,7 +106,7 @@ pub async fn delete(
     precondition: IfMatch,
     reassign_to: Option<String>,
 ) -> Result<()> {
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         repo::check_precondition(tx.conn(), &key, &precondition)?;
         let removed = repo::delete(tx.conn(), &key, reassign_to.as_deref(), now)?;

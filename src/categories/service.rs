@@ -69,7 +69,7 @@ pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Category>> {
 
 /// Creates a category under an existing parent, if any.
 pub async fn create(ctx: &Ctx, caller: &Caller, input: CreateInput) -> Result<Category> {
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| create_in(tx, input, now))
         .await
 }
@@ -89,7 +89,7 @@ pub async fn update(
     precondition: IfMatch,
     input: UpdateInput,
 ) -> Result<Category> {
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         repo::check_precondition(tx.conn(), &key, &precondition)?;
         let category = repo::update(tx.conn(), &key, input, now)?;

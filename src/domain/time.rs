@@ -9,3 +9,9 @@ pub fn in_year_range(at: &chrono::NaiveDateTime) -> bool {
     use chrono::Datelike;
     YEARS.contains(&at.year())
 }
+
+/// The current time as stored: UTC, to the microsecond (what PostgreSQL keeps).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

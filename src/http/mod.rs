@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod redirect;
+pub mod routes;
 pub mod schema;
 pub mod state;
 pub mod wire;

@@ -77,7 +77,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let (_, doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::routes)
+        .configure(super::routes::routes)
         .split_for_parts();
     finish(doc)
 }

@@ -309,7 +309,11 @@ impl Library {
             return Ok(());
         };
         let known = writes.run(conn, &crate::write::Actor::System, |tx| {
-            Ok(repo::claim_store_mark(tx.conn(), &mine, crate::now())?)
+            Ok(repo::claim_store_mark(
+                tx.conn(),
+                &mine,
+                crate::domain::time::now(),
+            )?)
         })?;
         if known != mine {
             let why = format!(
@@ -387,7 +391,7 @@ impl Library {
         if !existed {
             put_file(&self.store, &key, &checked.clean.0).await?;
         }
-        let now = crate::now();
+        let now = crate::domain::time::now();
         let row = Media {
             id: uuid::Uuid::now_v7().to_string(),
             filename: super::safe_filename(upload.filename.as_deref(), checked.kind),
@@ -509,7 +513,7 @@ impl Library {
             if same {
                 return Ok(current);
             }
-            changes.updated_at = Some(crate::now());
+            changes.updated_at = Some(crate::domain::time::now());
             let media = repo::update(tx.conn(), &id, &changes)?;
             tx.changed(Subject::Media, &media.id, Verb::Updated);
             Ok(media)

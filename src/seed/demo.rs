@@ -155,7 +155,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
     if present > 0 {
         return Ok(0);
     }
-    let now = crate::now();
+    let now = crate::domain::time::now();
 
     let mut category_ids = std::collections::HashMap::new();
     for (name, slug, parent, description) in [

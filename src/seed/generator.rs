@@ -213,7 +213,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
     use crate::db::schema::articles::dsl as a;
     let mut conn = pool.get()?;
     let conn: &mut AnyConnection = &mut conn;
-    let now = crate::now();
+    let now = crate::domain::time::now();
     let rng = Lcg(42);
 
     let mut category_ids: Vec<String> = Vec::new();

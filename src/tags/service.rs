@@ -44,7 +44,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Listing> {
     let after = after(page.cursor.as_deref(), sort)?;
-    let now = crate::now();
+    let now = crate::domain::time::now();
     let cache = ctx.writes.cache().clone();
     ctx.read(move |conn| {
         let rows = repo::list(conn, &filter, sort, after, page.limit, now)?;
@@ -83,7 +83,7 @@ pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Tag>> {
 
 /// Creates a tag.
 pub async fn create(ctx: &Ctx, caller: &Caller, input: CreateInput) -> Result<Tag> {
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| create_in(tx, input, now))
         .await
 }
@@ -104,7 +104,7 @@ pub async fn update(
     precondition: IfMatch,
     input: UpdateInput,
 ) -> Result<Tag> {
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         let current = repo::lock(tx.conn(), &key, &precondition)?;
         let (tag, changed) = repo::update(tx.conn(), current, input, now)?;
@@ -123,7 +123,7 @@ pub async fn delete(
     key: IdOrSlug,
     precondition: IfMatch,
 ) -> Result<()> {
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(caller.actor(), move |tx| {
         let tag = repo::lock(tx.conn(), &key, &precondition)?;
         for article in repo::delete(tx.conn(), &tag, now)? {

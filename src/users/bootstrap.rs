@@ -43,7 +43,7 @@ pub fn ensure_first_admin(
         }
     };
     let hash = password::hash(&password).map_err(|e| anyhow::anyhow!(e))?;
-    let now = crate::now();
+    let now = crate::domain::time::now();
     let row = NewUser {
         id: uuid::Uuid::now_v7().to_string(),
         email: email.clone(),
@@ -108,7 +108,7 @@ pub fn create_from_cli(
     let (Some(email), Some(pw), Some(name)) = (email, pw, name) else {
         anyhow::bail!("invalid input")
     };
-    let now = crate::now();
+    let now = crate::domain::time::now();
     let row = NewUser {
         id: uuid::Uuid::now_v7().to_string(),
         email,

@@ -59,7 +59,7 @@ pub struct NewAccount {
 /// Creates an account (admins); the password is hashed on the password thread.
 pub async fn create(ctx: &Ctx, auth: &AuthState, actor: Actor, new: NewAccount) -> Result<User> {
     let password_hash = auth.hash_password(new.password).await?;
-    let now = crate::now();
+    let now = crate::domain::time::now();
     let row = NewUser {
         id: uuid::Uuid::now_v7().to_string(),
         email: new.email,
@@ -163,7 +163,7 @@ pub async fn update(
     if let Some(new_password) = new_password {
         changes.password_hash = Some(auth.hash_password(new_password).await?);
     }
-    let now = crate::now();
+    let now = crate::domain::time::now();
     ctx.write(Actor::User(caller.id.clone()), move |tx| {
         let user = repo::update(tx.conn(), &id, changes, now)?;
         tx.changed(Subject::User, &user.id, Verb::Updated);

@@ -421,7 +421,7 @@ pub async fn list_articles(
         changes_at,
     } = service::list(&state.ctx, &caller, request).await?;
     let staff = sees_private(&caller);
-    let live = caller.0.is_some().then(crate::now);
+    let live = caller.0.is_some().then(crate::domain::time::now);
     let page = page.map(|item| list_item(item, &mut bodies, &related, &shape, staff, live));
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
@@ -507,7 +507,7 @@ pub async fn get_article(
     let live = caller
         .0
         .is_some()
-        .then(|| service::is_live(&article.clone().into(), crate::now()));
+        .then(|| service::is_live(&article.clone().into(), crate::domain::time::now()));
     let mut response = ArticleResponse::from(article);
     response.live = live;
     Ok(builder.json(shape.article(response, &related, staff)))
@@ -516,7 +516,7 @@ pub async fn get_article(
 /// The article as written, with its `ETag` and `Location`.
 pub fn written(mut builder: HttpResponseBuilder, article: Article) -> HttpResponse {
     caching::written(&mut builder, &etag(&article, ""));
-    let live = service::is_live(&article.clone().into(), crate::now());
+    let live = service::is_live(&article.clone().into(), crate::domain::time::now());
     let mut response = ArticleResponse::from(article);
     response.live = Some(live);
     builder.json(response)

@@ -1,5 +1,5 @@
 //! The handlers, one file per resource: each extracts what the request says, asks the
-//! resource's service, and shapes the answer. Registered in [`crate::routes`].
+//! resource's service, and shapes the answer. Registered in [`crate::http::routes`].
 
 pub mod articles;
 pub mod auth;

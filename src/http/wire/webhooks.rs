@@ -51,7 +51,7 @@ pub struct WebhookResponse {
 impl WebhookResponse {
     /// The wire form, with the secret when it is to be shown.
     pub fn new(w: Webhook, secret: Option<String>) -> Self {
-        let now = crate::now();
+        let now = crate::domain::time::now();
         Self {
             events: w.patterns(),
             id: w.id,
