@@ -379,7 +379,14 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let Some(BodyDeadline(limit)) = req.app_data::<BodyDeadline>().copied() else {
+    // A request with neither a length nor chunks has no body (most reads): no timer.
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let deadline = req.app_data::<BodyDeadline>().copied();
+    let Some(BodyDeadline(limit)) = deadline.filter(|_| has_body) else {
         return next
             .call(req)
             .await
