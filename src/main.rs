@@ -27,6 +27,9 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     telemetry::init(&settings.log_filter, settings.log_format);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),

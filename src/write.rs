@@ -5,6 +5,7 @@
 //! them. Revisions, the audit log and the events feed hang on that hook; whatever it writes
 //! commits or rolls back with the change itself.
 
+use crate::domain::time::Clock;
 use std::sync::Arc;
 
 use crate::cache::{self, ResponseCache};
@@ -58,9 +59,15 @@ impl Hook for NoRecords {
 pub struct Tx<'c> {
     conn: &'c mut AnyConnection,
     changes: Vec<Change>,
+    now: chrono::NaiveDateTime,
 }
 
 impl Tx<'_> {
+    /// The time the write began, by the write path's clock.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.now
+    }
+
     /// The connection, inside the write's transaction.
     pub fn conn(&mut self) -> &mut AnyConnection {
         self.conn
@@ -82,6 +89,7 @@ impl Tx<'_> {
 pub struct Writes {
     hook: Arc<dyn Hook>,
     cache: Arc<ResponseCache>,
+    clock: Clock,
 }
 
 impl Default for Writes {
@@ -115,7 +123,19 @@ impl Writes {
         Self {
             hook,
             cache: Arc::new(ResponseCache::default()),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same writes, reading the time from `clock` (tests move it ahead).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock changes are dated by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The same writes, invalidating `cache` (and, on PostgreSQL, notifying the other
@@ -156,16 +176,17 @@ impl Writes {
             let mut tx = Tx {
                 conn,
                 changes: Vec::new(),
+                now: self.clock.now(),
             };
             let out = work(&mut tx)?;
-            let Tx { conn, changes } = tx;
+            let Tx { conn, changes, .. } = tx;
             let mut invalidated = Vec::new();
             if !changes.is_empty() {
                 let record = Record {
                     actor,
                     origin,
                     changes: &changes,
-                    at: crate::domain::time::now(),
+                    at: self.clock.now(),
                 };
                 let actor = crate::history::repo::record(conn, &record)?;
                 crate::outbox::repo::record(conn, &record, &actor)?;
@@ -200,6 +221,11 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The current time, by the clock of the write path.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.writes.clock.now()
+    }
+
     /// Runs reads off the async threads.
     pub async fn read<T, F>(&self, f: F) -> Result<T>
     where

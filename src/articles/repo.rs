@@ -1,6 +1,7 @@
 //! Queries on articles. Who may see what is decided here, in the SQL, so that drafts and
 //! future scheduled stories never leave the database for the wrong caller.
 
+use crate::slugged::Slugged;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -343,7 +344,7 @@ pub fn ensure_references(
         ));
     }
     if let Some(id) = category_id
-        && crate::categories::repo::find(conn, &IdOrSlug::Id(id.to_owned()))?.is_none()
+        && crate::categories::model::Category::find(conn, &IdOrSlug::Id(id.to_owned()))?.is_none()
     {
         errors.push(FieldError::new(
             "category_id",

@@ -52,7 +52,7 @@ fn cutoff(now: NaiveDateTime, age: Duration) -> NaiveDateTime {
 /// events, finished webhook deliveries and idempotency keys past theirs.
 /// Returns how many articles and entries went.
 pub async fn sweep(ctx: &Ctx, retention: Retention, events: Duration) -> Result<(usize, usize)> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let events_before = cutoff(now, events);
     crate::events::service::sweep(ctx, events_before).await?;
     let keys_before = cutoff(now, crate::idempotency::KEEP);

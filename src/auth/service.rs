@@ -143,7 +143,7 @@ async fn start(ctx: &Ctx, auth: &AuthState, user: User) -> Result<Session> {
     let token = secrets::random_token().map_err(Error::internal)?;
     let hash = secrets::token_hash(&token);
     let family = uuid::Uuid::now_v7().to_string();
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let expires_at = now + ttl(auth.settings.refresh_ttl);
     let user_id = user.id.clone();
     let user = ctx
@@ -180,7 +180,7 @@ pub async fn refresh(ctx: &Ctx, auth: &AuthState, refresh_token: &str) -> Result
     let hash = secrets::token_hash(refresh_token);
     let new_token = secrets::random_token().map_err(Error::internal)?;
     let new_hash = secrets::token_hash(&new_token);
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let expires = now + ttl(auth.settings.refresh_ttl);
     let reuse = ttl(auth.settings.refresh_reuse_interval);
     let outcome = ctx
@@ -207,7 +207,7 @@ pub async fn refresh(ctx: &Ctx, auth: &AuthState, refresh_token: &str) -> Result
 /// Signs out: revokes the refresh token's family. Unknown tokens change nothing.
 pub async fn logout(ctx: &Ctx, refresh_token: &str) -> Result<()> {
     let hash = secrets::token_hash(refresh_token);
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(Actor::Anonymous, move |tx| end_session(tx, &hash, now))
         .await
 }
@@ -216,7 +216,7 @@ pub async fn logout(ctx: &Ctx, refresh_token: &str) -> Result<()> {
 /// on at most once a minute) or a signed-in user's JWT, still matching the user's role and
 /// credential version. `None` for a credential that is not (or no longer) valid.
 pub async fn authenticate(ctx: &Ctx, auth: &AuthState, token: String) -> Result<Option<Principal>> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     if token.starts_with(secrets::API_TOKEN_PREFIX) {
         let hash = secrets::token_hash(&token);
         let found = ctx

@@ -7,49 +7,10 @@ use super::model::AuthorSort;
 use super::model::{Author, AuthorChangeset};
 use crate::db::AnyConnection;
 use crate::db::schema::{articles, authors::dsl as a, users};
-use crate::db::slugs::insert_with_slug;
-use crate::db::slugs::old as old_slugs;
-use crate::domain::{Code, Error};
-use crate::domain::{IdOrSlug, IfMatch};
+use crate::domain::{Code, Error, IdOrSlug};
+use crate::slugged::repo::{self as slugged, slugged_table};
 
-/// Finds an author by id or slug.
-pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Author>> {
-    let query = a::authors.select(Author::as_select()).into_boxed();
-    let query = match key {
-        IdOrSlug::Id(id) => query.filter(a::id.eq(id.clone())),
-        IdOrSlug::Slug(s) => query.filter(a::slug.eq(s.clone())),
-    };
-    query.first(conn).optional()
-}
-
-/// Finds an author by id or slug, or answers 404.
-pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Author, Error> {
-    find(conn, key)?.ok_or_else(|| Error::not_found("no author has that id or slug"))
-}
-
-/// Checks `If-Match` against the author's current `updated_at`, inside the write. On
-/// PostgreSQL the row is locked first, so that a concurrent change cannot slip between the
-/// check and the write; SQLite writes already take turns. Without the header nothing is
-/// locked or read.
-pub fn check_precondition(
-    conn: &mut AnyConnection,
-    key: &IdOrSlug,
-    precondition: &IfMatch,
-) -> Result<(), Error> {
-    if matches!(precondition, IfMatch::Absent) {
-        return Ok(());
-    }
-    crate::db::on_postgres(conn, |pg| {
-        let locked = a::authors.select(a::id).for_update();
-        match key {
-            IdOrSlug::Id(id) => locked.filter(a::id.eq(id)).load::<String>(pg)?,
-            IdOrSlug::Slug(s) => locked.filter(a::slug.eq(s)).load::<String>(pg)?,
-        };
-        Ok(())
-    })?;
-    let current = get(conn, key)?;
-    precondition.check_stamp(&current.id, current.updated_at, "author")
-}
+slugged_table!(Author, authors, "author");
 
 /// Whether an author with this id exists.
 pub fn exists(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
@@ -58,17 +19,6 @@ pub fn exists(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
         .count()
         .get_result::<i64>(conn)
         .map(|n| n > 0)
-}
-
-/// Authors by id, for embedding in article lists: one query for the whole page.
-pub fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Author>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    a::authors
-        .filter(a::id.eq_any(ids))
-        .select(Author::as_select())
-        .load(conn)
 }
 
 /// The key a page continues after.
@@ -142,47 +92,8 @@ pub fn count(
 
 /// Inserts an author. A chosen slug that is taken is a 409; a generated one gets the next free
 /// numeric suffix.
-pub fn create(
-    conn: &mut AnyConnection,
-    mut row: Author,
-    chosen_slug: bool,
-) -> Result<Author, Error> {
-    let base = row.slug.clone();
-    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Author, Error> {
-        row.slug = slug;
-        let insert = || diesel::insert_into(a::authors).values(&row);
-        let added = crate::db::per_backend(
-            conn,
-            |pg| insert().on_conflict_do_nothing().execute(pg),
-            |lite| insert().on_conflict_do_nothing().execute(lite),
-        )?;
-        if added == 0 {
-            return Err(crate::db::slugs::taken());
-        }
-        Ok(row.clone())
-    };
-    insert_with_slug(conn, &base, chosen_slug, taken_slugs, insert, || {
-        slug_conflict(&base)
-    })
-}
-
-/// Slugs in use that are `base` or start with `stem-`.
-/// Old slugs count as taken: they keep redirecting to their owner.
-fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
-    let mut slugs: Vec<String> = a::authors
-        .filter(a::slug.eq(base).or(a::slug.like(format!("{stem}-%"))))
-        .select(a::slug)
-        .load(conn)?;
-    slugs.extend(old_slugs::like(conn, KIND, base, stem)?);
-    Ok(slugs)
-}
-
-/// The kind of this table's old slugs.
-pub const KIND: &str = "author";
-
-/// Whose old slug this is.
-pub fn owner_of_old_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<String>> {
-    old_slugs::owner(conn, KIND, slug)
+pub fn create(conn: &mut AnyConnection, row: Author, chosen_slug: bool) -> Result<Author, Error> {
+    slugged::insert(conn, row, chosen_slug)
 }
 
 /// Applies a change; nothing is written when nothing changes.
@@ -192,15 +103,8 @@ pub fn update(
     mut changes: AuthorChangeset,
     now: NaiveDateTime,
 ) -> Result<Author, Error> {
-    let current = get(conn, key)?;
-    if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
-        changes.slug = None;
-    }
-    if let Some(new_slug) = &changes.slug
-        && slug_taken(conn, new_slug, Some(&current.id))?
-    {
-        return Err(slug_conflict(new_slug));
-    }
+    let current = slugged::get::<Author>(conn, key)?;
+    changes.slug = slugged::new_slug(conn, &current, changes.slug.take())?;
     let nothing = changes.slug.is_none()
         && changes.name.as_ref().is_none_or(|n| *n == current.name)
         && changes.bio.as_ref().is_none_or(|v| *v == current.bio)
@@ -218,12 +122,11 @@ pub fn update(
     }
     changes.name_key = changes.name.as_deref().map(super::model::name_key);
     changes.updated_at = Some(now);
-    if let Some(new_slug) = &changes.slug {
-        old_slugs::moved(conn, KIND, &current.slug, new_slug, &current.id, now)?;
-    }
+    slugged::renamed(conn, &current, changes.slug.as_deref(), now)?;
     diesel::update(a::authors.filter(a::id.eq(&current.id)))
         .set(&changes)
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(slugged::update_error(changes.slug.as_deref()))?;
     Ok(Author {
         slug: changes.slug.unwrap_or(current.slug),
         name: changes.name.unwrap_or(current.name),
@@ -246,11 +149,11 @@ pub fn delete(
     reassign_to: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Removed, Error> {
-    let current = get(conn, key)?;
+    let current = slugged::get::<Author>(conn, key)?;
     // Users are linked to an author by a check, not a foreign key: a link made while
     // this delete runs would outlive the author. Both take the author's lock.
     crate::db::lock_name(conn, &link_lock(&current.id))?;
-    let current = get(conn, &IdOrSlug::Id(current.id))?;
+    let current = slugged::get::<Author>(conn, &IdOrSlug::Id(current.id))?;
     let bylines = articles::table.filter(articles::author_id.eq(&current.id));
     let mut reassigned = Vec::new();
     if let Some(target) = reassign_to {
@@ -285,7 +188,7 @@ pub fn delete(
         .set(users::author_id.eq(None::<String>))
         .execute(conn)?;
     diesel::delete(a::authors.filter(a::id.eq(&current.id))).execute(conn)?;
-    old_slugs::forget(conn, KIND, &current.id)?;
+    slugged::forget::<Author>(conn, &current.id)?;
     Ok(Removed {
         id: current.id,
         slug: current.slug,
@@ -306,19 +209,4 @@ pub struct Removed {
 /// The name of the lock that deleting an author and linking a user to it both take.
 pub fn link_lock(author_id: &str) -> String {
     format!("authors.links:{author_id}")
-}
-
-fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<&str>) -> QueryResult<bool> {
-    let mut query = a::authors.filter(a::slug.eq(slug)).count().into_boxed();
-    if let Some(id) = except {
-        query = query.filter(a::id.ne(id.to_owned()));
-    }
-    Ok(query.get_result::<i64>(conn)? > 0 || old_slugs::reserved(conn, KIND, slug, except)?)
-}
-
-fn slug_conflict(slug: &str) -> Error {
-    Error::new(
-        Code::SlugTaken,
-        format!("the slug `{slug}` is taken; choose another"),
-    )
 }

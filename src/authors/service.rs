@@ -7,7 +7,8 @@ use super::repo::{self, After};
 use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Error, IdOrSlug, IfMatch, Lookup, Result};
+use crate::domain::{IdOrSlug, IfMatch, Lookup, Result};
+use crate::slugged;
 use crate::write::{Change, Ctx, Subject, Verb};
 
 /// Reads the list's cursor for its order.
@@ -54,27 +55,15 @@ pub async fn list(
     .await
 }
 
-/// One author.
 /// One author by id or slug; for an old slug, the slug it has now.
 pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Author>> {
-    ctx.read(move |conn| {
-        if let Some(author) = repo::find(conn, &key)? {
-            return Ok(Lookup::Found(author));
-        }
-        if let IdOrSlug::Slug(slug) = &key
-            && let Some(owner) = repo::owner_of_old_slug(conn, slug)?
-        {
-            return Ok(Lookup::Moved(repo::get(conn, &IdOrSlug::Id(owner))?.slug));
-        }
-        Err(Error::not_found("no author has that id or slug"))
-    })
-    .await
+    slugged::service::get(ctx, key).await
 }
 
 /// Creates an author; a chosen slug that is taken is a conflict.
 pub async fn create(ctx: &Ctx, caller: &Caller, new: NewAuthor) -> Result<Author> {
     let chosen_slug = new.slug.is_some();
-    let row = Author::new(new, crate::domain::time::now());
+    let row = Author::new(new, ctx.now());
     ctx.write(caller.actor(), move |tx| create_in(tx, row, chosen_slug))
         .await
 }
@@ -87,9 +76,9 @@ pub async fn update(
     precondition: IfMatch,
     changes: AuthorChangeset,
 ) -> Result<Author> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
-        repo::check_precondition(tx.conn(), &key, &precondition)?;
+        slugged::repo::check_precondition::<Author>(tx.conn(), &key, &precondition)?;
         let author = repo::update(tx.conn(), &key, changes, now)?;
         tx.changed(Subject::Author, &author.id, Verb::Updated);
         Ok(author)
@@ -106,9 +95,9 @@ pub async fn delete(
     precondition: IfMatch,
     reassign_to: Option<String>,
 ) -> Result<()> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
-        repo::check_precondition(tx.conn(), &key, &precondition)?;
+        slugged::repo::check_precondition::<Author>(tx.conn(), &key, &precondition)?;
         let removed = repo::delete(tx.conn(), &key, reassign_to.as_deref(), now)?;
         for article in &removed.reassigned {
             tx.note(

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::categories;
 
 /// A stored category.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = categories)]
 pub struct Category {
     /// UUIDv7.
@@ -22,26 +22,6 @@ pub struct Category {
     /// When it was created (UTC).
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
-    pub updated_at: NaiveDateTime,
-}
-
-/// A category about to be inserted.
-#[derive(Debug, Insertable)]
-#[diesel(table_name = categories)]
-pub struct NewCategory {
-    /// UUIDv7.
-    pub id: String,
-    /// Unique URL name.
-    pub slug: String,
-    /// Display name.
-    pub name: String,
-    /// Optional description.
-    pub description: Option<String>,
-    /// The enclosing category, if any.
-    pub parent_id: Option<String>,
-    /// Creation time (UTC).
-    pub created_at: NaiveDateTime,
-    /// Same as `created_at` at first.
     pub updated_at: NaiveDateTime,
 }
 

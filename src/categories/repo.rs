@@ -2,69 +2,18 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::model::{Category, CategoryChangeset, NewCategory};
+use super::model::{Category, CategoryChangeset};
 use crate::db::AnyConnection;
 use crate::db::schema::categories::dsl as c;
-use crate::db::slugs::insert_with_slug;
-use crate::db::slugs::old as old_slugs;
-use crate::domain::{Code, Error};
-use crate::domain::{IdOrSlug, IfMatch};
+use crate::domain::{Code, Error, IdOrSlug};
 use crate::slug;
+use crate::slugged::repo::{self as slugged, slugged_table};
+
+slugged_table!(Category, categories, "category");
 
 /// How deep the ancestor walk goes before it gives up; far beyond any real site map.
 const MAX_DEPTH: usize = 1_000;
-
-/// Finds a category by id or slug.
-pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Category>> {
-    let query = c::categories.select(Category::as_select()).into_boxed();
-    let query = match key {
-        IdOrSlug::Id(id) => query.filter(c::id.eq(id.clone())),
-        IdOrSlug::Slug(s) => query.filter(c::slug.eq(s.clone())),
-    };
-    query.first(conn).optional()
-}
-
-/// Finds a category by id or slug, or answers 404.
-pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Category, Error> {
-    find(conn, key)?.ok_or_else(|| Error::not_found("no category has that id or slug"))
-}
-
-/// Checks `If-Match` against the category's current `updated_at`, inside the write. On
-/// PostgreSQL the row is locked first, so that a concurrent change cannot slip between the
-/// check and the write; SQLite writes already take turns. Without the header nothing is
-/// locked or read.
-pub fn check_precondition(
-    conn: &mut AnyConnection,
-    key: &IdOrSlug,
-    precondition: &IfMatch,
-) -> Result<(), Error> {
-    if matches!(precondition, IfMatch::Absent) {
-        return Ok(());
-    }
-    crate::db::on_postgres(conn, |pg| {
-        let locked = c::categories.select(c::id).for_update();
-        match key {
-            IdOrSlug::Id(id) => locked.filter(c::id.eq(id)).load::<String>(pg)?,
-            IdOrSlug::Slug(s) => locked.filter(c::slug.eq(s)).load::<String>(pg)?,
-        };
-        Ok(())
-    })?;
-    let current = get(conn, key)?;
-    precondition.check_stamp(&current.id, current.updated_at, "category")
-}
-
-/// Categories by id, for embedding in article lists: one query for the whole page.
-pub fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Category>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    c::categories
-        .filter(c::id.eq_any(ids))
-        .select(Category::as_select())
-        .load(conn)
-}
 
 /// A category's id with the ids of every category inside it, at any depth: one query over
 /// the (small) category tree, walked in memory.
@@ -143,54 +92,30 @@ pub struct CreateInput {
     pub parent_id: Option<String>,
 }
 
-/// Creates a category. A chosen slug that is taken is a 409; a generated one gets the next
-/// free numeric suffix, retrying if a concurrent request took it first.
+/// Creates a category under an existing parent, if any. A chosen slug that is taken is a
+/// 409; a generated one gets the next free numeric suffix.
 pub fn create(
     conn: &mut AnyConnection,
     input: CreateInput,
     now: NaiveDateTime,
 ) -> Result<Category, Error> {
-    let generated = input.slug.is_none();
-    let base = match &input.slug {
-        Some(s) => s.clone(),
-        None => slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "category".into()),
+    if let Some(parent) = &input.parent_id {
+        ensure_parent_exists(conn, parent)?;
+    }
+    let chosen = input.slug.is_some();
+    let slug = input.slug.unwrap_or_else(|| {
+        slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "category".into())
+    });
+    let row = Category {
+        id: uuid::Uuid::now_v7().to_string(),
+        slug,
+        name: input.name,
+        description: input.description,
+        parent_id: input.parent_id,
+        created_at: now,
+        updated_at: now,
     };
-    let id = uuid::Uuid::now_v7().to_string();
-    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Category, Error> {
-        if let Some(parent) = &input.parent_id {
-            ensure_parent_exists(conn, parent)?;
-        }
-        let row = NewCategory {
-            id: id.clone(),
-            slug,
-            name: input.name.clone(),
-            description: input.description.clone(),
-            parent_id: input.parent_id.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        let insert = || diesel::insert_into(c::categories).values(&row);
-        let added = crate::db::per_backend(
-            conn,
-            |pg| insert().on_conflict_do_nothing().execute(pg),
-            |lite| insert().on_conflict_do_nothing().execute(lite),
-        )?;
-        if added == 0 {
-            return Err(crate::db::slugs::taken());
-        }
-        Ok(Category {
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
-            description: row.description,
-            parent_id: row.parent_id,
-            created_at: now,
-            updated_at: now,
-        })
-    };
-    insert_with_slug(conn, &base, !generated, taken_slugs, insert, || {
-        slug_conflict(&base)
-    })
+    slugged::insert(conn, row, chosen)
 }
 
 /// What an update changes, already validated for shape.
@@ -213,16 +138,13 @@ pub fn update(
     input: UpdateInput,
     now: NaiveDateTime,
 ) -> Result<Category, Error> {
-    let current = get(conn, key)?;
-    let mut changes = CategoryChangeset::default();
+    let current = slugged::get::<Category>(conn, key)?;
+    let mut changes = CategoryChangeset {
+        slug: slugged::new_slug(conn, &current, input.slug)?,
+        ..CategoryChangeset::default()
+    };
     if let Some(name) = input.name.filter(|n| *n != current.name) {
         changes.name = Some(name);
-    }
-    if let Some(slug) = input.slug.filter(|s| *s != current.slug) {
-        if slug_taken(conn, &slug, Some(&current.id))? {
-            return Err(slug_conflict(&slug));
-        }
-        changes.slug = Some(slug);
     }
     if let Some(description) = input.description.filter(|d| *d != current.description) {
         changes.description = Some(description);
@@ -242,18 +164,11 @@ pub fn update(
         return Ok(current);
     }
     changes.updated_at = Some(now);
-    if let Some(new_slug) = &changes.slug {
-        old_slugs::moved(conn, KIND, &current.slug, new_slug, &current.id, now)?;
-    }
+    slugged::renamed(conn, &current, changes.slug.as_deref(), now)?;
     diesel::update(c::categories.filter(c::id.eq(&current.id)))
         .set(&changes)
         .execute(conn)
-        .map_err(|e| match e {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                slug_conflict(changes.slug.as_deref().unwrap_or_default())
-            }
-            other => other.into(),
-        })?;
+        .map_err(slugged::update_error(changes.slug.as_deref()))?;
     Ok(Category {
         name: changes.name.unwrap_or(current.name),
         slug: changes.slug.unwrap_or(current.slug),
@@ -267,7 +182,7 @@ pub fn update(
 /// Deletes a category that nothing refers to: no child categories, no articles.
 /// Deletes a category; its id and the slug it had.
 pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(String, String), Error> {
-    let current = get(conn, key)?;
+    let current = slugged::get::<Category>(conn, key)?;
     let children: i64 = c::categories
         .filter(c::parent_id.eq(&current.id))
         .count()
@@ -297,7 +212,7 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(String, Strin
         ));
     }
     diesel::delete(c::categories.filter(c::id.eq(&current.id))).execute(conn)?;
-    old_slugs::forget(conn, KIND, &current.id)?;
+    slugged::forget::<Category>(conn, &current.id)?;
     Ok((current.id, current.slug))
 }
 
@@ -344,38 +259,4 @@ fn ensure_no_cycle(conn: &mut AnyConnection, id: &str, new_parent: &str) -> Resu
             .flatten();
     }
     Err(cycle())
-}
-
-fn slug_taken(conn: &mut AnyConnection, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
-    let mut query = c::categories.filter(c::slug.eq(slug)).count().into_boxed();
-    if let Some(id) = except_id {
-        query = query.filter(c::id.ne(id.to_owned()));
-    }
-    Ok(query.get_result::<i64>(conn)? > 0 || old_slugs::reserved(conn, KIND, slug, except_id)?)
-}
-
-/// Slugs in use that are `base` or start with `stem-`; old slugs count as taken, since
-/// they keep redirecting to their owner.
-fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
-    let mut slugs: Vec<String> = c::categories
-        .filter(c::slug.eq(base).or(c::slug.like(format!("{stem}-%"))))
-        .select(c::slug)
-        .load(conn)?;
-    slugs.extend(old_slugs::like(conn, KIND, base, stem)?);
-    Ok(slugs)
-}
-
-/// The kind of this table's old slugs.
-pub const KIND: &str = "category";
-
-/// Whose old slug this is.
-pub fn owner_of_old_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<String>> {
-    old_slugs::owner(conn, KIND, slug)
-}
-
-fn slug_conflict(slug: &str) -> Error {
-    Error::new(
-        Code::SlugTaken,
-        format!("the slug `{slug}` is taken; choose another"),
-    )
 }

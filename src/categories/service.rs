@@ -9,7 +9,8 @@ use super::repo::{self, CreateInput, ListFilter, UpdateInput};
 use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Error, IdOrSlug, IfMatch, Lookup, Result};
+use crate::domain::{IdOrSlug, IfMatch, Lookup, Result};
+use crate::slugged::{self, Slugged};
 use crate::write::{Change, Ctx, Subject, Tx, Verb};
 
 /// The cursor order tag of the category list.
@@ -29,7 +30,7 @@ pub async fn list(
     ctx.read(move |conn| {
         let parent_id = match &parent {
             None => None,
-            Some(key) => match repo::find(conn, key)? {
+            Some(key) => match Category::find(conn, key)? {
                 Some(p) => Some(p.id),
                 // No such parent: nothing can be its child.
                 None => return Ok(page.empty()),
@@ -50,26 +51,14 @@ pub async fn list(
     .await
 }
 
-/// One category.
 /// One category by id or slug; for an old slug, the slug it has now.
 pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Category>> {
-    ctx.read(move |conn| {
-        if let Some(category) = repo::find(conn, &key)? {
-            return Ok(Lookup::Found(category));
-        }
-        if let IdOrSlug::Slug(slug) = &key
-            && let Some(owner) = repo::owner_of_old_slug(conn, slug)?
-        {
-            return Ok(Lookup::Moved(repo::get(conn, &IdOrSlug::Id(owner))?.slug));
-        }
-        Err(Error::not_found("no category has that id or slug"))
-    })
-    .await
+    slugged::service::get(ctx, key).await
 }
 
 /// Creates a category under an existing parent, if any.
 pub async fn create(ctx: &Ctx, caller: &Caller, input: CreateInput) -> Result<Category> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(caller.actor(), move |tx| create_in(tx, input, now))
         .await
 }
@@ -89,9 +78,9 @@ pub async fn update(
     precondition: IfMatch,
     input: UpdateInput,
 ) -> Result<Category> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
-        repo::check_precondition(tx.conn(), &key, &precondition)?;
+        slugged::repo::check_precondition::<Category>(tx.conn(), &key, &precondition)?;
         let category = repo::update(tx.conn(), &key, input, now)?;
         tx.changed(Subject::Category, &category.id, Verb::Updated);
         Ok(category)
@@ -107,7 +96,7 @@ pub async fn delete(
     precondition: IfMatch,
 ) -> Result<()> {
     ctx.write(caller.actor(), move |tx| {
-        repo::check_precondition(tx.conn(), &key, &precondition)?;
+        slugged::repo::check_precondition::<Category>(tx.conn(), &key, &precondition)?;
         let (id, slug) = repo::delete(tx.conn(), &key)?;
         tx.note(Change::new(Subject::Category, &id, Verb::Deleted).with_slug(&slug));
         Ok(())

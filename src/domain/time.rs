@@ -15,3 +15,41 @@ pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;
     chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+/// The clock services read the time from: the system's, or for tests the system's moved
+/// ahead by an offset the test advances, so that a test lets time pass without sleeping
+/// (schedules come due, tokens expire).
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Option<std::sync::Arc<std::sync::atomic::AtomicI64>>);
+
+impl Clock {
+    /// The system's clock.
+    pub fn system() -> Self {
+        Clock(None)
+    }
+
+    /// The system's clock, which [`Clock::advance`] moves ahead.
+    pub fn adjustable() -> Self {
+        Clock(Some(Default::default()))
+    }
+
+    /// Moves an adjustable clock ahead by `by`; the system's clock does not move.
+    pub fn advance(&self, by: std::time::Duration) {
+        if let Some(offset) = &self.0 {
+            let micros = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
+            offset.fetch_add(micros, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// The current time as stored: UTC, to the microsecond.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        let now = now();
+        match &self.0 {
+            None => now,
+            Some(offset) => {
+                let micros = offset.load(std::sync::atomic::Ordering::SeqCst);
+                now + chrono::Duration::microseconds(micros)
+            }
+        }
+    }
+}

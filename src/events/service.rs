@@ -114,7 +114,7 @@ const BATCH: i64 = 100;
 pub async fn tick(ctx: &Ctx) -> Result<usize> {
     let mut made = 0;
     loop {
-        let now = crate::domain::time::now();
+        let now = ctx.now();
         let due = ctx.read(move |conn| Ok(repo::any_due(conn, now)?)).await?;
         if !due {
             return Ok(made);

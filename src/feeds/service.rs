@@ -127,7 +127,7 @@ pub struct Index {
 
 /// The sitemap index: how many article sitemaps there are, and when each last changed.
 pub async fn index(ctx: &Ctx) -> Result<Index> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let cache = ctx.writes.cache().clone();
     ctx.read(move |conn| {
         let mut article_pages: Vec<Option<NaiveDateTime>> =
@@ -180,7 +180,7 @@ pub async fn article_batch(
     ctx: &Ctx,
     cursor: Cursor,
 ) -> Result<Option<(Vec<UrlRow>, Option<Cursor>)>> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.read(move |conn| {
         let from = match &cursor.after {
             Some(_) => None,
@@ -216,7 +216,7 @@ pub async fn category_slugs(ctx: &Ctx) -> Result<HashMap<String, String>> {
 
 /// Public stories of the last [`super::NEWS_HOURS`] hours, newest first.
 pub async fn news(ctx: &Ctx) -> Result<(Vec<UrlRow>, Option<NaiveDateTime>)> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let cache = ctx.writes.cache().clone();
     ctx.read(move |conn| {
         let since = now - chrono::Duration::hours(super::NEWS_HOURS);
@@ -237,7 +237,7 @@ pub async fn news(ctx: &Ctx) -> Result<(Vec<UrlRow>, Option<NaiveDateTime>)> {
 /// Category or tag pages with public articles (slug and `lastmod`), and the next moment
 /// that may change with no write.
 pub async fn pages(ctx: &Ctx, tags: bool) -> Result<(Pages, Option<NaiveDateTime>)> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let cache = ctx.writes.cache().clone();
     ctx.read(move |conn| {
         let pages = if tags {

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 use super::model::{
     ActorRef, ArticleSource, ArticleState, AuditRow, Revision, RevisionHead, RevisionRow,
@@ -23,40 +24,8 @@ const CHUNK: usize = 200;
 /// an article, and an audit entry for every change.
 pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<ActorRef> {
     let actor = actor_ref(conn, record.actor, record.origin.caller_name.as_deref())?;
-    // Articles the service did not hand over as they are now are read back here.
-    let article_ids: Vec<String> = record
-        .changes
-        .iter()
-        .filter(|c| keeps_revision(c) && c.snapshot.is_none())
-        .map(|c| c.id.clone())
-        .collect();
-    let mut sources = std::collections::HashMap::new();
-    for ids in article_ids.chunks(CHUNK) {
-        let rows: Vec<ArticleSource> = articles::table
-            .filter(articles::id.eq_any(ids))
-            .select(ArticleSource::as_select())
-            .load(conn)?;
-        for row in rows {
-            sources.insert(row.id.clone(), row);
-        }
-    }
-    // One revision per article per write: its state as committed, made by the write's last
-    // change to it, with the fields every change of the write touched (the seed creates and
-    // publishes in one write).
-    let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let mut touched: std::collections::HashMap<&str, Vec<&'static str>> =
-        std::collections::HashMap::new();
-    for (i, change) in record.changes.iter().enumerate() {
-        if keeps_revision(change) {
-            last.insert(&change.id, i);
-            let fields = touched.entry(&change.id).or_default();
-            for field in &change.fields {
-                if !fields.contains(field) {
-                    fields.push(field);
-                }
-            }
-        }
-    }
+    let sources = read_back(conn, record)?;
+    let (last, mut touched) = last_changes(record);
     let mut revisions = Vec::new();
     let mut entries = Vec::with_capacity(record.changes.len());
     for (i, change) in record.changes.iter().enumerate() {
@@ -74,29 +43,7 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<ActorRef>
                 &change.id, source, change, fields, &actor, record.at,
             )?);
         }
-        let mut details = match &change.details {
-            Value::Object(map) => map.clone(),
-            _ => Map::new(),
-        };
-        if !change.fields.is_empty() {
-            details.insert("changed_fields".into(), json!(change.fields));
-        }
-        if let Some(source) = &source {
-            details.insert("version".into(), json!(source.version()));
-        }
-        entries.push(AuditRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            at: record.at,
-            actor_type: actor.kind.clone(),
-            actor_id: actor.id.clone(),
-            actor_name: actor.name.clone(),
-            action: audit_action(change),
-            target_type: change.subject.as_str().to_owned(),
-            target_id: Some(change.id.clone()).filter(|id| !id.is_empty()),
-            request_id: record.origin.request_id.clone(),
-            client_ip: record.origin.client_ip.clone(),
-            details: Value::Object(details).to_string(),
-        });
+        entries.push(audit_row(record, change, source.as_ref(), &actor));
     }
     if revisions.len() <= 1 && entries.len() == 1 {
         insert_together(conn, revisions.first(), &entries[0])?;
@@ -119,6 +66,85 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<ActorRef>
         )?;
     }
     Ok(actor)
+}
+
+/// The articles the write changed that the service did not hand over as they are now,
+/// read back by id.
+fn read_back(
+    conn: &mut AnyConnection,
+    record: &Record<'_>,
+) -> Result<HashMap<String, ArticleSource>> {
+    let article_ids: Vec<String> = record
+        .changes
+        .iter()
+        .filter(|c| keeps_revision(c) && c.snapshot.is_none())
+        .map(|c| c.id.clone())
+        .collect();
+    let mut sources = HashMap::new();
+    for ids in article_ids.chunks(CHUNK) {
+        let rows: Vec<ArticleSource> = articles::table
+            .filter(articles::id.eq_any(ids))
+            .select(ArticleSource::as_select())
+            .load(conn)?;
+        for row in rows {
+            sources.insert(row.id.clone(), row);
+        }
+    }
+    Ok(sources)
+}
+
+/// One revision per article per write: its state as committed, made by the write's last
+/// change to it (the index of that change per article), with the fields every change of
+/// the write touched (the seed creates and publishes in one write).
+fn last_changes<'r>(
+    record: &'r Record<'_>,
+) -> (HashMap<&'r str, usize>, HashMap<&'r str, Vec<&'static str>>) {
+    let mut last = HashMap::new();
+    let mut touched: HashMap<&str, Vec<&'static str>> = HashMap::new();
+    for (i, change) in record.changes.iter().enumerate() {
+        if keeps_revision(change) {
+            last.insert(change.id.as_str(), i);
+            let fields = touched.entry(&change.id).or_default();
+            for field in &change.fields {
+                if !fields.contains(field) {
+                    fields.push(field);
+                }
+            }
+        }
+    }
+    (last, touched)
+}
+
+/// The audit entry of one change.
+fn audit_row(
+    record: &Record<'_>,
+    change: &Change,
+    source: Option<&Source<'_>>,
+    actor: &ActorRef,
+) -> AuditRow {
+    let mut details = match &change.details {
+        Value::Object(map) => map.clone(),
+        _ => Map::new(),
+    };
+    if !change.fields.is_empty() {
+        details.insert("changed_fields".into(), json!(change.fields));
+    }
+    if let Some(source) = source {
+        details.insert("version".into(), json!(source.version()));
+    }
+    AuditRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        at: record.at,
+        actor_type: actor.kind.clone(),
+        actor_id: actor.id.clone(),
+        actor_name: actor.name.clone(),
+        action: audit_action(change),
+        target_type: change.subject.as_str().to_owned(),
+        target_id: Some(change.id.clone()).filter(|id| !id.is_empty()),
+        request_id: record.origin.request_id.clone(),
+        client_ip: record.origin.client_ip.clone(),
+        details: Value::Object(details).to_string(),
+    }
 }
 
 /// Inserts one write's revision (if any) and audit entry in one statement on PostgreSQL: a

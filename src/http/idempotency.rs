@@ -11,7 +11,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, web};
+use actix_web::{Error, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -47,79 +47,44 @@ fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     req.error_response(error)
 }
 
-/// The middleware.
-pub async fn idempotency(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let key = match req.headers().get(&IDEMPOTENCY_KEY) {
-        Some(value) if req.method() == Method::POST => value.as_bytes().to_vec(),
-        _ => {
-            return next
-                .call(req)
-                .await
-                .map(ServiceResponse::map_into_boxed_body);
-        }
-    };
-    if key.is_empty() || key.len() > KEY_MAX || !key.iter().all(|b| (0x20..0x7f).contains(b)) {
-        let error = ApiError::bad_request(
-            Code::BadRequest,
-            format!("Idempotency-Key must be 1 to {KEY_MAX} printable ASCII characters"),
-        );
-        return Ok(refuse(req, error));
-    }
-    let key = String::from_utf8_lossy(&key).into_owned();
-    if req.path() == "/api/v1/media" {
-        let error = ApiError::bad_request(
-            Code::BadRequest,
+/// Why a key cannot be used on this request, if it cannot.
+fn refused_key(req: &ServiceRequest, key: &[u8]) -> Option<ApiError> {
+    let message =
+        if key.is_empty() || key.len() > KEY_MAX || !key.iter().all(|b| (0x20..0x7f).contains(b)) {
+            format!("Idempotency-Key must be 1 to {KEY_MAX} printable ASCII characters")
+        } else if req.path() == "/api/v1/media" {
             "uploads do not take an Idempotency-Key (their bodies are too large to keep); a \
-             repeated upload stores its file once, under its content's hash",
-        );
-        return Ok(refuse(req, error));
-    }
-    if req.path().starts_with("/api/v1/auth/") {
-        let error = ApiError::bad_request(
-            Code::BadRequest,
-            "the sign-in routes do not take an Idempotency-Key; send the request without it",
-        );
-        return Ok(refuse(req, error));
-    }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    let Some(owner) = super::auth::key_owner(req.request(), &state).await else {
-        // No valid credential: the route answers 401 (or 404 for an unknown path).
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    // The body is read here to compare requests, and handed on unchanged.
-    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
-    let (http, mut payload) = req.into_parts();
+         repeated upload stores its file once, under its content's hash"
+                .to_owned()
+        } else if req.path().starts_with("/api/v1/auth/") {
+            "the sign-in routes do not take an Idempotency-Key; send the request without it"
+                .to_owned()
+        } else {
+            return None;
+        };
+    Some(ApiError::bad_request(Code::BadRequest, message))
+}
+
+/// Reads the whole body, up to the body limit, to compare requests and hand it on.
+async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::Bytes, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(_) => {
-                let error =
-                    ApiError::bad_request(Code::UnreadableBody, "the body could not be read");
-                return Ok(ServiceResponse::new(http, HttpResponse::from_error(error)));
-            }
-        };
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request(Code::UnreadableBody, "the body could not be read")
+        })?;
         if body.len() + chunk.len() > limit {
-            let error = ApiError::from(crate::domain::Error::new(
+            return Err(ApiError::from(crate::domain::Error::new(
                 Code::BodyTooLarge,
                 format!("the body is larger than {limit} bytes"),
-            ));
-            return Ok(ServiceResponse::new(http, HttpResponse::from_error(error)));
+            )));
         }
         body.extend_from_slice(&chunk);
     }
-    let body = body.freeze();
+    Ok(body.freeze())
+}
+
+/// What makes two requests the same: method, path, query, content type and body.
+fn fingerprint(http: &HttpRequest, body: &[u8]) -> String {
     let mut hash = Sha256::new();
     for part in [
         http.method().as_str().as_bytes(),
@@ -128,12 +93,46 @@ pub async fn idempotency(
         http.headers()
             .get(header::CONTENT_TYPE)
             .map_or(&b""[..], |v| v.as_bytes()),
-        &body,
+        body,
     ] {
         hash.update((part.len() as u64).to_le_bytes());
         hash.update(part);
     }
-    let fingerprint = format!("{:x}", hash.finalize());
+    format!("{:x}", hash.finalize())
+}
+
+/// The middleware.
+pub async fn idempotency(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let pass = |req, next: Next<_>| async move {
+        next.call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body)
+    };
+    let key = match req.headers().get(&IDEMPOTENCY_KEY) {
+        Some(value) if req.method() == Method::POST => value.as_bytes().to_vec(),
+        _ => return pass(req, next).await,
+    };
+    if let Some(error) = refused_key(&req, &key) {
+        return Ok(refuse(req, error));
+    }
+    let key = String::from_utf8_lossy(&key).into_owned();
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return pass(req, next).await;
+    };
+    let Some(owner) = super::auth::key_owner(req.request(), &state).await else {
+        // No valid credential: the route answers 401 (or 404 for an unknown path).
+        return pass(req, next).await;
+    };
+    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+    let (http, mut payload) = req.into_parts();
+    let body = match read_body(&mut payload, limit).await {
+        Ok(body) => body,
+        Err(error) => return Ok(ServiceResponse::new(http, HttpResponse::from_error(error))),
+    };
+    let fingerprint = fingerprint(&http, &body);
     match service::begin(&state.ctx, owner.clone(), key.clone(), fingerprint).await {
         Err(error) => Ok(ServiceResponse::new(
             http,
@@ -144,40 +143,47 @@ pub async fn idempotency(
             let req = ServiceRequest::from_parts(http, Payload::from(body));
             let res = next.call(req).await?;
             let (http, res) = res.into_parts();
-            let status = res.status();
-            let secret = res.extensions().get::<CarriesSecret>().is_some();
-            let head = res.head().clone();
-            let bytes = actix_web::body::to_bytes(res.into_body())
-                .await
-                .unwrap_or_default();
-            let header_text = |name: header::HeaderName| {
-                head.headers
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let answer = Answer {
-                status: i32::from(status.as_u16()),
-                location: header_text(header::LOCATION),
-                etag: header_text(header::ETAG),
-                content_type: header_text(header::CONTENT_TYPE),
-                body: if secret { Vec::new() } else { bytes.to_vec() },
-            };
-            let outcome = if status.is_server_error() {
-                Outcome::Free
-            } else if secret {
-                Outcome::Seal(answer)
-            } else {
-                Outcome::Keep(answer)
-            };
+            let (out, outcome) = keep(res).await;
             if let Err(error) = service::finish(&state.ctx, owner, key, outcome).await {
                 tracing::warn!(code = %error.code, "storing an idempotent answer failed: {}", error.detail);
             }
-            let mut out = HttpResponse::with_body(status, BoxBody::new(bytes));
-            *out.headers_mut() = head.headers.clone();
             Ok(ServiceResponse::new(http, out))
         }
     }
+}
+
+/// The answer to send now, and what to keep of it for a retry: nothing of a server error
+/// (the retry runs again), only the status of an answer that carries a secret.
+async fn keep(res: HttpResponse<impl MessageBody>) -> (HttpResponse, Outcome) {
+    let status = res.status();
+    let secret = res.extensions().get::<CarriesSecret>().is_some();
+    let head = res.head().clone();
+    let bytes = actix_web::body::to_bytes(res.into_body())
+        .await
+        .unwrap_or_default();
+    let header_text = |name: header::HeaderName| {
+        head.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let answer = Answer {
+        status: i32::from(status.as_u16()),
+        location: header_text(header::LOCATION),
+        etag: header_text(header::ETAG),
+        content_type: header_text(header::CONTENT_TYPE),
+        body: if secret { Vec::new() } else { bytes.to_vec() },
+    };
+    let outcome = if status.is_server_error() {
+        Outcome::Free
+    } else if secret {
+        Outcome::Seal(answer)
+    } else {
+        Outcome::Keep(answer)
+    };
+    let mut out = HttpResponse::with_body(status, BoxBody::new(bytes));
+    *out.headers_mut() = head.headers.clone();
+    (out, outcome)
 }
 
 /// The stored answer, sent again.

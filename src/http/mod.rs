@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cache;
 pub mod caching;
 pub mod client;
+pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -17,7 +18,10 @@ pub mod pagination;
 pub mod redirect;
 pub mod routes;
 pub mod schema;
+pub mod server;
+pub mod slugged;
 pub mod state;
+pub mod syndication;
 pub mod wire;
 
 pub use crate::domain::FieldError;

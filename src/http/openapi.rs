@@ -12,6 +12,7 @@ use utoipa_actix_web::AppExt;
 use crate::http::FieldError;
 use crate::http::error::{PROBLEM_JSON, Problem};
 use crate::http::pagination::ListMeta;
+use crate::http::redirect::Moved;
 
 /// Info, tags and shared components; the paths come from the registered routes.
 #[derive(OpenApi)]
@@ -46,7 +47,7 @@ use crate::http::pagination::ListMeta;
         (name = "feeds", description = "RSS, Atom and JSON Feed of the newest stories, and sitemaps with Google News; they need `BYLINE_SITE_URL`"),
         (name = "service", description = "Health, readiness and this document"),
     ),
-    components(schemas(Problem, FieldError, ListMeta))
+    components(schemas(Problem, FieldError, ListMeta, Moved))
 )]
 pub struct ApiDoc;
 
@@ -130,6 +131,7 @@ fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             &mut item.delete,
         ];
         for op in operations.into_iter().flatten() {
+            super::docs::fill_in(op);
             add_problem_responses(op, &problem_content);
         }
     }

@@ -2,16 +2,19 @@
 //! The rules (limits, cursors, splitting a page) are in `crate::domain::page` and
 //! `crate::domain::cursor`.
 
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use crate::domain::page::{Page, PageRequest};
+use crate::http::ApiError;
+use crate::http::extract::parse_query;
 
-/// Query parameters of lists that only page: no filters, creation order.
+/// The paging parameters every list takes beside its own filters. Documented with
+/// `params(PageQuery)`; read with the [`Paging`] extractor.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1 to 100.
@@ -23,6 +26,25 @@ pub struct PageQuery {
     /// Adds `meta.total`.
     #[param(default = false)]
     pub with_total: Option<bool>,
+}
+
+/// The page a list request asks for, read from its query string. The list's filters are read
+/// by their own `Query` extractor from the same string; a parameter neither declares is
+/// refused before either runs (`middleware::known_query`).
+#[derive(Debug)]
+pub struct Paging(pub PageRequest);
+
+impl FromRequest for Paging {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let paging = parse_query::<PageQuery>(req.query_string()).and_then(|query| {
+            let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
+            Ok(Paging(page))
+        });
+        std::future::ready(paging)
+    }
 }
 
 /// The `meta` object of every list.

@@ -22,7 +22,7 @@ fn to_std(d: std::time::Duration) -> chrono::Duration {
 /// Claims `key` for `caller`'s request with this `fingerprint`: a 422 when the key was used
 /// for a different request, a 409 while the first is still running.
 pub async fn begin(ctx: &Ctx, caller: String, key: String, fingerprint: String) -> Result<Begin> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let locked_until = now + to_std(ABANDONED_AFTER);
     let stale_before = now - to_std(KEEP);
     ctx.write(Actor::System, move |tx| {

@@ -5,6 +5,7 @@
 
 pub mod model;
 pub mod render;
+pub mod renderer;
 pub mod repo;
 pub mod service;
 pub mod sniff;

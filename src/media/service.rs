@@ -6,16 +6,14 @@
 
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use futures_util::FutureExt;
-use object_store::{ObjectStore, PutPayload, WriteMultipart};
+use object_store::{ObjectStore, WriteMultipart};
 use tokio::io::AsyncWriteExt;
 
 use super::model::{Media, MediaChangeset};
-use super::render::{self, Encoding, Flights, RenderError};
+use super::render::{self, Encoding};
+use super::renderer::{Job, Renderer};
 use super::repo;
 use super::sniff::{self, Bad, Kind};
 use super::store::{self, Store};
@@ -25,9 +23,6 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::{Code, Error, FieldError, IfMatch, Result, Role, Scope};
 use crate::write::{Ctx, Subject, Verb};
 
-/// Renders that may run at once: each holds a decoded image (up to 200 MB at 50 MP).
-const RENDERS_AT_ONCE: usize = 2;
-
 /// The library: the store, the scratch folder for uploads, and the renders in flight.
 pub struct Library {
     store: Store,
@@ -36,15 +31,8 @@ pub struct Library {
     /// processes use), if so.
     misplaced: Option<String>,
     max_bytes: u64,
-    flights: Arc<Flights>,
-    made: Arc<AtomicU64>,
-    permits: Arc<tokio::sync::Semaphore>,
-    /// The render memory budget, one permit per MiB.
-    memory: Arc<tokio::sync::Semaphore>,
-    /// That budget in bytes.
-    render_budget: u64,
-    /// The threads renders run on.
-    threads: Arc<render::RenderThreads>,
+    /// Makes renditions.
+    renderer: Renderer,
 }
 
 /// A file being received, in the scratch folder; removed when dropped.
@@ -277,22 +265,12 @@ impl Library {
         max_bytes: u64,
         render_budget: u64,
     ) -> std::io::Result<Self> {
-        let mib = usize::try_from(render_budget >> 20)
-            .unwrap_or(usize::MAX)
-            .max(1);
         Ok(Self {
-            threads: Arc::new(render::RenderThreads::start(RENDERS_AT_ONCE)?),
-            memory: Arc::new(tokio::sync::Semaphore::new(
-                mib.min(tokio::sync::Semaphore::MAX_PERMITS),
-            )),
-            render_budget,
+            renderer: Renderer::new(store.clone(), render_budget)?,
             store,
             scratch,
             misplaced: None,
             max_bytes,
-            flights: Arc::new(Flights::default()),
-            made: Arc::new(AtomicU64::new(0)),
-            permits: Arc::new(tokio::sync::Semaphore::new(RENDERS_AT_ONCE)),
         })
     }
 
@@ -309,11 +287,8 @@ impl Library {
             return Ok(());
         };
         let known = writes.run(conn, &crate::write::Actor::System, |tx| {
-            Ok(repo::claim_store_mark(
-                tx.conn(),
-                &mine,
-                crate::domain::time::now(),
-            )?)
+            let now = tx.now();
+            Ok(repo::claim_store_mark(tx.conn(), &mine, now)?)
         })?;
         if known != mine {
             let why = format!(
@@ -346,7 +321,7 @@ impl Library {
 
     /// Renditions made since start.
     pub fn renditions_made(&self) -> u64 {
-        self.made.load(Ordering::Relaxed)
+        self.renderer.made()
     }
 
     /// A new scratch file for an upload, for a caller who may upload.
@@ -381,7 +356,7 @@ impl Library {
             file.flush().await.map_err(Error::internal)?;
         }
         let (path, size) = (staged.path.clone(), staged.size);
-        let budget = self.render_budget;
+        let budget = self.renderer.budget();
         let checked = tokio::task::spawn_blocking(move || check(path, size, budget))
             .await
             .map_err(Error::internal)??;
@@ -391,7 +366,7 @@ impl Library {
         if !existed {
             put_file(&self.store, &key, &checked.clean.0).await?;
         }
-        let now = crate::domain::time::now();
+        let now = ctx.now();
         let row = Media {
             id: uuid::Uuid::now_v7().to_string(),
             filename: super::safe_filename(upload.filename.as_deref(), checked.kind),
@@ -497,6 +472,7 @@ impl Library {
     ) -> Result<Media> {
         changer(caller)?;
         let caller = caller.clone();
+        let now = ctx.now();
         ctx.write(caller.actor(), move |tx| {
             repo::lock(tx.conn(), &id)?;
             let current = repo::find(tx.conn(), &id)?.ok_or_else(not_found)?;
@@ -513,7 +489,7 @@ impl Library {
             if same {
                 return Ok(current);
             }
-            changes.updated_at = Some(crate::domain::time::now());
+            changes.updated_at = Some(now);
             let media = repo::update(tx.conn(), &id, &changes)?;
             tx.changed(Subject::Media, &media.id, Verb::Updated);
             Ok(media)
@@ -611,84 +587,14 @@ impl Library {
         }
         let kind = Kind::from_mime(&media.content_type)
             .ok_or_else(|| Error::internal("a stored media type Byline does not know"))?;
-        let key = store::rendition(&media.sha256, width, encoding.extension());
-        let bytes = match self.store.get(&key).await {
-            Ok(found) => found.bytes().await.map_err(Error::internal)?,
-            Err(_) => {
-                let (store, permits, made, memory, budget, threads) = (
-                    self.store.clone(),
-                    self.permits.clone(),
-                    self.made.clone(),
-                    self.memory.clone(),
-                    self.render_budget,
-                    self.threads.clone(),
-                );
-                let original = store::original(&media.sha256);
-                let flight_key = key.to_string();
-                self.flights
-                    .once(&flight_key, move || {
-                        async move {
-                            // Another process, or a flight that just ended, may have made it.
-                            if let Ok(found) = store.get(&key).await {
-                                return found
-                                    .bytes()
-                                    .await
-                                    .map_err(|e| RenderError::Failed(e.to_string()));
-                            }
-                            let source = store
-                                .get(&original)
-                                .await
-                                .map_err(|e| RenderError::Failed(e.to_string()))?
-                                .bytes()
-                                .await
-                                .map_err(|e| RenderError::Failed(e.to_string()))?;
-                            // Held in memory permits (MiB) by what the header says the
-                            // decode will take, so that renders together stay in budget.
-                            let (w, h, color) = render::header(&source, kind)?;
-                            let cost = render::cost(w, h, color, source.len() as u64, encoding);
-                            if cost > budget {
-                                return Err(RenderError::TooLarge(cost));
-                            }
-                            let mib = u32::try_from(cost.div_ceil(1 << 20)).unwrap_or(u32::MAX);
-                            let _memory = memory
-                                .acquire_many_owned(mib.max(1))
-                                .await
-                                .map_err(|e| RenderError::Failed(e.to_string()))?;
-                            let _permit = permits
-                                .acquire_owned()
-                                .await
-                                .map_err(|e| RenderError::Failed(e.to_string()))?;
-                            let made_now = threads
-                                .run(move || render::render(&source, kind, width, encoding, budget))
-                                .await??;
-                            made.fetch_add(1, Ordering::Relaxed);
-                            let bytes = Bytes::from(made_now);
-                            store
-                                .put(&key, PutPayload::from_bytes(bytes.clone()))
-                                .await
-                                .map_err(|e| RenderError::Failed(e.to_string()))?;
-                            Ok(bytes)
-                        }
-                        .boxed()
-                    })
-                    .await
-                    .map_err(|e| match e {
-                        RenderError::Undecodable(why) => file_error(
-                            Code::Damaged,
-                            format!("the stored image does not decode: {why}"),
-                        ),
-                        RenderError::TooLarge(cost) => file_error(
-                            Code::TooLargeToRender,
-                            format!(
-                                "this rendition needs {} MiB of memory to make, more than renders \
-                                 may hold (BYLINE_MEDIA_RENDER_MIB); ask for another format",
-                                cost.div_ceil(1 << 20)
-                            ),
-                        ),
-                        RenderError::Failed(why) => Error::internal(why),
-                    })?
-            }
+        let job = Job {
+            original: store::original(&media.sha256),
+            key: store::rendition(&media.sha256, width, encoding.extension()),
+            kind,
+            width,
+            encoding,
         };
+        let bytes = self.renderer.rendition(job).await?;
         Ok(Served {
             media,
             bytes,

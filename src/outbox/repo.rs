@@ -45,100 +45,11 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
     let mut articles_now: HashMap<&str, Option<Article>> = HashMap::new();
     let mut rows = Vec::with_capacity(wanted.len());
     for (change, kind) in wanted {
-        let (slug, version, data) = match change.subject {
-            // The service handed over the article as the write leaves it, and the write did
-            // not move it in time: no need to read it back (the row is locked meanwhile).
-            Subject::Article if change.snapshot.is_some() && !moves_in_time(record, &change.id) => {
-                let s = change.snapshot.as_ref();
-                (
-                    s.map(|s| s.slug.clone()),
-                    s.map(|s| s.version),
-                    s.and_then(|s| s.public.clone()).map(Json),
-                )
-            }
-            Subject::Article => {
-                if !articles_now.contains_key(change.id.as_str()) {
-                    let row = article(conn, &change.id)?;
-                    if let Some(article) = &row
-                        && moves_in_time(record, &change.id)
-                    {
-                        keep_timers(conn, article, change, record.at)?;
-                    }
-                    articles_now.insert(&change.id, row);
-                }
-                match articles_now
-                    .get(change.id.as_str())
-                    .and_then(Option::as_ref)
-                {
-                    Some(a) => {
-                        let public = a.is_public(record.at);
-                        (
-                            Some(a.slug.clone()),
-                            Some(a.version),
-                            public.then(|| Json(present::article(&a.public()).to_string())),
-                        )
-                    }
-                    None => (change.slug.clone(), None, None),
-                }
-            }
-            Subject::Author => {
-                let row: Option<Author> = authors::table
-                    .find(&change.id)
-                    .select(Author::as_select())
-                    .first(conn)
-                    .optional()?;
-                match row {
-                    Some(a) => (
-                        Some(a.slug.clone()),
-                        None,
-                        Some(Json(present::author(&a).to_string())),
-                    ),
-                    None => (change.slug.clone(), None, None),
-                }
-            }
-            Subject::Category => {
-                let row: Option<Category> = categories::table
-                    .find(&change.id)
-                    .select(Category::as_select())
-                    .first(conn)
-                    .optional()?;
-                match row {
-                    Some(c) => (
-                        Some(c.slug.clone()),
-                        None,
-                        Some(Json(present::category(&c).to_string())),
-                    ),
-                    None => (change.slug.clone(), None, None),
-                }
-            }
-            Subject::Tag => {
-                let row: Option<Tag> = tags::table
-                    .find(&change.id)
-                    .select(Tag::as_select())
-                    .first(conn)
-                    .optional()?;
-                match row {
-                    Some(t) => (
-                        Some(t.slug.clone()),
-                        None,
-                        Some(Json(present::tag(&t).to_string())),
-                    ),
-                    None => (change.slug.clone(), None, None),
-                }
-            }
-            Subject::Media => {
-                let row: Option<MediaRow> = media::table
-                    .find(&change.id)
-                    .select(MediaRow::as_select())
-                    .first(conn)
-                    .optional()?;
-                (
-                    None,
-                    None,
-                    row.map(|m| Json(present::media(&m).to_string())),
-                )
-            }
-            _ => continue,
+        let Some((slug, version, data)) = (match change.subject {
+            Subject::Article => Some(article_data(conn, record, change, &mut articles_now)?),
+            _ => resource_data(conn, change)?,
+        }) else {
+            continue;
         };
         rows.push(NewEvent {
             id: uuid::Uuid::now_v7().to_string(),
@@ -149,7 +60,7 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
             resource_slug: slug,
             version,
             actor: actor.clone(),
-            data: data.map(|Json(d)| d),
+            data,
         });
     }
     for part in rows.chunks(200) {
@@ -163,6 +74,88 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
     Ok(())
 }
 
+/// What an event says of the article a change touched: its slug, its version, and its
+/// public JSON while the public can see it. The timers of an article the write moved in
+/// time are kept here too.
+fn article_data<'c>(
+    conn: &mut AnyConnection,
+    record: &Record<'_>,
+    change: &'c Change,
+    articles_now: &mut HashMap<&'c str, Option<Article>>,
+) -> Result<EventData> {
+    // The service handed over the article as the write leaves it, and the write did not
+    // move it in time: no need to read it back (the row is locked meanwhile).
+    if let Some(s) = change.snapshot.as_ref()
+        && !moves_in_time(record, &change.id)
+    {
+        return Ok((Some(s.slug.clone()), Some(s.version), s.public.clone()));
+    }
+    if !articles_now.contains_key(change.id.as_str()) {
+        let row = article(conn, &change.id)?;
+        if let Some(article) = &row
+            && moves_in_time(record, &change.id)
+        {
+            keep_timers(conn, article, change, record.at)?;
+        }
+        articles_now.insert(&change.id, row);
+    }
+    Ok(
+        match articles_now
+            .get(change.id.as_str())
+            .and_then(Option::as_ref)
+        {
+            Some(a) => (
+                Some(a.slug.clone()),
+                Some(a.version),
+                a.is_public(record.at)
+                    .then(|| present::article(&a.public()).to_string()),
+            ),
+            None => (change.slug.clone(), None, None),
+        },
+    )
+}
+
+/// What an event says of an author, category, tag or image: its slug and its public JSON,
+/// read as the write leaves it; `None` for a subject that has no events.
+fn resource_data(conn: &mut AnyConnection, change: &Change) -> Result<Option<EventData>> {
+    let id = &change.id;
+    let found: Option<(Option<String>, String)> = match change.subject {
+        Subject::Author => authors::table
+            .find(id)
+            .select(Author::as_select())
+            .first(conn)
+            .optional()?
+            .map(|a| (Some(a.slug.clone()), present::author(&a).to_string())),
+        Subject::Category => categories::table
+            .find(id)
+            .select(Category::as_select())
+            .first(conn)
+            .optional()?
+            .map(|c| (Some(c.slug.clone()), present::category(&c).to_string())),
+        Subject::Tag => tags::table
+            .find(id)
+            .select(Tag::as_select())
+            .first(conn)
+            .optional()?
+            .map(|t| (Some(t.slug.clone()), present::tag(&t).to_string())),
+        Subject::Media => media::table
+            .find(id)
+            .select(MediaRow::as_select())
+            .first(conn)
+            .optional()?
+            .map(|m| (None, present::media(&m).to_string())),
+        _ => return Ok(None),
+    };
+    Ok(Some(match found {
+        Some((slug, data)) => (slug, None, Some(data)),
+        None if change.subject == Subject::Media => (None, None, None),
+        None => (change.slug.clone(), None, None),
+    }))
+}
+
+/// An event's slug, version and data.
+type EventData = (Option<String>, Option<i64>, Option<String>);
+
 /// An article by id, in any state (trashed too).
 pub fn article(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Article>> {
     articles::table
@@ -171,9 +164,6 @@ pub fn article(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Article
         .first(conn)
         .optional()
 }
-
-/// JSON text of an event's `data`.
-struct Json(String);
 
 /// Whether the write may have changed when the article goes public or comes down: anything
 /// but edits of other fields (a PATCH of the excerpt leaves its timers as they are).

@@ -13,9 +13,10 @@ pub use demo::demo;
 pub use generator::{Synthetic, synthetic};
 
 use crate::authors::model::Author;
-use crate::categories::repo::{self as categories, CreateInput};
+use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;
 use crate::domain::IdOrSlug;
+use crate::slugged::Slugged;
 
 /// The problem of a failed write, as a command-line error.
 fn fail(e: crate::domain::Error) -> anyhow::Error {
@@ -39,7 +40,7 @@ fn tag(
     now: chrono::NaiveDateTime,
 ) -> anyhow::Result<String> {
     let slug = input.slug.clone().unwrap_or_default();
-    match crate::tags::repo::find(conn, &IdOrSlug::Slug(slug))? {
+    match crate::tags::model::Tag::find(conn, &IdOrSlug::Slug(slug))? {
         Some(existing) => Ok(existing.id),
         None => Ok(system_write(conn, |tx| crate::tags::service::create_in(tx, input, now))?.id),
     }
@@ -53,7 +54,7 @@ fn category(
     now: chrono::NaiveDateTime,
 ) -> anyhow::Result<String> {
     let slug = input.slug.clone().unwrap_or_default();
-    match categories::find(conn, &IdOrSlug::Slug(slug))? {
+    match crate::categories::model::Category::find(conn, &IdOrSlug::Slug(slug))? {
         Some(existing) => Ok(existing.id),
         None => Ok(system_write(conn, |tx| {
             crate::categories::service::create_in(tx, input, now)
@@ -70,7 +71,9 @@ fn author(
     bio: Option<String>,
     now: chrono::NaiveDateTime,
 ) -> anyhow::Result<String> {
-    if let Some(existing) = crate::authors::repo::find(conn, &IdOrSlug::Slug(slug.clone()))? {
+    if let Some(existing) =
+        crate::authors::model::Author::find(conn, &IdOrSlug::Slug(slug.clone()))?
+    {
         return Ok(existing.id);
     }
     let new = crate::authors::model::NewAuthor {

@@ -7,75 +7,19 @@ use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Timestamp};
 
 use super::model::{Tag, TagChangeset, TagSort, name_key};
 use crate::db::schema::article_tags::dsl as at;
 use crate::db::schema::articles;
 use crate::db::schema::tags::dsl as t;
-use crate::db::slugs::insert_with_slug;
-use crate::db::slugs::old as old_slugs;
 use crate::db::{AnyConnection, MultiBackend};
-use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch};
+use crate::domain::{Code, Error, FieldError};
 use crate::slug;
+use crate::slugged::Slugged;
+use crate::slugged::repo::{self as slugged, slugged_table};
 
-/// The kind of this table's old slugs.
-pub const KIND: &str = "tag";
-
-/// Finds a tag by id or slug.
-pub fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Tag>> {
-    let query = t::tags.select(Tag::as_select()).into_boxed();
-    let query = match key {
-        IdOrSlug::Id(id) => query.filter(t::id.eq(id.clone())),
-        IdOrSlug::Slug(s) => query.filter(t::slug.eq(s.clone())),
-    };
-    query.first(conn).optional()
-}
-
-/// Finds a tag by id or slug, or answers 404.
-pub fn get(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<Tag, Error> {
-    find(conn, key)?.ok_or_else(|| Error::not_found("no tag has that id or slug"))
-}
-
-/// Whose old slug this is.
-pub fn owner_of_old_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<String>> {
-    old_slugs::owner(conn, KIND, slug)
-}
-
-/// Locks the tag (PostgreSQL) and checks `If-Match` against its `updated_at`, inside the
-/// write. The lock also makes a delete wait for article writes that are adding the tag
-/// (they hold it shared), and them wait for the delete.
-pub fn lock(
-    conn: &mut AnyConnection,
-    key: &IdOrSlug,
-    precondition: &IfMatch,
-) -> Result<Tag, Error> {
-    crate::db::on_postgres(conn, |pg| {
-        let locked = t::tags.select(t::id).for_update();
-        match key {
-            IdOrSlug::Id(id) => locked.filter(t::id.eq(id)).load::<String>(pg)?,
-            IdOrSlug::Slug(s) => locked.filter(t::slug.eq(s)).load::<String>(pg)?,
-        };
-        Ok(())
-    })?;
-    let current = get(conn, key)?;
-    if !matches!(precondition, IfMatch::Absent) {
-        precondition.check_stamp(&current.id, current.updated_at, "tag")?;
-    }
-    Ok(current)
-}
-
-/// Tags by id, in no particular order: one query for a whole page of articles.
-pub fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Tag>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    t::tags
-        .filter(t::id.eq_any(ids))
-        .select(Tag::as_select())
-        .load(conn)
-}
+slugged_table!(Tag, tags, "tag");
 
 /// The ids of the tags with these slugs (unknown slugs are left out).
 pub fn ids_of_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<Vec<String>> {
@@ -103,7 +47,7 @@ pub fn for_article(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Tag>,
             .load::<String>(pg)?;
         Ok(())
     })?;
-    let mut found: HashMap<String, Tag> = by_ids(conn, ids)?
+    let mut found: HashMap<String, Tag> = Tag::by_ids(conn, ids)?
         .into_iter()
         .map(|tag| (tag.id.clone(), tag))
         .collect();
@@ -274,36 +218,20 @@ pub fn create(
     input: CreateInput,
     now: NaiveDateTime,
 ) -> Result<Tag, Error> {
-    let generated = input.slug.is_none();
-    let base = match &input.slug {
-        Some(s) => s.clone(),
-        None => slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "tag".into()),
+    let chosen = input.slug.is_some();
+    let slug = input.slug.unwrap_or_else(|| {
+        slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "tag".into())
+    });
+    let row = Tag {
+        id: uuid::Uuid::now_v7().to_string(),
+        slug,
+        name_key: name_key(&input.name),
+        name: input.name,
+        description: input.description,
+        created_at: now,
+        updated_at: now,
     };
-    let id = uuid::Uuid::now_v7().to_string();
-    let insert = |conn: &mut AnyConnection, slug: String| -> Result<Tag, Error> {
-        let row = Tag {
-            id: id.clone(),
-            slug,
-            name_key: name_key(&input.name),
-            name: input.name.clone(),
-            description: input.description.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        let insert = || diesel::insert_into(t::tags).values(&row);
-        let added = crate::db::per_backend(
-            conn,
-            |pg| insert().on_conflict_do_nothing().execute(pg),
-            |lite| insert().on_conflict_do_nothing().execute(lite),
-        )?;
-        if added == 0 {
-            return Err(crate::db::slugs::taken());
-        }
-        Ok(row)
-    };
-    insert_with_slug(conn, &base, !generated, taken_slugs, insert, || {
-        slug_conflict(&base)
-    })
+    slugged::insert(conn, row, chosen)
 }
 
 /// What an update changes, already validated for shape.
@@ -325,16 +253,13 @@ pub fn update(
     input: UpdateInput,
     now: NaiveDateTime,
 ) -> Result<(Tag, bool), Error> {
-    let mut changes = TagChangeset::default();
+    let mut changes = TagChangeset {
+        slug: slugged::new_slug(conn, &current, input.slug)?,
+        ..TagChangeset::default()
+    };
     if let Some(name) = input.name.filter(|n| *n != current.name) {
         changes.name_key = Some(name_key(&name));
         changes.name = Some(name);
-    }
-    if let Some(slug) = input.slug.filter(|s| *s != current.slug) {
-        if slug_taken(conn, &slug, Some(&current.id))? {
-            return Err(slug_conflict(&slug));
-        }
-        changes.slug = Some(slug);
     }
     if let Some(description) = input.description.filter(|d| *d != current.description) {
         changes.description = Some(description);
@@ -343,18 +268,11 @@ pub fn update(
         return Ok((current, false));
     }
     changes.updated_at = Some(now);
-    if let Some(new_slug) = &changes.slug {
-        old_slugs::moved(conn, KIND, &current.slug, new_slug, &current.id, now)?;
-    }
+    slugged::renamed(conn, &current, changes.slug.as_deref(), now)?;
     diesel::update(t::tags.filter(t::id.eq(&current.id)))
         .set(&changes)
         .execute(conn)
-        .map_err(|e| match e {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                slug_conflict(changes.slug.as_deref().unwrap_or_default())
-            }
-            other => other.into(),
-        })?;
+        .map_err(slugged::update_error(changes.slug.as_deref()))?;
     let renamed = changes.name.is_some();
     let tag = Tag {
         name: changes.name.unwrap_or(current.name),
@@ -435,31 +353,6 @@ pub fn delete(
     diesel::delete(at::article_tags.filter(at::tag_id.eq(&tag.id))).execute(conn)?;
     refresh_search_text(conn, &articles_with)?;
     diesel::delete(t::tags.filter(t::id.eq(&tag.id))).execute(conn)?;
-    old_slugs::forget(conn, KIND, &tag.id)?;
+    slugged::forget::<Tag>(conn, &tag.id)?;
     Ok(articles_with)
-}
-
-fn slug_taken(conn: &mut AnyConnection, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
-    let mut query = t::tags.filter(t::slug.eq(slug)).count().into_boxed();
-    if let Some(id) = except_id {
-        query = query.filter(t::id.ne(id.to_owned()));
-    }
-    Ok(query.get_result::<i64>(conn)? > 0 || old_slugs::reserved(conn, KIND, slug, except_id)?)
-}
-
-/// Slugs in use that are `base` or start with `stem-`; old slugs count as taken.
-fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
-    let mut slugs: Vec<String> = t::tags
-        .filter(t::slug.eq(base).or(t::slug.like(format!("{stem}-%"))))
-        .select(t::slug)
-        .load(conn)?;
-    slugs.extend(old_slugs::like(conn, KIND, base, stem)?);
-    Ok(slugs)
-}
-
-fn slug_conflict(slug: &str) -> Error {
-    Error::new(
-        Code::SlugTaken,
-        format!("the slug `{slug}` is taken; choose another"),
-    )
 }

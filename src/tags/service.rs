@@ -9,7 +9,8 @@ use super::repo::{self, After, CreateInput, ListFilter, UpdateInput};
 use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Error, IdOrSlug, IfMatch, Lookup, Result};
+use crate::domain::{IdOrSlug, IfMatch, Lookup, Result};
+use crate::slugged;
 use crate::write::{Change, Ctx, Subject, Tx, Verb};
 
 /// Reads the list's cursor for its order.
@@ -44,7 +45,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Listing> {
     let after = after(page.cursor.as_deref(), sort)?;
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let cache = ctx.writes.cache().clone();
     ctx.read(move |conn| {
         let rows = repo::list(conn, &filter, sort, after, page.limit, now)?;
@@ -67,23 +68,12 @@ pub async fn list(
 
 /// One tag by id or slug; for an old slug, the slug it has now.
 pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Tag>> {
-    ctx.read(move |conn| {
-        if let Some(tag) = repo::find(conn, &key)? {
-            return Ok(Lookup::Found(tag));
-        }
-        if let IdOrSlug::Slug(slug) = &key
-            && let Some(owner) = repo::owner_of_old_slug(conn, slug)?
-        {
-            return Ok(Lookup::Moved(repo::get(conn, &IdOrSlug::Id(owner))?.slug));
-        }
-        Err(Error::not_found("no tag has that id or slug"))
-    })
-    .await
+    slugged::service::get(ctx, key).await
 }
 
 /// Creates a tag.
 pub async fn create(ctx: &Ctx, caller: &Caller, input: CreateInput) -> Result<Tag> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(caller.actor(), move |tx| create_in(tx, input, now))
         .await
 }
@@ -104,9 +94,9 @@ pub async fn update(
     precondition: IfMatch,
     input: UpdateInput,
 ) -> Result<Tag> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
-        let current = repo::lock(tx.conn(), &key, &precondition)?;
+        let current = slugged::repo::lock::<Tag>(tx.conn(), &key, &precondition)?;
         let (tag, changed) = repo::update(tx.conn(), current, input, now)?;
         if changed || tag.updated_at == now {
             tx.changed(Subject::Tag, &tag.id, Verb::Updated);
@@ -123,9 +113,9 @@ pub async fn delete(
     key: IdOrSlug,
     precondition: IfMatch,
 ) -> Result<()> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
-        let tag = repo::lock(tx.conn(), &key, &precondition)?;
+        let tag = slugged::repo::lock::<Tag>(tx.conn(), &key, &precondition)?;
         for article in repo::delete(tx.conn(), &tag, now)? {
             tx.note(
                 Change::new(Subject::Article, &article, Verb::Updated).with_fields(vec!["tag_ids"]),

@@ -30,7 +30,7 @@ pub async fn create(
     scope: Scope,
     expires_at: Option<NaiveDateTime>,
 ) -> Result<(ApiTokenRow, String)> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     if expires_at.is_some_and(|t| t <= now) {
         return Err(Error::invalid_field(
             "expires_at",

@@ -43,7 +43,7 @@ pub fn ensure_first_admin(
         }
     };
     let hash = password::hash(&password).map_err(|e| anyhow::anyhow!(e))?;
-    let now = crate::domain::time::now();
+    let now = writes.clock().now();
     let row = NewUser {
         id: uuid::Uuid::now_v7().to_string(),
         email: email.clone(),

@@ -59,7 +59,7 @@ pub struct NewAccount {
 /// Creates an account (admins); the password is hashed on the password thread.
 pub async fn create(ctx: &Ctx, auth: &AuthState, actor: Actor, new: NewAccount) -> Result<User> {
     let password_hash = auth.hash_password(new.password).await?;
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let row = NewUser {
         id: uuid::Uuid::now_v7().to_string(),
         email: new.email,
@@ -146,30 +146,42 @@ pub async fn update(
     }
     v.finish(())?;
     if let (true, Some(given)) = (needs_password, current_password) {
-        let current = get(ctx, id.clone()).await?;
-        let plausible = given.chars().count() <= password::MAX_LEN;
-        let matches = plausible
-            && auth
-                .verify_password(&current.email, address, given, current.password_hash)
-                .await?;
-        if !matches {
-            return Err(Error::invalid_field(
-                "current_password",
-                Code::Mismatch,
-                "current_password is not the password in use",
-            ));
-        }
+        check_current_password(ctx, auth, address, &id, given).await?;
     }
     if let Some(new_password) = new_password {
         changes.password_hash = Some(auth.hash_password(new_password).await?);
     }
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(Actor::User(caller.id.clone()), move |tx| {
         let user = repo::update(tx.conn(), &id, changes, now)?;
         tx.changed(Subject::User, &user.id, Verb::Updated);
         Ok(user)
     })
     .await
+}
+
+/// Checks `current_password` against the account's password, within the login budgets.
+async fn check_current_password(
+    ctx: &Ctx,
+    auth: &AuthState,
+    address: Option<IpAddr>,
+    id: &str,
+    given: String,
+) -> Result<()> {
+    let current = get(ctx, id.to_owned()).await?;
+    let plausible = given.chars().count() <= password::MAX_LEN;
+    let matches = plausible
+        && auth
+            .verify_password(&current.email, address, given, current.password_hash)
+            .await?;
+    if !matches {
+        return Err(Error::invalid_field(
+            "current_password",
+            Code::Mismatch,
+            "current_password is not the password in use",
+        ));
+    }
+    Ok(())
 }
 
 /// Deletes an account and its sessions (admins); nobody deletes themselves, and the last

@@ -171,7 +171,7 @@ impl Dispatcher {
             }
             let result = ctx
                 .write(Actor::System, move |tx| {
-                    let now = crate::domain::time::now();
+                    let now = tx.now();
                     for f in &batch {
                         let kept =
                             repo::finish(tx.conn(), f.seq, f.lease, f.state, f.next, &f.attempt)?;
@@ -251,8 +251,9 @@ impl Dispatcher {
         if !waiting {
             return Ok(0);
         }
+        let now = self.ctx.now();
         self.ctx
-            .write(Actor::System, |tx| {
+            .write(Actor::System, move |tx| {
                 let from = events::lock_mark(tx.conn(), events::WEBHOOKS)?;
                 let (batch, _) = events::page(tx.conn(), from, None, FAN_OUT_BATCH)?;
                 let Some(last) = batch.last().map(|e| e.position()) else {
@@ -265,7 +266,6 @@ impl Dispatcher {
                         (w, patterns)
                     })
                     .collect();
-                let now = crate::domain::time::now();
                 let mut rows = Vec::new();
                 for event in &batch {
                     let mut payload = None;
@@ -300,7 +300,7 @@ impl Dispatcher {
     /// pace allows within [`BATCH_BUDGET`] at [`PER_WEBHOOK`] at a time (4 to 200), and its
     /// lease outlasts it.
     async fn claim(&self) -> Result<Vec<(Claimed, Webhook, NaiveDateTime)>> {
-        let now = crate::domain::time::now();
+        let now = self.ctx.now();
         let due = self
             .ctx
             .read(move |conn| Ok(repo::any_due(conn, now)?))
@@ -385,7 +385,7 @@ impl Dispatcher {
             duration_ms: i32::try_from(took.as_millis()).unwrap_or(i32::MAX),
             ..outcome
         };
-        let now = crate::domain::time::now();
+        let now = self.ctx.now();
         let gone = attempt.response_status == Some(410);
         let (state, next) = match attempt.response_status {
             Some(code) if (200..300).contains(&code) => (status::SUCCEEDED, now),
@@ -424,7 +424,7 @@ impl Dispatcher {
         let timestamp = chrono::Utc::now().timestamp();
         let body = delivery.payload.as_bytes();
         let signature = sign::header(
-            &webhook.signing_secrets(crate::domain::time::now()),
+            &webhook.signing_secrets(self.ctx.now()),
             &delivery.event_id,
             timestamp,
             body,

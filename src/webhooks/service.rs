@@ -81,7 +81,7 @@ pub async fn create(
     let target = guard::parse(&url)?;
     guard::resolve(&target, allow_private).await?;
     let secret = sign::new_secret().map_err(Error::internal)?;
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let row = Webhook {
         id: uuid::Uuid::now_v7().to_string(),
         url: target.url.to_string(),
@@ -126,7 +126,7 @@ pub async fn update(
     allow_private: bool,
 ) -> Result<Webhook> {
     let mut changes = WebhookChangeset {
-        updated_at: Some(crate::domain::time::now()),
+        updated_at: Some(ctx.now()),
         ..Default::default()
     };
     let mut fields = Vec::new();
@@ -174,7 +174,7 @@ pub async fn delete(ctx: &Ctx, admin: &Admin, id: String) -> Result<()> {
 /// Makes a new signing secret; the old one keeps signing (beside it) for 24 hours.
 pub async fn rotate(ctx: &Ctx, admin: &Admin, id: String) -> Result<(Webhook, String)> {
     let secret = sign::new_secret().map_err(Error::internal)?;
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let until = now + chrono::Duration::hours(OVERLAP_HOURS);
     let new = secret.clone();
     let row = ctx
@@ -236,7 +236,7 @@ pub async fn retry(
     webhook_id: String,
     delivery_id: String,
 ) -> Result<Delivery> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     ctx.write(admin.actor(), move |tx| {
         crate::db::lock_name(tx.conn(), super::deliver::CLAIM_LOCK)?;
         let delivery = repo::delivery(tx.conn(), &webhook_id, &delivery_id)?;
@@ -258,7 +258,7 @@ pub async fn retry(
 
 /// Queues a `webhook.ping` delivery to the webhook, whatever events it wants.
 pub async fn ping(ctx: &Ctx, admin: &Admin, webhook_id: String) -> Result<Delivery> {
-    let now = crate::domain::time::now();
+    let now = ctx.now();
     let actor = admin.id.clone();
     ctx.write(admin.actor(), move |tx| {
         repo::get(tx.conn(), &webhook_id)?;

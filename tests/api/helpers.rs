@@ -69,6 +69,8 @@ pub struct TestApp {
     pub data_dir: std::path::PathBuf,
     /// The database URL the server uses.
     pub database_url: String,
+    /// The server's clock: `advance` lets time pass without sleeping.
+    pub clock: byline::domain::time::Clock,
     _data: tempfile::TempDir,
     _db: TestDb,
 }
@@ -189,6 +191,8 @@ async fn start(
     settings.shutdown_timeout = std::time::Duration::from_secs(1);
     customize(&mut settings);
     let database_url = url.clone();
+    let clock = byline::domain::time::Clock::adjustable();
+    let writes = writes.with_clock(clock.clone());
     let app = Application::build_with(settings, writes).expect("the server starts");
     let port = app.port();
     let backend = app.backend();
@@ -204,6 +208,7 @@ async fn start(
         admin_token: String::new(),
         data_dir: data.path().to_owned(),
         database_url,
+        clock,
         _data: data,
         _db: db,
     };

@@ -25,9 +25,7 @@ use crate::validate::EMAIL_MAX;
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
-        (status = 400, description = "The body is not valid JSON"),
         (status = 401, description = "Wrong email or password (`invalid_credentials`)"),
-        (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "A field is missing or unknown"),
         (status = 429, description = "Too many failed attempts (`rate_limited`)",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -61,9 +59,7 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair", body = TokenPair),
-        (status = 400, description = "The body is not valid JSON"),
         (status = 401, description = "Unknown, expired, revoked or reused refresh token"),
-        (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "A field is missing or unknown"),
     )
 )]
@@ -86,8 +82,6 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out"),
-        (status = 400, description = "The body is not valid JSON"),
-        (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "A field is missing or unknown"),
     )
 )]
@@ -109,7 +103,6 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's user", body = UserResponse),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "An API token, which belongs to no user"),
     )
 )]

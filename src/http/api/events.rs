@@ -28,7 +28,6 @@ use crate::http::wire::events::{ChangeList, ChangesMeta, ChangesQuery, EventResp
     responses(
         (status = 200, description = "A page of events", body = ChangeList),
         (status = 400, description = "An unknown or invalid query parameter (`types`, `after`, `limit`)"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Authors may not read the feed"),
         (status = 410, description = "The cursor points before the oldest event kept (`cursor_expired`)"),
     )

@@ -7,11 +7,11 @@ use crate::articles::service;
 use crate::domain::Code;
 use crate::domain::caller::{Admin, Caller};
 use crate::domain::keys::canonical_id;
-use crate::domain::page::PageRequest;
 use crate::history::repo::AuditFilter;
 use crate::http::api::articles::written;
+use crate::http::docs::{IdOrSlugPath, IdPath, IfMatchHeader};
 use crate::http::extract::{Id, IfMatch, Key, OptionalJson, Query, Version};
-use crate::http::pagination::{self, PageQuery};
+use crate::http::pagination::{self, PageQuery, Paging};
 use crate::http::state::AppState;
 use crate::http::wire::articles::{ArticleResponse, EmptyBody};
 use crate::http::wire::history::{
@@ -43,14 +43,11 @@ fn private(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpRespon
 /// article's drafts: editors, admins, API tokens, and authors for their own articles.
 #[utoipa::path(
     tag = "history",
-    params(("id_or_slug" = String, Path, description = "The article's id or slug",
-        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"), RevisionListQuery),
+    params(IdOrSlugPath, RevisionListQuery, PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of revisions", body = RevisionList,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 200, description = "A page of revisions", body = RevisionList),
         (status = 400, description = "An unknown or invalid query parameter or path"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "An author asking for another's article"),
         (status = 404, description = "No article has that id or slug"),
     )
@@ -62,6 +59,7 @@ pub async fn list_revisions(
     caller: Caller,
     Key(key): Key,
     Query(query): Query<RevisionListQuery>,
+    Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
     let bodies = match query.fields.as_deref() {
         None => false,
@@ -74,7 +72,6 @@ pub async fn list_revisions(
             )]));
         }
     };
-    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let page = service::revisions(&state.ctx, &caller, key, page, bodies).await?;
     Ok(pagination::page(
         private(HttpResponse::Ok()),
@@ -88,14 +85,12 @@ pub async fn list_revisions(
 /// With its body. The same readers as the list.
 #[utoipa::path(
     tag = "history",
-    params(("id_or_slug" = String, Path, description = "The article's id or slug",
-        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"),
+    params(IdOrSlugPath,
         ("version" = i64, Path, description = "The version", minimum = 1)),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The revision", body = RevisionResponse),
         (status = 400, description = "A bad path segment"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "An author asking for another's article"),
         (status = 404, description = "No such article or version"),
     )
@@ -120,22 +115,17 @@ pub async fn get_revision(
 /// changes nothing; so is a slug another article has taken since (409).
 #[utoipa::path(
     tag = "history",
-    params(("id_or_slug" = String, Path, description = "The article's id or slug",
-        max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"),
+    params(IdOrSlugPath,
         ("version" = i64, Path, description = "The version to bring back", minimum = 1),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
-            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
+        IfMatchHeader),
     request_body(content = Option<EmptyBody>, description = "Optional; empty or `{}`"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The article, at its new version", body = ArticleResponse,
-            headers(("ETag" = String, description = "The new entity tag"))),
+        (status = 200, description = "The article, at its new version", body = ArticleResponse),
         (status = 400, description = "A bad path segment or body"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not allowed to change this article"),
         (status = 404, description = "No such article or version"),
         (status = 409, description = "The revision's slug now belongs to another article (`slug_taken`)"),
-        (status = 412, description = "`If-Match` does not match the current version"),
         (status = 422, description = "The revision names an author or category that no longer exists"),
     )
 )]
@@ -162,10 +152,7 @@ pub async fn restore_revision(
     params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of trashed articles", body = TrashList,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "An unknown or invalid query parameter"),
-        (status = 401, description = "No valid credentials"),
+        (status = 200, description = "A page of trashed articles", body = TrashList),
     )
 )]
 #[get("/trash")]
@@ -173,9 +160,8 @@ pub async fn list_trash(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    Query(query): Query<PageQuery>,
+    Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let page = service::trash(&state.ctx, &caller, page).await?;
     let page = page.map(|t| TrashedArticle {
         article: ArticleResponse::from(t.article),
@@ -191,14 +177,13 @@ pub async fn list_trash(
 /// Whoever could delete it may restore it.
 #[utoipa::path(
     tag = "history",
-    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     request_body(content = Option<EmptyBody>, description = "Optional; empty or `{}`"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The article, out of the trash", body = ArticleResponse,
             headers(("ETag" = String, description = "The new entity tag"))),
         (status = 400, description = "A bad id or body"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "A read-only API token"),
         (status = 404, description = "No article in the trash has that id"),
     )
@@ -220,12 +205,11 @@ pub async fn restore_trashed(
 /// only.
 #[utoipa::path(
     tag = "history",
-    params(("id" = String, Path, description = "The article's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted for good"),
         (status = 400, description = "A bad id"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No article in the trash has that id"),
     )
@@ -248,13 +232,10 @@ pub async fn purge_trashed(
 /// (not API tokens).
 #[utoipa::path(
     tag = "history",
-    params(AuditQuery),
+    params(AuditQuery, PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of entries", body = AuditList,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "An unknown or invalid query parameter"),
-        (status = 401, description = "No valid credentials"),
+        (status = 200, description = "A page of entries", body = AuditList),
         (status = 403, description = "Not an admin"),
     )
 )]
@@ -264,6 +245,7 @@ pub async fn list_audit(
     state: web::Data<AppState>,
     admin: Admin,
     Query(query): Query<AuditQuery>,
+    Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     let mut check = |name: &str, value: &Option<String>, ok: fn(&str) -> bool, rule: &str| {
@@ -308,7 +290,6 @@ pub async fn list_audit(
         after: query.after.map(|t| t.naive_utc()),
         before: query.before.map(|t| t.naive_utc()),
     };
-    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let page = crate::audit::service::list(&state.ctx, &admin, filter, page).await?;
     Ok(pagination::page(
         private(HttpResponse::Ok()),

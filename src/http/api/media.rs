@@ -10,6 +10,7 @@ use crate::domain::{Code, Error, FieldError};
 use crate::http::ApiError;
 use crate::http::cache;
 use crate::http::caching::{self, stamp_tag, validators};
+use crate::http::docs::{IfMatchHeader, IfNoneMatchHeader};
 use crate::http::extract::{IfMatch, IfNoneMatch, MergePatch, Query};
 use crate::http::pagination;
 use crate::http::state::AppState;
@@ -18,7 +19,7 @@ use crate::http::wire::media::{
     UploadMedia,
 };
 use crate::media::render::Encoding;
-use crate::media::service::{Served, Upload};
+use crate::media::service::{Served, Staged, Upload};
 use crate::validate;
 
 /// Who sees who uploaded what: anyone signed in.
@@ -138,10 +139,8 @@ async fn text_part(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Stored", body = MediaResponse,
-            headers(("Location" = String, description = "The item's URL"),
-                ("ETag" = String, description = "The item's entity tag"))),
+            headers(("ETag" = String, description = "The item's entity tag"))),
         (status = 400, description = "The multipart body could not be read"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "A `read` token"),
         (status = 408, description = "The body did not arrive within `BYLINE_BODY_TIMEOUT_SECS`"),
         (status = 413, description = "The request is over `BYLINE_MEDIA_MAX_BYTES` (with an allowance for the other parts), counted whole"),
@@ -182,7 +181,25 @@ pub async fn upload_media(
     if declared.is_some_and(|length| length > budget.limit) {
         return Err(budget.too_large());
     }
-    let mut parts = actix_multipart::Multipart::new(req.headers(), budget.count(payload));
+    let parts = actix_multipart::Multipart::new(req.headers(), budget.count(payload));
+    let upload = read_parts(parts, &mut staged, &budget).await?;
+    let media = state
+        .media
+        .create(&state.ctx, &caller, staged, upload)
+        .await?;
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((header::LOCATION, format!("/api/v1/media/{}", media.id)));
+    caching::written(&mut builder, &stamp_tag(&media.id, media.updated_at, ""));
+    Ok(builder.json(MediaResponse::new(media, true)))
+}
+
+/// Reads the parts of an upload: the file into `staged`, the text parts into the upload's
+/// fields. Each part once; `file` is required, and no other part is taken.
+async fn read_parts(
+    mut parts: actix_multipart::Multipart,
+    staged: &mut Staged,
+    budget: &BodyBudget,
+) -> Result<Upload, ApiError> {
     let mut upload = Upload::default();
     let mut has_file = false;
     let mut seen: Vec<String> = Vec::new();
@@ -190,11 +207,8 @@ pub async fn upload_media(
         let mut part = part.map_err(|_| budget.unreadable())?;
         let name = part.name().unwrap_or_default().to_owned();
         if seen.contains(&name) {
-            return Err(field_error(
-                &name,
-                Code::InvalidValue,
-                format!("{name} is given twice"),
-            ));
+            let message = format!("{name} is given twice");
+            return Err(field_error(&name, Code::InvalidValue, message));
         }
         seen.push(name.clone());
         match name.as_str() {
@@ -211,7 +225,7 @@ pub async fn upload_media(
             }
             "alt" | "caption" | "credit" => {
                 let max = crate::http::wire::media::TEXT_MAX;
-                let text = text_part(&mut part, &name, max, &budget).await?;
+                let text = text_part(&mut part, &name, max, budget).await?;
                 let mut errors = Vec::new();
                 let value = validate::multi_line(&name, &text, max, &mut errors);
                 if !errors.is_empty() {
@@ -224,31 +238,18 @@ pub async fn upload_media(
                 }
             }
             other => {
-                return Err(field_error(
-                    other,
-                    Code::UnknownField,
-                    format!(
-                        "`{other}` is not a part uploads take; use file, alt, caption and credit"
-                    ),
-                ));
+                let message = format!(
+                    "`{other}` is not a part uploads take; use file, alt, caption and credit"
+                );
+                return Err(field_error(other, Code::UnknownField, message));
             }
         }
     }
     if !has_file {
-        return Err(field_error(
-            "file",
-            Code::Required,
-            "a part named file, with the image, is required",
-        ));
+        let message = "a part named file, with the image, is required";
+        return Err(field_error("file", Code::Required, message));
     }
-    let media = state
-        .media
-        .create(&state.ctx, &caller, staged, upload)
-        .await?;
-    let mut builder = HttpResponse::Created();
-    builder.insert_header((header::LOCATION, format!("/api/v1/media/{}", media.id)));
-    caching::written(&mut builder, &stamp_tag(&media.id, media.updated_at, ""));
-    Ok(builder.json(MediaResponse::new(media, true)))
+    Ok(upload)
 }
 
 /// List the library
@@ -261,8 +262,6 @@ pub async fn upload_media(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of images", body = MediaList),
-        (status = 400, description = "An unknown or invalid query parameter"),
-        (status = 401, description = "No valid credentials"),
     )
 )]
 #[get("/media")]
@@ -301,14 +300,11 @@ pub async fn list_media(
 #[utoipa::path(
     tag = "media",
     params(("id" = String, Path, format = Uuid, description = "The image's id"),
-        ("If-None-Match" = Option<String>, Header, description = "The `ETag`s of the copies you hold")),
+        IfNoneMatchHeader),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The image's record", body = MediaResponse,
-            headers(("ETag" = String, description = "Strong entity tag"))),
-        (status = 304, description = "The copy you hold is current"),
-        (status = 400, description = "The id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
+            headers(("Cache-Control" = String, description = "`private, no-store`: records are for staff"))),
         (status = 404, description = "No image has that id"),
     )
 )]
@@ -337,20 +333,14 @@ pub async fn get_media(
 #[utoipa::path(
     tag = "media",
     params(("id" = String, Path, format = Uuid, description = "The image's id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the write happens only if it is still current",
-            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
+        IfMatchHeader),
     request_body(content = UpdateMedia, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The updated record", body = MediaResponse,
-            headers(("ETag" = String, description = "The new entity tag"))),
+        (status = 200, description = "The updated record", body = MediaResponse),
         (status = 400, description = "Bad JSON or path"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Another author's upload, or a `read` token"),
         (status = 404, description = "No image has that id"),
-        (status = 412, description = "`If-Match` does not match"),
-        (status = 413, description = "The body is over the size limit"),
-        (status = 415, description = "The body is not JSON"),
         (status = 422, description = "A field is invalid"),
     )
 )]
@@ -381,17 +371,13 @@ pub async fn update_media(
 #[utoipa::path(
     tag = "media",
     params(("id" = String, Path, format = Uuid, description = "The image's id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` you read",
-            pattern = "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$")),
+        IfMatchHeader),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "The id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Another author's upload, or a `read` token"),
         (status = 404, description = "No image has that id"),
         (status = 409, description = "Articles use it as their cover (`media_in_use`)"),
-        (status = 412, description = "`If-Match` does not match"),
         (status = 503, description = "`media_store_unavailable`: this server's media folder is not the one the other servers on its database use"),
     )
 )]
@@ -426,8 +412,6 @@ pub async fn delete_media(
                 ("X-Content-Type-Options" = String, description = "`nosniff`"))),
         (status = 206, description = "The range asked for", content_type = "image/*", body = Vec<u8>,
             headers(("Content-Range" = String, description = "`bytes start-end/size`"))),
-        (status = 304, description = "The copy you hold is current"),
-        (status = 400, description = "The id is not a UUID"),
         (status = 404, description = "No image has that id and name"),
         (status = 416, description = "The range lies outside the file"),
         (status = 503, description = "`media_store_unavailable`: this server's media folder is not the one the other servers on its database use"),
@@ -465,7 +449,6 @@ pub async fn media_original(
                 ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"),
                 ("X-Content-Type-Options" = String, description = "`nosniff`"))),
         (status = 206, description = "The range asked for", content_type = "image/*", body = Vec<u8>),
-        (status = 304, description = "The copy you hold is current"),
         (status = 400, description = "The id is not a UUID, the width not a number, or the format unknown"),
         (status = 404, description = "No image has that id and name, or no rendition has that width"),
         (status = 416, description = "The range lies outside the file"),

@@ -4,10 +4,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 
 use crate::domain::caller::Admin;
-use crate::domain::page::PageRequest;
 use crate::http::ApiError;
-use crate::http::extract::{Id, Json, Query};
-use crate::http::pagination::{self, PageQuery};
+use crate::http::docs::IdPath;
+use crate::http::extract::{Id, Json};
+use crate::http::pagination::{self, PageQuery, Paging};
 use crate::http::state::AppState;
 use crate::http::wire::tokens::{ApiTokenList, ApiTokenResponse, CreateApiToken, NAME_MAX};
 use crate::tokens::service;
@@ -22,13 +22,9 @@ use crate::validate::{self, Fields};
     request_body = CreateApiToken,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `token` holds the secret", body = ApiTokenResponse,
-            headers(("Location" = String, description = "The token's URL"))),
-        (status = 400, description = "The body is not valid JSON"),
-        (status = 401, description = "No valid credentials"),
+        (status = 201, description = "Created; `token` holds the secret", body = ApiTokenResponse),
         (status = 403, description = "Not an admin"),
         (status = 409, description = "`idempotency_key_unreplayable`: a retry under the `Idempotency-Key` of a request that succeeded; its secret is never kept"),
-        (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "A field is missing, unknown or invalid, or `expires_at` is not in the future"),
     )
 )]
@@ -60,10 +56,7 @@ pub async fn create_token(
     params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of tokens", body = ApiTokenList,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "An unknown or invalid query parameter"),
-        (status = 401, description = "No valid credentials"),
+        (status = 200, description = "A page of tokens", body = ApiTokenList),
         (status = 403, description = "Not an admin"),
     )
 )]
@@ -72,9 +65,8 @@ pub async fn list_tokens(
     req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
-    Query(query): Query<PageQuery>,
+    Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let page = service::list(&state.ctx, page).await?;
     let page = page.map(|t| ApiTokenResponse::from_row(t, None));
     Ok(pagination::page(HttpResponse::Ok(), &req, page))
@@ -85,12 +77,10 @@ pub async fn list_tokens(
 /// Without its secret. Admins only.
 #[utoipa::path(
     tag = "tokens",
-    params(("id" = String, Path, description = "The token's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The token", body = ApiTokenResponse),
-        (status = 400, description = "The id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No token has that id"),
     )
@@ -110,12 +100,10 @@ pub async fn get_token(
 /// It stops working at once. Admins only.
 #[utoipa::path(
     tag = "tokens",
-    params(("id" = String, Path, description = "The token's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, description = "The id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No token has that id"),
     )

@@ -4,11 +4,11 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use crate::domain::caller::{Admin, SignedIn};
-use crate::domain::page::PageRequest;
 use crate::http::ApiError;
 use crate::http::client::client_ip;
-use crate::http::extract::{Id, Json, MergePatch, Query};
-use crate::http::pagination::{self, PageQuery};
+use crate::http::docs::IdPath;
+use crate::http::extract::{Id, Json, MergePatch};
+use crate::http::pagination::{self, PageQuery, Paging};
 use crate::http::state::AppState;
 use crate::http::wire::users::{CreateUser, UpdateUser, UserList, UserResponse};
 use crate::users::model::UserPatch;
@@ -22,10 +22,7 @@ use crate::users::service;
     params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of users", body = UserList,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "An unknown or invalid query parameter"),
-        (status = 401, description = "No valid credentials"),
+        (status = 200, description = "A page of users", body = UserList),
         (status = 403, description = "Not an admin"),
     )
 )]
@@ -34,9 +31,8 @@ pub async fn list_users(
     req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
-    Query(query): Query<PageQuery>,
+    Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let page = service::list(&state.ctx, page).await?;
     Ok(pagination::page(
         HttpResponse::Ok(),
@@ -50,12 +46,10 @@ pub async fn list_users(
 /// Admins may read any user; other users only themselves.
 #[utoipa::path(
     tag = "users",
-    params(("id" = String, Path, description = "The user's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = UserResponse),
-        (status = 400, description = "The id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Another user's record, and not an admin"),
         (status = 404, description = "No user has that id"),
     )
@@ -78,13 +72,9 @@ pub async fn get_user(
     request_body = CreateUser,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = UserResponse,
-            headers(("Location" = String, description = "The new user's URL"))),
-        (status = 400, description = "The body is not valid JSON"),
-        (status = 401, description = "No valid credentials"),
+        (status = 201, description = "Created", body = UserResponse),
         (status = 403, description = "Not an admin"),
         (status = 409, description = "The email is taken (`email_taken`)"),
-        (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "A field is missing, unknown or invalid"),
     )
 )]
@@ -111,17 +101,14 @@ pub async fn create_user(
 /// A new password or role ends every session of the user.
 #[utoipa::path(
     tag = "users",
-    params(("id" = String, Path, description = "The user's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     request_body(content = UpdateUser, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated user", body = UserResponse),
-        (status = 400, description = "Bad JSON or id"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Another user's record, and not an admin"),
         (status = 404, description = "No user has that id"),
         (status = 409, description = "The email is taken, or this would remove the last admin"),
-        (status = 415, description = "The body is not JSON"),
         (status = 422, description = "A field is invalid or may not be set by the caller"),
         (status = 429, description = "Too many wrong `current_password`s (`rate_limited`)",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -149,12 +136,10 @@ pub async fn update_user(
 /// admin cannot be deleted (409).
 #[utoipa::path(
     tag = "users",
-    params(("id" = String, Path, description = "The user's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "The id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No user has that id"),
         (status = 409, description = "Yourself (`cannot_delete_self`) or the only admin (`last_admin`)"),

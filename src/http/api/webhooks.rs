@@ -5,11 +5,11 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use crate::domain::caller::Admin;
 use crate::domain::keys::canonical_id;
-use crate::domain::page::PageRequest;
 use crate::domain::{Code, FieldError};
 use crate::http::ApiError;
+use crate::http::docs::IdPath;
 use crate::http::extract::{Id, Json, MergePatch, OptionalJson, Query};
-use crate::http::pagination::{self, PageQuery};
+use crate::http::pagination::{self, PageQuery, Paging};
 use crate::http::state::AppState;
 use crate::http::wire::articles::EmptyBody;
 use crate::http::wire::webhooks::{
@@ -32,13 +32,9 @@ use crate::webhooks::service;
     request_body = CreateWebhook,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `secret` is shown this once", body = WebhookResponse,
-            headers(("Location" = String, description = "The webhook's URL"))),
-        (status = 400, description = "The body is not valid JSON"),
-        (status = 401, description = "No valid credentials"),
+        (status = 201, description = "Created; `secret` is shown this once", body = WebhookResponse),
         (status = 403, description = "Not an admin"),
         (status = 409, description = "`idempotency_key_unreplayable`: a retry under the `Idempotency-Key` of a request that succeeded; its secret is never kept"),
-        (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "A field is invalid; the URL is not http(s), does not resolve, or resolves to a private address (`address_not_allowed`)"),
     )
 )]
@@ -75,10 +71,7 @@ pub async fn create_webhook(
     params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of webhooks", body = WebhookList,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "An unknown or invalid query parameter"),
-        (status = 401, description = "No valid credentials"),
+        (status = 200, description = "A page of webhooks", body = WebhookList),
         (status = 403, description = "Not an admin"),
     )
 )]
@@ -87,9 +80,8 @@ pub async fn list_webhooks(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: Admin,
-    Query(query): Query<PageQuery>,
+    Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let page = service::list(&state.ctx, &admin, page).await?;
     let page = page.map(|w| WebhookResponse::new(w, None));
     Ok(pagination::page(HttpResponse::Ok(), &req, page))
@@ -100,12 +92,10 @@ pub async fn list_webhooks(
 /// Without its secret. Admins only.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The webhook", body = WebhookResponse),
-        (status = 400, description = "The id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No webhook has that id"),
     )
@@ -126,16 +116,13 @@ pub async fn get_webhook(
 /// after the server turned it off (a 410) resumes the deliveries still pending. Admins only.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     request_body(content = UpdateWebhook, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated webhook", body = WebhookResponse),
-        (status = 400, description = "Bad JSON or path segment"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No webhook has that id"),
-        (status = 415, description = "The body is not JSON"),
         (status = 422, description = "A field is invalid, or the URL is not allowed"),
     )
 )]
@@ -162,12 +149,10 @@ pub async fn update_webhook(
 /// With its delivery log; nothing more is sent to it. Admins only.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "The id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No webhook has that id"),
     )
@@ -189,17 +174,14 @@ pub async fn delete_webhook(
 /// empty body or `{}`. Admins only.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     request_body(content = Option<EmptyBody>, description = "Nothing, or `{}`"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The webhook with its new secret", body = WebhookResponse),
-        (status = 400, description = "The id is not a UUID, or the body is not JSON"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No webhook has that id"),
         (status = 409, description = "`idempotency_key_unreplayable`: a retry under the `Idempotency-Key` of a request that succeeded; its secret is never kept"),
-        (status = 415, description = "The body is not JSON"),
         (status = 422, description = "The body has fields"),
     )
 )]
@@ -225,16 +207,13 @@ pub async fn rotate_webhook_secret(
 /// Admins only.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    params(IdPath),
     request_body(content = Option<EmptyBody>, description = "Nothing, or `{}`"),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued", body = DeliveryResponse),
-        (status = 400, description = "The id is not a UUID, or the body is not JSON"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No webhook has that id"),
-        (status = 415, description = "The body is not JSON"),
         (status = 422, description = "The body has fields"),
     )
 )]
@@ -255,14 +234,12 @@ pub async fn ping_webhook(
 /// only.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
-        DeliveryQuery),
+    params(IdPath,
+        DeliveryQuery, PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of deliveries", body = DeliveryList,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 200, description = "A page of deliveries", body = DeliveryList),
         (status = 400, description = "An unknown or invalid query parameter, or the id is not a UUID"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No webhook has that id"),
     )
@@ -274,6 +251,7 @@ pub async fn list_deliveries(
     admin: Admin,
     Id(id): Id,
     Query(query): Query<DeliveryQuery>,
+    Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(s) = &query.status
         && !service::STATUSES.contains(&s.as_str())
@@ -284,7 +262,6 @@ pub async fn list_deliveries(
             "status must be pending, succeeded or failed",
         )]));
     }
-    let page = PageRequest::new(query.limit, query.cursor, query.with_total)?;
     let page = service::deliveries(&state.ctx, &admin, id, query.status, page).await?;
     let page = page.map(DeliveryResponse::from);
     Ok(pagination::page(HttpResponse::Ok(), &req, page))
@@ -297,18 +274,16 @@ pub async fn list_deliveries(
 /// sent right now is a 409 `delivery_in_flight`. Accepts an empty body or `{}`. Admins only.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+    params(IdPath,
         ("delivery_id" = String, Path, description = "The delivery's id", format = Uuid, pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
     request_body(content = Option<EmptyBody>, description = "Nothing, or `{}`"),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued again", body = DeliveryResponse),
         (status = 400, description = "An id is not a UUID, or the body is not JSON"),
-        (status = 401, description = "No valid credentials"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No such webhook or delivery"),
         (status = 409, description = "The delivery is being sent right now (`delivery_in_flight`)"),
-        (status = 415, description = "The body is not JSON"),
         (status = 422, description = "The body has fields"),
     )
 )]

@@ -412,7 +412,6 @@ pub use crate::articles::model::ArticleSort;
 
 /// Query parameters of `GET /api/v1/articles`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
     /// Comma-separated statuses (`draft`, `scheduled`, `published`, `archived`) or `all`.
@@ -482,15 +481,6 @@ pub struct ArticleListQuery {
         example = "title,slug,excerpt,published_at"
     )]
     pub fields: Option<String>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `meta.next_cursor` of the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-    /// Adds `meta.total`.
-    #[param(default = false)]
-    pub with_total: Option<bool>,
 }
 
 /// Query parameters of `GET /api/v1/articles/{id_or_slug}`.

@@ -1,5 +1,8 @@
 //! Authors as clients send and receive them.
 
+use crate::domain::Role;
+use crate::domain::caller::Caller;
+use crate::http::slugged::Shown;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,6 +49,26 @@ pub struct AuthorResponse {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// Editors and admins see private fields such as `email`.
+pub fn sees_private(caller: &Caller) -> bool {
+    matches!(caller.role(), Some(Role::Editor | Role::Admin))
+}
+
+impl Shown for model::Author {
+    const PATH: &'static str = "/api/v1/authors";
+    type Body = AuthorResponse;
+
+    /// Staff read the private fields; everyone else reads the public view, under its own
+    /// entity tag.
+    fn shown(self, caller: &Caller) -> (AuthorResponse, &'static str) {
+        let staff = sees_private(caller);
+        (
+            AuthorResponse::new(self, staff),
+            if staff { "" } else { "p" },
+        )
+    }
 }
 
 impl AuthorResponse {
@@ -152,7 +175,6 @@ pub use crate::authors::model::AuthorSort;
 
 /// Query parameters of `GET /api/v1/authors`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuthorListQuery {
     /// Only authors whose name contains this text, ignoring case and accents.
@@ -165,15 +187,6 @@ pub struct AuthorListQuery {
     /// read as midnight UTC.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub updated_after: Option<DateTime<Utc>>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `meta.next_cursor` of the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-    /// Adds `meta.total`.
-    #[param(default = false)]
-    pub with_total: Option<bool>,
 }
 
 /// Query parameters of `DELETE /api/v1/authors/{id_or_slug}`.

@@ -1,5 +1,7 @@
 //! Categories as clients send and receive them.
 
+use crate::domain::caller::Caller;
+use crate::http::slugged::Shown;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,6 +43,16 @@ pub struct CategoryResponse {
     /// When it last changed.
     #[schema(example = "2019-02-08T09:30:00Z")]
     pub updated_at: DateTime<Utc>,
+}
+
+impl Shown for model::Category {
+    const PATH: &'static str = "/api/v1/categories";
+    type Body = CategoryResponse;
+
+    /// A category reads the same to everyone.
+    fn shown(self, _: &Caller) -> (CategoryResponse, &'static str) {
+        (self.into(), "")
+    }
 }
 
 impl From<model::Category> for CategoryResponse {
@@ -125,7 +137,6 @@ pub struct UpdateCategory {
 
 /// Query parameters of `GET /api/v1/categories`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CategoryListQuery {
     /// Only the direct children of this category (id or slug). A value that names no
@@ -140,15 +151,6 @@ pub struct CategoryListQuery {
     /// read as midnight UTC.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub updated_after: Option<DateTime<Utc>>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `meta.next_cursor` of the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-    /// Adds `meta.total`, the number of matching categories.
-    #[param(default = false)]
-    pub with_total: Option<bool>,
 }
 
 impl CategoryListQuery {

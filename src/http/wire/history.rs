@@ -144,21 +144,11 @@ pub struct RevisionList {
 
 /// Query parameters of `GET /api/v1/articles/{id_or_slug}/revisions`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RevisionListQuery {
     /// `body` adds each revision's body (left out of lists otherwise).
     #[param(pattern = "^body$", example = "body")]
     pub fields: Option<String>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `meta.next_cursor` of the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-    /// Adds `meta.total`.
-    #[param(default = false)]
-    pub with_total: Option<bool>,
 }
 
 /// An article in the trash, as it was when it went there.
@@ -264,7 +254,6 @@ pub struct AuditList {
 
 /// Query parameters of `GET /api/v1/audit`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only entries by this user or API token (id).
@@ -293,13 +282,4 @@ pub struct AuditQuery {
     /// Before this time (exclusive).
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub before: Option<DateTime<Utc>>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `meta.next_cursor` of the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-    /// Adds `meta.total`.
-    #[param(default = false)]
-    pub with_total: Option<bool>,
 }

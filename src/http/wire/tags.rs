@@ -1,5 +1,7 @@
 //! Tags as clients send and receive them.
 
+use crate::domain::caller::Caller;
+use crate::http::slugged::Shown;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -43,6 +45,16 @@ pub struct TagResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, minimum = 0, example = 12)]
     pub article_count: Option<i64>,
+}
+
+impl Shown for model::Tag {
+    const PATH: &'static str = "/api/v1/tags";
+    type Body = TagResponse;
+
+    /// A tag reads the same to everyone.
+    fn shown(self, _: &Caller) -> (TagResponse, &'static str) {
+        (self.into(), "")
+    }
 }
 
 impl From<model::Tag> for TagResponse {
@@ -119,7 +131,6 @@ pub struct UpdateTag {
 
 /// Query parameters of `GET /api/v1/tags`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TagListQuery {
     /// Only tags whose name contains this text, ignoring case.
@@ -132,15 +143,6 @@ pub struct TagListQuery {
     /// read as midnight UTC.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub updated_after: Option<DateTime<Utc>>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `meta.next_cursor` of the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-    /// Adds `meta.total`.
-    #[param(default = false)]
-    pub with_total: Option<bool>,
 }
 
 impl TagListQuery {

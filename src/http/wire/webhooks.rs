@@ -233,19 +233,9 @@ pub struct DeliveryList {
 
 /// Query parameters of a webhook's delivery log.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// Only deliveries in this state.
     #[param(pattern = "^(pending|succeeded|failed)$", example = "failed")]
     pub status: Option<String>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `meta.next_cursor` of the previous page.
-    #[param(max_length = 1000)]
-    pub cursor: Option<String>,
-    /// Adds `meta.total`.
-    #[param(default = false)]
-    pub with_total: Option<bool>,
 }

@@ -1,0 +1,330 @@
+//! Reading articles: one by id or slug with what it embeds, and the lists (filters, search,
+//! paging), each as the caller may see them.
+
+use super::*;
+use crate::articles::model::{Article, ArticleSort, ArticleSummary};
+use crate::articles::repo::{self, Access, After, ListFilter};
+use crate::articles::search::Search;
+use crate::authors::model::Author;
+use crate::categories::model::Category;
+use crate::domain::caller::{Caller, unauthorized};
+use crate::domain::cursor;
+use crate::domain::{IdOrSlug, Lookup, Result, Status};
+use crate::slugged::Slugged;
+use crate::tags::model::Tag;
+use crate::write::Ctx;
+use chrono::NaiveDateTime;
+use std::collections::HashMap;
+
+/// The related rows a response embeds.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Embed {
+    /// The byline's author.
+    pub author: bool,
+    /// The category.
+    pub category: bool,
+    /// The tags.
+    pub tags: bool,
+    /// The cover image.
+    pub cover: bool,
+}
+
+/// Authors and categories by id, loaded with one query per relation.
+#[derive(Debug, Default)]
+pub struct Related {
+    /// Authors by id.
+    pub authors: HashMap<String, Author>,
+    /// Categories by id.
+    pub categories: HashMap<String, Category>,
+    /// Tags by id.
+    pub tags: HashMap<String, Tag>,
+    /// Cover images by id.
+    pub media: HashMap<String, crate::media::model::Media>,
+}
+
+/// What an article refers to: its author, its category, its tags (comma-separated) and
+/// its cover.
+pub(super) type Refs<'a> = (
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a str,
+    &'a Option<String>,
+);
+
+pub(super) fn related<'a>(
+    conn: &mut crate::db::AnyConnection,
+    embed: Embed,
+    refs: impl Iterator<Item = Refs<'a>>,
+) -> Result<Related> {
+    let (mut author_ids, mut category_ids, mut tag_ids) = (Vec::new(), Vec::new(), Vec::new());
+    let mut media_ids = Vec::new();
+    for (author, category, tags, cover) in refs {
+        media_ids.extend(cover.iter().filter(|_| embed.cover).cloned());
+        author_ids.extend(author.iter().filter(|_| embed.author).cloned());
+        category_ids.extend(category.iter().filter(|_| embed.category).cloned());
+        if embed.tags {
+            tag_ids.extend(crate::domain::split_ids(tags));
+        }
+    }
+    for ids in [
+        &mut author_ids,
+        &mut category_ids,
+        &mut tag_ids,
+        &mut media_ids,
+    ] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    let mut out = Related::default();
+    for author in Author::by_ids(conn, &author_ids)? {
+        out.authors.insert(author.id.clone(), author);
+    }
+    for category in Category::by_ids(conn, &category_ids)? {
+        out.categories.insert(category.id.clone(), category);
+    }
+    for tag in Tag::by_ids(conn, &tag_ids)? {
+        out.tags.insert(tag.id.clone(), tag);
+    }
+    for media in crate::media::repo::by_ids(conn, &media_ids)? {
+        out.media.insert(media.id.clone(), media);
+    }
+    Ok(out)
+}
+
+/// One article the caller may see, with what it embeds; for an old slug of an article the
+/// caller may see, its current slug. An old slug of an article the caller may not see is
+/// the same 404 as the article itself.
+pub async fn get(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
+    embed: Embed,
+) -> Result<Lookup<(Article, Related)>> {
+    let access = access(caller);
+    let now = ctx.now();
+    ctx.read(move |conn| {
+        let Some(article) = repo::find(conn, &key, &access, now)? else {
+            if let IdOrSlug::Slug(slug) = &key
+                && let Some(owner) = repo::owner_of_old_slug(conn, slug)?
+                && let Some(target) = repo::find(conn, &IdOrSlug::Id(owner), &access, now)?
+            {
+                return Ok(Lookup::Moved(target.slug));
+            }
+            return Err(repo::not_found());
+        };
+        let related = related(
+            conn,
+            embed,
+            std::iter::once((
+                &article.author_id,
+                &article.category_id,
+                article.tag_ids.as_str(),
+                &article.cover_media_id,
+            )),
+        )?;
+        Ok(Lookup::Found((article, related)))
+    })
+    .await
+}
+
+/// A search hit's rank and raw highlight.
+pub type Hit = (f64, Option<String>);
+
+/// What a list asks for, as checked.
+#[derive(Debug)]
+pub struct ListRequest {
+    /// `None`: what the public sees; else these statuses within the caller's access.
+    pub statuses: Option<Vec<Status>>,
+    /// Only this author's articles.
+    pub author: Option<IdOrSlug>,
+    /// Only articles in this category or below it.
+    pub category: Option<IdOrSlug>,
+    /// Only articles carrying any of the tags with these slugs.
+    pub tags: Option<Vec<String>>,
+    /// `published_at >=`.
+    pub published_after: Option<NaiveDateTime>,
+    /// `published_at <`.
+    pub published_before: Option<NaiveDateTime>,
+    /// `updated_at >=`.
+    pub updated_after: Option<NaiveDateTime>,
+    /// A full-text search.
+    pub search: Option<Search>,
+    /// The order.
+    pub sort: ArticleSort,
+    /// The page.
+    pub page: crate::domain::page::PageRequest,
+    /// Load `body` and `body_html` of each item.
+    pub bodies: bool,
+    /// The related rows to load.
+    pub embed: Embed,
+}
+
+/// A page of articles, with what was asked to go with it.
+#[derive(Debug)]
+pub struct Listing {
+    /// The items, with their search hit when searching.
+    pub page: crate::domain::page::Page<(ArticleSummary, Option<Hit>)>,
+    /// `body` and `body_html` by id, when asked for.
+    pub bodies: HashMap<String, (String, String)>,
+    /// The embedded rows.
+    pub related: Related,
+    /// For the public: the next moment a scheduled story comes due or a story expires,
+    /// when this list may change with no write.
+    pub changes_at: Option<NaiveDateTime>,
+}
+
+/// Reads the list's cursor: the sort key and the id of the last item of the page before.
+pub(super) fn after(raw: Option<&str>, sort: ArticleSort) -> Result<Option<After>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let mut keys = cursor::decode_cursor(raw, sort.tag(), 2)?.into_iter();
+    match (keys.next(), keys.next()) {
+        (Some(key), Some(id))
+            if sort != ArticleSort::Relevance || key.parse::<f64>().is_ok_and(f64::is_finite) =>
+        {
+            Ok(Some(After { key, id }))
+        }
+        _ => Err(cursor::invalid_cursor()),
+    }
+}
+
+/// A page of the articles the caller may see.
+pub async fn list(ctx: &Ctx, caller: &Caller, request: ListRequest) -> Result<Listing> {
+    if request.statuses.is_some() && caller.0.is_none() {
+        return Err(unauthorized(
+            "listing by status needs a bearer token",
+            false,
+        ));
+    }
+    let access = access(caller);
+    let now = ctx.now();
+    let after = after(request.page.cursor.as_deref(), request.sort)?;
+    // Only a cached public answer needs the next due moment.
+    let public = caller.0.is_none();
+    let cache = ctx.writes.cache().clone();
+    ctx.read(move |conn| {
+        let mut listing = list_on(conn, &access, request, after, now)?;
+        if public {
+            listing.changes_at = crate::outbox::repo::next_due_cached(conn, &cache)?;
+        }
+        Ok(listing)
+    })
+    .await
+}
+
+/// A page of the list, on a connection.
+pub(super) fn list_on(
+    conn: &mut crate::db::AnyConnection,
+    access: &Access,
+    request: ListRequest,
+    after: Option<After>,
+    now: NaiveDateTime,
+) -> Result<Listing> {
+    let (sort, embed, limit) = (request.sort, request.embed, request.page.limit);
+    let Some(filter) = filter_of(conn, &request)? else {
+        return Ok(Listing {
+            page: request.page.empty(),
+            bodies: HashMap::new(),
+            related: Related::default(),
+            changes_at: None,
+        });
+    };
+    let rows: Vec<(ArticleSummary, Option<Hit>)> = match &filter.search {
+        Some(search) if sort == ArticleSort::Relevance => {
+            let after = after.map(|a| (a.key.parse::<f64>().unwrap_or(f64::MAX), a.id));
+            let hits = repo::search(conn, &filter, access, after, limit, now)?;
+            let ids: Vec<String> = hits
+                .iter()
+                .take(limit as usize)
+                .map(|(a, _)| a.id.clone())
+                .collect();
+            let mut marks: HashMap<String, Option<String>> =
+                repo::highlights(conn, search, &ids)?.into_iter().collect();
+            hits.into_iter()
+                .map(|(row, rank)| {
+                    let highlight = marks.remove(&row.id).flatten();
+                    (row, Some((rank, highlight)))
+                })
+                .collect()
+        }
+        _ => repo::list(conn, &filter, access, sort, after, limit, now)?
+            .into_iter()
+            .map(|row| (row, None))
+            .collect(),
+    };
+    let total = match request.page.with_total {
+        true => Some(repo::count(conn, &filter, access, now)?),
+        false => None,
+    };
+    let page = request.page.split(rows, total, |(a, hit)| {
+        let key = match hit {
+            Some((rank, _)) => rank.to_string(),
+            None => repo::cursor_key(a, sort),
+        };
+        cursor::encode_cursor(sort.tag(), &[&key, &a.id])
+    });
+    let ids: Vec<String> = page.items.iter().map(|(a, _)| a.id.clone()).collect();
+    let bodies = match request.bodies {
+        true => repo::bodies(conn, &ids)?
+            .into_iter()
+            .map(|(id, body, html)| (id, (body, html)))
+            .collect(),
+        false => HashMap::new(),
+    };
+    let refs = page.items.iter().map(|(a, _)| {
+        let tags = a.tag_ids.as_str();
+        (&a.author_id, &a.category_id, tags, &a.cover_media_id)
+    });
+    let related = related(conn, embed, refs)?;
+    Ok(Listing {
+        page,
+        bodies,
+        related,
+        changes_at: None,
+    })
+}
+
+/// The store's filter for a list request; `None` when a filter names nothing (an unknown
+/// author, category or tag), so the list is empty.
+fn filter_of(
+    conn: &mut crate::db::AnyConnection,
+    request: &ListRequest,
+) -> Result<Option<ListFilter>> {
+    let mut filter = ListFilter {
+        statuses: request.statuses.clone(),
+        published_after: request.published_after,
+        published_before: request.published_before,
+        updated_after: request.updated_after,
+        ..ListFilter::default()
+    };
+    if let Some(key) = &request.author {
+        let Some(author) = Author::find(conn, key)? else {
+            return Ok(None);
+        };
+        filter.author_id = Some(author.id);
+    }
+    if let Some(key) = &request.category {
+        let Some(root) = Category::find(conn, key)? else {
+            return Ok(None);
+        };
+        filter.category_ids = Some(crate::categories::repo::with_descendants(conn, &root.id)?);
+    }
+    if let Some(slugs) = &request.tags {
+        let ids = crate::tags::repo::ids_of_slugs(conn, slugs)?;
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        filter.tag_ids = Some(ids);
+    }
+    filter.search = request.search.as_ref().map(|s| s.sql(conn.backend()));
+    Ok(Some(filter))
+}
+
+/// Whether the public sees an article with these fields at `now`.
+pub fn is_live(article: &ArticleSummary, now: NaiveDateTime) -> bool {
+    repo::is_live(
+        article.status,
+        article.published_sort,
+        article.unpublish_at,
+        now,
+    )
+}

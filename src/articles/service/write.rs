@@ -1,0 +1,347 @@
+//! Writing articles: drafts, merge patches and deletes, with the body rendered off the request
+//! threads, and the snapshot each change leaves in history and events.
+
+use super::*;
+use crate::articles::model::{Article, ArticleChangeset, Draft, title_key};
+use crate::articles::render::{self, RenderError, Rendered};
+use crate::articles::repo::{self, Access};
+use crate::db::AnyConnection;
+use crate::domain::caller::{Caller, Principal, forbidden};
+use crate::domain::change::ArticleSnapshot;
+use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Result, Status};
+use crate::history::model::ArticleState;
+use crate::write::{Change, Ctx, Subject, Tx, Verb};
+use chrono::NaiveDateTime;
+
+/// Renders a body on the render pool; a body whose shape or cost is out of bounds is a
+/// `body_too_complex` naming the rule it broke, and a full pool is `busy`.
+pub(super) async fn render_body(text: String) -> Result<Rendered> {
+    let (rule, message) = match render::off_thread(text).await {
+        Ok(rendered) => return Ok(rendered),
+        Err(RenderError::Busy) => {
+            return Err(Error::busy(
+                "every render thread is busy; try again in a moment",
+            ));
+        }
+        Err(RenderError::TooDeep) => (
+            Code::TooDeep,
+            format!(
+                "body nests blockquotes, lists and HTML elements more than {} levels deep",
+                render::MAX_DEPTH
+            ),
+        ),
+        Err(RenderError::TooLarge) => (
+            Code::RendersTooLarge,
+            format!(
+                "body renders to more than {} MiB of HTML",
+                render::MAX_HTML_BYTES / (1024 * 1024)
+            ),
+        ),
+        Err(RenderError::Failed) => (
+            Code::Unrenderable,
+            "body could not be rendered; simplify its structure".to_owned(),
+        ),
+        Err(RenderError::TooSlow) => (
+            Code::TooSlow,
+            format!(
+                "body did not render within {} ms; simplify its structure",
+                render::DEADLINE.as_millis()
+            ),
+        ),
+    };
+    Err(
+        Error::new(Code::BodyTooComplex, "the body is too complex to render")
+            .with_errors(vec![FieldError::new("body", rule, message)]),
+    )
+}
+
+/// Fills in what follows from a changeset's title and body: the sort key, and the rendered
+/// body with its counts (rendered on the render pool).
+pub(super) async fn render_changes(changes: &mut ArticleChangeset) -> Result<()> {
+    changes.title_key = changes.title.as_deref().map(title_key);
+    if let Some(text) = &changes.body {
+        let rendered = render_body(text.clone()).await?;
+        changes.body_html = Some(rendered.html);
+        changes.word_count = Some(i32::try_from(rendered.words).unwrap_or(i32::MAX));
+        changes.reading_time_minutes =
+            Some(i32::try_from(rendered.reading_time).unwrap_or(i32::MAX));
+    }
+    Ok(())
+}
+
+/// Creates a draft. An author's article carries their linked author profile, and they may not
+/// name another.
+pub async fn create(ctx: &Ctx, caller: &Caller, mut draft: Draft) -> Result<Article> {
+    let (_, linked) = writer(caller)?;
+    if let Some(own) = linked {
+        match &draft.author_id {
+            Some(given) if Some(given) != own.as_ref() => return Err(not_own_author()),
+            _ => draft.author_id = own,
+        }
+    }
+    let rendered = render_body(draft.body.clone()).await?;
+    let created_by = match &caller.0 {
+        Some(Principal::User { id, .. }) => Some(id.clone()),
+        _ => None,
+    };
+    let chosen_slug = draft.slug.is_some();
+    let row = Article::new_draft(draft, rendered, created_by, ctx.now());
+    ctx.write(caller.actor(), move |tx| create_in(tx, row, chosen_slug))
+        .await
+}
+
+/// Applies a merge patch, if the caller may change the article and `precondition` holds.
+/// Authors may change only their own drafts, and only to their own author profile.
+pub async fn update(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
+    precondition: IfMatch,
+    mut changes: ArticleChangeset,
+) -> Result<Article> {
+    let (writer, linked) = writer(caller)?;
+    if let (Some(own), Some(new)) = (&linked, &changes.author_id)
+        && new != own
+    {
+        return Err(not_own_author());
+    }
+    render_changes(&mut changes).await?;
+    let now = ctx.now();
+    ctx.write(caller.actor(), move |tx| {
+        update_in(
+            tx,
+            &key,
+            &writer,
+            &precondition,
+            changes,
+            now,
+            Verb::Updated,
+        )
+    })
+    .await
+}
+
+/// Moves an article to the trash, if the caller may and `precondition` holds. It keeps its
+/// status, slug and schedule there, and comes back with them.
+pub async fn delete(
+    ctx: &Ctx,
+    caller: &Caller,
+    key: IdOrSlug,
+    precondition: IfMatch,
+) -> Result<()> {
+    let (writer, _) = writer(caller)?;
+    let trashed_by = match &caller.0 {
+        Some(Principal::User { id, .. }) => Some(id.clone()),
+        _ => None,
+    };
+    let now = ctx.now();
+    ctx.write(caller.actor(), move |tx| {
+        let current = load_for_change(tx.conn(), &key, &writer, &precondition, now, true)?;
+        let changes = ArticleChangeset {
+            trashed_at: Some(Some(now)),
+            trashed_by: Some(trashed_by),
+            version: Some(current.version + 1),
+            updated_at: Some(now),
+            ..ArticleChangeset::default()
+        };
+        let article = repo::apply(tx.conn(), &current.id, &changes)?;
+        tx.note(
+            Change::new(Subject::Article, &article.id, Verb::Trashed)
+                .with_snapshot(snapshot(&article, tx.now())?),
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// An article as history keeps it: its editable fields and status, and its body.
+pub(super) fn snapshot(article: &Article, now: NaiveDateTime) -> Result<ArticleSnapshot> {
+    let state = ArticleState {
+        slug: article.slug.clone(),
+        title: article.title.clone(),
+        subtitle: article.subtitle.clone(),
+        excerpt: article.excerpt.clone(),
+        status: article.status,
+        published_at: article.published_at,
+        unpublish_at: article.unpublish_at,
+        author_id: article.author_id.clone(),
+        category_id: article.category_id.clone(),
+        cover_image_url: article.cover_image_url.clone(),
+        cover_media_id: Some(article.cover_media_id.clone()),
+        tag_ids: Some(crate::domain::split_ids(&article.tag_ids)),
+    };
+    let public = (article.trashed_at.is_none() && repo::is_visible(article, now))
+        .then(|| crate::outbox::present::article(&public_fields(article)).to_string());
+    Ok(ArticleSnapshot {
+        version: article.version,
+        slug: article.slug.clone(),
+        public,
+        state: serde_json::to_string(&state).map_err(Error::internal)?,
+        body: article.body.clone(),
+    })
+}
+
+/// The fields of an article the public reads, for its events.
+pub(super) fn public_fields(a: &Article) -> crate::outbox::present::PublicArticle<'_> {
+    crate::outbox::present::PublicArticle {
+        id: &a.id,
+        slug: &a.slug,
+        title: &a.title,
+        subtitle: a.subtitle.as_deref(),
+        excerpt: a.excerpt.as_deref(),
+        body: &a.body,
+        body_html: &a.body_html,
+        status: a.status,
+        published_at: a.published_at,
+        unpublish_at: a.unpublish_at,
+        author_id: a.author_id.as_deref(),
+        category_id: a.category_id.as_deref(),
+        cover_image_url: a.cover_image_url.as_deref(),
+        cover_media_id: a.cover_media_id.as_deref(),
+        tag_ids: &a.tag_ids,
+        word_count: a.word_count,
+        reading_time_minutes: a.reading_time_minutes,
+        version: a.version,
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+    }
+}
+
+/// Stores a ready-made article inside a write the caller already runs (the seed).
+pub fn create_in(tx: &mut Tx<'_>, row: Article, chosen_slug: bool) -> Result<Article> {
+    let article = repo::create(tx.conn(), row, chosen_slug)?;
+    tx.note(
+        Change::new(Subject::Article, &article.id, Verb::Created)
+            .with_snapshot(snapshot(&article, tx.now())?),
+    );
+    Ok(article)
+}
+
+/// Stores ready-made articles in bulk (the synthetic seed), each recorded as created.
+pub fn import(tx: &mut Tx<'_>, rows: &[Article]) -> Result<()> {
+    repo::insert_many(tx.conn(), rows)?;
+    for row in rows {
+        tx.note(
+            Change::new(Subject::Article, &row.id, Verb::Created)
+                .with_snapshot(snapshot(row, tx.now())?),
+        );
+    }
+    Ok(())
+}
+
+/// Who is writing, for the rules on editing.
+#[derive(Debug, Clone)]
+pub enum Writer {
+    /// Editors, admins and write tokens: everything.
+    Staff,
+    /// An author: only their own drafts.
+    Author {
+        /// The user's id.
+        user_id: String,
+    },
+}
+
+/// Loads an article for a change, applying the writer's rules and the `If-Match` precondition.
+pub(super) fn load_for_change(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    writer: &Writer,
+    precondition: &IfMatch,
+    now: NaiveDateTime,
+    author_may: bool,
+) -> Result<Article, Error> {
+    repo::lock_row(conn, key)?;
+    let article = repo::find(conn, key, &Access::All, now)?.ok_or_else(repo::not_found)?;
+    if let Writer::Author { user_id } = writer {
+        let own = article.created_by.as_deref() == Some(user_id.as_str());
+        if !own && !repo::is_visible(&article, now) {
+            return Err(repo::not_found());
+        }
+        if !own {
+            return Err(forbidden("authors may change only their own articles"));
+        }
+        if !author_may {
+            return Err(forbidden("only editors and admins may do this"));
+        }
+        if article.status != Status::Draft {
+            return Err(forbidden(
+                "this article has left the draft stage; an editor must make changes now",
+            ));
+        }
+    }
+    if !precondition.matches(&article.id, article.version) {
+        return Err(Error::precondition_failed(
+            "the article changed since you read it (If-Match does not match); fetch it again",
+            article.version,
+        ));
+    }
+    Ok(article)
+}
+
+/// Applies a merge patch to an article, if the writer may and the precondition holds. A
+/// patch that changes nothing leaves the version alone.
+pub(super) fn update_in(
+    tx: &mut Tx<'_>,
+    id: &IdOrSlug,
+    writer: &Writer,
+    precondition: &IfMatch,
+    mut changes: ArticleChangeset,
+    now: NaiveDateTime,
+    verb: Verb,
+) -> Result<Article, Error> {
+    let conn = tx.conn();
+    let current = load_for_change(conn, id, writer, precondition, now, true)?;
+    if let Some(Some(until)) = changes.unpublish_at {
+        check_expiry(current.published_at, until)?;
+    }
+    if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
+        changes.slug = None;
+    }
+    if let Some(new_slug) = &changes.slug
+        && repo::slug_taken(conn, new_slug, Some(&current.id))?
+    {
+        return Err(repo::slug_conflict(new_slug));
+    }
+    let new_author = changes.author_id.as_ref().and_then(|a| a.as_deref());
+    let new_category = changes.category_id.as_ref().and_then(|c| c.as_deref());
+    let new_cover = changes.cover_media_id.as_ref().and_then(|c| c.as_deref());
+    repo::ensure_references(conn, new_author, new_category, new_cover)?;
+    // A patch that changes nothing leaves the version alone (a restore always writes).
+    let fields = changes.differs_from(&current);
+    if fields.is_empty() && verb == Verb::Updated {
+        return Ok(current);
+    }
+    if let Some(new_slug) = &changes.slug {
+        repo::remember_slug(conn, &current.slug, new_slug, &current.id, now)?;
+    }
+    if changes.tag_ids.as_ref() == Some(&current.tag_ids) {
+        changes.tag_ids = None;
+    }
+    if let Some(tags) = &changes.tag_ids {
+        changes.tag_names = Some(repo::set_tags(conn, &current.id, tags)?);
+    }
+    changes.version = Some(current.version + 1);
+    changes.updated_at = Some(now);
+    let article = repo::apply(conn, &current.id, &changes)?;
+    tx.note(
+        Change::new(Subject::Article, &article.id, verb)
+            .with_fields(fields)
+            .with_snapshot(snapshot(&article, tx.now())?),
+    );
+    Ok(article)
+}
+
+/// An expiry must come after the publication it ends.
+pub(super) fn check_expiry(
+    published_at: Option<NaiveDateTime>,
+    until: NaiveDateTime,
+) -> Result<()> {
+    match published_at {
+        Some(at) if until <= at => Err(Error::invalid_field(
+            "unpublish_at",
+            Code::InvalidValue,
+            "unpublish_at must be later than published_at",
+        )),
+        _ => Ok(()),
+    }
+}
