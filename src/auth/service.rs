@@ -164,7 +164,7 @@ fn issue(auth: &AuthState, user: User, refresh_token: String) -> Result<Session>
     let expires_in = auth.settings.access_ttl.as_secs();
     let access_token = auth
         .keys
-        .issue(&user.id, user.role.as_str(), user.token_version, expires_in)
+        .issue(&user.id, user.role, user.token_version, expires_in)
         .map_err(Error::internal)?;
     Ok(Session {
         access_token,
@@ -246,7 +246,7 @@ pub async fn authenticate(ctx: &Ctx, auth: &AuthState, token: String) -> Result<
         .read(move |conn| Ok(repo::auth_user(conn, &user_id)?))
         .await?;
     Ok(match user {
-        Some(u) if u.token_version == claims.ver && u.role.as_str() == claims.role => {
+        Some(u) if u.token_version == claims.ver && u.role == claims.role => {
             crate::write::name_caller(u.display_name);
             Some(Principal::User {
                 id: u.id,

@@ -1,5 +1,6 @@
 //! Access tokens: HS256 JWTs with a pinned algorithm and required `exp`, `iss`, `aud`, `sub`.
 
+use crate::domain::Role;
 use std::io::Write;
 use std::path::Path;
 
@@ -20,7 +21,7 @@ pub struct Claims {
     /// The user's id.
     pub sub: String,
     /// The user's role when the token was issued.
-    pub role: String,
+    pub role: Role,
     /// Issued at (seconds since the epoch).
     pub iat: u64,
     /// Not before; the same as `iat`.
@@ -80,14 +81,14 @@ impl JwtKeys {
     pub fn issue(
         &self,
         user_id: &str,
-        role: &str,
+        role: Role,
         version: i64,
         ttl_secs: u64,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: user_id.to_owned(),
-            role: role.to_owned(),
+            role,
             iat: now,
             nbf: now,
             exp: now + ttl_secs,

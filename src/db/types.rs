@@ -9,7 +9,9 @@ use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 
 use super::multi_connection_impl::MultiBackend;
-use crate::domain::{Named, Role, Scope, Status};
+use crate::domain::{
+    DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,
+};
 
 fn read<T: Named>(name: &str) -> deserialize::Result<T> {
     T::parse(name).ok_or_else(|| format!("unknown {} `{name}` stored", T::WHAT).into())
@@ -57,7 +59,15 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(Status, Role, Scope);
+stored_as_text!(
+    Status,
+    Role,
+    Scope,
+    DeliveryStatus,
+    IdempotencyState,
+    TimerKind,
+    EventType
+);
 
 #[cfg(test)]
 mod tests {

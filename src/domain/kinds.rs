@@ -115,6 +115,98 @@ named! {
     }
 }
 
+named! {
+    /// Where a webhook delivery is.
+    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    DeliveryStatus, "delivery status" {
+        /// Waiting for its next attempt (or in one).
+        Pending = "pending",
+        /// The receiver took it.
+        Succeeded = "succeeded",
+        /// Given up on: the retries ran out, or the receiver said 410.
+        Failed = "failed",
+    }
+}
+
+named! {
+    /// Where a request under an `Idempotency-Key` is.
+    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    IdempotencyState, "idempotency state" {
+        /// Being answered now.
+        Running = "running",
+        /// Answered; the answer is kept for a retry.
+        Done = "done",
+        /// Answered with a secret, which is never kept: a retry is refused.
+        Sealed = "sealed",
+    }
+}
+
+named! {
+    /// What an article's timer does when it comes due.
+    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    TimerKind, "timer kind" {
+        /// A scheduled story becomes public.
+        Publish = "publish",
+        /// A story leaves the public routes at its `unpublish_at`.
+        Expire = "expire",
+    }
+}
+
+named! {
+    /// The type of an event, as the feed and webhooks name it.
+    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    EventType, "event type" {
+        /// `article.created`.
+        ArticleCreated = "article.created",
+        /// `article.updated`.
+        ArticleUpdated = "article.updated",
+        /// `article.published`.
+        ArticlePublished = "article.published",
+        /// `article.unpublished`.
+        ArticleUnpublished = "article.unpublished",
+        /// `article.archived`.
+        ArticleArchived = "article.archived",
+        /// `article.trashed`.
+        ArticleTrashed = "article.trashed",
+        /// `article.untrashed`.
+        ArticleUntrashed = "article.untrashed",
+        /// `article.deleted`.
+        ArticleDeleted = "article.deleted",
+        /// `article.expired`.
+        ArticleExpired = "article.expired",
+        /// `author.created`.
+        AuthorCreated = "author.created",
+        /// `author.updated`.
+        AuthorUpdated = "author.updated",
+        /// `author.deleted`.
+        AuthorDeleted = "author.deleted",
+        /// `category.created`.
+        CategoryCreated = "category.created",
+        /// `category.updated`.
+        CategoryUpdated = "category.updated",
+        /// `category.deleted`.
+        CategoryDeleted = "category.deleted",
+        /// `tag.created`.
+        TagCreated = "tag.created",
+        /// `tag.updated`.
+        TagUpdated = "tag.updated",
+        /// `tag.deleted`.
+        TagDeleted = "tag.deleted",
+        /// `media.created`.
+        MediaCreated = "media.created",
+        /// `media.updated`.
+        MediaUpdated = "media.updated",
+        /// `media.deleted`.
+        MediaDeleted = "media.deleted",
+        /// `webhook.ping`.
+        WebhookPing = "webhook.ping",
+    }
+}
+
 /// Whether an article is visible to the public at `now`: published (or scheduled for a
 /// moment that has come) and not expired.
 pub fn is_live(

@@ -15,7 +15,9 @@ pub mod time;
 
 pub use error::{Code, Error, FieldError, Result};
 pub use keys::{IdOrSlug, IfMatch, Lookup, stamp};
-pub use kinds::{Named, Role, Scope, Status};
+pub use kinds::{
+    DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,
+};
 pub use patch::Patch;
 
 /// `n` and the noun in the number it takes: `1 article`, `2 articles`, `0 articles`.

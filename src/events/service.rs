@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 
+use crate::domain::TimerKind;
 use crate::domain::caller::{Caller, Principal};
 use crate::domain::change::{Change, Subject, Verb};
 use crate::domain::cursor;
@@ -124,21 +125,21 @@ pub async fn tick(ctx: &Ctx) -> Result<usize> {
                 let timers = repo::due(tx.conn(), now, BATCH)?;
                 let mut count = 0;
                 for (article_id, kind, due_at) in &timers {
-                    repo::drop_timer(tx.conn(), article_id, kind)?;
+                    repo::drop_timer(tx.conn(), article_id, *kind)?;
                     let Some(a) = repo::article(tx.conn(), article_id)? else {
                         continue;
                     };
                     let listed = a.trashed_at.is_none()
                         && matches!(a.status, Status::Published | Status::Scheduled);
-                    let verb = match kind.as_str() {
-                        repo::PUBLISH
+                    let verb = match kind {
+                        TimerKind::Publish
                             if listed
                                 && a.status == Status::Scheduled
                                 && a.published_at == Some(*due_at) =>
                         {
                             Verb::Published
                         }
-                        repo::EXPIRE
+                        TimerKind::Expire
                             if listed
                                 && a.unpublish_at == Some(*due_at)
                                 && a.published_sort <= *due_at =>

@@ -177,12 +177,12 @@ impl Metrics {
             .set(i64::try_from(cache.len()).unwrap_or(i64::MAX));
         self.cache_capacity
             .set(i64::try_from(cache.capacity()).unwrap_or(i64::MAX));
-        for state in ["pending", "succeeded", "failed"] {
+        for state in <crate::domain::DeliveryStatus as crate::domain::Named>::ALL {
             let n = deliveries
                 .iter()
                 .find(|(s, _)| s == state)
                 .map_or(0, |(_, n)| *n);
-            self.deliveries.with_label_values(&[state]).set(n);
+            self.deliveries.with_label_values(&[state.as_str()]).set(n);
         }
         self.events_pending.set(events_pending);
         let mut out = Vec::new();
@@ -205,7 +205,7 @@ pub struct Snapshot<'a> {
     /// The response cache.
     pub cache: &'a ResponseCache,
     /// Deliveries by state.
-    pub deliveries: Vec<(String, i64)>,
+    pub deliveries: Vec<(crate::domain::DeliveryStatus, i64)>,
     /// Events not yet fanned out.
     pub events_pending: i64,
     /// Renditions made since start.

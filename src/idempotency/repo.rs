@@ -1,5 +1,6 @@
 //! The `idempotency_keys` table.
 
+use crate::domain::IdempotencyState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -16,8 +17,8 @@ pub struct KeyRow {
     pub key: String,
     /// Hash of method, path, query, content type and body.
     pub fingerprint: String,
-    /// `running` or `done`.
-    pub state: String,
+    /// Running, answered, or answered with a secret.
+    pub state: IdempotencyState,
     /// The answer's status.
     pub status: Option<i32>,
     /// Its `Location`.
@@ -33,14 +34,6 @@ pub struct KeyRow {
     /// Until when a running request holds the key.
     pub locked_until: NaiveDateTime,
 }
-
-/// Running.
-pub const RUNNING: &str = "running";
-/// Answered.
-pub const DONE: &str = "done";
-
-/// Answered with a secret: nothing of the answer is kept, and a retry is refused.
-pub const SEALED: &str = "sealed";
 
 /// The key, locked until the transaction ends (PostgreSQL).
 pub fn get(conn: &mut AnyConnection, caller: &str, key: &str) -> QueryResult<Option<KeyRow>> {
@@ -78,7 +71,7 @@ pub fn claim(
         k::caller.eq(caller),
         k::key.eq(key),
         k::fingerprint.eq(fingerprint),
-        k::state.eq(RUNNING),
+        k::state.eq(IdempotencyState::Running),
         k::created_at.eq(now),
         k::locked_until.eq(locked_until),
     );
@@ -137,7 +130,7 @@ pub fn store(
 ) -> QueryResult<()> {
     diesel::update(k::table.find((caller.to_owned(), key.to_owned())))
         .set((
-            k::state.eq(DONE),
+            k::state.eq(IdempotencyState::Done),
             k::status.eq(Some(answer.status)),
             k::location.eq(answer.location.as_deref()),
             k::etag.eq(answer.etag.as_deref()),
@@ -159,7 +152,7 @@ pub fn seal(
 ) -> QueryResult<()> {
     diesel::update(k::table.find((caller.to_owned(), key.to_owned())))
         .set((
-            k::state.eq(SEALED),
+            k::state.eq(IdempotencyState::Sealed),
             k::status.eq(Some(status)),
             k::location.eq(location),
             k::etag.eq(None::<String>),

@@ -3,6 +3,7 @@
 
 use super::repo::{self, Answer, KeyRow};
 use super::{ABANDONED_AFTER, KEEP};
+use crate::domain::IdempotencyState;
 use crate::domain::{Code, Error, Result};
 use crate::write::{Actor, Ctx};
 
@@ -48,7 +49,7 @@ pub async fn begin(ctx: &Ctx, caller: String, key: String, fingerprint: String) 
                  in the last 24 hours; use a new key for a new request",
             ));
         }
-        if row.state == repo::SEALED {
+        if row.state == IdempotencyState::Sealed {
             let done = match &row.location {
                 Some(location) => format!("the first request succeeded ({location})"),
                 None => "the first request succeeded".to_owned(),
@@ -61,7 +62,7 @@ pub async fn begin(ctx: &Ctx, caller: String, key: String, fingerprint: String) 
                 ),
             ));
         }
-        if row.state == repo::RUNNING {
+        if row.state == IdempotencyState::Running {
             if row.locked_until > now {
                 return Err(in_flight());
             }

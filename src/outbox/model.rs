@@ -1,5 +1,6 @@
 //! Event rows.
 
+use crate::domain::EventType;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -20,7 +21,7 @@ pub struct EventRow {
     /// UUIDv7.
     pub id: String,
     /// `article.published`, …
-    pub kind: String,
+    pub kind: EventType,
     /// When it happened.
     pub occurred_at: NaiveDateTime,
     /// `article`, `author`, `category`.
@@ -69,7 +70,7 @@ pub struct NewEvent {
     /// UUIDv7.
     pub id: String,
     /// The type.
-    pub kind: String,
+    pub kind: EventType,
     /// When it happened.
     pub occurred_at: NaiveDateTime,
     /// The resource's type.

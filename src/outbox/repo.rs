@@ -1,5 +1,6 @@
 //! The events table, its marks and the timers of time-driven events.
 
+use crate::domain::EventType;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -17,6 +18,7 @@ use crate::db::schema::{
 use crate::db::{AnyConnection, MultiBackend, QueryResult};
 use crate::domain::Result;
 use crate::domain::Status;
+use crate::domain::TimerKind;
 use crate::domain::change::{Change, Record, Subject};
 use crate::history::model::ActorRef;
 
@@ -25,15 +27,10 @@ pub const WEBHOOKS: &str = "webhooks";
 /// The mark of the last event the retention sweep deleted.
 pub const HORIZON: &str = "horizon";
 
-/// Timer kinds.
-pub const PUBLISH: &str = "publish";
-/// See [`PUBLISH`].
-pub const EXPIRE: &str = "expire";
-
 /// Writes the events of one write, inside its transaction, and keeps the timers of every
 /// article it changed.
 pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -> Result<()> {
-    let wanted: Vec<(&Change, &'static str)> = record
+    let wanted: Vec<(&Change, EventType)> = record
         .changes
         .iter()
         .filter_map(|c| types::of(c).map(|t| (c, t)))
@@ -53,7 +50,7 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
         };
         rows.push(NewEvent {
             id: uuid::Uuid::now_v7().to_string(),
-            kind: kind.to_owned(),
+            kind,
             occurred_at: change.timed.unwrap_or(record.at),
             resource_type: change.subject.as_str().to_owned(),
             resource_id: change.id.clone(),
@@ -199,7 +196,7 @@ fn keep_timers(
         diesel::delete(event_timers::table.filter(event_timers::article_id.eq(&a.id)))
             .execute(conn)?;
     }
-    for (kind, due) in [(PUBLISH, publish), (EXPIRE, expire)] {
+    for (kind, due) in [(TimerKind::Publish, publish), (TimerKind::Expire, expire)] {
         if let Some(due_at) = due {
             diesel::insert_into(event_timers::table)
                 .values((
@@ -250,7 +247,7 @@ fn after_position(
 pub fn page(
     conn: &mut AnyConnection,
     after: Position,
-    kinds: Option<&[&str]>,
+    kinds: Option<&[EventType]>,
     limit: i64,
 ) -> QueryResult<(Vec<EventRow>, Position)> {
     let below = visible_below(conn)?;
@@ -374,7 +371,7 @@ pub fn next_due_cached(
 }
 
 /// A due timer.
-pub type Timer = (String, String, NaiveDateTime);
+pub type Timer = (String, TimerKind, NaiveDateTime);
 
 /// Up to `limit` due timers, earliest first, locked until the transaction ends; on
 /// PostgreSQL another process's scheduler skips them.
@@ -398,7 +395,7 @@ pub fn due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> QueryRes
 }
 
 /// Deletes a timer.
-pub fn drop_timer(conn: &mut AnyConnection, article_id: &str, kind: &str) -> QueryResult<()> {
+pub fn drop_timer(conn: &mut AnyConnection, article_id: &str, kind: TimerKind) -> QueryResult<()> {
     diesel::delete(
         event_timers::table
             .filter(event_timers::article_id.eq(article_id))

@@ -1,62 +1,46 @@
 //! The names of events and the patterns that select them (`article.*`, `*`).
 
 use crate::domain::change::{Change, Subject, Verb};
+use crate::domain::{EventType, Named};
 
-/// Every event type, in the order the documentation lists them.
-pub const ALL: &[&str] = &[
-    "article.created",
-    "article.updated",
-    "article.published",
-    "article.unpublished",
-    "article.archived",
-    "article.trashed",
-    "article.untrashed",
-    "article.deleted",
-    "article.expired",
-    "author.created",
-    "author.updated",
-    "author.deleted",
-    "category.created",
-    "category.updated",
-    "category.deleted",
-    "tag.created",
-    "tag.updated",
-    "tag.deleted",
-    "media.created",
-    "media.updated",
-    "media.deleted",
-];
-
-/// The type of a webhook's test delivery; it is not in the feed.
-pub const PING: &str = "webhook.ping";
+/// Every event type of the feed, in the order the documentation lists them (a ping is not
+/// in the feed).
+pub const ALL: &[EventType] = {
+    let all = <EventType as Named>::ALL;
+    match all.split_last() {
+        Some((EventType::WebhookPing, feed)) => feed,
+        _ => all,
+    }
+};
 
 /// The event a change makes, if it makes one: changes to users, tokens and sessions are in
 /// the audit log only. Scheduling a story is an update (it is not public yet); the story's
 /// `article.published` comes when it is due.
-pub fn of(change: &Change) -> Option<&'static str> {
+pub fn of(change: &Change) -> Option<EventType> {
+    use EventType as ET;
     use Verb as V;
     Some(match (change.subject, change.verb) {
-        (Subject::Article, V::Created) => "article.created",
-        (Subject::Article, V::Updated | V::Restored | V::Scheduled) => "article.updated",
-        (Subject::Article, V::Published) => "article.published",
-        (Subject::Article, V::Unpublished) => "article.unpublished",
-        (Subject::Article, V::Archived) => "article.archived",
-        (Subject::Article, V::Trashed) => "article.trashed",
-        (Subject::Article, V::Untrashed) => "article.untrashed",
-        (Subject::Article, V::Deleted) => "article.deleted",
-        (Subject::Article, V::Expired) => "article.expired",
-        (Subject::Author, V::Created) => "author.created",
-        (Subject::Author, V::Updated) => "author.updated",
-        (Subject::Author, V::Deleted) => "author.deleted",
-        (Subject::Category, V::Created) => "category.created",
-        (Subject::Category, V::Updated) => "category.updated",
-        (Subject::Category, V::Deleted) => "category.deleted",
-        (Subject::Tag, V::Created) => "tag.created",
-        (Subject::Tag, V::Updated) => "tag.updated",
-        (Subject::Tag, V::Deleted) => "tag.deleted",
-        (Subject::Media, V::Created) => "media.created",
-        (Subject::Media, V::Updated) => "media.updated",
-        (Subject::Media, V::Deleted) => "media.deleted",
+        (Subject::Article, V::Created) => ET::ArticleCreated,
+        (Subject::Article, V::Updated | V::Restored | V::Scheduled) => ET::ArticleUpdated,
+        (Subject::Article, V::Published) => ET::ArticlePublished,
+        (Subject::Article, V::Unpublished) => ET::ArticleUnpublished,
+        (Subject::Article, V::Archived) => ET::ArticleArchived,
+        (Subject::Article, V::Trashed) => ET::ArticleTrashed,
+        (Subject::Article, V::Untrashed) => ET::ArticleUntrashed,
+        (Subject::Article, V::Deleted) => ET::ArticleDeleted,
+        (Subject::Article, V::Expired) => ET::ArticleExpired,
+        (Subject::Author, V::Created) => ET::AuthorCreated,
+        (Subject::Author, V::Updated) => ET::AuthorUpdated,
+        (Subject::Author, V::Deleted) => ET::AuthorDeleted,
+        (Subject::Category, V::Created) => ET::CategoryCreated,
+        (Subject::Category, V::Updated) => ET::CategoryUpdated,
+        (Subject::Category, V::Deleted) => ET::CategoryDeleted,
+        (Subject::Tag, V::Created) => ET::TagCreated,
+        (Subject::Tag, V::Updated) => ET::TagUpdated,
+        (Subject::Tag, V::Deleted) => ET::TagDeleted,
+        (Subject::Media, V::Created) => ET::MediaCreated,
+        (Subject::Media, V::Updated) => ET::MediaUpdated,
+        (Subject::Media, V::Deleted) => ET::MediaDeleted,
         _ => return None,
     })
 }
@@ -64,10 +48,11 @@ pub fn of(change: &Change) -> Option<&'static str> {
 /// Whether `pattern` is one a filter may name: `*`, `<resource>.*` or an event type.
 pub fn is_pattern(pattern: &str) -> bool {
     pattern == "*"
-        || ALL.contains(&pattern)
-        || pattern
-            .strip_suffix(".*")
-            .is_some_and(|prefix| ALL.iter().any(|t| t.split('.').next() == Some(prefix)))
+        || ALL.iter().any(|t| t.as_str() == pattern)
+        || pattern.strip_suffix(".*").is_some_and(|prefix| {
+            ALL.iter()
+                .any(|t| t.as_str().split('.').next() == Some(prefix))
+        })
 }
 
 /// Whether `kind` matches any of `patterns`.
@@ -83,10 +68,10 @@ pub fn matches(patterns: &[String], kind: &str) -> bool {
 }
 
 /// The event types `patterns` select, for a query.
-pub fn expand(patterns: &[String]) -> Vec<&'static str> {
+pub fn expand(patterns: &[String]) -> Vec<EventType> {
     ALL.iter()
         .copied()
-        .filter(|t| matches(patterns, t))
+        .filter(|t| matches(patterns, t.as_str()))
         .collect()
 }
 

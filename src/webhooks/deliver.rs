@@ -7,6 +7,7 @@
 //! the delivery is sent again), at most [`PER_WEBHOOK`] at a time per webhook and the
 //! configured number in all, each with a 10-second limit and no redirects followed.
 
+use crate::domain::DeliveryStatus;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 
 use super::guard;
-use super::model::{NewDelivery, Webhook, status};
+use super::model::{NewDelivery, Webhook};
 use super::repo::{self, Attempt, Claimed};
 use super::service::next_wait;
 use super::sign;
@@ -76,7 +77,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
 struct Finished {
     seq: i64,
     lease: NaiveDateTime,
-    state: &'static str,
+    state: DeliveryStatus,
     next: NaiveDateTime,
     attempt: Attempt,
     /// The webhook to turn off (the receiver answered 410).
@@ -270,7 +271,7 @@ impl Dispatcher {
                 for event in &batch {
                     let mut payload = None;
                     for (hook, patterns) in &hooks {
-                        if !types::matches(patterns, &event.kind) {
+                        if !types::matches(patterns, event.kind.as_str()) {
                             continue;
                         }
                         let body = payload.get_or_insert_with(|| event.to_json().to_string());
@@ -278,10 +279,10 @@ impl Dispatcher {
                             id: uuid::Uuid::now_v7().to_string(),
                             webhook_id: hook.id.clone(),
                             event_id: event.id.clone(),
-                            event_type: event.kind.clone(),
+                            event_type: event.kind.as_str().to_owned(),
                             resource_key: format!("{}:{}", event.resource_type, event.resource_id),
                             payload: body.clone(),
-                            status: status::PENDING.into(),
+                            status: DeliveryStatus::Pending,
                             attempts: 0,
                             next_attempt_at: now,
                             created_at: now,
@@ -388,11 +389,11 @@ impl Dispatcher {
         let now = self.ctx.now();
         let gone = attempt.response_status == Some(410);
         let (state, next) = match attempt.response_status {
-            Some(code) if (200..300).contains(&code) => (status::SUCCEEDED, now),
-            _ if gone => (status::FAILED, now),
+            Some(code) if (200..300).contains(&code) => (DeliveryStatus::Succeeded, now),
+            _ if gone => (DeliveryStatus::Failed, now),
             _ => match next_wait(&self.settings.retry_schedule, delivery.attempts, jitter()) {
-                Some(wait) => (status::PENDING, now + wait),
-                None => (status::FAILED, now),
+                Some(wait) => (DeliveryStatus::Pending, now + wait),
+                None => (DeliveryStatus::Failed, now),
             },
         };
         let _ = self.results.send(Finished {

@@ -1,5 +1,6 @@
 //! Webhook and delivery rows.
 
+use crate::domain::DeliveryStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -70,16 +71,6 @@ pub struct WebhookChangeset {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-/// What a delivery is doing.
-pub mod status {
-    /// Waiting for its next attempt (or being sent).
-    pub const PENDING: &str = "pending";
-    /// A receiver answered 2xx.
-    pub const SUCCEEDED: &str = "succeeded";
-    /// Gave up: the schedule ran out, or the receiver answered 410.
-    pub const FAILED: &str = "failed";
-}
-
 /// A delivery as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_deliveries)]
@@ -98,8 +89,8 @@ pub struct Delivery {
     pub resource_key: String,
     /// The body sent.
     pub payload: String,
-    /// `pending`, `succeeded` or `failed`.
-    pub status: String,
+    /// Where it is.
+    pub status: DeliveryStatus,
     /// Attempts made so far.
     pub attempts: i32,
     /// When the next attempt is due (pending only).
@@ -137,7 +128,7 @@ pub struct NewDelivery {
     /// The body to send.
     pub payload: String,
     /// `pending`.
-    pub status: String,
+    pub status: DeliveryStatus,
     /// 0.
     pub attempts: i32,
     /// Now.

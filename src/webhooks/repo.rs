@@ -1,10 +1,11 @@
 //! Queries of webhooks and their deliveries.
 
+use crate::domain::DeliveryStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
-use super::model::{Delivery, NewDelivery, Webhook, WebhookChangeset, status};
+use super::model::{Delivery, NewDelivery, Webhook, WebhookChangeset};
 use crate::db::schema::{webhook_deliveries as d, webhooks as w};
 use crate::db::{AnyConnection, QueryResult};
 use crate::domain::{Error, Result};
@@ -153,7 +154,7 @@ pub fn insert_deliveries(conn: &mut AnyConnection, rows: &[NewDelivery]) -> Quer
 pub fn deliveries(
     conn: &mut AnyConnection,
     webhook_id: &str,
-    state: Option<&str>,
+    state: Option<DeliveryStatus>,
     before: Option<i64>,
     limit: u32,
 ) -> QueryResult<Vec<Delivery>> {
@@ -164,7 +165,7 @@ pub fn deliveries(
         .limit(i64::from(limit) + 1)
         .into_boxed();
     if let Some(state) = state {
-        query = query.filter(d::status.eq(state.to_owned()));
+        query = query.filter(d::status.eq(state));
     }
     if let Some(before) = before {
         query = query.filter(d::seq.lt(before));
@@ -176,14 +177,14 @@ pub fn deliveries(
 pub fn count_deliveries(
     conn: &mut AnyConnection,
     webhook_id: &str,
-    state: Option<&str>,
+    state: Option<DeliveryStatus>,
 ) -> QueryResult<i64> {
     let mut query = d::table
         .filter(d::webhook_id.eq(webhook_id))
         .count()
         .into_boxed();
     if let Some(state) = state {
-        query = query.filter(d::status.eq(state.to_owned()));
+        query = query.filter(d::status.eq(state));
     }
     query.get_result(conn)
 }
@@ -203,7 +204,7 @@ pub fn delivery(conn: &mut AnyConnection, webhook_id: &str, id: &str) -> Result<
 pub fn requeue(conn: &mut AnyConnection, seq: i64, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(d::table.find(seq))
         .set((
-            d::status.eq(status::PENDING),
+            d::status.eq(DeliveryStatus::Pending),
             d::next_attempt_at.eq(now),
             d::lease_until.eq(None::<NaiveDateTime>),
         ))
@@ -288,7 +289,7 @@ pub fn any_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<bool
         d::table
             .inner_join(w::table)
             .filter(w::active.eq(true))
-            .filter(d::status.eq(status::PENDING))
+            .filter(d::status.eq(DeliveryStatus::Pending))
             .filter(d::next_attempt_at.le(now))
             .filter(d::lease_until.is_null().or(d::lease_until.lt(now))),
     ))
@@ -315,7 +316,7 @@ pub fn finish(
     conn: &mut AnyConnection,
     seq: i64,
     lease: NaiveDateTime,
-    state: &str,
+    state: DeliveryStatus,
     next_attempt_at: NaiveDateTime,
     attempt: &Attempt,
 ) -> QueryResult<bool> {
@@ -341,14 +342,14 @@ pub fn finish(
 pub fn expire_deliveries(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(
         d::table
-            .filter(d::status.ne(status::PENDING))
+            .filter(d::status.ne(DeliveryStatus::Pending))
             .filter(d::created_at.lt(cutoff)),
     )
     .execute(conn)
 }
 
 /// How many deliveries are in each state (`pending`, `succeeded`, `failed`), for metrics.
-pub fn deliveries_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn deliveries_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(DeliveryStatus, i64)>> {
     d::table
         .group_by(d::status)
         .select((d::status, diesel::dsl::count_star()))

@@ -2,9 +2,11 @@
 //! retry a delivery and send a test ping. Each change is one write ([`crate::write`]).
 
 use super::guard;
-use super::model::{Delivery, NewDelivery, Webhook, WebhookChangeset, status};
+use super::model::{Delivery, NewDelivery, Webhook, WebhookChangeset};
 use super::repo;
 use super::sign;
+use crate::domain::DeliveryStatus;
+use crate::domain::EventType;
 use crate::domain::caller::Admin;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
@@ -190,15 +192,12 @@ pub async fn rotate(ctx: &Ctx, admin: &Admin, id: String) -> Result<(Webhook, St
     Ok((row, secret))
 }
 
-/// Delivery statuses a filter may name.
-pub const STATUSES: &[&str] = &[status::PENDING, status::SUCCEEDED, status::FAILED];
-
 /// A page of a webhook's deliveries, newest first.
 pub async fn deliveries(
     ctx: &Ctx,
     _admin: &Admin,
     id: String,
-    state: Option<String>,
+    state: Option<DeliveryStatus>,
     page: PageRequest,
 ) -> Result<Page<Delivery>> {
     const ORDER: &str = "deliveries";
@@ -215,9 +214,9 @@ pub async fn deliveries(
     };
     ctx.read(move |conn| {
         repo::get(conn, &id)?;
-        let rows = repo::deliveries(conn, &id, state.as_deref(), before, page.limit)?;
+        let rows = repo::deliveries(conn, &id, state, before, page.limit)?;
         let total = if page.with_total {
-            Some(repo::count_deliveries(conn, &id, state.as_deref())?)
+            Some(repo::count_deliveries(conn, &id, state)?)
         } else {
             None
         };
@@ -240,7 +239,9 @@ pub async fn retry(
     ctx.write(admin.actor(), move |tx| {
         crate::db::lock_name(tx.conn(), super::deliver::CLAIM_LOCK)?;
         let delivery = repo::delivery(tx.conn(), &webhook_id, &delivery_id)?;
-        if delivery.status == status::PENDING && delivery.lease_until.is_some_and(|t| t >= now) {
+        if delivery.status == DeliveryStatus::Pending
+            && delivery.lease_until.is_some_and(|t| t >= now)
+        {
             return Err(Error::new(
                 Code::DeliveryInFlight,
                 "this delivery is being sent right now; look at it again in a few seconds",
@@ -265,7 +266,7 @@ pub async fn ping(ctx: &Ctx, admin: &Admin, webhook_id: String) -> Result<Delive
         let event_id = uuid::Uuid::now_v7().to_string();
         let payload = serde_json::json!({
             "id": event_id,
-            "type": types::PING,
+            "type": EventType::WebhookPing,
             "occurred_at": now.and_utc(),
             "resource": {"type": "webhook", "id": webhook_id, "slug": null},
             "version": null,
@@ -276,10 +277,10 @@ pub async fn ping(ctx: &Ctx, admin: &Admin, webhook_id: String) -> Result<Delive
             id: uuid::Uuid::now_v7().to_string(),
             webhook_id: webhook_id.clone(),
             event_id,
-            event_type: types::PING.into(),
+            event_type: EventType::WebhookPing.as_str().to_owned(),
             resource_key: format!("webhook:{webhook_id}"),
             payload: payload.to_string(),
-            status: status::PENDING.into(),
+            status: DeliveryStatus::Pending,
             attempts: 0,
             next_attempt_at: now,
             created_at: now,
@@ -310,7 +311,7 @@ pub fn next_wait(
 
 /// The backlog, for metrics: deliveries by state, and events not yet turned into
 /// deliveries.
-pub async fn backlog(ctx: &Ctx) -> Result<(Vec<(String, i64)>, i64)> {
+pub async fn backlog(ctx: &Ctx) -> Result<(Vec<(DeliveryStatus, i64)>, i64)> {
     ctx.read(|conn| {
         let deliveries = repo::deliveries_by_status(conn)?;
         let events = crate::outbox::repo::after_mark(conn, crate::outbox::repo::WEBHOOKS)?;

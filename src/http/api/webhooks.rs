@@ -1,5 +1,6 @@
 //! HTTP handlers for `/api/v1/webhooks` (admins only).
 
+use crate::domain::DeliveryStatus;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
@@ -253,16 +254,17 @@ pub async fn list_deliveries(
     Query(query): Query<DeliveryQuery>,
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(s) = &query.status
-        && !service::STATUSES.contains(&s.as_str())
-    {
-        return Err(ApiError::invalid_query(vec![FieldError::new(
-            "status",
-            Code::InvalidValue,
-            "status must be pending, succeeded or failed",
-        )]));
-    }
-    let page = service::deliveries(&state.ctx, &admin, id, query.status, page).await?;
+    let status = match query.status.as_deref().map(DeliveryStatus::parse) {
+        Some(None) => {
+            return Err(ApiError::invalid_query(vec![FieldError::new(
+                "status",
+                Code::InvalidValue,
+                "status must be pending, succeeded or failed",
+            )]));
+        }
+        parsed => parsed.flatten(),
+    };
+    let page = service::deliveries(&state.ctx, &admin, id, status, page).await?;
     let page = page.map(DeliveryResponse::from);
     Ok(pagination::page(HttpResponse::Ok(), &req, page))
 }

@@ -62,7 +62,7 @@ impl From<EventRow> for EventResponse {
         let text = |k: &str| actor.get(k).and_then(Value::as_str).map(str::to_owned);
         Self {
             id: e.id,
-            kind: e.kind,
+            kind: e.kind.as_str().to_owned(),
             occurred_at: e.occurred_at.and_utc(),
             resource: EventResource {
                 kind: e.resource_type,

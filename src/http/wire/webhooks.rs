@@ -204,14 +204,14 @@ pub struct DeliveryResponse {
 
 impl From<Delivery> for DeliveryResponse {
     fn from(d: Delivery) -> Self {
-        let pending = d.status == crate::webhooks::model::status::PENDING;
+        let pending = d.status == crate::domain::DeliveryStatus::Pending;
         Self {
             id: d.id,
             event_id: d.event_id,
             event_type: d.event_type,
             attempts: d.attempts,
             next_attempt_at: pending.then(|| d.next_attempt_at.and_utc()),
-            status: d.status,
+            status: d.status.as_str().to_owned(),
             last_attempt_at: d.last_attempt_at.map(|t| t.and_utc()),
             response_status: d.response_status,
             duration_ms: d.duration_ms,
