@@ -66,6 +66,7 @@ impl Application {
     /// [`Application::build`], with the write path whose hook sees every change (tests use
     /// one that counts them).
     pub fn build_with(settings: Settings, writes: write::Writes) -> anyhow::Result<Self> {
+        outbox::present::install(Arc::new(http::wire::present::Public));
         let pool = open_database(&settings)?;
         let backend = settings.database_url.backend();
         let auth = auth_state(&settings)?;

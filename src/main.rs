@@ -27,6 +27,8 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     telemetry::init(&settings.log_filter, settings.log_format);
+    // Events written from the command line (the seed) show what a public `GET` shows.
+    byline::outbox::present::install(std::sync::Arc::new(byline::http::wire::present::Public));
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }

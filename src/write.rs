@@ -6,6 +6,7 @@
 //! commits or rolls back with the change itself.
 
 use crate::domain::time::Clock;
+use crate::outbox::present::{self, Presenter};
 use std::sync::Arc;
 
 use crate::cache::{self, ResponseCache};
@@ -90,6 +91,7 @@ pub struct Writes {
     hook: Arc<dyn Hook>,
     cache: Arc<ResponseCache>,
     clock: Clock,
+    presenter: Option<Arc<dyn Presenter>>,
 }
 
 impl Default for Writes {
@@ -124,7 +126,15 @@ impl Writes {
             hook,
             cache: Arc::new(ResponseCache::default()),
             clock: Clock::system(),
+            presenter: None,
         }
+    }
+
+    /// The same writes, with events whose `data` `presenter` makes rather than the one the
+    /// process installed (`outbox::present::install`).
+    pub fn with_presenter(mut self, presenter: Arc<dyn Presenter>) -> Self {
+        self.presenter = Some(presenter);
+        self
     }
 
     /// The same writes, reading the time from `clock` (tests move it ahead).
@@ -189,7 +199,8 @@ impl Writes {
                     at: self.clock.now(),
                 };
                 let actor = crate::history::repo::record(conn, &record)?;
-                crate::outbox::repo::record(conn, &record, &actor)?;
+                let presenter = self.presenter.clone().unwrap_or_else(present::installed);
+                crate::outbox::repo::record(conn, &record, &actor, &*presenter)?;
                 self.hook.record(conn, &record)?;
                 let ids = content_ids(&changes);
                 if !ids.is_empty() && self.cache.enabled() {

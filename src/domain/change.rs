@@ -121,6 +121,35 @@ pub struct Change {
     pub timed: Option<chrono::NaiveDateTime>,
 }
 
+/// A value handed through the write path to a layer that knows its type (the article row a
+/// service hands to the presenter of events), unseen by the layers in between.
+#[derive(Clone)]
+pub struct Held(std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl Held {
+    /// Holds `value`.
+    pub fn new<T: std::any::Any + Send + Sync>(value: T) -> Self {
+        Held(std::sync::Arc::new(value))
+    }
+
+    /// The value, for the layer that knows its type to downcast.
+    pub fn get(&self) -> &dyn std::any::Any {
+        &*self.0
+    }
+}
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Held(…)")
+    }
+}
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// An article as a write leaves it, for its revision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleSnapshot {
@@ -128,8 +157,8 @@ pub struct ArticleSnapshot {
     pub version: i64,
     /// Its slug.
     pub slug: String,
-    /// The JSON the public reads, when the public may see it (for the event's `data`).
-    pub public: Option<String>,
+    /// The row itself, for the event's `data` (made by the layer that owns its public shape).
+    pub row: Option<Held>,
     /// The JSON of its editable fields and status.
     pub state: String,
     /// Its Markdown body.

@@ -1,139 +1,73 @@
-//! Resources as the public API shows them, for the `data` of events. The HTTP layer's
-//! answers to a public `GET` have the same fields (a test compares the two).
+//! What an event says of its resource: its public JSON, exactly as a public `GET` answers
+//! it. The outbox does not write that JSON itself: the layer that owns the public shape of
+//! each resource (the HTTP layer's wire types) installs a [`Presenter`] at start-up
+//! ([`install`]; the server and the command line both do), and the outbox asks it. So a
+//! webhook payload is the `GET` body by construction.
 
-use serde_json::{Value, json};
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
 
-use super::model::{
-    AuthorRow as Author, CategoryRow as Category, MediaRow as Media, TagRow as Tag,
-};
+use chrono::NaiveDateTime;
 
-/// The fields of an article the public sees, borrowed from whichever row holds them.
-#[derive(Debug, Clone, Copy)]
-pub struct PublicArticle<'a> {
-    /// UUIDv7.
-    pub id: &'a str,
-    /// URL name.
-    pub slug: &'a str,
-    /// Headline.
-    pub title: &'a str,
-    /// Dek.
-    pub subtitle: Option<&'a str>,
-    /// Summary.
-    pub excerpt: Option<&'a str>,
-    /// Markdown.
-    pub body: &'a str,
-    /// Rendered HTML.
-    pub body_html: &'a str,
-    /// Status.
-    pub status: crate::domain::Status,
-    /// Publication time.
-    pub published_at: Option<chrono::NaiveDateTime>,
-    /// Expiry.
-    pub unpublish_at: Option<chrono::NaiveDateTime>,
-    /// Byline.
-    pub author_id: Option<&'a str>,
-    /// Section.
-    pub category_id: Option<&'a str>,
-    /// Cover image.
-    pub cover_image_url: Option<&'a str>,
-    /// Cover from the media library.
-    pub cover_media_id: Option<&'a str>,
-    /// Tag ids, comma-separated.
-    pub tag_ids: &'a str,
-    /// Words.
-    pub word_count: i32,
-    /// Minutes to read.
-    pub reading_time_minutes: i32,
-    /// Version.
-    pub version: i64,
-    /// Created.
-    pub created_at: chrono::NaiveDateTime,
-    /// Last changed.
-    pub updated_at: chrono::NaiveDateTime,
+use crate::db::AnyConnection;
+use crate::domain::Result;
+use crate::domain::change::Subject;
+
+/// A resource as an event shows it.
+#[derive(Debug, Default)]
+pub struct Presented {
+    /// Its slug, if it has one.
+    pub slug: Option<String>,
+    /// Its version, if it has one.
+    pub version: Option<i64>,
+    /// Its public JSON, while the public may see it.
+    pub json: Option<String>,
 }
 
-/// An article as a public `GET /api/v1/articles/{id}` answers it.
-pub fn article(a: &PublicArticle<'_>) -> Value {
-    json!({
-        "id": a.id,
-        "slug": a.slug,
-        "title": a.title,
-        "subtitle": a.subtitle,
-        "excerpt": a.excerpt,
-        "body": a.body,
-        "body_html": a.body_html,
-        "status": a.status,
-        "published_at": a.published_at.map(|t| t.and_utc()),
-        "unpublish_at": a.unpublish_at.map(|t| t.and_utc()),
-        "author_id": a.author_id,
-        "category_id": a.category_id,
-        "cover_image_url": a.cover_image_url,
-        "cover_media_id": a.cover_media_id,
-        "tag_ids": crate::domain::split_ids(a.tag_ids),
-        "word_count": a.word_count,
-        "reading_time_minutes": a.reading_time_minutes,
-        "version": a.version,
-        "created_at": a.created_at.and_utc(),
-        "updated_at": a.updated_at.and_utc(),
-    })
+/// Makes resources' public JSON for events.
+pub trait Presenter: Send + Sync {
+    /// The resource as the write leaves it, read on the write's connection; `None` when it
+    /// no longer exists.
+    fn present(
+        &self,
+        conn: &mut AnyConnection,
+        subject: Subject,
+        id: &str,
+        at: NaiveDateTime,
+    ) -> Result<Option<Presented>>;
+
+    /// The public JSON of an article the write already holds (handed over as its row), or
+    /// `None` while the public may not see it at `at`.
+    fn article(&self, row: &dyn Any, at: NaiveDateTime) -> Option<String>;
 }
 
-/// An author as the public sees it (no email).
-pub fn author(a: &Author) -> Value {
-    json!({
-        "id": a.id,
-        "slug": a.slug,
-        "name": a.name,
-        "bio": a.bio,
-        "avatar_url": a.avatar_url,
-        "website": a.website,
-        "created_at": a.created_at.and_utc(),
-        "updated_at": a.updated_at.and_utc(),
-    })
+/// The presenter of a write path that makes no event data (maintenance outside the server).
+pub struct NoData;
+
+impl Presenter for NoData {
+    fn present(
+        &self,
+        _: &mut AnyConnection,
+        _: Subject,
+        _: &str,
+        _: NaiveDateTime,
+    ) -> Result<Option<Presented>> {
+        Ok(None)
+    }
+
+    fn article(&self, _: &dyn Any, _: NaiveDateTime) -> Option<String> {
+        None
+    }
 }
 
-/// An uploaded image as the public sees it (embedded as an article's cover): who uploaded
-/// it is left out.
-pub fn media(m: &Media) -> Value {
-    json!({
-        "id": m.id,
-        "filename": m.filename,
-        "content_type": m.content_type,
-        "size": m.size,
-        "width": m.width,
-        "height": m.height,
-        "sha256": m.sha256,
-        "alt": m.alt,
-        "caption": m.caption,
-        "credit": m.credit,
-        "url": crate::domain::media::original_path(&m.id, &m.filename),
-        "renditions": crate::domain::media::renditions(&m.id, m.width, &m.filename),
-        "created_at": m.created_at.and_utc(),
-        "updated_at": m.updated_at.and_utc(),
-    })
+static INSTALLED: OnceLock<Arc<dyn Presenter>> = OnceLock::new();
+
+/// Installs the presenter of this process's events; the first one installed stays.
+pub fn install(presenter: Arc<dyn Presenter>) {
+    let _ = INSTALLED.set(presenter);
 }
 
-/// A tag as the public sees it.
-pub fn tag(t: &Tag) -> Value {
-    json!({
-        "id": t.id,
-        "slug": t.slug,
-        "name": t.name,
-        "description": t.description,
-        "created_at": t.created_at.and_utc(),
-        "updated_at": t.updated_at.and_utc(),
-    })
-}
-
-/// A category.
-pub fn category(c: &Category) -> Value {
-    json!({
-        "id": c.id,
-        "slug": c.slug,
-        "name": c.name,
-        "description": c.description,
-        "parent_id": c.parent_id,
-        "created_at": c.created_at.and_utc(),
-        "updated_at": c.updated_at.and_utc(),
-    })
+/// The installed presenter, or one that makes no data.
+pub fn installed() -> Arc<dyn Presenter> {
+    INSTALLED.get().cloned().unwrap_or_else(|| Arc::new(NoData))
 }

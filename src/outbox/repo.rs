@@ -7,14 +7,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::model::{
-    ArticleRow as Article, AuthorRow as Author, CategoryRow as Category, MediaRow, TagRow as Tag,
-};
+use super::model::ArticleRow as Article;
 use super::model::{EventRow, NewEvent, Position};
-use super::{present, types};
-use crate::db::schema::{
-    articles, authors, categories, event_marks, event_timers, events, media, tags,
-};
+use super::present::Presenter;
+use super::types;
+use crate::db::schema::{articles, event_marks, event_timers, events};
 use crate::db::{AnyConnection, MultiBackend, QueryResult};
 use crate::domain::Result;
 use crate::domain::Status;
@@ -29,7 +26,12 @@ pub const HORIZON: &str = "horizon";
 
 /// Writes the events of one write, inside its transaction, and keeps the timers of every
 /// article it changed.
-pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -> Result<()> {
+pub fn record(
+    conn: &mut AnyConnection,
+    record: &Record<'_>,
+    actor: &ActorRef,
+    presenter: &dyn Presenter,
+) -> Result<()> {
     let wanted: Vec<(&Change, EventType)> = record
         .changes
         .iter()
@@ -43,8 +45,14 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>, actor: &ActorRef) -
     let mut rows = Vec::with_capacity(wanted.len());
     for (change, kind) in wanted {
         let Some((slug, version, data)) = (match change.subject {
-            Subject::Article => Some(article_data(conn, record, change, &mut articles_now)?),
-            _ => resource_data(conn, change)?,
+            Subject::Article => Some(article_data(
+                conn,
+                record,
+                change,
+                &mut articles_now,
+                presenter,
+            )?),
+            _ => resource_data(conn, record, change, presenter)?,
         }) else {
             continue;
         };
@@ -79,13 +87,18 @@ fn article_data<'c>(
     record: &Record<'_>,
     change: &'c Change,
     articles_now: &mut HashMap<&'c str, Option<Article>>,
+    presenter: &dyn Presenter,
 ) -> Result<EventData> {
     // The service handed over the article as the write leaves it, and the write did not
     // move it in time: no need to read it back (the row is locked meanwhile).
     if let Some(s) = change.snapshot.as_ref()
         && !moves_in_time(record, &change.id)
     {
-        return Ok((Some(s.slug.clone()), Some(s.version), s.public.clone()));
+        let json = s
+            .row
+            .as_ref()
+            .and_then(|row| presenter.article(row.get(), record.at));
+        return Ok((Some(s.slug.clone()), Some(s.version), json));
     }
     if !articles_now.contains_key(change.id.as_str()) {
         let row = article(conn, &change.id)?;
@@ -96,55 +109,39 @@ fn article_data<'c>(
         }
         articles_now.insert(&change.id, row);
     }
-    Ok(
-        match articles_now
-            .get(change.id.as_str())
-            .and_then(Option::as_ref)
-        {
-            Some(a) => (
-                Some(a.slug.clone()),
-                Some(a.version),
-                a.is_public(record.at)
-                    .then(|| present::article(&a.public()).to_string()),
-            ),
-            None => (change.slug.clone(), None, None),
-        },
-    )
+    let Some(a) = articles_now
+        .get(change.id.as_str())
+        .and_then(Option::as_ref)
+    else {
+        return Ok((change.slug.clone(), None, None));
+    };
+    let (slug, version) = (a.slug.clone(), a.version);
+    let json = match a.is_public(record.at) {
+        true => presenter
+            .present(conn, Subject::Article, &change.id, record.at)?
+            .and_then(|p| p.json),
+        false => None,
+    };
+    Ok((Some(slug), Some(version), json))
 }
 
 /// What an event says of an author, category, tag or image: its slug and its public JSON,
 /// read as the write leaves it; `None` for a subject that has no events.
-fn resource_data(conn: &mut AnyConnection, change: &Change) -> Result<Option<EventData>> {
-    let id = &change.id;
-    let found: Option<(Option<String>, String)> = match change.subject {
-        Subject::Author => authors::table
-            .find(id)
-            .select(Author::as_select())
-            .first(conn)
-            .optional()?
-            .map(|a| (Some(a.slug.clone()), present::author(&a).to_string())),
-        Subject::Category => categories::table
-            .find(id)
-            .select(Category::as_select())
-            .first(conn)
-            .optional()?
-            .map(|c| (Some(c.slug.clone()), present::category(&c).to_string())),
-        Subject::Tag => tags::table
-            .find(id)
-            .select(Tag::as_select())
-            .first(conn)
-            .optional()?
-            .map(|t| (Some(t.slug.clone()), present::tag(&t).to_string())),
-        Subject::Media => media::table
-            .find(id)
-            .select(MediaRow::as_select())
-            .first(conn)
-            .optional()?
-            .map(|m| (None, present::media(&m).to_string())),
-        _ => return Ok(None),
-    };
-    Ok(Some(match found {
-        Some((slug, data)) => (slug, None, Some(data)),
+fn resource_data(
+    conn: &mut AnyConnection,
+    record: &Record<'_>,
+    change: &Change,
+    presenter: &dyn Presenter,
+) -> Result<Option<EventData>> {
+    if !matches!(
+        change.subject,
+        Subject::Author | Subject::Category | Subject::Tag | Subject::Media
+    ) {
+        return Ok(None);
+    }
+    let presented = presenter.present(conn, change.subject, &change.id, record.at)?;
+    Ok(Some(match presented {
+        Some(p) => (p.slug, None, p.json),
         None if change.subject == Subject::Media => (None, None, None),
         None => (change.slug.clone(), None, None),
     }))

@@ -7,7 +7,7 @@ use crate::articles::render::{self, RenderError, Rendered};
 use crate::articles::repo::{self, Access};
 use crate::db::AnyConnection;
 use crate::domain::caller::{Caller, Principal, forbidden};
-use crate::domain::change::ArticleSnapshot;
+use crate::domain::change::{ArticleSnapshot, Held};
 use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Result, Status};
 use crate::history::model::ArticleState;
 use crate::write::{Change, Ctx, Subject, Tx, Verb};
@@ -170,41 +170,16 @@ pub(super) fn snapshot(article: &Article, now: NaiveDateTime) -> Result<ArticleS
         cover_media_id: Some(article.cover_media_id.clone()),
         tag_ids: Some(crate::domain::split_ids(&article.tag_ids)),
     };
-    let public = (article.trashed_at.is_none() && repo::is_visible(article, now))
-        .then(|| crate::outbox::present::article(&public_fields(article)).to_string());
+    // Only what the public may see has event data: the row is held for it then.
+    let row = (article.trashed_at.is_none() && repo::is_visible(article, now))
+        .then(|| Held::new(article.clone()));
     Ok(ArticleSnapshot {
         version: article.version,
         slug: article.slug.clone(),
-        public,
+        row,
         state: serde_json::to_string(&state).map_err(Error::internal)?,
         body: article.body.clone(),
     })
-}
-
-/// The fields of an article the public reads, for its events.
-pub(super) fn public_fields(a: &Article) -> crate::outbox::present::PublicArticle<'_> {
-    crate::outbox::present::PublicArticle {
-        id: &a.id,
-        slug: &a.slug,
-        title: &a.title,
-        subtitle: a.subtitle.as_deref(),
-        excerpt: a.excerpt.as_deref(),
-        body: &a.body,
-        body_html: &a.body_html,
-        status: a.status,
-        published_at: a.published_at,
-        unpublish_at: a.unpublish_at,
-        author_id: a.author_id.as_deref(),
-        category_id: a.category_id.as_deref(),
-        cover_image_url: a.cover_image_url.as_deref(),
-        cover_media_id: a.cover_media_id.as_deref(),
-        tag_ids: &a.tag_ids,
-        word_count: a.word_count,
-        reading_time_minutes: a.reading_time_minutes,
-        version: a.version,
-        created_at: a.created_at,
-        updated_at: a.updated_at,
-    }
 }
 
 /// Stores a ready-made article inside a write the caller already runs (the seed).

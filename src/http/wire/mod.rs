@@ -8,6 +8,7 @@ pub mod categories;
 pub mod events;
 pub mod history;
 pub mod media;
+pub mod present;
 pub mod tags;
 pub mod tokens;
 pub mod users;
