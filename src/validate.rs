@@ -225,9 +225,9 @@ pub fn url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<Str
 }
 
 /// Checks an id given in a body: a UUID, normalized to lowercase hyphenated form.
-pub fn id(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+pub fn id<I: From<String>>(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<I> {
     match uuid::Uuid::try_parse(value) {
-        Ok(id) => Some(id.hyphenated().to_string()),
+        Ok(id) => Some(I::from(id.hyphenated().to_string())),
         Err(_) => fault(
             errors,
             field,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::articles;
 
 use super::render::Rendered;
-use crate::domain::Status;
+use crate::domain::{ArticleId, AuthorId, CategoryId, MediaId, Status, TagId, UserId};
 
 /// `published_sort` of an article never published: after every real date.
 pub fn unpublished_sort() -> NaiveDateTime {
@@ -20,7 +20,7 @@ pub fn unpublished_sort() -> NaiveDateTime {
 #[diesel(table_name = articles)]
 pub struct Article {
     /// UUIDv7.
-    pub id: String,
+    pub id: ArticleId,
     /// Unique URL name.
     pub slug: String,
     /// Headline.
@@ -42,9 +42,9 @@ pub struct Article {
     /// `published_at`, or far future when unset.
     pub published_sort: NaiveDateTime,
     /// Byline.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
     /// Section.
-    pub category_id: Option<String>,
+    pub category_id: Option<CategoryId>,
     /// Cover image.
     pub cover_image_url: Option<String>,
     /// Words in the body.
@@ -54,7 +54,7 @@ pub struct Article {
     /// +1 on every change.
     pub version: i64,
     /// The user who created it.
-    pub created_by: Option<String>,
+    pub created_by: Option<UserId>,
     /// Created (UTC).
     pub created_at: NaiveDateTime,
     /// Last changed (UTC).
@@ -64,13 +64,13 @@ pub struct Article {
     /// When it went to the trash; `None` outside it.
     pub trashed_at: Option<NaiveDateTime>,
     /// Who put it there (user id).
-    pub trashed_by: Option<String>,
+    pub trashed_by: Option<UserId>,
     /// Its tags' ids in order, comma-separated ([`crate::domain::split_ids`]).
     pub tag_ids: String,
     /// Its tags' names, for search.
     pub tag_names: String,
     /// Its cover from the media library.
-    pub cover_media_id: Option<String>,
+    pub cover_media_id: Option<MediaId>,
 }
 
 /// What a new article is made of, as given and checked; everything else follows from it.
@@ -87,17 +87,17 @@ pub struct Draft {
     /// Summary for lists.
     pub excerpt: Option<String>,
     /// Byline.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
     /// Section.
-    pub category_id: Option<String>,
+    pub category_id: Option<CategoryId>,
     /// Cover image.
     pub cover_image_url: Option<String>,
     /// When it leaves the public routes.
     pub unpublish_at: Option<NaiveDateTime>,
     /// Its tags, in order (checked to exist when stored).
-    pub tag_ids: Vec<String>,
+    pub tag_ids: Vec<TagId>,
     /// Its cover from the media library.
-    pub cover_media_id: Option<String>,
+    pub cover_media_id: Option<MediaId>,
 }
 
 impl Article {
@@ -105,7 +105,7 @@ impl Article {
     pub fn new_draft(
         draft: Draft,
         rendered: Rendered,
-        created_by: Option<String>,
+        created_by: Option<UserId>,
         now: NaiveDateTime,
     ) -> Self {
         let slug = draft.slug.unwrap_or_else(|| {
@@ -113,7 +113,7 @@ impl Article {
                 .unwrap_or_else(|| "article".to_owned())
         });
         Self {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: ArticleId::generate(),
             slug,
             title_key: title_key(&draft.title),
             title: draft.title,
@@ -149,7 +149,7 @@ impl Article {
 #[diesel(table_name = articles)]
 pub struct ArticleSummary {
     /// UUIDv7.
-    pub id: String,
+    pub id: ArticleId,
     /// Unique URL name.
     pub slug: String,
     /// Headline.
@@ -167,9 +167,9 @@ pub struct ArticleSummary {
     /// Sort key.
     pub published_sort: NaiveDateTime,
     /// Byline.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
     /// Section.
-    pub category_id: Option<String>,
+    pub category_id: Option<CategoryId>,
     /// Cover image.
     pub cover_image_url: Option<String>,
     /// Words.
@@ -179,7 +179,7 @@ pub struct ArticleSummary {
     /// Version.
     pub version: i64,
     /// Creator.
-    pub created_by: Option<String>,
+    pub created_by: Option<UserId>,
     /// Created.
     pub created_at: NaiveDateTime,
     /// Updated.
@@ -189,7 +189,7 @@ pub struct ArticleSummary {
     /// Tag ids, comma-separated.
     pub tag_ids: String,
     /// Cover from the media library.
-    pub cover_media_id: Option<String>,
+    pub cover_media_id: Option<MediaId>,
 }
 
 impl From<Article> for ArticleSummary {
@@ -245,9 +245,9 @@ pub struct ArticleChangeset {
     /// Follows `published_at`.
     pub published_sort: Option<NaiveDateTime>,
     /// Byline.
-    pub author_id: Option<Option<String>>,
+    pub author_id: Option<Option<AuthorId>>,
     /// Section.
-    pub category_id: Option<Option<String>>,
+    pub category_id: Option<Option<CategoryId>>,
     /// Cover image.
     pub cover_image_url: Option<Option<String>>,
     /// Follows `body`.
@@ -263,13 +263,13 @@ pub struct ArticleChangeset {
     /// Trash (its own service calls only).
     pub trashed_at: Option<Option<NaiveDateTime>>,
     /// Who trashed it.
-    pub trashed_by: Option<Option<String>>,
+    pub trashed_by: Option<Option<UserId>>,
     /// Tag ids, comma-separated (the whole list).
     pub tag_ids: Option<String>,
     /// Follows `tag_ids`.
     pub tag_names: Option<String>,
     /// Cover from the media library.
-    pub cover_media_id: Option<Option<String>>,
+    pub cover_media_id: Option<Option<MediaId>>,
 }
 
 impl ArticleChangeset {

@@ -14,7 +14,9 @@ use crate::db::slugs::insert_with_slug;
 use crate::db::slugs::old as old_slugs;
 use crate::db::{AnyConnection, MultiBackend};
 use crate::domain::IdOrSlug;
-use crate::domain::{Code, Error, FieldError, Status};
+use crate::domain::{
+    ArticleId, AuthorId, CategoryId, Code, Error, FieldError, Status, TagId, UserId,
+};
 
 /// What a caller may read.
 #[derive(Debug, Clone)]
@@ -22,7 +24,7 @@ pub enum Access {
     /// Only what is public.
     Public,
     /// What is public, and the articles this user created.
-    Own(String),
+    Own(UserId),
     /// Everything (editors, admins, API tokens).
     All,
 }
@@ -101,11 +103,11 @@ pub struct ListFilter {
     /// `None`: what the public sees. Otherwise these statuses, within the caller's access.
     pub statuses: Option<Vec<Status>>,
     /// Only this author.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
     /// Only these categories.
-    pub category_ids: Option<Vec<String>>,
+    pub category_ids: Option<Vec<CategoryId>>,
     /// Only articles carrying any of these tags.
-    pub tag_ids: Option<Vec<String>>,
+    pub tag_ids: Option<Vec<TagId>>,
     /// `published_at >=`.
     pub published_after: Option<NaiveDateTime>,
     /// `published_at <`.
@@ -277,8 +279,8 @@ pub fn search(
 pub fn highlights(
     conn: &mut AnyConnection,
     search: &SearchSql,
-    ids: &[String],
-) -> QueryResult<Vec<(String, Option<String>)>> {
+    ids: &[ArticleId],
+) -> QueryResult<Vec<(ArticleId, Option<String>)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -303,8 +305,8 @@ pub fn count(
 /// The bodies of a page of articles, in one query.
 pub fn bodies(
     conn: &mut AnyConnection,
-    ids: &[String],
-) -> QueryResult<Vec<(String, String, String)>> {
+    ids: &[ArticleId],
+) -> QueryResult<Vec<(ArticleId, String, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -564,7 +566,7 @@ pub fn apply(
 /// Sets the tags an article carries, inside the write that changes it: checks they exist
 /// (holding them against a concurrent delete), writes the join rows and answers the
 /// `tag_names` the row gets.
-pub fn set_tags(conn: &mut AnyConnection, id: &str, joined: &str) -> Result<String, Error> {
+pub fn set_tags(conn: &mut AnyConnection, id: &ArticleId, joined: &str) -> Result<String, Error> {
     let ids = crate::domain::split_ids(joined);
     let tags = crate::tags::repo::for_article(conn, &ids)?;
     crate::tags::repo::replace_for_article(conn, id, &ids)?;

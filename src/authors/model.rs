@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::AuthorId;
+
 use crate::db::schema::authors;
 
 /// A stored author.
@@ -10,7 +12,7 @@ use crate::db::schema::authors;
 #[diesel(table_name = authors)]
 pub struct Author {
     /// UUIDv7.
-    pub id: String,
+    pub id: AuthorId,
     /// Unique URL name.
     pub slug: String,
     /// Byline as printed.
@@ -56,7 +58,7 @@ impl Author {
                 .unwrap_or_else(|| "author".to_owned())
         });
         Self {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: AuthorId::generate(),
             slug,
             name_key: name_key(&new.name),
             name: new.name,

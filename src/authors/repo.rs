@@ -7,10 +7,10 @@ use super::model::AuthorSort;
 use super::model::{Author, AuthorChangeset};
 use crate::db::AnyConnection;
 use crate::db::schema::{articles, authors::dsl as a, users};
-use crate::domain::{Code, Error, IdOrSlug};
+use crate::domain::{ArticleId, AuthorId, Code, Error, IdOrSlug};
 use crate::slugged::repo::{self as slugged, slugged_table};
 
-slugged_table!(Author, authors, "author");
+slugged_table!(Author, crate::domain::AuthorId, authors, "author");
 
 /// Whether an author with this id exists.
 pub fn exists(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
@@ -146,18 +146,18 @@ pub fn update(
 pub fn delete(
     conn: &mut AnyConnection,
     key: &IdOrSlug,
-    reassign_to: Option<&str>,
+    reassign_to: Option<&AuthorId>,
     now: NaiveDateTime,
 ) -> Result<Removed, Error> {
     let current = slugged::get::<Author>(conn, key)?;
     // Users are linked to an author by a check, not a foreign key: a link made while
     // this delete runs would outlive the author. Both take the author's lock.
     crate::db::lock_name(conn, &link_lock(&current.id))?;
-    let current = slugged::get::<Author>(conn, &IdOrSlug::Id(current.id))?;
+    let current = slugged::get::<Author>(conn, &IdOrSlug::Id(current.id.into()))?;
     let bylines = articles::table.filter(articles::author_id.eq(&current.id));
     let mut reassigned = Vec::new();
     if let Some(target) = reassign_to {
-        if target == current.id || !exists(conn, target)? {
+        if *target == current.id || !exists(conn, target)? {
             return Err(Error::invalid_query(vec![crate::domain::FieldError::new(
                 "reassign_to",
                 Code::NotFound,
@@ -185,7 +185,7 @@ pub fn delete(
         }
     }
     diesel::update(users::table.filter(users::author_id.eq(&current.id)))
-        .set(users::author_id.eq(None::<String>))
+        .set(users::author_id.eq(None::<AuthorId>))
         .execute(conn)?;
     diesel::delete(a::authors.filter(a::id.eq(&current.id))).execute(conn)?;
     slugged::forget::<Author>(conn, &current.id)?;
@@ -199,11 +199,11 @@ pub fn delete(
 /// What deleting an author removed, and which articles it moved to another byline.
 pub struct Removed {
     /// The author's id.
-    pub id: String,
+    pub id: AuthorId,
     /// The slug it had.
     pub slug: String,
     /// The articles whose byline moved.
-    pub reassigned: Vec<String>,
+    pub reassigned: Vec<ArticleId>,
 }
 
 /// The name of the lock that deleting an author and linking a user to it both take.

@@ -7,7 +7,7 @@ use super::repo::{self, After};
 use crate::domain::caller::Caller;
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{IdOrSlug, IfMatch, Lookup, Result};
+use crate::domain::{AuthorId, IdOrSlug, IfMatch, Lookup, Result};
 use crate::slugged;
 use crate::write::{Change, Ctx, Subject, Verb};
 
@@ -93,12 +93,12 @@ pub async fn delete(
     caller: &Caller,
     key: IdOrSlug,
     precondition: IfMatch,
-    reassign_to: Option<String>,
+    reassign_to: Option<AuthorId>,
 ) -> Result<()> {
     let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
         slugged::repo::check_precondition::<Author>(tx.conn(), &key, &precondition)?;
-        let removed = repo::delete(tx.conn(), &key, reassign_to.as_deref(), now)?;
+        let removed = repo::delete(tx.conn(), &key, reassign_to.as_ref(), now)?;
         for article in &removed.reassigned {
             tx.note(
                 Change::new(Subject::Article, article, Verb::Updated)

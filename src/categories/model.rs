@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::CategoryId;
+
 use crate::db::schema::categories;
 
 /// A stored category.
@@ -10,7 +12,7 @@ use crate::db::schema::categories;
 #[diesel(table_name = categories)]
 pub struct Category {
     /// UUIDv7.
-    pub id: String,
+    pub id: CategoryId,
     /// Unique URL name.
     pub slug: String,
     /// Display name.
@@ -18,7 +20,7 @@ pub struct Category {
     /// Optional description.
     pub description: Option<String>,
     /// The enclosing category, if any.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<CategoryId>,
     /// When it was created (UTC).
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
@@ -36,7 +38,7 @@ pub struct CategoryChangeset {
     /// New description; `Some(None)` clears it.
     pub description: Option<Option<String>>,
     /// New parent; `Some(None)` makes it top-level.
-    pub parent_id: Option<Option<String>>,
+    pub parent_id: Option<Option<CategoryId>>,
     /// Set whenever anything changes.
     pub updated_at: Option<NaiveDateTime>,
 }

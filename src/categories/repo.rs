@@ -6,26 +6,29 @@ use diesel::prelude::*;
 use super::model::{Category, CategoryChangeset};
 use crate::db::AnyConnection;
 use crate::db::schema::categories::dsl as c;
-use crate::domain::{Code, Error, IdOrSlug};
+use crate::domain::{CategoryId, Code, Error, IdOrSlug};
 use crate::slug;
 use crate::slugged::repo::{self as slugged, slugged_table};
 
-slugged_table!(Category, categories, "category");
+slugged_table!(Category, crate::domain::CategoryId, categories, "category");
 
 /// How deep the ancestor walk goes before it gives up; far beyond any real site map.
 const MAX_DEPTH: usize = 1_000;
 
 /// A category's id with the ids of every category inside it, at any depth: one query over
 /// the (small) category tree, walked in memory.
-pub fn with_descendants(conn: &mut AnyConnection, root: &str) -> QueryResult<Vec<String>> {
-    let edges: Vec<(String, Option<String>)> =
+pub fn with_descendants(
+    conn: &mut AnyConnection,
+    root: &CategoryId,
+) -> QueryResult<Vec<CategoryId>> {
+    let edges: Vec<(CategoryId, Option<CategoryId>)> =
         c::categories.select((c::id, c::parent_id)).load(conn)?;
-    let mut found = vec![root.to_owned()];
+    let mut found = vec![root.clone()];
     let mut next = 0;
     while next < found.len() {
         let parent = found[next].clone();
         for (id, p) in &edges {
-            if p.as_deref() == Some(parent.as_str()) && !found.contains(id) {
+            if p.as_ref() == Some(&parent) && !found.contains(id) {
                 found.push(id.clone());
             }
         }
@@ -38,7 +41,7 @@ pub fn with_descendants(conn: &mut AnyConnection, root: &str) -> QueryResult<Vec
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
     /// Only direct children of this id.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<CategoryId>,
     /// `updated_at >=`.
     pub updated_after: Option<chrono::NaiveDateTime>,
 }
@@ -89,7 +92,7 @@ pub struct CreateInput {
     /// Description.
     pub description: Option<String>,
     /// Parent id.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<CategoryId>,
 }
 
 /// Creates a category under an existing parent, if any. A chosen slug that is taken is a
@@ -107,7 +110,7 @@ pub fn create(
         slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "category".into())
     });
     let row = Category {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: CategoryId::generate(),
         slug,
         name: input.name,
         description: input.description,
@@ -128,7 +131,7 @@ pub struct UpdateInput {
     /// New description; `Some(None)` clears it.
     pub description: Option<Option<String>>,
     /// New parent; `Some(None)` makes it top-level.
-    pub parent_id: Option<Option<String>>,
+    pub parent_id: Option<Option<CategoryId>>,
 }
 
 /// Applies a partial update. Nothing is written when nothing changes.
@@ -181,7 +184,7 @@ pub fn update(
 
 /// Deletes a category that nothing refers to: no child categories, no articles.
 /// Deletes a category; its id and the slug it had.
-pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(String, String), Error> {
+pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(CategoryId, String), Error> {
     let current = slugged::get::<Category>(conn, key)?;
     let children: i64 = c::categories
         .filter(c::parent_id.eq(&current.id))
@@ -216,7 +219,7 @@ pub fn delete(conn: &mut AnyConnection, key: &IdOrSlug) -> Result<(String, Strin
     Ok((current.id, current.slug))
 }
 
-fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &str) -> Result<(), Error> {
+fn ensure_parent_exists(conn: &mut AnyConnection, parent_id: &CategoryId) -> Result<(), Error> {
     let exists: i64 = c::categories
         .filter(c::id.eq(parent_id))
         .count()

@@ -9,9 +9,17 @@ use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 
 use super::multi_connection_impl::MultiBackend;
+use crate::domain::change::{AuditAction, Subject, Verb};
+use crate::domain::ids::{ArticleId, AuthorId, CategoryId, Identifier, MediaId, TagId, UserId};
 use crate::domain::{
     DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,
 };
+
+/// A stored value, read back as its type.
+trait Stored: Sized {
+    fn text(&self) -> &str;
+    fn read(text: String) -> deserialize::Result<Self>;
+}
 
 fn read<T: Named>(name: &str) -> deserialize::Result<T> {
     T::parse(name).ok_or_else(|| format!("unknown {} `{name}` stored", T::WHAT).into())
@@ -21,26 +29,26 @@ macro_rules! stored_as_text {
     ($($ty:ty),*) => {$(
         impl ToSql<Text, Pg> for $ty {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), &mut out.reborrow())
+                <str as ToSql<Text, Pg>>::to_sql(self.text(), &mut out.reborrow())
             }
         }
 
         impl FromSql<Text, Pg> for $ty {
             fn from_sql(bytes: <Pg as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                read(&<String as FromSql<Text, Pg>>::from_sql(bytes)?)
+                Stored::read(<String as FromSql<Text, Pg>>::from_sql(bytes)?)
             }
         }
 
         impl ToSql<Text, Sqlite> for $ty {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(self.as_str());
+                out.set_value(self.text());
                 Ok(serialize::IsNull::No)
             }
         }
 
         impl FromSql<Text, Sqlite> for $ty {
             fn from_sql(bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                read(&<String as FromSql<Text, Sqlite>>::from_sql(bytes)?)
+                Stored::read(<String as FromSql<Text, Sqlite>>::from_sql(bytes)?)
             }
         }
 
@@ -59,7 +67,39 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(
+macro_rules! named_values {
+    ($($ty:ty),*) => {$(
+        impl Stored for $ty {
+            fn text(&self) -> &str {
+                self.as_str()
+            }
+
+            fn read(text: String) -> deserialize::Result<Self> {
+                read(&text)
+            }
+        }
+        stored_as_text!($ty);
+    )*};
+}
+
+macro_rules! id_values {
+    ($($ty:ty),*) => {$(
+        impl Stored for $ty {
+            fn text(&self) -> &str {
+                Identifier::as_str(self)
+            }
+
+            fn read(text: String) -> deserialize::Result<Self> {
+                Ok(<$ty>::from_string(text))
+            }
+        }
+        stored_as_text!($ty);
+    )*};
+}
+
+named_values!(
+    Subject,
+    Verb,
     Status,
     Role,
     Scope,
@@ -68,6 +108,19 @@ stored_as_text!(
     TimerKind,
     EventType
 );
+id_values!(ArticleId, AuthorId, CategoryId, TagId, MediaId, UserId);
+impl Stored for AuditAction {
+    fn text(&self) -> &str {
+        self.as_str()
+    }
+
+    fn read(text: String) -> deserialize::Result<Self> {
+        AuditAction::parse(&text)
+            .ok_or_else(|| format!("unknown audit action `{text}` stored").into())
+    }
+}
+
+stored_as_text!(AuditAction);
 
 #[cfg(test)]
 mod tests {

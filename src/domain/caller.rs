@@ -2,13 +2,13 @@
 //! that follow from it. Finding the caller of a request is the HTTP layer's job
 //! (`crate::http::auth`); deciding what they may do is the services'.
 
-use super::{Error, Role, Scope};
+use super::{AuthorId, Error, Role, Scope, UserId};
 
 /// Who made a change, as the write path records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// A signed-in user, by id.
-    User(String),
+    User(UserId),
     /// An integrator's API token, by id.
     Token(String),
     /// Someone not signed in (signing in, refreshing, signing out).
@@ -23,11 +23,11 @@ pub enum Principal {
     /// A signed-in user.
     User {
         /// User id.
-        id: String,
+        id: UserId,
         /// Current role.
         role: Role,
         /// The linked author profile.
-        author_id: Option<String>,
+        author_id: Option<AuthorId>,
     },
     /// An integrator's API token.
     Token {
@@ -95,7 +95,7 @@ impl Caller {
 #[derive(Debug, Clone)]
 pub struct Admin {
     /// The admin's user id.
-    pub id: String,
+    pub id: UserId,
 }
 
 impl Admin {
@@ -113,7 +113,7 @@ pub struct Staff(pub Caller);
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     /// The user's id.
-    pub id: String,
+    pub id: UserId,
     /// The user's role.
     pub role: Role,
 }

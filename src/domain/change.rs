@@ -3,97 +3,128 @@
 
 use serde_json::Value;
 
+use super::Named;
 use super::caller::Actor;
+use super::kinds::named;
 
-/// What kind of thing changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    /// An article.
-    Article,
-    /// An author profile.
-    Author,
-    /// A category.
-    Category,
-    /// A tag.
-    Tag,
-    /// An uploaded image.
-    Media,
-    /// A user account.
-    User,
-    /// An API token.
-    ApiToken,
-    /// A sign-in session (a refresh token family).
-    Session,
-    /// A webhook.
-    Webhook,
-}
-
-impl Subject {
-    /// The name audit entries give it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Article => "article",
-            Self::Author => "author",
-            Self::Category => "category",
-            Self::Tag => "tag",
-            Self::Media => "media",
-            Self::User => "user",
-            Self::ApiToken => "api_token",
-            Self::Session => "session",
-            Self::Webhook => "webhook",
-        }
+named! {
+    /// What kind of thing changed (an event's `resource.type`, the first half of an audit
+    /// action).
+    Subject, "subject" {
+        /// An article.
+        Article = "article",
+        /// An author profile.
+        Author = "author",
+        /// A category.
+        Category = "category",
+        /// A tag.
+        Tag = "tag",
+        /// An uploaded image.
+        Media = "media",
+        /// A user account.
+        User = "user",
+        /// An API token.
+        ApiToken = "api_token",
+        /// A sign-in session (a refresh token family).
+        Session = "session",
+        /// A webhook.
+        Webhook = "webhook",
     }
 }
 
-/// What happened to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    /// Made (for a session: signed in).
-    Created,
-    /// Its fields changed.
-    Updated,
-    /// Removed for good (for a session: signed out).
-    Deleted,
-    /// Made public now (or back-dated).
-    Published,
-    /// Set to become public at a later time.
-    Scheduled,
-    /// Taken back to draft.
-    Unpublished,
-    /// Withdrawn.
-    Archived,
-    /// Moved to the trash.
-    Trashed,
-    /// Taken out of the trash.
-    Untrashed,
-    /// An earlier revision's content made current again.
-    Restored,
-    /// A sign-in was refused.
-    Refused,
-    /// A used refresh token came back, and its family was revoked.
-    Revoked,
-    /// Left the public routes at its `unpublish_at` (time-driven).
-    Expired,
+named! {
+    /// What happened to it: the past-tense word audit entries and revisions use.
+    Verb, "verb" {
+        /// Made (for a session: signed in).
+        Created = "created",
+        /// Its fields changed.
+        Updated = "updated",
+        /// Removed for good (for a session: signed out).
+        Deleted = "deleted",
+        /// Made public now (or back-dated).
+        Published = "published",
+        /// Set to become public at a later time.
+        Scheduled = "scheduled",
+        /// Taken back to draft.
+        Unpublished = "unpublished",
+        /// Withdrawn.
+        Archived = "archived",
+        /// Moved to the trash.
+        Trashed = "trashed",
+        /// Taken out of the trash.
+        Untrashed = "untrashed",
+        /// An earlier revision's content made current again.
+        Restored = "restored",
+        /// A sign-in was refused.
+        Refused = "refused",
+        /// A used refresh token came back, and its family was revoked.
+        Revoked = "revoked",
+        /// Left the public routes at its `unpublish_at` (time-driven).
+        Expired = "expired",
+    }
 }
 
-impl Verb {
-    /// The past-tense word audit entries and revisions use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Updated => "updated",
-            Self::Deleted => "deleted",
-            Self::Published => "published",
-            Self::Scheduled => "scheduled",
-            Self::Unpublished => "unpublished",
-            Self::Archived => "archived",
-            Self::Trashed => "trashed",
-            Self::Untrashed => "untrashed",
-            Self::Restored => "restored",
-            Self::Refused => "refused",
-            Self::Revoked => "revoked",
-            Self::Expired => "expired",
+/// What an audit entry says happened: `article.published`, `session.login_failed`. A subject
+/// and a verb, named by [`AuditAction::as_str`]; a few read better under their own word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub struct AuditAction {
+    /// What changed.
+    pub subject: Subject,
+    /// What happened to it.
+    pub verb: Verb,
+}
+
+/// Every action with its name, made once.
+static ACTIONS: std::sync::LazyLock<Vec<(AuditAction, String)>> = std::sync::LazyLock::new(|| {
+    let mut all = Vec::with_capacity(Subject::ALL.len() * Verb::ALL.len());
+    for &subject in Subject::ALL {
+        for &verb in Verb::ALL {
+            let action = AuditAction { subject, verb };
+            all.push((action, action.compose()));
         }
+    }
+    all
+});
+
+impl AuditAction {
+    /// The action of a change.
+    pub fn of(change: &Change) -> Self {
+        Self {
+            subject: change.subject,
+            verb: change.verb,
+        }
+    }
+
+    fn compose(self) -> String {
+        let verb = match (self.subject, self.verb) {
+            (Subject::Session, Verb::Created) => "login",
+            (Subject::Session, Verb::Deleted) => "logout",
+            (Subject::Session, Verb::Refused) => "login_failed",
+            (Subject::Session, Verb::Revoked) => "refresh_reused",
+            (Subject::Article, Verb::Deleted) => "purged",
+            (_, verb) => verb.as_str(),
+        };
+        format!("{}.{verb}", self.subject.as_str())
+    }
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        ACTIONS
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("", |(_, name)| name.as_str())
+    }
+
+    /// The action with this name.
+    pub fn parse(name: &str) -> Option<Self> {
+        ACTIONS.iter().find(|(_, n)| n == name).map(|(a, _)| *a)
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -233,4 +264,32 @@ pub struct Record<'a> {
     pub changes: &'a [Change],
     /// When the write ran.
     pub at: chrono::NaiveDateTime,
+}
+
+#[cfg(test)]
+mod action_tests {
+    use super::*;
+
+    #[test]
+    fn every_audit_action_has_its_own_name_and_reads_back() {
+        let mut seen = std::collections::HashSet::new();
+        for &subject in Subject::ALL {
+            for &verb in Verb::ALL {
+                let action = AuditAction { subject, verb };
+                assert!(seen.insert(action.as_str()), "{action} named twice");
+                assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+            }
+        }
+        let failed = AuditAction {
+            subject: Subject::Session,
+            verb: Verb::Refused,
+        };
+        assert_eq!(failed.as_str(), "session.login_failed");
+        assert_eq!(
+            AuditAction::parse("article.purged").map(|a| a.verb),
+            Some(Verb::Deleted)
+        );
+        assert_eq!(AuditAction::parse("article.deleted"), None);
+        assert_eq!(AuditAction::parse("session.created"), None);
+    }
 }

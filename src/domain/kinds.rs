@@ -22,6 +22,8 @@ macro_rules! named {
     ($(#[$meta:meta])* $ty:ident, $what:literal { $($(#[doc = $doc:literal])* $variant:ident = $name:literal,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $ty {
             $($(#[doc = $doc])* $variant,)*
         }
@@ -75,8 +77,6 @@ pub(crate) use named;
 
 named! {
     /// Where an article is in its life.
-    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
-    #[diesel(sql_type = diesel::sql_types::Text)]
     Status, "status" {
         /// Being written; never public.
         Draft = "draft",
@@ -91,8 +91,6 @@ named! {
 
 named! {
     /// A staff member's role.
-    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
-    #[diesel(sql_type = diesel::sql_types::Text)]
     Role, "role" {
         /// Writes their own articles.
         Author = "author",
@@ -105,8 +103,6 @@ named! {
 
 named! {
     /// What an API token may do.
-    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
-    #[diesel(sql_type = diesel::sql_types::Text)]
     Scope, "scope" {
         /// Read everything, unpublished content included (previews).
         Read = "read",
@@ -117,8 +113,6 @@ named! {
 
 named! {
     /// Where a webhook delivery is.
-    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
-    #[diesel(sql_type = diesel::sql_types::Text)]
     DeliveryStatus, "delivery status" {
         /// Waiting for its next attempt (or in one).
         Pending = "pending",
@@ -131,8 +125,6 @@ named! {
 
 named! {
     /// Where a request under an `Idempotency-Key` is.
-    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
-    #[diesel(sql_type = diesel::sql_types::Text)]
     IdempotencyState, "idempotency state" {
         /// Being answered now.
         Running = "running",
@@ -145,8 +137,6 @@ named! {
 
 named! {
     /// What an article's timer does when it comes due.
-    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
-    #[diesel(sql_type = diesel::sql_types::Text)]
     TimerKind, "timer kind" {
         /// A scheduled story becomes public.
         Publish = "publish",
@@ -157,8 +147,6 @@ named! {
 
 named! {
     /// The type of an event, as the feed and webhooks name it.
-    #[derive(diesel::AsExpression, diesel::FromSqlRow)]
-    #[diesel(sql_type = diesel::sql_types::Text)]
     EventType, "event type" {
         /// `article.created`.
         ArticleCreated = "article.created",

@@ -6,6 +6,7 @@ pub mod caller;
 pub mod change;
 pub mod cursor;
 pub mod error;
+pub mod ids;
 pub mod keys;
 pub mod kinds;
 pub mod media;
@@ -14,6 +15,7 @@ pub mod patch;
 pub mod time;
 
 pub use error::{Code, Error, FieldError, Result};
+pub use ids::{ArticleId, AuthorId, CategoryId, Identifier, MediaId, TagId, UserId};
 pub use keys::{IdOrSlug, IfMatch, Lookup, stamp};
 pub use kinds::{
     DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,
@@ -30,16 +32,17 @@ pub fn counted(n: i64, one: &str, many: &str) -> String {
 }
 
 /// A list of ids as a row keeps it (an article's tags): in order, comma-separated.
-pub fn join_ids(ids: &[String]) -> String {
-    ids.join(",")
+pub fn join_ids<I: AsRef<str>>(ids: &[I]) -> String {
+    let texts: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
+    texts.join(",")
 }
 
 /// The ids of a [`join_ids`] column, in order.
-pub fn split_ids(joined: &str) -> Vec<String> {
+pub fn split_ids<I: From<String>>(joined: &str) -> Vec<I> {
     joined
         .split(',')
         .filter(|id| !id.is_empty())
-        .map(str::to_owned)
+        .map(|id| I::from(id.to_owned()))
         .collect()
 }
 
@@ -50,7 +53,7 @@ mod id_list_tests {
     #[test]
     fn ids_round_trip_in_order() {
         let ids = vec!["b".to_owned(), "a".to_owned()];
-        assert_eq!(split_ids(&join_ids(&ids)), ids);
-        assert!(split_ids("").is_empty());
+        assert_eq!(split_ids::<String>(&join_ids(&ids)), ids);
+        assert!(split_ids::<TagId>("").is_empty());
     }
 }

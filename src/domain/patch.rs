@@ -25,4 +25,13 @@ impl<T> Patch<T> {
     pub fn is_given(&self) -> bool {
         !matches!(self, Patch::Absent)
     }
+
+    /// The same patch over another type: a given value converted, absence and `null` kept.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(v) => Patch::Value(f(v)),
+        }
+    }
 }

@@ -11,7 +11,7 @@ use crate::authors::model::Author;
 use crate::categories::model::Category;
 use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
-use crate::domain::{IdOrSlug, Result};
+use crate::domain::{IdOrSlug, Result, TagId};
 use crate::tags::model::Tag;
 use crate::write::Ctx;
 
@@ -94,7 +94,7 @@ pub async fn newest(ctx: &Ctx, filter: FeedFilter) -> Result<Feed> {
                     .as_ref()
                     .and_then(|id| related.categories.get(id))
                     .cloned(),
-                tags: crate::domain::split_ids(&article.tag_ids)
+                tags: crate::domain::split_ids::<TagId>(&article.tag_ids)
                     .iter()
                     .filter_map(|id| related.tags.get(id))
                     .cloned()

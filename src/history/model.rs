@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{article_revisions, articles, audit_log};
-use crate::domain::Status;
+use crate::domain::change::{AuditAction, Subject, Verb};
+use crate::domain::{AuthorId, CategoryId, MediaId, Status, TagId};
 
 /// The editable fields and status of an article as one revision keeps them (without the
 /// body, which is stored compressed beside it).
@@ -26,26 +27,28 @@ pub struct ArticleState {
     /// Expiry time.
     pub unpublish_at: Option<NaiveDateTime>,
     /// Byline.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
     /// Section.
-    pub category_id: Option<String>,
+    pub category_id: Option<CategoryId>,
     /// Cover image.
     pub cover_image_url: Option<String>,
     /// Cover from the media library: `Some(None)` for none; `None` only in revisions made
     /// before the media library, which keep no cover.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "present")]
-    pub cover_media_id: Option<Option<String>>,
+    pub cover_media_id: Option<Option<MediaId>>,
     /// Tags, in order; absent in revisions made before articles had tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tag_ids: Option<Vec<String>>,
+    pub tag_ids: Option<Vec<TagId>>,
 }
 
 /// A field that may be absent (`None`), or present and null (`Some(None)`).
 mod present {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    use crate::domain::MediaId;
+
     pub fn serialize<S: Serializer>(
-        value: &Option<Option<String>>,
+        value: &Option<Option<MediaId>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         value.as_ref().and_then(Option::as_ref).serialize(s)
@@ -53,8 +56,8 @@ mod present {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(d).map(Some)
+    ) -> Result<Option<Option<MediaId>>, D::Error> {
+        Option::<MediaId>::deserialize(d).map(Some)
     }
 }
 
@@ -83,15 +86,15 @@ pub struct ArticleSource {
     /// Expiry time.
     pub unpublish_at: Option<NaiveDateTime>,
     /// Byline.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
     /// Section.
-    pub category_id: Option<String>,
+    pub category_id: Option<CategoryId>,
     /// Cover image.
     pub cover_image_url: Option<String>,
     /// Tag ids, comma-separated.
     pub tag_ids: String,
     /// Cover from the media library.
-    pub cover_media_id: Option<String>,
+    pub cover_media_id: Option<MediaId>,
 }
 
 impl ArticleSource {
@@ -131,7 +134,7 @@ pub struct RevisionRow {
     /// Their name when they wrote.
     pub actor_name: Option<String>,
     /// What happened (`created`, `updated`, `published`, …).
-    pub action: String,
+    pub action: Verb,
     /// JSON array of the fields the change touched.
     pub changed_fields: String,
     /// JSON of [`ArticleState`].
@@ -157,7 +160,7 @@ pub struct RevisionHead {
     /// Actor name.
     pub actor_name: Option<String>,
     /// Action.
-    pub action: String,
+    pub action: Verb,
     /// JSON array.
     pub changed_fields: String,
     /// JSON state.
@@ -176,7 +179,7 @@ pub struct Revision {
     /// Who.
     pub actor: ActorRef,
     /// What happened.
-    pub action: String,
+    pub action: Verb,
     /// Which fields it touched.
     pub changed_fields: Vec<String>,
     /// The article as of this version.
@@ -211,9 +214,9 @@ pub struct AuditRow {
     /// Actor name.
     pub actor_name: Option<String>,
     /// `<target type>.<verb>`, e.g. `article.published`, `session.login_failed`.
-    pub action: String,
+    pub action: AuditAction,
     /// `article`, `user`, `session`, …
-    pub target_type: String,
+    pub target_type: Subject,
     /// The target's id.
     pub target_id: Option<String>,
     /// The request id.

@@ -11,7 +11,7 @@ use super::model::{
 use crate::db::AnyConnection;
 use crate::db::schema::{api_tokens, article_revisions as r, articles, audit_log as l, users};
 use crate::domain::caller::Actor;
-use crate::domain::change::{ArticleSnapshot, Change, Record, Subject, Verb};
+use crate::domain::change::{ArticleSnapshot, AuditAction, Change, Record, Subject, Verb};
 use crate::domain::{Error, Result};
 
 /// zstd's default level: a 50 KB body compresses in well under a millisecond.
@@ -138,8 +138,8 @@ fn audit_row(
         actor_type: actor.kind.clone(),
         actor_id: actor.id.clone(),
         actor_name: actor.name.clone(),
-        action: audit_action(change),
-        target_type: change.subject.as_str().to_owned(),
+        action: AuditAction::of(change),
+        target_type: change.subject,
         target_id: Some(change.id.clone()).filter(|id| !id.is_empty()),
         request_id: record.origin.request_id.clone(),
         client_ip: record.origin.client_ip.clone(),
@@ -213,18 +213,6 @@ fn keeps_revision(change: &Change) -> bool {
     change.subject == Subject::Article && change.verb != Verb::Deleted && change.timed.is_none()
 }
 
-fn audit_action(change: &Change) -> String {
-    let verb = match (change.subject, change.verb) {
-        (Subject::Session, Verb::Created) => "login",
-        (Subject::Session, Verb::Deleted) => "logout",
-        (Subject::Session, Verb::Refused) => "login_failed",
-        (Subject::Session, Verb::Revoked) => "refresh_reused",
-        (Subject::Article, Verb::Deleted) => "purged",
-        (_, verb) => verb.as_str(),
-    };
-    format!("{}.{verb}", change.subject.as_str())
-}
-
 /// What a revision is made from: the snapshot the service handed over, or the row read.
 enum Source<'a> {
     Given(&'a ArticleSnapshot),
@@ -246,7 +234,7 @@ fn actor_ref(conn: &mut AnyConnection, actor: &Actor, known: Option<&str>) -> Re
     Ok(match actor {
         Actor::User(id) => ActorRef {
             kind: "user".into(),
-            id: Some(id.clone()),
+            id: Some(id.to_string()),
             name: match known {
                 Some(name) => Some(name.to_owned()),
                 None => users::table
@@ -258,7 +246,7 @@ fn actor_ref(conn: &mut AnyConnection, actor: &Actor, known: Option<&str>) -> Re
         },
         Actor::Token(id) => ActorRef {
             kind: "token".into(),
-            id: Some(id.clone()),
+            id: Some(id.to_string()),
             name: match known {
                 Some(name) => Some(name.to_owned()),
                 None => api_tokens::table
@@ -307,7 +295,7 @@ fn revision_row(
         actor_type: actor.kind.clone(),
         actor_id: actor.id.clone(),
         actor_name: actor.name.clone(),
-        action: change.verb.as_str().to_owned(),
+        action: change.verb,
         changed_fields: json!(fields).to_string(),
         state,
         body: compress(body)?,

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::{MediaId, UserId};
+
 use crate::db::schema::media;
 
 /// A stored image.
@@ -10,7 +12,7 @@ use crate::db::schema::media;
 #[diesel(table_name = media)]
 pub struct Media {
     /// UUIDv7.
-    pub id: String,
+    pub id: MediaId,
     /// A safe file name, with the extension of its kind.
     pub filename: String,
     /// `image/jpeg`, `image/png`, `image/webp` or `image/gif`.
@@ -30,7 +32,7 @@ pub struct Media {
     /// Who took or owns it.
     pub credit: Option<String>,
     /// The user who uploaded it (none for API tokens).
-    pub created_by: Option<String>,
+    pub created_by: Option<UserId>,
     /// Uploaded (UTC).
     pub created_at: NaiveDateTime,
     /// Last changed (UTC).

@@ -6,6 +6,7 @@ use super::model::{Media, MediaChangeset};
 use crate::db::AnyConnection;
 use crate::db::schema::articles::dsl as a;
 use crate::db::schema::media::dsl as m;
+use crate::domain::MediaId;
 
 /// A media item by id.
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Media>> {
@@ -17,7 +18,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Media>> {
 }
 
 /// Media by id, for embedding in a page of articles: one query.
-pub fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Media>> {
+pub fn by_ids(conn: &mut AnyConnection, ids: &[MediaId]) -> QueryResult<Vec<Media>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -20,7 +20,7 @@ use super::store::{self, Store};
 use crate::domain::caller::{Caller, Principal, forbidden, unauthorized};
 use crate::domain::cursor;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Code, Error, FieldError, IfMatch, Result, Role, Scope};
+use crate::domain::{Code, Error, FieldError, IfMatch, Result, Role, Scope, UserId};
 use crate::write::{Ctx, Subject, Verb};
 
 /// The library: the store, the scratch folder for uploads, and the renders in flight.
@@ -106,7 +106,7 @@ fn file_error(code: Code, message: impl Into<String>) -> Error {
 }
 
 /// Who may upload: authors and up, and `write` tokens.
-fn uploader(caller: &Caller) -> Result<Option<String>> {
+fn uploader(caller: &Caller) -> Result<Option<UserId>> {
     match &caller.0 {
         None => Err(unauthorized("this request needs a bearer token", false)),
         Some(Principal::Token {
@@ -368,7 +368,7 @@ impl Library {
         }
         let now = ctx.now();
         let row = Media {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: crate::domain::MediaId::generate(),
             filename: super::safe_filename(upload.filename.as_deref(), checked.kind),
             content_type: checked.kind.mime().to_owned(),
             size: i64::try_from(checked.size).unwrap_or(i64::MAX),

@@ -1,6 +1,7 @@
 //! Event rows.
 
 use crate::domain::EventType;
+use crate::domain::change::Subject;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -25,7 +26,7 @@ pub struct EventRow {
     /// When it happened.
     pub occurred_at: NaiveDateTime,
     /// `article`, `author`, `category`.
-    pub resource_type: String,
+    pub resource_type: Subject,
     /// The resource's id.
     pub resource_id: String,
     /// The resource's slug.
@@ -74,7 +75,7 @@ pub struct NewEvent {
     /// When it happened.
     pub occurred_at: NaiveDateTime,
     /// The resource's type.
-    pub resource_type: String,
+    pub resource_type: Subject,
     /// The resource's id.
     pub resource_id: String,
     /// The resource's slug.

@@ -60,7 +60,7 @@ pub fn record(
             id: uuid::Uuid::now_v7().to_string(),
             kind,
             occurred_at: change.timed.unwrap_or(record.at),
-            resource_type: change.subject.as_str().to_owned(),
+            resource_type: change.subject,
             resource_id: change.id.clone(),
             resource_slug: slug,
             version,

@@ -241,7 +241,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             if let Some(at) = publish_at {
                 service::transition_in(
                     tx,
-                    &IdOrSlug::Id(article.id),
+                    &IdOrSlug::Id(article.id.into()),
                     &Writer::Staff,
                     &IfMatch::Absent,
                     Action::Publish(Some(at), None),

@@ -6,6 +6,7 @@ use crate::articles::model::{Article, Draft};
 use crate::articles::render;
 use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;
+use crate::domain::{AuthorId, CategoryId};
 
 use super::bulk::insert_articles;
 
@@ -216,7 +217,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
     let now = crate::domain::time::now();
     let rng = Lcg(42);
 
-    let mut category_ids: Vec<String> = Vec::new();
+    let mut category_ids: Vec<CategoryId> = Vec::new();
     for (name, parent) in CATEGORIES {
         let slug = format!(
             "synthetic-{}",
@@ -306,8 +307,8 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
 struct Generator {
     rng: Lcg,
     now: chrono::NaiveDateTime,
-    author_ids: Vec<String>,
-    category_ids: Vec<String>,
+    author_ids: Vec<AuthorId>,
+    category_ids: Vec<CategoryId>,
     /// Articles already in the table, so that slugs stay unique across runs.
     start: usize,
     published_slugs: Vec<String>,

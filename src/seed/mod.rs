@@ -38,7 +38,7 @@ fn tag(
     conn: &mut AnyConnection,
     input: crate::tags::repo::CreateInput,
     now: chrono::NaiveDateTime,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<crate::domain::TagId> {
     let slug = input.slug.clone().unwrap_or_default();
     match crate::tags::model::Tag::find(conn, &IdOrSlug::Slug(slug))? {
         Some(existing) => Ok(existing.id),
@@ -52,7 +52,7 @@ fn category(
     conn: &mut AnyConnection,
     input: CreateInput,
     now: chrono::NaiveDateTime,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<crate::domain::CategoryId> {
     let slug = input.slug.clone().unwrap_or_default();
     match crate::categories::model::Category::find(conn, &IdOrSlug::Slug(slug))? {
         Some(existing) => Ok(existing.id),
@@ -70,7 +70,7 @@ fn author(
     name: String,
     bio: Option<String>,
     now: chrono::NaiveDateTime,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<crate::domain::AuthorId> {
     if let Some(existing) =
         crate::authors::model::Author::find(conn, &IdOrSlug::Slug(slug.clone()))?
     {

@@ -7,20 +7,22 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::AnyConnection;
 use crate::db::slugs::{insert_with_slug, old as old_slugs};
-use crate::domain::{Code, Error, IdOrSlug, IfMatch};
+use crate::domain::{Code, Error, IdOrSlug, Identifier, IfMatch};
 
 /// A row with an id, a unique slug and an `updated_at`, in a table of its own.
 pub trait Slugged: Sized + Clone + Send + 'static {
     /// The resource's name in one word (`author`, `category`, `tag`): the kind of its old
     /// slugs, and the noun in its messages.
     const KIND: &'static str;
+    /// The type of its ids.
+    type Id: Identifier;
 
     /// The row by id or by current slug.
     fn find(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<Option<Self>>;
     /// Locks the row for the rest of the transaction (PostgreSQL; SQLite writes take turns).
     fn lock_row(conn: &mut AnyConnection, key: &IdOrSlug) -> QueryResult<()>;
     /// The rows with these ids, in no particular order: one query for a page of embeds.
-    fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Self>>;
+    fn by_ids(conn: &mut AnyConnection, ids: &[Self::Id]) -> QueryResult<Vec<Self>>;
     /// Current slugs that are `base` or start with `stem-`.
     fn slugs_like(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>>;
     /// How many rows other than `except` have this slug.
@@ -169,11 +171,12 @@ pub fn slug_conflict(slug: &str) -> Error {
 }
 
 /// Implements [`Slugged`] for a row type over its table, which has `id`, `slug` and
-/// `updated_at` columns: `slugged_table!(Tag, tags, "tag")`.
+/// `updated_at` columns: `slugged_table!(Tag, TagId, tags, "tag")`.
 macro_rules! slugged_table {
-    ($row:ty, $table:ident, $kind:literal) => {
+    ($row:ty, $id:ty, $table:ident, $kind:literal) => {
         impl $crate::slugged::Slugged for $row {
             const KIND: &'static str = $kind;
+            type Id = $id;
 
             fn find(
                 conn: &mut $crate::db::AnyConnection,
@@ -211,7 +214,7 @@ macro_rules! slugged_table {
 
             fn by_ids(
                 conn: &mut $crate::db::AnyConnection,
-                ids: &[String],
+                ids: &[$id],
             ) -> diesel::QueryResult<Vec<Self>> {
                 use diesel::prelude::*;
                 use $crate::db::schema::$table::dsl as t;
@@ -263,7 +266,7 @@ macro_rules! slugged_table {
             }
 
             fn id(&self) -> &str {
-                &self.id
+                $crate::domain::Identifier::as_str(&self.id)
             }
 
             fn slug(&self) -> &str {

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::TagId;
+
 use crate::db::schema::tags;
 
 /// A stored tag.
@@ -10,7 +12,7 @@ use crate::db::schema::tags;
 #[diesel(table_name = tags)]
 pub struct Tag {
     /// UUIDv7.
-    pub id: String,
+    pub id: TagId,
     /// Unique URL name.
     pub slug: String,
     /// Display name.

@@ -14,15 +14,15 @@ use crate::db::schema::article_tags::dsl as at;
 use crate::db::schema::articles;
 use crate::db::schema::tags::dsl as t;
 use crate::db::{AnyConnection, MultiBackend};
-use crate::domain::{Code, Error, FieldError};
+use crate::domain::{ArticleId, Code, Error, FieldError, TagId};
 use crate::slug;
 use crate::slugged::Slugged;
 use crate::slugged::repo::{self as slugged, slugged_table};
 
-slugged_table!(Tag, tags, "tag");
+slugged_table!(Tag, crate::domain::TagId, tags, "tag");
 
 /// The ids of the tags with these slugs (unknown slugs are left out).
-pub fn ids_of_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<Vec<String>> {
+pub fn ids_of_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<Vec<TagId>> {
     if slugs.is_empty() {
         return Ok(Vec::new());
     }
@@ -35,7 +35,7 @@ pub fn ids_of_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<V
 /// The tags an article is about to carry, in the given order; a 422 on `tag_ids` for any
 /// that does not exist. On PostgreSQL the rows are held shared until the write ends, so
 /// that a concurrent delete of one of them waits and then sees this article.
-pub fn for_article(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Tag>, Error> {
+pub fn for_article(conn: &mut AnyConnection, ids: &[TagId]) -> Result<Vec<Tag>, Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -47,14 +47,14 @@ pub fn for_article(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Tag>,
             .load::<String>(pg)?;
         Ok(())
     })?;
-    let mut found: HashMap<String, Tag> = Tag::by_ids(conn, ids)?
+    let mut found: HashMap<TagId, Tag> = Tag::by_ids(conn, ids)?
         .into_iter()
         .map(|tag| (tag.id.clone(), tag))
         .collect();
     let missing: Vec<&str> = ids
         .iter()
         .filter(|id| !found.contains_key(*id))
-        .map(String::as_str)
+        .map(|id| id.as_str())
         .collect();
     if !missing.is_empty() {
         return Err(Error::validation(vec![FieldError::new(
@@ -77,8 +77,8 @@ pub fn search_text(tags: &[Tag]) -> String {
 /// Replaces the tags an article carries (the join rows; the caller writes its columns).
 pub fn replace_for_article(
     conn: &mut AnyConnection,
-    article_id: &str,
-    ids: &[String],
+    article_id: &ArticleId,
+    ids: &[TagId],
 ) -> QueryResult<()> {
     diesel::delete(at::article_tags.filter(at::article_id.eq(article_id))).execute(conn)?;
     if ids.is_empty() {
@@ -223,7 +223,7 @@ pub fn create(
         slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "tag".into())
     });
     let row = Tag {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: TagId::generate(),
         slug,
         name_key: name_key(&input.name),
         name: input.name,
@@ -337,7 +337,7 @@ pub fn delete(
             .select((articles::id, articles::tag_ids))
             .load(conn)?;
         for (id, joined) in rows {
-            let kept: Vec<String> = crate::domain::split_ids(&joined)
+            let kept: Vec<TagId> = crate::domain::split_ids(&joined)
                 .into_iter()
                 .filter(|t| *t != tag.id)
                 .collect();

@@ -7,7 +7,7 @@ use super::model::ApiTokenRow;
 use super::repo::{self, NewToken};
 use crate::credentials::secrets;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Code, Error, Result, Scope};
+use crate::domain::{Code, Error, Result, Scope, UserId};
 use crate::write::{Actor, Ctx, Subject, Verb};
 
 /// A page of tokens in creation order.
@@ -25,7 +25,7 @@ pub async fn get(ctx: &Ctx, id: String) -> Result<ApiTokenRow> {
 /// shown again. An expiry must lie in the future.
 pub async fn create(
     ctx: &Ctx,
-    admin_id: &str,
+    admin_id: &UserId,
     name: String,
     scope: Scope,
     expires_at: Option<NaiveDateTime>,
@@ -48,12 +48,12 @@ pub async fn create(
         name,
         scope,
         hash: secrets::token_hash(&secret),
-        created_by: admin_id.to_owned(),
+        created_by: admin_id.to_string(),
         created_at: now,
         expires_at,
     };
     let row = ctx
-        .write(Actor::User(admin_id.to_owned()), move |tx| {
+        .write(Actor::User(admin_id.clone()), move |tx| {
             let row = repo::create(tx.conn(), new)?;
             tx.changed(Subject::ApiToken, &row.id, Verb::Created);
             Ok(row)
@@ -63,8 +63,8 @@ pub async fn create(
 }
 
 /// Revokes a token; it stops working at once.
-pub async fn delete(ctx: &Ctx, admin_id: &str, id: String) -> Result<()> {
-    ctx.write(Actor::User(admin_id.to_owned()), move |tx| {
+pub async fn delete(ctx: &Ctx, admin_id: &UserId, id: String) -> Result<()> {
+    ctx.write(Actor::User(admin_id.clone()), move |tx| {
         repo::delete(tx.conn(), &id)?;
         tx.changed(Subject::ApiToken, &id, Verb::Deleted);
         Ok(())

@@ -45,7 +45,7 @@ pub fn ensure_first_admin(
     let hash = password::hash(&password).map_err(|e| anyhow::anyhow!(e))?;
     let now = writes.clock().now();
     let row = NewUser {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: crate::domain::UserId::generate(),
         email: email.clone(),
         password_hash: hash,
         display_name: "Administrator".to_owned(),
@@ -92,7 +92,7 @@ pub fn create_from_cli(
     password: &str,
     display_name: &str,
     role: crate::domain::Role,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<crate::domain::UserId> {
     let mut errors = Vec::new();
     let email = crate::validate::email("--email", email, &mut errors);
     let pw = crate::validate::check_password("password", password, &mut errors);
@@ -110,7 +110,7 @@ pub fn create_from_cli(
     };
     let now = crate::domain::time::now();
     let row = NewUser {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: crate::domain::UserId::generate(),
         email,
         password_hash: password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?,
         display_name: name,

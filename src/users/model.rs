@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::{AuthorId, UserId};
+
 use crate::db::schema::users;
 
 use crate::domain::{Patch, Role};
@@ -16,7 +18,7 @@ pub use crate::validate::EMAIL_MAX;
 #[diesel(table_name = users)]
 pub struct User {
     /// UUIDv7.
-    pub id: String,
+    pub id: UserId,
     /// Trimmed, lowercased, unique.
     pub email: String,
     /// Argon2id PHC string.
@@ -26,7 +28,7 @@ pub struct User {
     /// What the user may do.
     pub role: Role,
     /// Linked author profile.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
     /// Raised when the password or role changes.
     pub token_version: i64,
     /// Created (UTC).
@@ -42,7 +44,7 @@ pub struct User {
 #[diesel(table_name = users)]
 pub struct NewUser {
     /// UUIDv7.
-    pub id: String,
+    pub id: UserId,
     /// Normalized email.
     pub email: String,
     /// Argon2id hash.
@@ -52,7 +54,7 @@ pub struct NewUser {
     /// Role.
     pub role: Role,
     /// Linked author profile.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
     /// Starts at 0.
     pub token_version: i64,
     /// Creation time.
@@ -74,7 +76,7 @@ pub struct UserChangeset {
     /// New role.
     pub role: Option<Role>,
     /// New author link; `Some(None)` clears it.
-    pub author_id: Option<Option<String>>,
+    pub author_id: Option<Option<AuthorId>>,
     /// Raised with a password or role change.
     pub token_version: Option<i64>,
     /// Set on every change.
@@ -93,7 +95,7 @@ pub struct UserPatch {
     /// New role (admins, not for themselves).
     pub role: Patch<Role>,
     /// New author link (admins).
-    pub author_id: Patch<String>,
+    pub author_id: Patch<AuthorId>,
     /// The password in use, to change one's own email or password.
     pub current_password: Patch<String>,
 }

@@ -8,9 +8,9 @@ use super::model::{DISPLAY_NAME_MAX, NewUser, User, UserChangeset, UserPatch};
 use super::repo;
 use crate::credentials::AuthState;
 use crate::credentials::password;
-use crate::domain::Role;
 use crate::domain::caller::{SignedIn, forbidden};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::{AuthorId, Role, UserId};
 use crate::domain::{Code, Error, FieldError, Patch, Result};
 use crate::validate::{self, Fields};
 use crate::write::{Actor, Ctx, Subject, Tx, Verb};
@@ -22,13 +22,13 @@ pub async fn list(ctx: &Ctx, page: PageRequest) -> Result<Page<User>> {
 }
 
 /// One user.
-pub async fn get(ctx: &Ctx, id: String) -> Result<User> {
+pub async fn get(ctx: &Ctx, id: UserId) -> Result<User> {
     ctx.read(move |conn| repo::get(conn, &id)).await
 }
 
 /// Admins may read and change anyone; others only themselves.
-fn allow_self_or_admin(caller: &SignedIn, id: &str) -> Result<()> {
-    if caller.role == Role::Admin || caller.id == id {
+fn allow_self_or_admin(caller: &SignedIn, id: &UserId) -> Result<()> {
+    if caller.role == Role::Admin || caller.id == *id {
         Ok(())
     } else {
         Err(forbidden("only admins may read or change other users"))
@@ -36,7 +36,7 @@ fn allow_self_or_admin(caller: &SignedIn, id: &str) -> Result<()> {
 }
 
 /// One user, if the caller may see them.
-pub async fn get_for(ctx: &Ctx, caller: &SignedIn, id: String) -> Result<User> {
+pub async fn get_for(ctx: &Ctx, caller: &SignedIn, id: UserId) -> Result<User> {
     allow_self_or_admin(caller, &id)?;
     get(ctx, id).await
 }
@@ -53,7 +53,7 @@ pub struct NewAccount {
     /// What the user may do.
     pub role: Role,
     /// Linked author profile.
-    pub author_id: Option<String>,
+    pub author_id: Option<AuthorId>,
 }
 
 /// Creates an account (admins); the password is hashed on the password thread.
@@ -61,7 +61,7 @@ pub async fn create(ctx: &Ctx, auth: &AuthState, actor: Actor, new: NewAccount) 
     let password_hash = auth.hash_password(new.password).await?;
     let now = ctx.now();
     let row = NewUser {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: UserId::generate(),
         email: new.email,
         password_hash,
         display_name: new.display_name,
@@ -89,7 +89,7 @@ pub async fn update(
     auth: &AuthState,
     caller: &SignedIn,
     address: Option<IpAddr>,
-    id: String,
+    id: UserId,
     patch: UserPatch,
 ) -> Result<User> {
     allow_self_or_admin(caller, &id)?;
@@ -165,10 +165,10 @@ async fn check_current_password(
     ctx: &Ctx,
     auth: &AuthState,
     address: Option<IpAddr>,
-    id: &str,
+    id: &UserId,
     given: String,
 ) -> Result<()> {
-    let current = get(ctx, id.to_owned()).await?;
+    let current = get(ctx, id.clone()).await?;
     let plausible = given.chars().count() <= password::MAX_LEN;
     let matches = plausible
         && auth
@@ -186,14 +186,14 @@ async fn check_current_password(
 
 /// Deletes an account and its sessions (admins); nobody deletes themselves, and the last
 /// admin stays.
-pub async fn delete(ctx: &Ctx, actor_id: &str, id: String) -> Result<()> {
-    if id == actor_id {
+pub async fn delete(ctx: &Ctx, actor_id: &UserId, id: UserId) -> Result<()> {
+    if id == *actor_id {
         return Err(Error::new(
             Code::CannotDeleteSelf,
             "admins cannot delete their own account; ask another admin",
         ));
     }
-    ctx.write(Actor::User(actor_id.to_owned()), move |tx| {
+    ctx.write(Actor::User(actor_id.clone()), move |tx| {
         repo::delete(tx.conn(), &id)?;
         tx.changed(Subject::User, &id, Verb::Deleted);
         Ok(())

@@ -91,7 +91,7 @@ async fn every_write_reaches_the_hook_once_with_what_it_changed() {
     assert_eq!(startup[0].actor, Actor::System);
     assert_eq!(startup[0].changes[0].subject, Subject::User);
     assert_eq!(startup[0].changes[0].verb, Verb::Created);
-    let admin_id = startup[0].changes[0].id.clone();
+    let admin_id = byline::domain::UserId::from(startup[0].changes[0].id.clone());
     assert_eq!(startup[1].actor, Actor::User(admin_id.clone()));
     assert_eq!(startup[1].changes[0].subject, Subject::Session);
 

@@ -14,8 +14,8 @@ pub use write::*;
 
 use super::repo::Access;
 use crate::domain::caller::{Caller, Principal, forbidden, unauthorized};
+use crate::domain::{AuthorId, Role, Scope, TagId, UserId};
 use crate::domain::{Code, Error, Result};
-use crate::domain::{Role, Scope};
 
 /// What the caller may read.
 pub fn access(caller: &Caller) -> Access {
@@ -31,7 +31,7 @@ pub fn access(caller: &Caller) -> Access {
 }
 
 /// Who is writing, or why they may not; with the author profile an author writes as.
-pub(super) fn writer(caller: &Caller) -> Result<(Writer, Option<Option<String>>)> {
+pub(super) fn writer(caller: &Caller) -> Result<(Writer, Option<Option<AuthorId>>)> {
     match &caller.0 {
         None => Err(unauthorized("this request needs a bearer token", false)),
         Some(Principal::Token {

@@ -9,7 +9,9 @@ use crate::authors::model::Author;
 use crate::categories::model::Category;
 use crate::domain::caller::{Caller, unauthorized};
 use crate::domain::cursor;
-use crate::domain::{IdOrSlug, Lookup, Result, Status};
+use crate::domain::{
+    ArticleId, AuthorId, CategoryId, IdOrSlug, Lookup, MediaId, Result, Status, TagId,
+};
 use crate::slugged::Slugged;
 use crate::tags::model::Tag;
 use crate::write::Ctx;
@@ -33,23 +35,55 @@ pub struct Embed {
 #[derive(Debug, Default)]
 pub struct Related {
     /// Authors by id.
-    pub authors: HashMap<String, Author>,
+    pub authors: HashMap<AuthorId, Author>,
     /// Categories by id.
-    pub categories: HashMap<String, Category>,
+    pub categories: HashMap<CategoryId, Category>,
     /// Tags by id.
-    pub tags: HashMap<String, Tag>,
+    pub tags: HashMap<TagId, Tag>,
     /// Cover images by id.
-    pub media: HashMap<String, crate::media::model::Media>,
+    pub media: HashMap<MediaId, crate::media::model::Media>,
 }
 
-/// What an article refers to: its author, its category, its tags (comma-separated) and
-/// its cover.
-pub(super) type Refs<'a> = (
-    &'a Option<String>,
-    &'a Option<String>,
-    &'a str,
-    &'a Option<String>,
-);
+/// What an article refers to, as an embed looks it up.
+pub(super) struct Refs<'a> {
+    /// The byline.
+    pub author: Option<&'a AuthorId>,
+    /// The section.
+    pub category: Option<&'a CategoryId>,
+    /// The tags, as the row keeps them (comma-separated).
+    pub tags: &'a str,
+    /// The cover from the media library.
+    pub cover: Option<&'a MediaId>,
+}
+
+impl<'a> Refs<'a> {
+    /// What a full row refers to.
+    pub fn of(a: &'a Article) -> Self {
+        Self {
+            author: a.author_id.as_ref(),
+            category: a.category_id.as_ref(),
+            tags: &a.tag_ids,
+            cover: a.cover_media_id.as_ref(),
+        }
+    }
+
+    /// What a list row refers to.
+    pub fn of_summary(a: &'a ArticleSummary) -> Self {
+        Self {
+            author: a.author_id.as_ref(),
+            category: a.category_id.as_ref(),
+            tags: &a.tag_ids,
+            cover: a.cover_media_id.as_ref(),
+        }
+    }
+}
+
+/// Sorted and without repeats: one row each.
+fn distinct<I: Ord>(mut ids: Vec<I>) -> Vec<I> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
 
 pub(super) fn related<'a>(
     conn: &mut crate::db::AnyConnection,
@@ -58,23 +92,16 @@ pub(super) fn related<'a>(
 ) -> Result<Related> {
     let (mut author_ids, mut category_ids, mut tag_ids) = (Vec::new(), Vec::new(), Vec::new());
     let mut media_ids = Vec::new();
-    for (author, category, tags, cover) in refs {
-        media_ids.extend(cover.iter().filter(|_| embed.cover).cloned());
-        author_ids.extend(author.iter().filter(|_| embed.author).cloned());
-        category_ids.extend(category.iter().filter(|_| embed.category).cloned());
+    for refs in refs {
+        media_ids.extend(refs.cover.filter(|_| embed.cover).cloned());
+        author_ids.extend(refs.author.filter(|_| embed.author).cloned());
+        category_ids.extend(refs.category.filter(|_| embed.category).cloned());
         if embed.tags {
-            tag_ids.extend(crate::domain::split_ids(tags));
+            tag_ids.extend(crate::domain::split_ids::<TagId>(refs.tags));
         }
     }
-    for ids in [
-        &mut author_ids,
-        &mut category_ids,
-        &mut tag_ids,
-        &mut media_ids,
-    ] {
-        ids.sort_unstable();
-        ids.dedup();
-    }
+    let (author_ids, category_ids) = (distinct(author_ids), distinct(category_ids));
+    let (tag_ids, media_ids) = (distinct(tag_ids), distinct(media_ids));
     let mut out = Related::default();
     for author in Author::by_ids(conn, &author_ids)? {
         out.authors.insert(author.id.clone(), author);
@@ -112,16 +139,7 @@ pub async fn get(
             }
             return Err(repo::not_found());
         };
-        let related = related(
-            conn,
-            embed,
-            std::iter::once((
-                &article.author_id,
-                &article.category_id,
-                article.tag_ids.as_str(),
-                &article.cover_media_id,
-            )),
-        )?;
+        let related = related(conn, embed, std::iter::once(Refs::of(&article)))?;
         Ok(Lookup::Found((article, related)))
     })
     .await
@@ -165,7 +183,7 @@ pub struct Listing {
     /// The items, with their search hit when searching.
     pub page: crate::domain::page::Page<(ArticleSummary, Option<Hit>)>,
     /// `body` and `body_html` by id, when asked for.
-    pub bodies: HashMap<String, (String, String)>,
+    pub bodies: HashMap<ArticleId, (String, String)>,
     /// The embedded rows.
     pub related: Related,
     /// For the public: the next moment a scheduled story comes due or a story expires,
@@ -232,12 +250,12 @@ pub(super) fn list_on(
         Some(search) if sort == ArticleSort::Relevance => {
             let after = after.map(|a| (a.key.parse::<f64>().unwrap_or(f64::MAX), a.id));
             let hits = repo::search(conn, &filter, access, after, limit, now)?;
-            let ids: Vec<String> = hits
+            let ids: Vec<ArticleId> = hits
                 .iter()
                 .take(limit as usize)
                 .map(|(a, _)| a.id.clone())
                 .collect();
-            let mut marks: HashMap<String, Option<String>> =
+            let mut marks: HashMap<ArticleId, Option<String>> =
                 repo::highlights(conn, search, &ids)?.into_iter().collect();
             hits.into_iter()
                 .map(|(row, rank)| {
@@ -262,7 +280,7 @@ pub(super) fn list_on(
         };
         cursor::encode_cursor(sort.tag(), &[&key, &a.id])
     });
-    let ids: Vec<String> = page.items.iter().map(|(a, _)| a.id.clone()).collect();
+    let ids: Vec<ArticleId> = page.items.iter().map(|(a, _)| a.id.clone()).collect();
     let bodies = match request.bodies {
         true => repo::bodies(conn, &ids)?
             .into_iter()
@@ -270,10 +288,7 @@ pub(super) fn list_on(
             .collect(),
         false => HashMap::new(),
     };
-    let refs = page.items.iter().map(|(a, _)| {
-        let tags = a.tag_ids.as_str();
-        (&a.author_id, &a.category_id, tags, &a.cover_media_id)
-    });
+    let refs = page.items.iter().map(|(a, _)| Refs::of_summary(a));
     let related = related(conn, embed, refs)?;
     Ok(Listing {
         page,

@@ -140,11 +140,11 @@ pub async fn restore(
             None => {}
         }
         if let Some(ids) = &state.tag_ids {
-            let existing: std::collections::HashSet<String> = Tag::by_ids(tx.conn(), ids)?
+            let existing: std::collections::HashSet<TagId> = Tag::by_ids(tx.conn(), ids)?
                 .into_iter()
                 .map(|t| t.id)
                 .collect();
-            let kept: Vec<String> = ids
+            let kept: Vec<TagId> = ids
                 .iter()
                 .filter(|id| existing.contains(*id))
                 .cloned()

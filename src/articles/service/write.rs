@@ -212,7 +212,7 @@ pub enum Writer {
     /// An author: only their own drafts.
     Author {
         /// The user's id.
-        user_id: String,
+        user_id: UserId,
     },
 }
 

@@ -585,7 +585,7 @@ fn file(req: &HttpRequest, served: Served) -> HttpResponse {
             builder.body(bytes.slice(s..=e.min(bytes.len().saturating_sub(1))))
         }
         Ok(None) => {
-            cache::allow_public(&mut builder, &Caller(None), vec![media.id], None);
+            cache::allow_public(&mut builder, &Caller(None), vec![media.id.into()], None);
             builder.body(bytes)
         }
     }

@@ -60,7 +60,7 @@ pub async fn get_user(
     caller: SignedIn,
     Id(id): Id,
 ) -> Result<HttpResponse, ApiError> {
-    let user = service::get_for(&state.ctx, &caller, id).await?;
+    let user = service::get_for(&state.ctx, &caller, id.into()).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -126,7 +126,7 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     let address = client_ip(&req);
     let patch = UserPatch::from(body);
-    let user = service::update(&state.ctx, &state.auth, &caller, address, id, patch).await?;
+    let user = service::update(&state.ctx, &state.auth, &caller, address, id.into(), patch).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -151,6 +151,6 @@ pub async fn delete_user(
     admin: Admin,
     Id(id): Id,
 ) -> Result<HttpResponse, ApiError> {
-    service::delete(&state.ctx, &admin.id, id).await?;
+    service::delete(&state.ctx, &admin.id, id.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -104,7 +104,7 @@ fn entry(site: &SiteSettings, item: &FeedItem) -> Entry {
         name: name.to_owned(),
     };
     Entry {
-        id: a.id.clone(),
+        id: a.id.to_string(),
         title: a.title.clone(),
         url: site.article(ArticleLink {
             id: &a.id,

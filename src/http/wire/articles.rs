@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::articles::model::{Article, ArticleSummary};
 use crate::articles::model::{ArticleChangeset, Draft};
-use crate::domain::Error;
+use crate::domain::{Error, TagId};
 use crate::http::FieldError;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
@@ -134,7 +134,7 @@ pub struct SearchHit {
 impl From<ArticleSummary> for ArticleResponse {
     fn from(a: ArticleSummary) -> Self {
         Self {
-            id: a.id,
+            id: a.id.into(),
             slug: a.slug,
             title: a.title,
             subtitle: a.subtitle,
@@ -145,10 +145,10 @@ impl From<ArticleSummary> for ArticleResponse {
             published_at: a.published_at.map(|t| t.and_utc()),
             unpublish_at: a.unpublish_at.map(|t| t.and_utc()),
             live: None,
-            author_id: a.author_id,
-            category_id: a.category_id,
+            author_id: a.author_id.map(Into::into),
+            category_id: a.category_id.map(Into::into),
             cover_image_url: a.cover_image_url,
-            cover_media_id: a.cover_media_id,
+            cover_media_id: a.cover_media_id.map(Into::into),
             tag_ids: crate::domain::split_ids(&a.tag_ids),
             word_count: a.word_count,
             reading_time_minutes: a.reading_time_minutes,
@@ -627,7 +627,7 @@ fn optional_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Opti
 
 /// Checks a list of tag ids: at most [`crate::tags::MAX_PER_ARTICLE`], each a UUID, none
 /// twice. Whether they exist is the service's to check.
-fn tag_list(ids: Vec<String>, errors: &mut Vec<FieldError>) -> Option<Vec<String>> {
+fn tag_list(ids: Vec<String>, errors: &mut Vec<FieldError>) -> Option<Vec<TagId>> {
     let max = crate::tags::MAX_PER_ARTICLE;
     if ids.len() > max {
         errors.push(FieldError::new(
@@ -638,7 +638,7 @@ fn tag_list(ids: Vec<String>, errors: &mut Vec<FieldError>) -> Option<Vec<String
         return None;
     }
     let before = errors.len();
-    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    let mut out: Vec<TagId> = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(id) = validate::id("tag_ids", &id, errors) {
             if out.contains(&id) {

@@ -75,7 +75,7 @@ impl AuthorResponse {
     /// The wire form, with `email` only for staff.
     pub fn new(a: model::Author, staff: bool) -> Self {
         Self {
-            id: a.id,
+            id: a.id.into(),
             slug: a.slug,
             name: a.name,
             bio: a.bio,
@@ -222,11 +222,11 @@ impl AuthorListQuery {
 
 impl DeleteAuthorQuery {
     /// `reassign_to`: the id of the author to move the articles to.
-    pub fn reassign_to(&self) -> Result<Option<String>, Error> {
+    pub fn reassign_to(&self) -> Result<Option<crate::domain::AuthorId>, Error> {
         let Some(raw) = self.reassign_to.as_deref() else {
             return Ok(None);
         };
-        canonical_id(raw).map(Some).ok_or_else(|| {
+        canonical_id(raw).map(|id| Some(id.into())).ok_or_else(|| {
             Error::invalid_query(vec![FieldError::new(
                 "reassign_to",
                 Code::InvalidFormat,

@@ -58,11 +58,11 @@ impl Shown for model::Category {
 impl From<model::Category> for CategoryResponse {
     fn from(c: model::Category) -> Self {
         Self {
-            id: c.id,
+            id: c.id.into(),
             slug: c.slug,
             name: c.name,
             description: c.description,
-            parent_id: c.parent_id,
+            parent_id: c.parent_id.map(Into::into),
             created_at: c.created_at.and_utc(),
             updated_at: c.updated_at.and_utc(),
         }

@@ -65,7 +65,7 @@ impl From<EventRow> for EventResponse {
             kind: e.kind.as_str().to_owned(),
             occurred_at: e.occurred_at.and_utc(),
             resource: EventResource {
-                kind: e.resource_type,
+                kind: e.resource_type.to_string(),
                 id: e.resource_id,
                 slug: e.resource_slug,
             },

@@ -112,7 +112,7 @@ impl From<Revision> for RevisionResponse {
             version: r.version,
             created_at: r.created_at.and_utc(),
             actor: r.actor.into(),
-            action: r.action,
+            action: r.action.to_string(),
             changed_fields: r.changed_fields,
             article: RevisionArticle {
                 slug: s.slug,
@@ -123,11 +123,16 @@ impl From<Revision> for RevisionResponse {
                 status: s.status,
                 published_at: s.published_at.map(|t| t.and_utc()),
                 unpublish_at: s.unpublish_at.map(|t| t.and_utc()),
-                author_id: s.author_id,
-                category_id: s.category_id,
+                author_id: s.author_id.map(Into::into),
+                category_id: s.category_id.map(Into::into),
                 cover_image_url: s.cover_image_url,
-                cover_media_id: s.cover_media_id.flatten(),
-                tag_ids: s.tag_ids.unwrap_or_default(),
+                cover_media_id: s.cover_media_id.flatten().map(Into::into),
+                tag_ids: s
+                    .tag_ids
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
             },
         }
     }
@@ -231,9 +236,9 @@ impl From<AuditRow> for AuditEntry {
                 id: r.actor_id,
                 name: r.actor_name,
             },
-            action: r.action,
+            action: r.action.to_string(),
             target: AuditTarget {
-                kind: r.target_type,
+                kind: r.target_type.to_string(),
                 id: r.target_id,
             },
             request_id: r.request_id,

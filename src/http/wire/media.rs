@@ -71,7 +71,7 @@ impl MediaResponse {
                     )
                 })
                 .collect(),
-            id: m.id,
+            id: m.id.into(),
             filename: m.filename,
             content_type: m.content_type,
             size: m.size,
@@ -83,7 +83,7 @@ impl MediaResponse {
             credit: m.credit,
             created_at: m.created_at.and_utc(),
             updated_at: m.updated_at.and_utc(),
-            created_by: if staff { m.created_by } else { None },
+            created_by: m.created_by.filter(|_| staff).map(Into::into),
         }
     }
 }

@@ -60,7 +60,7 @@ impl Shown for model::Tag {
 impl From<model::Tag> for TagResponse {
     fn from(t: model::Tag) -> Self {
         Self {
-            id: t.id,
+            id: t.id.into(),
             slug: t.slug,
             name: t.name,
             description: t.description,

@@ -44,11 +44,11 @@ pub struct UserResponse {
 impl From<model::User> for UserResponse {
     fn from(u: model::User) -> Self {
         Self {
-            id: u.id,
+            id: u.id.into(),
             email: u.email,
             display_name: u.display_name,
             role: u.role,
-            author_id: u.author_id,
+            author_id: u.author_id.map(Into::into),
             created_at: u.created_at.and_utc(),
             updated_at: u.updated_at.and_utc(),
             last_login_at: u.last_login_at.map(|t| t.and_utc()),
@@ -135,7 +135,7 @@ impl From<UpdateUser> for UserPatch {
             password: body.password,
             display_name: body.display_name,
             role: body.role,
-            author_id: body.author_id,
+            author_id: body.author_id.map(Into::into),
             current_password: body.current_password,
         }
     }

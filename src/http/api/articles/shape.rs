@@ -39,9 +39,9 @@ struct Embedded<'a> {
 impl<'a> Embedded<'a> {
     fn of(
         related: &'a Related,
-        author: Option<&String>,
-        category: Option<&String>,
-        cover: Option<&String>,
+        author: Option<&str>,
+        category: Option<&str>,
+        cover: Option<&str>,
         tags: impl Iterator<Item = &'a str>,
     ) -> Self {
         Embedded {
@@ -115,9 +115,9 @@ impl Shape {
     pub fn article(&self, mut article: ArticleResponse, related: &Related, staff: bool) -> Shaped {
         let found = Embedded::of(
             related,
-            article.author_id.as_ref(),
-            article.category_id.as_ref(),
-            article.cover_media_id.as_ref(),
+            article.author_id.as_deref(),
+            article.category_id.as_deref(),
+            article.cover_media_id.as_deref(),
             article.tag_ids.iter().map(String::as_str),
         );
         let embed = self.embed;
@@ -141,15 +141,15 @@ impl Shape {
     /// them empties the cached answer).
     pub fn resources(&self, article: &Article) -> Vec<String> {
         let embed = self.embed;
-        let mut resources = vec![article.id.clone()];
+        let mut resources = vec![article.id.to_string()];
         let single = [
-            (embed.author, &article.author_id),
-            (embed.category, &article.category_id),
-            (embed.cover, &article.cover_media_id),
+            (embed.author, article.author_id.as_deref()),
+            (embed.category, article.category_id.as_deref()),
+            (embed.cover, article.cover_media_id.as_deref()),
         ];
         for (wanted, id) in single {
             if wanted {
-                resources.extend(id.clone());
+                resources.extend(id.map(str::to_owned));
             }
         }
         if embed.tags {
@@ -188,13 +188,12 @@ impl Shape {
     /// the embedded objects' own revisions, so that an edited byline changes the tag.
     pub fn variant(&self, public: bool, article: &Article, related: &Related) -> String {
         let mut v = String::from(if public { "p" } else { "" });
-        let tag_ids = crate::domain::split_ids(&article.tag_ids);
         let found = Embedded::of(
             related,
-            article.author_id.as_ref(),
-            article.category_id.as_ref(),
-            article.cover_media_id.as_ref(),
-            tag_ids.iter().map(String::as_str),
+            article.author_id.as_deref(),
+            article.category_id.as_deref(),
+            article.cover_media_id.as_deref(),
+            article.tag_ids.split(',').filter(|id| !id.is_empty()),
         );
         let embed = self.embed;
         // The newest change among the embedded tags: a renamed tag changes the tag.
@@ -244,7 +243,7 @@ pub enum Shaped {
 /// One item of a list, as `fields` and `include` shape it.
 pub fn list_item(
     (row, hit): (ArticleSummary, Option<Hit>),
-    bodies: &mut HashMap<String, (String, String)>,
+    bodies: &mut HashMap<crate::domain::ArticleId, (String, String)>,
     related: &Related,
     shape: &Shape,
     staff: bool,
@@ -257,7 +256,7 @@ pub fn list_item(
         rank,
         highlight: search::highlight_html(&highlight.unwrap_or_default()),
     });
-    if let Some((body, html)) = bodies.remove(&article.id) {
+    if let Some((body, html)) = bodies.remove(article.id.as_str()) {
         article.body = Some(body);
         article.body_html = Some(html);
     }
