@@ -43,6 +43,12 @@ pub fn looks_like_uuid(s: &str) -> bool {
     }
 }
 
+/// The slug a new row gets: the one chosen, or one made from its name; `fallback` when the
+/// name has nothing to make one of (only punctuation, say).
+pub fn chosen_or_made(chosen: Option<String>, name: &str, fallback: &str) -> String {
+    chosen.unwrap_or_else(|| from_title(name, MAX_LEN).unwrap_or_else(|| fallback.to_owned()))
+}
+
 /// Makes a slug from a human title: transliterated to ASCII, lowercased, words joined by
 /// hyphens, cut at a word boundary to fit `max_len`. Returns `None` when nothing readable
 /// remains (a title of only punctuation, say).

@@ -110,6 +110,26 @@ fn is_bmp_noncharacter(c: u32) -> bool {
     (0xFDD0..=0xFDEF).contains(&c) || c == 0xFFFE || c == 0xFFFF
 }
 
+/// A list's `q` filter (part of a name or title): trimmed, not blank, at most `max`
+/// characters, no NUL; absent is no filter.
+pub fn text_filter(q: Option<&str>, max: usize) -> Result<Option<String>, Error> {
+    let refuse = |code, detail: String| {
+        Err(Error::invalid_query(vec![FieldError::new(
+            "q", code, detail,
+        )]))
+    };
+    match q.map(str::trim) {
+        Some("") => refuse(Code::InvalidValue, "q must not be empty".to_owned()),
+        Some(q) if q.chars().count() > max => {
+            refuse(Code::TooLong, format!("q must be at most {max} characters"))
+        }
+        Some(q) if q.contains('\0') => {
+            refuse(Code::InvalidValue, "q must be text, without NUL".to_owned())
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
 /// Checks a required one-line text of at most `max` characters, trimming its ends.
 pub fn single_line(
     field: &str,

@@ -108,10 +108,7 @@ impl Article {
         created_by: Option<UserId>,
         now: NaiveDateTime,
     ) -> Self {
-        let slug = draft.slug.unwrap_or_else(|| {
-            crate::slug::from_title(&draft.title, crate::slug::MAX_LEN)
-                .unwrap_or_else(|| "article".to_owned())
-        });
+        let slug = crate::slug::chosen_or_made(draft.slug, &draft.title, "article");
         Self {
             id: ArticleId::generate(),
             slug,

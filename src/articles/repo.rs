@@ -202,37 +202,30 @@ pub fn list(
     let time = crate::domain::cursor::cursor_time;
     // Each keyset condition leads with a plain range on the sort column, so the index can
     // seek straight to the cursor instead of filtering from the first row.
+    // The rows past a cursor: a later key, or the same key and a later id, in the order's
+    // direction.
+    macro_rules! past {
+        ($col:expr, $key:expr, $id:expr, desc) => {{
+            let key = $key;
+            $col.le(key.clone()).and($col.lt(key).or(a::id.lt($id)))
+        }};
+        ($col:expr, $key:expr, $id:expr, asc) => {{
+            let key = $key;
+            $col.ge(key.clone()).and($col.gt(key).or(a::id.gt($id)))
+        }};
+    }
     if let Some(After { key, id }) = after {
         query = match sort {
             ArticleSort::NewestFirst | ArticleSort::Relevance => {
-                let t = time(&key)?;
-                query.filter(
-                    a::published_sort
-                        .le(t)
-                        .and(a::published_sort.lt(t).or(a::id.lt(id))),
-                )
+                query.filter(past!(a::published_sort, time(&key)?, id, desc))
             }
             ArticleSort::OldestFirst => {
-                let t = time(&key)?;
-                query.filter(
-                    a::published_sort
-                        .ge(t)
-                        .and(a::published_sort.gt(t).or(a::id.gt(id))),
-                )
+                query.filter(past!(a::published_sort, time(&key)?, id, asc))
             }
             ArticleSort::RecentlyUpdated => {
-                let t = time(&key)?;
-                query.filter(
-                    a::updated_at
-                        .le(t)
-                        .and(a::updated_at.lt(t).or(a::id.lt(id))),
-                )
+                query.filter(past!(a::updated_at, time(&key)?, id, desc))
             }
-            ArticleSort::Title => query.filter(
-                a::title_key
-                    .ge(key.clone())
-                    .and(a::title_key.gt(key).or(a::id.gt(id))),
-            ),
+            ArticleSort::Title => query.filter(past!(a::title_key, key, id, asc)),
         };
     }
     query = match sort {
@@ -398,15 +391,7 @@ pub fn create(
 
 /// Inserts many rows, a few hundred per statement. They carry no tags.
 pub fn insert_many(conn: &mut AnyConnection, rows: &[Article]) -> QueryResult<()> {
-    for part in rows.chunks(250) {
-        let insert = || diesel::insert_into(a::articles).values(part);
-        crate::db::per_backend(
-            conn,
-            |pg| insert().execute(pg),
-            |lite| insert().execute(lite),
-        )?;
-    }
-    Ok(())
+    crate::db::insert_rows!(conn, a::articles, rows, 250).map(drop)
 }
 
 /// Slugs in use that are `base` or start with `stem-`.

@@ -53,10 +53,7 @@ pub struct NewAuthor {
 impl Author {
     /// A new author row: the one place one is made.
     pub fn new(new: NewAuthor, now: NaiveDateTime) -> Self {
-        let slug = new.slug.unwrap_or_else(|| {
-            crate::slug::from_title(&new.name, crate::slug::MAX_LEN)
-                .unwrap_or_else(|| "author".to_owned())
-        });
+        let slug = crate::slug::chosen_or_made(new.slug, &new.name, "author");
         Self {
             id: AuthorId::generate(),
             slug,

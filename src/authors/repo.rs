@@ -10,7 +10,7 @@ use crate::db::schema::{articles, authors::dsl as a, users};
 use crate::domain::{ArticleId, AuthorId, Code, Error, IdOrSlug};
 use crate::slugged::repo::{self as slugged, slugged_table};
 
-slugged_table!(Author, crate::domain::AuthorId, authors, "author");
+slugged_table!(Author, crate::domain::AuthorId, authors, "author", Author);
 
 /// Whether an author with this id exists.
 pub fn exists(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
@@ -30,12 +30,7 @@ pub enum After {
 }
 
 fn like_pattern(q: &str) -> String {
-    let key = super::model::name_key(q);
-    let escaped = key
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+    crate::db::contains_pattern(&super::model::name_key(q))
 }
 
 /// One page of authors, one row more than `limit` to tell whether another page follows.

@@ -63,9 +63,8 @@ pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Author>> {
 /// Creates an author; a chosen slug that is taken is a conflict.
 pub async fn create(ctx: &Ctx, caller: &Caller, new: NewAuthor) -> Result<Author> {
     let chosen_slug = new.slug.is_some();
-    let row = Author::new(new, ctx.now());
-    ctx.write(caller.actor(), move |tx| create_in(tx, row, chosen_slug))
-        .await
+    let make = move |conn: &mut _, now| repo::create(conn, Author::new(new, now), chosen_slug);
+    slugged::service::create(ctx, caller, make).await
 }
 
 /// Applies a merge patch.
@@ -76,14 +75,8 @@ pub async fn update(
     precondition: IfMatch,
     changes: AuthorChangeset,
 ) -> Result<Author> {
-    let now = ctx.now();
-    ctx.write(caller.actor(), move |tx| {
-        slugged::repo::check_precondition::<Author>(tx.conn(), &key, &precondition)?;
-        let author = repo::update(tx.conn(), &key, changes, now)?;
-        tx.changed(Subject::Author, &author.id, Verb::Updated);
-        Ok(author)
-    })
-    .await
+    let apply = |conn: &mut _, key: &IdOrSlug, now| repo::update(conn, key, changes, now);
+    slugged::service::update(ctx, caller, (key, precondition), apply).await
 }
 
 /// Deletes an author. With `reassign_to`, its articles move to that byline first, each
@@ -114,7 +107,5 @@ pub async fn delete(
 /// Stores a new author inside a write the caller already runs (the seed too); a chosen slug
 /// that is taken is a conflict.
 pub fn create_in(tx: &mut crate::write::Tx<'_>, row: Author, chosen_slug: bool) -> Result<Author> {
-    let author = repo::create(tx.conn(), row, chosen_slug)?;
-    tx.changed(Subject::Author, &author.id, Verb::Created);
-    Ok(author)
+    slugged::service::create_in(tx, |conn| repo::create(conn, row, chosen_slug))
 }

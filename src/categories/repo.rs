@@ -10,7 +10,13 @@ use crate::domain::{CategoryId, Code, Error, IdOrSlug};
 use crate::slug;
 use crate::slugged::repo::{self as slugged, slugged_table};
 
-slugged_table!(Category, crate::domain::CategoryId, categories, "category");
+slugged_table!(
+    Category,
+    crate::domain::CategoryId,
+    categories,
+    "category",
+    Category
+);
 
 /// How deep the ancestor walk goes before it gives up; far beyond any real site map.
 const MAX_DEPTH: usize = 1_000;
@@ -106,9 +112,7 @@ pub fn create(
         ensure_parent_exists(conn, parent)?;
     }
     let chosen = input.slug.is_some();
-    let slug = input.slug.unwrap_or_else(|| {
-        slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "category".into())
-    });
+    let slug = slug::chosen_or_made(input.slug, &input.name, "category");
     let row = Category {
         id: CategoryId::generate(),
         slug,

@@ -58,16 +58,12 @@ pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Category>> {
 
 /// Creates a category under an existing parent, if any.
 pub async fn create(ctx: &Ctx, caller: &Caller, input: CreateInput) -> Result<Category> {
-    let now = ctx.now();
-    ctx.write(caller.actor(), move |tx| create_in(tx, input, now))
-        .await
+    slugged::service::create(ctx, caller, |conn, now| repo::create(conn, input, now)).await
 }
 
 /// [`create`] inside a write the caller already runs (the seed).
 pub fn create_in(tx: &mut Tx<'_>, input: CreateInput, now: NaiveDateTime) -> Result<Category> {
-    let category = repo::create(tx.conn(), input, now)?;
-    tx.changed(Subject::Category, &category.id, Verb::Created);
-    Ok(category)
+    slugged::service::create_in(tx, |conn| repo::create(conn, input, now))
 }
 
 /// Applies a merge patch; a move that would make a loop is refused.
@@ -78,14 +74,8 @@ pub async fn update(
     precondition: IfMatch,
     input: UpdateInput,
 ) -> Result<Category> {
-    let now = ctx.now();
-    ctx.write(caller.actor(), move |tx| {
-        slugged::repo::check_precondition::<Category>(tx.conn(), &key, &precondition)?;
-        let category = repo::update(tx.conn(), &key, input, now)?;
-        tx.changed(Subject::Category, &category.id, Verb::Updated);
-        Ok(category)
-    })
-    .await
+    let apply = |conn: &mut _, key: &IdOrSlug, now| repo::update(conn, key, input, now);
+    slugged::service::update(ctx, caller, (key, precondition), apply).await
 }
 
 /// Deletes a category nothing refers to.

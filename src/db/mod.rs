@@ -142,6 +142,46 @@ pub fn per_backend<T>(
     }
 }
 
+/// A `LIKE` pattern (with `escape('\\')`) that matches text containing `key`, its `%`, `_`
+/// and `\` taken literally.
+pub fn contains_pattern(key: &str) -> String {
+    let escaped = key
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Inserts `rows` into `table`, `chunk` rows per statement, on either backend (Diesel builds
+/// a multi-row insert only for a concrete one); the number of rows added, or the first error:
+/// `insert_rows!(conn, events::table, &rows, 200)?`.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+        let mut added = 0usize;
+        let mut failed = None;
+        for part in $rows.chunks($chunk) {
+            let insert = || diesel::insert_into($table).values(part);
+            match $crate::db::per_backend(
+                $conn,
+                |pg| insert().execute(pg),
+                |lite| insert().execute(lite),
+            ) {
+                Ok(n) => added += n,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        match failed {
+            Some(e) => diesel::QueryResult::<usize>::Err(e),
+            None => Ok(added),
+        }
+    }};
+}
+
+pub(crate) use insert_rows;
+
 /// Runs `f` on PostgreSQL only: row locks (`FOR UPDATE`) that SQLite, whose writers take
 /// turns, does not need.
 pub fn on_postgres(

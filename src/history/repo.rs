@@ -49,22 +49,8 @@ pub fn record(conn: &mut AnyConnection, record: &Record<'_>) -> Result<ActorRef>
         insert_together(conn, revisions.first(), &entries[0])?;
         return Ok(actor);
     }
-    for part in revisions.chunks(CHUNK) {
-        let insert = || diesel::insert_into(r::table).values(part);
-        crate::db::per_backend(
-            conn,
-            |pg| insert().execute(pg),
-            |lite| insert().execute(lite),
-        )?;
-    }
-    for part in entries.chunks(CHUNK) {
-        let insert = || diesel::insert_into(l::table).values(part);
-        crate::db::per_backend(
-            conn,
-            |pg| insert().execute(pg),
-            |lite| insert().execute(lite),
-        )?;
-    }
+    crate::db::insert_rows!(conn, r::table, revisions, CHUNK)?;
+    crate::db::insert_rows!(conn, l::table, entries, CHUNK)?;
     Ok(actor)
 }
 

@@ -145,12 +145,7 @@ pub fn covers(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<String>> {
 }
 
 fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+    crate::db::contains_pattern(&q.to_lowercase())
 }
 
 /// A page of media, newest first, after `after` (an id); with `q`, only items whose file

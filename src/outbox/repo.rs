@@ -68,14 +68,7 @@ pub fn record(
             data,
         });
     }
-    for part in rows.chunks(200) {
-        let insert = || diesel::insert_into(events::table).values(part);
-        crate::db::per_backend(
-            conn,
-            |pg| insert().execute(pg),
-            |lite| insert().execute(lite),
-        )?;
-    }
+    crate::db::insert_rows!(conn, events::table, rows, 200)?;
     Ok(())
 }
 

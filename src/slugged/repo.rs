@@ -7,6 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::AnyConnection;
 use crate::db::slugs::{insert_with_slug, old as old_slugs};
+use crate::domain::change::Subject;
 use crate::domain::{Code, Error, IdOrSlug, Identifier, IfMatch};
 
 /// A row with an id, a unique slug and an `updated_at`, in a table of its own.
@@ -14,6 +15,8 @@ pub trait Slugged: Sized + Clone + Send + 'static {
     /// The resource's name in one word (`author`, `category`, `tag`): the kind of its old
     /// slugs, and the noun in its messages.
     const KIND: &'static str;
+    /// What its changes are recorded as.
+    const SUBJECT: Subject;
     /// The type of its ids.
     type Id: Identifier;
 
@@ -171,11 +174,13 @@ pub fn slug_conflict(slug: &str) -> Error {
 }
 
 /// Implements [`Slugged`] for a row type over its table, which has `id`, `slug` and
-/// `updated_at` columns: `slugged_table!(Tag, TagId, tags, "tag")`.
+/// `updated_at` columns: `slugged_table!(Tag, TagId, tags, "tag", Tag)`.
 macro_rules! slugged_table {
-    ($row:ty, $id:ty, $table:ident, $kind:literal) => {
+    ($row:ty, $id:ty, $table:ident, $kind:literal, $subject:ident) => {
         impl $crate::slugged::Slugged for $row {
             const KIND: &'static str = $kind;
+            const SUBJECT: $crate::domain::change::Subject =
+                $crate::domain::change::Subject::$subject;
             type Id = $id;
 
             fn find(

@@ -19,7 +19,7 @@ use crate::slug;
 use crate::slugged::Slugged;
 use crate::slugged::repo::{self as slugged, slugged_table};
 
-slugged_table!(Tag, crate::domain::TagId, tags, "tag");
+slugged_table!(Tag, crate::domain::TagId, tags, "tag", Tag);
 
 /// The ids of the tags with these slugs (unknown slugs are left out).
 pub fn ids_of_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<Vec<TagId>> {
@@ -95,12 +95,7 @@ pub fn replace_for_article(
             )
         })
         .collect();
-    let insert = || diesel::insert_into(at::article_tags).values(&rows);
-    crate::db::per_backend(
-        conn,
-        |pg| insert().execute(pg),
-        |lite| insert().execute(lite),
-    )?;
+    crate::db::insert_rows!(conn, at::article_tags, rows, super::MAX_PER_ARTICLE)?;
     Ok(())
 }
 
@@ -133,12 +128,7 @@ pub struct ListFilter {
 }
 
 fn like_pattern(q: &str) -> String {
-    let key = name_key(q);
-    let escaped = key
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+    crate::db::contains_pattern(&name_key(q))
 }
 
 /// Where a page continues.
@@ -219,9 +209,7 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<Tag, Error> {
     let chosen = input.slug.is_some();
-    let slug = input.slug.unwrap_or_else(|| {
-        slug::from_title(&input.name, slug::MAX_LEN).unwrap_or_else(|| "tag".into())
-    });
+    let slug = slug::chosen_or_made(input.slug, &input.name, "tag");
     let row = Tag {
         id: TagId::generate(),
         slug,

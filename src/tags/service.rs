@@ -73,16 +73,12 @@ pub async fn get(ctx: &Ctx, key: IdOrSlug) -> Result<Lookup<Tag>> {
 
 /// Creates a tag.
 pub async fn create(ctx: &Ctx, caller: &Caller, input: CreateInput) -> Result<Tag> {
-    let now = ctx.now();
-    ctx.write(caller.actor(), move |tx| create_in(tx, input, now))
-        .await
+    slugged::service::create(ctx, caller, |conn, now| repo::create(conn, input, now)).await
 }
 
 /// [`create`] inside a write the caller already runs (the seed).
 pub fn create_in(tx: &mut Tx<'_>, input: CreateInput, now: NaiveDateTime) -> Result<Tag> {
-    let tag = repo::create(tx.conn(), input, now)?;
-    tx.changed(Subject::Tag, &tag.id, Verb::Created);
-    Ok(tag)
+    slugged::service::create_in(tx, |conn| repo::create(conn, input, now))
 }
 
 /// Applies a merge patch. A new name reaches the search text of the tag's articles; their

@@ -1,6 +1,6 @@
 //! The first admin account, so a new installation can be signed into.
 
-use super::model::NewUser;
+use super::model::User;
 use super::repo;
 use crate::config::Secret;
 use crate::credentials::password;
@@ -44,17 +44,8 @@ pub fn ensure_first_admin(
     };
     let hash = password::hash(&password).map_err(|e| anyhow::anyhow!(e))?;
     let now = writes.clock().now();
-    let row = NewUser {
-        id: crate::domain::UserId::generate(),
-        email: email.clone(),
-        password_hash: hash,
-        display_name: "Administrator".to_owned(),
-        role: crate::domain::Role::Admin,
-        author_id: None,
-        token_version: 0,
-        created_at: now,
-        updated_at: now,
-    };
+    let (name, role) = ("Administrator".to_owned(), crate::domain::Role::Admin);
+    let row = User::new(email.clone(), hash, name, role, None, now);
     let created = writes
         .run(conn, &Actor::System, |tx| {
             // Another process starting at the same moment may have made the admin first.
@@ -109,17 +100,8 @@ pub fn create_from_cli(
         anyhow::bail!("invalid input")
     };
     let now = crate::domain::time::now();
-    let row = NewUser {
-        id: crate::domain::UserId::generate(),
-        email,
-        password_hash: password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?,
-        display_name: name,
-        role,
-        author_id: None,
-        token_version: 0,
-        created_at: now,
-        updated_at: now,
-    };
+    let hash = password::hash(&pw).map_err(|e| anyhow::anyhow!(e))?;
+    let row = User::new(email, hash, name, role, None, now);
     let user = Writes::default()
         .run(conn, &Actor::System, |tx| {
             super::service::create_in(tx, row)

@@ -14,7 +14,7 @@ pub const DISPLAY_NAME_MAX: usize = 200;
 pub use crate::validate::EMAIL_MAX;
 
 /// A stored user. The password hash stays inside the server: wire types never carry it.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct User {
     /// UUIDv7.
@@ -39,28 +39,29 @@ pub struct User {
     pub last_login_at: Option<NaiveDateTime>,
 }
 
-/// A user about to be inserted.
-#[derive(Debug, Insertable)]
-#[diesel(table_name = users)]
-pub struct NewUser {
-    /// UUIDv7.
-    pub id: UserId,
-    /// Normalized email.
-    pub email: String,
-    /// Argon2id hash.
-    pub password_hash: String,
-    /// Display name.
-    pub display_name: String,
-    /// Role.
-    pub role: Role,
-    /// Linked author profile.
-    pub author_id: Option<AuthorId>,
-    /// Starts at 0.
-    pub token_version: i64,
-    /// Creation time.
-    pub created_at: NaiveDateTime,
-    /// Same as `created_at`.
-    pub updated_at: NaiveDateTime,
+impl User {
+    /// A new account's row, never signed in: the one place one is made.
+    pub fn new(
+        email: String,
+        password_hash: String,
+        display_name: String,
+        role: Role,
+        author_id: Option<AuthorId>,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: UserId::generate(),
+            email,
+            password_hash,
+            display_name,
+            role,
+            author_id,
+            token_version: 0,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+        }
+    }
 }
 
 /// Columns an update may change.

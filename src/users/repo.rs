@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewUser, User, UserChangeset};
+use super::model::{User, UserChangeset};
 use crate::db::AnyConnection;
 use crate::db::schema::{refresh_tokens, users::dsl as u};
 use crate::domain::{Code, Error, Role};
@@ -57,7 +57,7 @@ pub fn list(
 }
 
 /// Inserts a user; a taken email is a 409.
-pub fn create(conn: &mut AnyConnection, row: NewUser) -> Result<User, Error> {
+pub fn create(conn: &mut AnyConnection, row: User) -> Result<User, Error> {
     if find_by_email(conn, &row.email)?.is_some() {
         return Err(email_taken());
     }

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use super::model::{DISPLAY_NAME_MAX, NewUser, User, UserChangeset, UserPatch};
+use super::model::{DISPLAY_NAME_MAX, User, UserChangeset, UserPatch};
 use super::repo;
 use crate::credentials::AuthState;
 use crate::credentials::password;
@@ -60,22 +60,19 @@ pub struct NewAccount {
 pub async fn create(ctx: &Ctx, auth: &AuthState, actor: Actor, new: NewAccount) -> Result<User> {
     let password_hash = auth.hash_password(new.password).await?;
     let now = ctx.now();
-    let row = NewUser {
-        id: UserId::generate(),
-        email: new.email,
+    let row = User::new(
+        new.email,
         password_hash,
-        display_name: new.display_name,
-        role: new.role,
-        author_id: new.author_id,
-        token_version: 0,
-        created_at: now,
-        updated_at: now,
-    };
+        new.display_name,
+        new.role,
+        new.author_id,
+        now,
+    );
     ctx.write(actor, move |tx| create_in(tx, row)).await
 }
 
 /// Stores a new user inside a write the caller already runs (start-up, the command line).
-pub fn create_in(tx: &mut Tx<'_>, row: NewUser) -> Result<User> {
+pub fn create_in(tx: &mut Tx<'_>, row: User) -> Result<User> {
     let user = repo::create(tx.conn(), row)?;
     tx.changed(Subject::User, &user.id, Verb::Created);
     Ok(user)

@@ -138,15 +138,7 @@ pub fn disable(
 
 /// Stores new deliveries.
 pub fn insert_deliveries(conn: &mut AnyConnection, rows: &[NewDelivery]) -> QueryResult<()> {
-    for part in rows.chunks(200) {
-        let insert = || diesel::insert_into(d::table).values(part);
-        crate::db::per_backend(
-            conn,
-            |pg| insert().execute(pg),
-            |lite| insert().execute(lite),
-        )?;
-    }
-    Ok(())
+    crate::db::insert_rows!(conn, d::table, rows, 200).map(drop)
 }
 
 /// A page of a webhook's deliveries, newest first, before `before` (a `seq`); one more than

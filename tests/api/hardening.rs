@@ -755,3 +755,23 @@ async fn files_with_secrets_are_the_owners_alone() {
         .to_string();
     assert!(error.contains("jwt-secret"), "{error}");
 }
+
+#[tokio::test]
+async fn name_filters_refuse_blank_and_over_long_text_alike() {
+    let app = spawn_app().await;
+    for (list, max) in [("authors", 200), ("tags", 100), ("media", 200)] {
+        let long = "a".repeat(max + 1);
+        for (q, code) in [("%20%20", "invalid_value"), (long.as_str(), "too_long")] {
+            let res = app.get(&format!("/api/v1/{list}?q={q}")).await;
+            let problem = assert_problem(res, 400, "invalid_query").await;
+            assert_eq!(
+                field_errors(&problem),
+                [("q".to_owned(), code.to_owned())],
+                "{list}?q={q}"
+            );
+        }
+        let fits = "a".repeat(max);
+        let res = app.get(&format!("/api/v1/{list}?q={fits}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{list}");
+    }
+}

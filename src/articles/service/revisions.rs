@@ -229,19 +229,7 @@ pub async fn untrash(ctx: &Ctx, caller: &Caller, id: String) -> Result<Article> 
     let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
         let current = load_trashed(tx.conn(), &writer, &id)?;
-        let changes = ArticleChangeset {
-            trashed_at: Some(None),
-            trashed_by: Some(None),
-            version: Some(current.version + 1),
-            updated_at: Some(now),
-            ..ArticleChangeset::default()
-        };
-        let article = repo::apply(tx.conn(), &current.id, &changes)?;
-        tx.note(
-            Change::new(Subject::Article, &article.id, Verb::Untrashed)
-                .with_snapshot(snapshot(&article, tx.now())?),
-        );
-        Ok(article)
+        set_trashed(tx, &current, None, now)
     })
     .await
 }

@@ -137,21 +137,35 @@ pub async fn delete(
     let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
         let current = load_for_change(tx.conn(), &key, &writer, &precondition, now, true)?;
-        let changes = ArticleChangeset {
-            trashed_at: Some(Some(now)),
-            trashed_by: Some(trashed_by),
-            version: Some(current.version + 1),
-            updated_at: Some(now),
-            ..ArticleChangeset::default()
-        };
-        let article = repo::apply(tx.conn(), &current.id, &changes)?;
-        tx.note(
-            Change::new(Subject::Article, &article.id, Verb::Trashed)
-                .with_snapshot(snapshot(&article, tx.now())?),
-        );
-        Ok(())
+        set_trashed(tx, &current, Some((now, trashed_by)), now).map(drop)
     })
     .await
+}
+
+/// Moves an article into the trash (when and by whom) or out of it (`None`) as a new
+/// version, noted with its snapshot.
+pub(super) fn set_trashed(
+    tx: &mut Tx<'_>,
+    current: &Article,
+    trashed: Option<(NaiveDateTime, Option<UserId>)>,
+    now: NaiveDateTime,
+) -> Result<Article> {
+    let verb = match trashed {
+        Some(_) => Verb::Trashed,
+        None => Verb::Untrashed,
+    };
+    let (at, by) = trashed.map_or((None, None), |(at, by)| (Some(at), by));
+    let changes = ArticleChangeset {
+        trashed_at: Some(at),
+        trashed_by: Some(by),
+        version: Some(current.version + 1),
+        updated_at: Some(now),
+        ..ArticleChangeset::default()
+    };
+    let article = repo::apply(tx.conn(), &current.id, &changes)?;
+    let snapshot = snapshot(&article, tx.now())?;
+    tx.note(Change::new(Subject::Article, &article.id, verb).with_snapshot(snapshot));
+    Ok(article)
 }
 
 /// An article as history keeps it: its editable fields and status, and its body.

@@ -271,23 +271,7 @@ pub async fn list_media(
     caller: Caller,
     Query(query): Query<MediaListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = match query.q.as_deref().map(str::trim) {
-        Some(q) if q.chars().count() > 200 || q.contains('\0') => {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                "q",
-                Code::InvalidValue,
-                "q must be at most 200 characters of text",
-            )]));
-        }
-        Some("") => {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                "q",
-                Code::InvalidValue,
-                "q must not be empty",
-            )]));
-        }
-        other => other.map(str::to_owned),
-    };
+    let q = crate::validate::text_filter(query.q.as_deref(), 200)?;
     let page = PageRequest::new(query.limit, query.cursor, None)?;
     let page = state.media.list(&state.ctx, &caller, q, page).await?;
     let page = page.map(|m| MediaResponse::new(m, true));

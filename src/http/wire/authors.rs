@@ -202,21 +202,7 @@ pub struct DeleteAuthorQuery {
 impl AuthorListQuery {
     /// `q`: part of a name, not blank.
     pub fn name(&self) -> Result<Option<String>, Error> {
-        match self.q.as_deref().map(str::trim) {
-            Some("") => Err(Error::invalid_query(vec![FieldError::new(
-                "q",
-                Code::InvalidValue,
-                "q must not be empty",
-            )])),
-            Some(q) if q.chars().count() > NAME_MAX => {
-                Err(Error::invalid_query(vec![FieldError::new(
-                    "q",
-                    Code::TooLong,
-                    format!("q must be at most {NAME_MAX} characters"),
-                )]))
-            }
-            other => Ok(other.map(str::to_owned)),
-        }
+        validate::text_filter(self.q.as_deref(), NAME_MAX)
     }
 }
 

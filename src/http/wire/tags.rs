@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::{Code, Error, FieldError};
+use crate::domain::Error;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
 use crate::tags::model;
@@ -148,21 +148,7 @@ pub struct TagListQuery {
 impl TagListQuery {
     /// `q`: part of a name, not blank.
     pub fn name(&self) -> Result<Option<String>, Error> {
-        match self.q.as_deref().map(str::trim) {
-            Some("") => Err(Error::invalid_query(vec![FieldError::new(
-                "q",
-                Code::InvalidValue,
-                "q must not be empty",
-            )])),
-            Some(q) if q.chars().count() > NAME_MAX || q.contains('\0') => {
-                Err(Error::invalid_query(vec![FieldError::new(
-                    "q",
-                    Code::InvalidValue,
-                    format!("q must be at most {NAME_MAX} characters of text"),
-                )]))
-            }
-            other => Ok(other.map(str::to_owned)),
-        }
+        validate::text_filter(self.q.as_deref(), NAME_MAX)
     }
 }
 
