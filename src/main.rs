@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
-    telemetry::init(&settings.log_filter, settings.log_format);
+    let log = telemetry::init(&settings.log_filter, settings.log_format);
     // Events written from the command line (the seed) show what a public `GET` shows.
     byline::outbox::present::install(std::sync::Arc::new(byline::http::wire::present::Public));
     for warning in &settings.warnings {
@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         } => seed(&settings, demo, synthetic, slugs_out.as_deref()),
         Command::Openapi { .. } => Ok(()),
     };
+    // The queued log lines go out before anything printed below.
+    drop(log);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("{e:#}")),

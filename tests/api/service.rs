@@ -404,3 +404,48 @@ fn seed_synthetic_loads_the_requested_number_and_lists_published_slugs() {
     let count = listed.lines().count();
     assert!((200..250).contains(&count), "about 90 % published: {count}");
 }
+
+#[test]
+fn log_lines_written_to_a_pipe_carry_no_color_codes_and_all_reach_it() {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A command that logs and then exits: every queued line must be out before it ends (its
+    // folder is made readable by others, which it warns about).
+    let out = Command::new(env!("CARGO_BIN_EXE_byline"))
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/byline.db", dir.path().display()),
+        )
+        .env("BYLINE_DATA_DIR", dir.path())
+        .env("BYLINE_LOG", "info")
+        .env_remove("BYLINE_LOG_FORMAT")
+        .env("BYLINE_NOT_A_SETTING", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    let mut child = out;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "color codes in: {stderr:?}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("WARN") && l.contains("BYLINE_NOT_A_SETTING")),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("WARN") && l.contains("chmod 700")),
+        "the lines logged just before the exit were lost: {stderr}"
+    );
+}
