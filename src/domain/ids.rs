@@ -48,10 +48,6 @@ macro_rules! ids {
                 &self.0
             }
 
-            /// The id as text, taking it.
-            pub fn into_string(self) -> String {
-                self.0
-            }
         }
 
         impl Identifier for $name {
@@ -141,11 +137,6 @@ ids! {
     MediaId;
     /// A staff user's id.
     UserId;
-}
-
-/// Ids from their texts.
-pub fn all_from<I: Identifier>(ids: impl IntoIterator<Item = String>) -> Vec<I> {
-    ids.into_iter().map(I::from_string).collect()
 }
 
 #[cfg(test)]
