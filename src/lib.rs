@@ -225,6 +225,7 @@ fn http_cache(cache: &Arc<cache::ResponseCache>) -> anyhow::Result<http::cache::
     Ok(http::cache::HttpCache {
         cache: cache.clone(),
         compressor,
+        flights: Default::default(),
     })
 }
 

@@ -9,7 +9,7 @@ use crate::domain::time::Clock;
 use crate::outbox::present::{self, Presenter};
 use std::sync::Arc;
 
-use crate::cache::{self, ResponseCache};
+use crate::cache::{self, Invalidation, ResponseCache, keys};
 use crate::db::{self, AnyConnection, Database};
 use crate::domain::Result;
 use crate::domain::cursor;
@@ -100,23 +100,50 @@ impl Default for Writes {
     }
 }
 
-/// The ids of the content (articles, authors, categories) a write changed: what it
-/// invalidates in the response cache.
-fn content_ids(changes: &[Change]) -> Vec<&str> {
-    changes
-        .iter()
-        .filter(|c| {
-            matches!(
-                c.subject,
-                Subject::Article
-                    | Subject::Author
-                    | Subject::Category
-                    | Subject::Tag
-                    | Subject::Media
-            )
-        })
-        .map(|c| c.id.as_str())
-        .collect()
+/// What a write's changes make stale in the response cache: nothing for a story the public
+/// could not see before or after; the story and the lists it was or is in for one it could;
+/// what changed and every list for the rest of the content.
+fn invalidation(changes: &[Change]) -> Invalidation {
+    let mut out = Invalidation::default();
+    for change in changes {
+        match change.subject {
+            Subject::Article => {
+                let Some(reach) = change.snapshot.as_ref().map(|s| &s.reach) else {
+                    // Made by time, or a purge: the cache cannot tell what moved.
+                    out.keys.push(change.id.clone());
+                    out.lists = true;
+                    continue;
+                };
+                if let Some(due) = reach.due {
+                    out.due_at(due);
+                }
+                out.keys.push(keys::INDEXED.to_owned());
+                if !reach.is_public() {
+                    continue;
+                }
+                out.keys.push(change.id.clone());
+                out.keys.push(keys::ANY_STORY.to_owned());
+                if reach.moved() {
+                    out.keys.push(keys::STORIES.to_owned());
+                    for place in [&reach.before, &reach.after].into_iter().flatten() {
+                        out.keys
+                            .extend(place.author_id.as_deref().map(keys::author));
+                        out.keys
+                            .extend(place.category_id.as_deref().map(keys::category));
+                        out.keys.extend(place.tag_ids.iter().map(|t| keys::tag(t)));
+                    }
+                }
+            }
+            Subject::Author | Subject::Category | Subject::Tag | Subject::Media => {
+                out.keys.push(change.id.clone());
+                out.lists = true;
+            }
+            _ => {}
+        }
+    }
+    out.keys.sort_unstable();
+    out.keys.dedup();
+    out
 }
 
 impl Writes {
@@ -190,7 +217,7 @@ impl Writes {
             };
             let out = work(&mut tx)?;
             let Tx { conn, changes, .. } = tx;
-            let mut invalidated = Vec::new();
+            let mut invalidated = Invalidation::default();
             if !changes.is_empty() {
                 let record = Record {
                     actor,
@@ -202,22 +229,19 @@ impl Writes {
                 let presenter = self.presenter.clone().unwrap_or_else(present::installed);
                 crate::outbox::repo::record(conn, &record, &actor, &*presenter)?;
                 self.hook.record(conn, &record)?;
-                let ids = content_ids(&changes);
-                if !ids.is_empty() && self.cache.enabled() {
+                let stale = invalidation(&changes);
+                if !stale.is_empty() && self.cache.enabled() {
                     if self.cache.peers_may_listen() {
                         // Delivered to the other processes at commit, never on a rollback.
-                        db::listen::notify(conn, &cache::message(self.cache.node(), &ids))?;
+                        db::listen::notify(conn, &cache::message(self.cache.node(), &stale))?;
                     }
-                    invalidated = ids.into_iter().map(str::to_owned).collect();
+                    invalidated = stale;
                 }
             }
             Ok::<_, crate::domain::Error>((out, invalidated))
         })?;
         // After the commit (a read now sees the change) and before the caller answers.
-        if !invalidated.is_empty() {
-            self.cache
-                .invalidate(invalidated.iter().map(String::as_str), true);
-        }
+        self.cache.invalidate_for(&invalidated);
         Ok(out)
     }
 }

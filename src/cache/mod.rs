@@ -2,11 +2,24 @@
 //! kept per URL, and the invalidation that keeps them exact.
 //!
 //! Exactness rests on three rules:
-//! - An entry records what it was made from: the resources it shows (by a generation
-//!   counter per resource, hashed into [`SLOTS`] slots) and, for lists, the list
-//!   generation. A change bumps the counters of what it touched, and every list's, so an
-//!   entry made before the change no longer validates. A collision between two resources
-//!   only costs an extra miss.
+//! - An entry records what it was made from: the resources it shows and the lists of
+//!   stories it depends on ([`keys`]), each by a generation counter hashed into one of
+//!   [`SLOTS`] slots, and, for lists, the generation of all lists. A change bumps the
+//!   counters of what it touched ([`Invalidation`]), so an entry made before the change no
+//!   longer validates. A collision between two keys only costs an extra miss.
+//!   - A change the public cannot see (a draft, a story scheduled for later) bumps only
+//!     [`keys::INDEXED`], which search results depend on (their ranks count every story
+//!     in the index).
+//!   - A story edited in place bumps itself and [`keys::ANY_STORY`]: the entries that
+//!     show it, and the lists that depend on any story's text or dates (search,
+//!     `updated_after`, feeds, sitemaps).
+//!   - A story that joins, leaves or moves within the public lists also bumps
+//!     [`keys::STORIES`] (the unfiltered lists) and the keys of its author, category and
+//!     tags, before and after.
+//!   - Any other change of content (authors, categories, tags, media, the story changes
+//!     made by time, and a schedule or expiry set or moved, even on a draft: lists expire
+//!     at the next such moment known when they were read) bumps what it touched and every
+//!     list.
 //! - A fill is refused when any invalidation happened after the read began ([`Ticket`]): a
 //!   read that saw the old data cannot store it after the write that replaced it.
 //! - Time: an entry whose content changes at a known moment (a story's `unpublish_at`, or
@@ -32,7 +45,8 @@ pub const SLOTS: usize = 4096;
 /// The PostgreSQL channel that carries invalidations between processes.
 pub const CHANNEL: &str = "byline_cache";
 
-/// One cached answer: its headers, and the body as stored and compressed.
+/// One cached answer: its headers, and the body as stored and, once it is read again,
+/// compressed.
 #[derive(Debug)]
 pub struct Entry {
     /// Headers of the answer (content type, cache control, validators, links).
@@ -41,10 +55,11 @@ pub struct Entry {
     pub etag: Option<String>,
     /// The body.
     pub identity: Bytes,
-    /// The body, gzip-compressed.
-    pub gzip: Bytes,
-    /// The body, brotli-compressed.
-    pub brotli: Bytes,
+    /// The body gzip- and brotli-compressed, made only when the entry is read again (most
+    /// of a long tail never is).
+    pub compressed: Option<(Bytes, Bytes)>,
+    /// Whether the compressed forms were asked for.
+    asked: std::sync::atomic::AtomicBool,
     expires: Option<Instant>,
     list_generation: Option<u64>,
     made_from: Vec<(usize, u64)>,
@@ -57,17 +72,79 @@ impl Entry {
             .iter()
             .map(|(n, v)| n.len() + v.len() + 32)
             .sum();
-        (key.len() + headers + self.identity.len() + self.gzip.len() + self.brotli.len() + 256)
-            as u64
+        let compressed = self
+            .compressed
+            .as_ref()
+            .map_or(0, |(gzip, brotli)| gzip.len() + brotli.len());
+        (key.len() + headers + self.identity.len() + compressed + 256) as u64
+    }
+
+    /// True the first time it is called on an entry with no compressed forms: the caller
+    /// then makes them ([`ResponseCache::compressed`]).
+    pub fn wants_compressing(&self) -> bool {
+        self.compressed.is_none() && !self.asked.swap(true, Ordering::AcqRel)
+    }
+}
+
+/// The names of the lists of stories an entry may depend on, next to the ids of the
+/// resources it shows.
+pub mod keys {
+    /// Every public list of stories in date order: any story joining, leaving or moving.
+    pub const STORIES: &str = "stories";
+    /// Any public story changing at all (lists that show dates of edits).
+    pub const ANY_STORY: &str = "stories/any";
+    /// Any story changing, drafts included: search ranks weigh a word by how many stories
+    /// of the whole index hold it.
+    pub const INDEXED: &str = "stories/indexed";
+
+    /// The stories of one author.
+    pub fn author(id: &str) -> String {
+        format!("stories/author/{id}")
+    }
+
+    /// The stories of one category (not of its subcategories: a list of a tree names each).
+    pub fn category(id: &str) -> String {
+        format!("stories/category/{id}")
+    }
+
+    /// The stories carrying one tag.
+    pub fn tag(id: &str) -> String {
+        format!("stories/tag/{id}")
+    }
+}
+
+/// What a write invalidates, as its changes say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invalidation {
+    /// The resources and story lists whose entries are stale.
+    pub keys: Vec<String>,
+    /// Whether every list is stale.
+    pub lists: bool,
+    /// The earliest new moment a story changes by itself (lists cached with a later expiry
+    /// are stale).
+    pub due: Option<chrono::NaiveDateTime>,
+}
+
+impl Invalidation {
+    /// Whether it touches nothing.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && !self.lists && self.due.is_none()
+    }
+
+    /// Adds a moment a story changes by itself.
+    pub fn due_at(&mut self, at: chrono::NaiveDateTime) {
+        self.due = Some(self.due.map_or(at, |due| due.min(at)));
     }
 }
 
 /// What a handler says about an answer it allows to be cached.
 #[derive(Debug, Clone, Default)]
 pub struct Hints {
-    /// Ids of the resources the answer shows.
+    /// Ids of the resources the answer shows, and the [`keys`] of the story lists it
+    /// depends on.
     pub resources: Vec<String>,
-    /// Whether the answer is a list (which any change of content may alter).
+    /// Whether the answer is a list (which a change of an author, category, tag or media
+    /// item may alter).
     pub list: bool,
     /// When the answer stops being true by itself (UTC), if it does.
     pub until: Option<chrono::NaiveDateTime>,
@@ -234,7 +311,10 @@ impl ResponseCache {
             return None;
         }
         let memo = self.next_due.lock().ok()?;
+        let now = chrono::Utc::now().naive_utc();
+        // A moment that has passed with no change (a schedule moved away) is read again.
         memo.and_then(|(generation, due)| (generation == self.list_generation()).then_some(due))
+            .filter(|due| due.is_none_or(|at| at > now))
     }
 
     /// Keeps what a read found as the next moment, if no content changed since
@@ -318,17 +398,14 @@ impl ResponseCache {
         key: String,
         hints: &Hints,
         headers: Vec<(String, String)>,
-        bodies: [Bytes; 3],
-    ) -> bool {
-        let Some(store) = &self.store else {
-            return false;
-        };
-        let [identity, gzip, brotli] = bodies;
+        identity: Bytes,
+    ) -> Option<Arc<Entry>> {
+        let store = self.store.as_ref()?;
         let held =
             (self.started.elapsed().as_millis() as u64) < self.fills_from.load(Ordering::Acquire);
         if identity.len() > self.largest || held {
             self.stats.refused.fetch_add(1, Ordering::Relaxed);
-            return false;
+            return None;
         }
         let expires = match hints.until {
             None => None,
@@ -336,7 +413,7 @@ impl ResponseCache {
                 let left = until.and_utc() - chrono::Utc::now();
                 match left.to_std() {
                     Ok(left) if left > Duration::ZERO => Some(Instant::now() + left),
-                    _ => return false,
+                    _ => return None,
                 }
             }
         };
@@ -344,12 +421,10 @@ impl ResponseCache {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("etag"))
             .map(|(_, v)| v.clone());
-        let Ok(_turn) = self.turn.lock() else {
-            return false;
-        };
+        let _turn = self.turn.lock().ok()?;
         if self.epoch.load(Ordering::Acquire) != ticket.0 {
             self.stats.refused.fetch_add(1, Ordering::Relaxed);
-            return false;
+            return None;
         }
         let made_from = hints
             .resources
@@ -359,19 +434,47 @@ impl ResponseCache {
                 (slot, self.slots[slot].load(Ordering::Acquire))
             })
             .collect();
-        let entry = Entry {
+        let entry = Arc::new(Entry {
             headers,
             etag,
             identity,
-            gzip,
-            brotli,
+            compressed: None,
+            asked: Default::default(),
             expires,
             list_generation: hints.list.then(|| self.lists.load(Ordering::Acquire)),
             made_from,
-        };
-        store.insert(key, Arc::new(entry));
+        });
+        store.insert(key, entry.clone());
         self.stats.fills.fetch_add(1, Ordering::Relaxed);
-        true
+        Some(entry)
+    }
+
+    /// Adds the compressed forms to `entry`, if it is still the one stored under `key`
+    /// (its exactness is unchanged: it is made from what `entry` was).
+    pub fn compressed(&self, key: &str, entry: &Arc<Entry>, gzip: Bytes, brotli: Bytes) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let Ok(_turn) = self.turn.lock() else {
+            return;
+        };
+        if !store
+            .peek(key)
+            .is_some_and(|held| Arc::ptr_eq(&held, entry))
+        {
+            return;
+        }
+        let upgraded = Entry {
+            headers: entry.headers.clone(),
+            etag: entry.etag.clone(),
+            identity: entry.identity.clone(),
+            compressed: Some((gzip, brotli)),
+            asked: true.into(),
+            expires: entry.expires,
+            list_generation: entry.list_generation,
+            made_from: entry.made_from.clone(),
+        };
+        store.insert(key.to_owned(), Arc::new(upgraded));
     }
 
     /// Makes every entry that shows one of `resources` (and, with `lists`, every list)
@@ -393,6 +496,17 @@ impl ResponseCache {
         self.stats.invalidations.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Makes stale what `change` says, and returns once no reader can be served it. A new
+    /// moment a story changes by itself makes every list stale: each was stored to expire
+    /// at the next moment known when it was read.
+    pub fn invalidate_for(&self, change: &Invalidation) {
+        if self.store.is_none() || change.is_empty() {
+            return;
+        }
+        let lists = change.lists || change.due.is_some();
+        self.invalidate(change.keys.iter().map(String::as_str), lists);
+    }
+
     /// Drops everything (a lost notification connection may have missed changes).
     pub fn flush(&self) {
         let Some(store) = &self.store else {
@@ -409,9 +523,12 @@ impl ResponseCache {
 }
 
 /// What a write's changes invalidate, as sent to the other processes: this node's name,
-/// then the ids; `*` alone means everything.
-pub fn message(node: &str, ids: &[&str]) -> String {
-    let mut text = format!("{node} {}", ids.join(" "));
+/// then the keys; `*` alone means everything. The others make every list stale too.
+pub fn message(node: &str, change: &Invalidation) -> String {
+    let mut text = match change.keys.is_empty() {
+        true => format!("{node} {}", keys::STORIES),
+        false => format!("{node} {}", change.keys.join(" ")),
+    };
     // NOTIFY payloads must stay under 8000 bytes.
     if text.len() > 7000 {
         text = format!("{node} *");
@@ -448,13 +565,7 @@ mod tests {
     fn fill(cache: &ResponseCache, key: &str, h: &Hints) -> bool {
         let t = cache.ticket();
         let body = Bytes::from_static(b"{}");
-        cache.fill(
-            t,
-            key.to_owned(),
-            h,
-            vec![],
-            [body.clone(), body.clone(), body],
-        )
+        cache.fill(t, key.to_owned(), h, vec![], body).is_some()
     }
 
     #[test]
@@ -477,14 +588,8 @@ mod tests {
         let before = cache.ticket();
         cache.invalidate(["x"], true);
         let body = Bytes::from_static(b"old");
-        let stored = cache.fill(
-            before,
-            "/x".to_owned(),
-            &hints(&["x"], false),
-            vec![],
-            [body.clone(), body.clone(), body],
-        );
-        assert!(!stored);
+        let stored = cache.fill(before, "/x".to_owned(), &hints(&["x"], false), vec![], body);
+        assert!(stored.is_none());
         assert!(cache.get("/x").is_none());
     }
 
@@ -505,9 +610,13 @@ mod tests {
     fn messages_from_other_nodes_invalidate_and_own_ones_do_not() {
         let cache = ResponseCache::new(1 << 20);
         assert!(fill(&cache, "/a", &hints(&["a"], false)));
-        receive(&cache, &message(cache.node(), &["a"]));
+        let change = Invalidation {
+            keys: vec!["a".to_owned()],
+            ..Invalidation::default()
+        };
+        receive(&cache, &message(cache.node(), &change));
         assert!(cache.get("/a").is_some());
-        receive(&cache, &message("other", &["a"]));
+        receive(&cache, &message("other", &change));
         assert!(cache.get("/a").is_none());
         assert!(fill(&cache, "/b", &hints(&["b"], false)));
         receive(&cache, "other *");
@@ -518,7 +627,11 @@ mod tests {
     fn the_next_due_moment_is_kept_until_content_changes() {
         let cache = ResponseCache::new(1 << 20);
         assert_eq!(cache.known_due(), None);
-        let due = Some(chrono::Utc::now().naive_utc());
+        // A moment already past (a schedule moved away with no change) is read again.
+        let past = Some(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1));
+        cache.remember_due(cache.list_generation(), past);
+        assert_eq!(cache.known_due(), None);
+        let due = Some(chrono::Utc::now().naive_utc() + chrono::Duration::hours(1));
         let generation = cache.list_generation();
         cache.remember_due(generation, due);
         assert_eq!(cache.known_due(), Some(due));

@@ -194,6 +194,48 @@ pub struct ArticleSnapshot {
     pub state: String,
     /// Its Markdown body.
     pub body: String,
+    /// What the public could see of it before the write and can see after: what the
+    /// response cache must forget.
+    pub reach: Reach,
+}
+
+/// Where a story stands among the public lists: the keys they are filtered and ordered by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// Its place in date order.
+    pub published_sort: chrono::NaiveDateTime,
+    /// Its author.
+    pub author_id: Option<super::ids::AuthorId>,
+    /// Its category.
+    pub category_id: Option<super::ids::CategoryId>,
+    /// Its tags.
+    pub tag_ids: Vec<super::ids::TagId>,
+}
+
+/// What a change of one story means to the public.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Where the public saw it before the change (`None`: it could not).
+    pub before: Option<Placement>,
+    /// Where the public sees it after.
+    pub after: Option<Placement>,
+    /// A moment the story now changes by itself (comes due or expires), when the change set
+    /// a new one.
+    pub due: Option<chrono::NaiveDateTime>,
+}
+
+impl Reach {
+    /// Whether the public could see the story before or after: if not, nothing it reads
+    /// changed.
+    pub fn is_public(&self) -> bool {
+        self.before.is_some() || self.after.is_some()
+    }
+
+    /// Whether the story joined, left or moved within a list (as opposed to changing in
+    /// place).
+    pub fn moved(&self) -> bool {
+        self.before != self.after
+    }
 }
 
 impl Change {

@@ -1,11 +1,16 @@
 //! The response cache in front of the public reads ([`crate::cache`] keeps the entries and
 //! their exactness). A handler marks an answer cacheable by attaching [`Hints`]; this
-//! middleware then stores the finished body, compressed off the request workers, and
-//! serves later identical requests from memory: no database, no serialization, no
-//! compression, and `If-None-Match` answered from the stored tag. Requests that carry
-//! credentials never read or fill it.
+//! middleware then stores the finished body and serves later identical requests from
+//! memory: no database, no serialization, and `If-None-Match` answered from the stored tag.
+//! - Misses are cheap: the body is stored as it is, and compressed (off the request
+//!   workers) only when a second read proves the entry is worth it.
+//! - One computation per miss: concurrent misses of one URL wait for the first, and are
+//!   answered from what it stored.
+//! - Requests that carry credentials never read or fill it; `Cache-Control: no-cache`
+//!   skips the lookup (and stores the fresh answer).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,8 +29,71 @@ use crate::domain::caller::Caller;
 pub struct HttpCache {
     /// The entries.
     pub cache: Arc<ResponseCache>,
-    /// Makes the gzip and brotli forms of a new entry.
+    /// Makes the gzip and brotli forms of an entry read again.
     pub compressor: Option<Compressor>,
+    /// The misses being computed now.
+    pub flights: Arc<Flights>,
+}
+
+/// What a computed miss left: the entry it stored, or nothing (the answer was not
+/// cacheable, or a change came during the read).
+type Landing = Option<Option<Arc<Entry>>>;
+
+/// The misses being computed now, by key: a miss of the same key waits for the first.
+#[derive(Default)]
+pub struct Flights {
+    running: Mutex<HashMap<String, (u64, tokio::sync::watch::Receiver<Landing>)>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+/// The first miss of a key, computing it: dropped (answered, failed or cancelled), it
+/// leaves the table, and the misses waiting for it go on by themselves if it stored
+/// nothing.
+struct Flight {
+    flights: Arc<Flights>,
+    key: String,
+    id: u64,
+    landing: tokio::sync::watch::Sender<Landing>,
+}
+
+impl Flight {
+    fn land(self, entry: Option<Arc<Entry>>) {
+        let _ = self.landing.send(Some(entry));
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.flights.running.lock()
+            && running.get(&self.key).is_some_and(|(id, _)| *id == self.id)
+        {
+            running.remove(&self.key);
+        }
+    }
+}
+
+/// Either the computation of a miss is this request's, or another's to wait for.
+enum Turn {
+    Compute(Flight),
+    Wait(tokio::sync::watch::Receiver<Landing>),
+}
+
+impl Flights {
+    fn join(self: &Arc<Self>, key: &str) -> Option<Turn> {
+        let mut running = self.running.lock().ok()?;
+        if let Some((_, landing)) = running.get(key) {
+            return Some(Turn::Wait(landing.clone()));
+        }
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (landing, waiting) = tokio::sync::watch::channel(None);
+        running.insert(key.to_owned(), (id, waiting));
+        Some(Turn::Compute(Flight {
+            flights: self.clone(),
+            key: key.to_owned(),
+            id,
+            landing,
+        }))
+    }
 }
 
 /// Marks an answer as cacheable, with what it shows and until when it holds.
@@ -51,15 +119,29 @@ pub fn allow_public(
     }
 }
 
-/// Marks a public list as cacheable until `until` (any change of content makes it stale).
+/// Marks a public list as cacheable until `until`: any change of content the public can see
+/// makes it stale.
 pub fn allow_public_list(
     builder: &mut HttpResponseBuilder,
     caller: &Caller,
     until: Option<chrono::NaiveDateTime>,
 ) {
+    let any = vec![crate::cache::keys::ANY_STORY.to_owned()];
+    allow_public_stories(builder, caller, until, any);
+}
+
+/// Marks a public list of stories as cacheable until `until`, made from `resources`: the
+/// stories it shows and the story lists ([`crate::cache::keys`]) it depends on. A change
+/// of an author, category, tag or media item makes it stale too.
+pub fn allow_public_stories(
+    builder: &mut HttpResponseBuilder,
+    caller: &Caller,
+    until: Option<chrono::NaiveDateTime>,
+    resources: Vec<String>,
+) {
     if caller.0.is_none() {
         let hints = Hints {
-            resources: Vec::new(),
+            resources,
             list: true,
             until,
         };
@@ -75,6 +157,18 @@ fn is_public_read(path: &str) -> bool {
         || path.starts_with("/feeds/")
         || path.starts_with("/sitemaps/")
         || path == "/sitemap.xml"
+}
+
+/// Whether the request asks for an answer not served from a cache.
+fn wants_fresh(req: &ServiceRequest) -> bool {
+    let says = |name: header::HeaderName| {
+        req.headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
+    };
+    says(header::CACHE_CONTROL) || says(header::PRAGMA)
 }
 
 /// The middleware.
@@ -103,10 +197,22 @@ pub async fn public_reads(
         "" => req.path().to_owned(),
         query => format!("{}?{query}", req.path()),
     };
-    if let Some(entry) = http_cache.cache.get(&key) {
-        let response = from_entry(&entry, req.request());
-        return Ok(req.into_response(response));
+    let fresh = wants_fresh(&req);
+    if !fresh && let Some(entry) = http_cache.cache.get(&key) {
+        return Ok(serve(&http_cache, &key, &entry, req));
     }
+    let flight = match http_cache.flights.join(&key) {
+        Some(Turn::Wait(mut landing)) if !fresh => {
+            // Another request is computing this answer: take what it stores.
+            let landed = landing.wait_for(Option::is_some).await.ok();
+            if let Some(entry) = landed.and_then(|l| l.clone().flatten()) {
+                return Ok(serve(&http_cache, &key, &entry, req));
+            }
+            None
+        }
+        Some(Turn::Compute(flight)) => Some(flight),
+        _ => None,
+    };
     let ticket = http_cache.cache.ticket();
     let res = next.call(req).await?;
     let hints = res.response().extensions().get::<Hints>().cloned();
@@ -126,18 +232,35 @@ pub async fn public_reads(
         .filter(|(name, _)| *name != header::CONTENT_LENGTH && *name != header::CONTENT_ENCODING)
         .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
         .collect();
-    if body.len() <= http_cache.cache.largest()
+    let entry = http_cache
+        .cache
+        .fill(ticket, key, &hints, headers, body.clone());
+    if let Some(flight) = flight {
+        flight.land(entry);
+    }
+    Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(body))))
+}
+
+/// Answers from an entry; the second read of an entry has its compressed forms made.
+fn serve(
+    http_cache: &HttpCache,
+    key: &str,
+    entry: &Arc<Entry>,
+    req: ServiceRequest,
+) -> ServiceResponse<BoxBody> {
+    if encoding_for(req.request()).is_some()
         && let Some(compressor) = http_cache.compressor.clone()
+        && entry.wants_compressing()
     {
-        let stored = body.clone();
-        let cache = http_cache.cache.clone();
+        let (cache, key, entry) = (http_cache.cache.clone(), key.to_owned(), entry.clone());
         actix_web::rt::spawn(async move {
-            if let Some((gzip, brotli)) = compressor.both(stored.clone()).await {
-                cache.fill(ticket, key, &hints, headers, [stored, gzip, brotli]);
+            if let Some((gzip, brotli)) = compressor.both(entry.identity.clone()).await {
+                cache.compressed(&key, &entry, gzip, brotli);
             }
         });
     }
-    Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(body))))
+    let response = from_entry(entry, req.request());
+    req.into_response(response)
 }
 
 /// Which stored form a client takes: brotli, then gzip, else the plain body.
@@ -184,16 +307,13 @@ fn from_entry(entry: &Entry, req: &HttpRequest) -> HttpResponse {
     {
         return builder.status(StatusCode::NOT_MODIFIED).finish();
     }
-    match encoding_for(req) {
-        Some(encoding) => {
+    // Until the compressed forms are made, the response compressor handles the body.
+    match (encoding_for(req), &entry.compressed) {
+        (Some(encoding), Some((gzip, brotli))) => {
             builder.insert_header((header::CONTENT_ENCODING, encoding));
-            let body = if encoding == "br" {
-                &entry.brotli
-            } else {
-                &entry.gzip
-            };
+            let body = if encoding == "br" { brotli } else { gzip };
             builder.body(body.clone())
         }
-        None => builder.body(entry.identity.clone()),
+        _ => builder.body(entry.identity.clone()),
     }
 }

@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{assert_problem, send, spawn_app, spawn_app_with};
 
-const METRICS_TOKEN: &str = "a metrics token of some length";
+pub(crate) const METRICS_TOKEN: &str = "a metrics token of some length";
 
 /// The value of a metric series in a scrape (the first line that starts with `series`).
-fn metric(scrape: &str, series: &str) -> f64 {
+pub(crate) fn metric(scrape: &str, series: &str) -> f64 {
     scrape
         .lines()
         .find(|l| l.starts_with(series))
@@ -22,7 +22,7 @@ fn metric(scrape: &str, series: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-async fn scrape(app: &crate::helpers::TestApp) -> String {
+pub(crate) async fn scrape(app: &crate::helpers::TestApp) -> String {
     let res = send(
         app.client_request(Method::GET, "/metrics")
             .bearer_auth(METRICS_TOKEN),
@@ -413,4 +413,35 @@ async fn metrics_answer_only_with_their_token_or_on_their_own_address() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn concurrent_misses_of_one_url_compute_it_once_and_share_the_answer() {
+    let app =
+        spawn_app_with(|s| s.metrics_token = Some(byline::config::Secret::new(METRICS_TOKEN)))
+            .await;
+    for n in 0..30 {
+        let story = app
+            .create_article(json!({"title": format!("Crowded {n}"), "body": "Words ".repeat(300)}))
+            .await;
+        app.publish(story["id"].as_str().unwrap(), None).await;
+    }
+    if app.postgres_connection().is_some() {
+        tokio::time::sleep(Duration::from_millis(1700)).await;
+    }
+    let path = "/api/v1/articles?include=author,category&fields=id,title,body&limit=30";
+    let fills = metric(&scrape(&app).await, "byline_cache_fills_total");
+    let reads = (0..48).map(|_| async {
+        let res = app.anon().get(path).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.text().await.unwrap()
+    });
+    let bodies = futures_util::future::join_all(reads).await;
+    assert!(bodies.iter().all(|b| *b == bodies[0]), "one answer for all");
+    let scraped = scrape(&app).await;
+    assert_eq!(
+        metric(&scraped, "byline_cache_fills_total") - fills,
+        1.0,
+        "48 readers of one URL at once made one entry"
+    );
 }

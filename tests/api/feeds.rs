@@ -8,7 +8,7 @@ use crate::helpers::{TestApp, assert_problem, send, spawn_app, spawn_app_with};
 
 const SITE: &str = "https://news.example.com";
 
-fn site() -> byline::config::SiteSettings {
+pub(crate) fn site() -> byline::config::SiteSettings {
     byline::config::SiteSettings {
         url: SITE.to_owned(),
         name: "Example News".to_owned(),

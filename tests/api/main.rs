@@ -24,6 +24,7 @@ mod media;
 mod plumbing;
 mod search;
 mod service;
+mod staleness;
 mod tags;
 mod webhooks;
 mod writes;

@@ -35,7 +35,8 @@ pub fn transition_in(
     action: Action,
     now: NaiveDateTime,
 ) -> Result<Article> {
-    let (article, fields) = transition_on(tx.conn(), key, writer, precondition, action, now)?;
+    let (before, article, fields) =
+        transition_on(tx.conn(), key, writer, precondition, action, now)?;
     let verb = match action {
         Action::Publish(..) if article.status == Status::Scheduled => Verb::Scheduled,
         Action::Publish(..) => Verb::Published,
@@ -45,7 +46,7 @@ pub fn transition_in(
     tx.note(
         Change::new(Subject::Article, &article.id, verb)
             .with_fields(fields)
-            .with_snapshot(snapshot(&article, tx.now())?),
+            .with_snapshot(snapshot(&article, Some(&before), tx.now())?),
     );
     Ok(article)
 }
@@ -71,7 +72,7 @@ pub(super) fn transition_on(
     precondition: &IfMatch,
     action: Action,
     now: NaiveDateTime,
-) -> Result<(Article, Vec<&'static str>), Error> {
+) -> Result<(Article, Article, Vec<&'static str>), Error> {
     let current = load_for_change(conn, id, writer, precondition, now, false)?;
     let status = current.status;
     let (allowed, name) = match action {
@@ -124,5 +125,6 @@ pub(super) fn transition_on(
     let fields = changes.differs_from(&current);
     changes.version = Some(current.version + 1);
     changes.updated_at = Some(now);
-    Ok((repo::apply(conn, &current.id, &changes)?, fields))
+    let article = repo::apply(conn, &current.id, &changes)?;
+    Ok((current, article, fields))
 }

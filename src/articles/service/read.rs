@@ -189,6 +189,35 @@ pub struct Listing {
     /// For the public: the next moment a scheduled story comes due or a story expires,
     /// when this list may change with no write.
     pub changes_at: Option<NaiveDateTime>,
+    /// The lists of stories this page depends on ([`crate::cache::keys`]), besides the
+    /// stories it shows.
+    pub depends: Vec<String>,
+}
+
+/// The story lists a page of `filter` in `sort` order changes with: which stories join or
+/// leave it, or move within it. A page in date order, by filters that a story's placement
+/// decides, depends on one list of the filter (its author, each category, each tag), or on
+/// all stories; an order by edits or titles, or `updated_after`, on every change of a
+/// public story; a search, on every change of any story (ranks count them all).
+fn depends_on(filter: &ListFilter, sort: ArticleSort) -> Vec<String> {
+    use crate::cache::keys;
+    if filter.search.is_some() {
+        return vec![keys::INDEXED.to_owned()];
+    }
+    let by_date = matches!(sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst);
+    if !by_date || filter.updated_after.is_some() || filter.statuses.is_some() {
+        return vec![keys::ANY_STORY.to_owned()];
+    }
+    if let Some(author) = &filter.author_id {
+        return vec![keys::author(author)];
+    }
+    if let Some(categories) = &filter.category_ids {
+        return categories.iter().map(|c| keys::category(c)).collect();
+    }
+    if let Some(tags) = &filter.tag_ids {
+        return tags.iter().map(|t| keys::tag(t)).collect();
+    }
+    vec![keys::STORIES.to_owned()]
 }
 
 /// Reads the list's cursor: the sort key and the id of the last item of the page before.
@@ -244,8 +273,10 @@ pub(super) fn list_on(
             bodies: HashMap::new(),
             related: Related::default(),
             changes_at: None,
+            depends: vec![crate::cache::keys::STORIES.to_owned()],
         });
     };
+    let depends = depends_on(&filter, sort);
     let rows: Vec<(ArticleSummary, Option<Hit>)> = match &filter.search {
         Some(search) if sort == ArticleSort::Relevance => {
             let after = after.map(|a| (a.key.parse::<f64>().unwrap_or(f64::MAX), a.id));
@@ -295,6 +326,7 @@ pub(super) fn list_on(
         bodies,
         related,
         changes_at: None,
+        depends,
     })
 }
 

@@ -7,7 +7,7 @@ use crate::articles::render::{self, RenderError, Rendered};
 use crate::articles::repo::{self, Access};
 use crate::db::AnyConnection;
 use crate::domain::caller::{Caller, Principal, forbidden};
-use crate::domain::change::{ArticleSnapshot, Held};
+use crate::domain::change::{ArticleSnapshot, Held, Placement, Reach};
 use crate::domain::{Code, Error, FieldError, IdOrSlug, IfMatch, Result, Status};
 use crate::history::model::ArticleState;
 use crate::write::{Change, Ctx, Subject, Tx, Verb};
@@ -163,13 +163,51 @@ pub(super) fn set_trashed(
         ..ArticleChangeset::default()
     };
     let article = repo::apply(tx.conn(), &current.id, &changes)?;
-    let snapshot = snapshot(&article, tx.now())?;
+    let snapshot = snapshot(&article, Some(current), tx.now())?;
     tx.note(Change::new(Subject::Article, &article.id, verb).with_snapshot(snapshot));
     Ok(article)
 }
 
-/// An article as history keeps it: its editable fields and status, and its body.
-pub(super) fn snapshot(article: &Article, now: NaiveDateTime) -> Result<ArticleSnapshot> {
+/// Where the public sees an article among its lists, if it sees it at all.
+fn placement(article: &Article, now: NaiveDateTime) -> Option<Placement> {
+    (article.trashed_at.is_none() && repo::is_visible(article, now)).then(|| Placement {
+        published_sort: article.published_sort,
+        author_id: article.author_id.clone(),
+        category_id: article.category_id.clone(),
+        tag_ids: crate::domain::split_ids(&article.tag_ids),
+    })
+}
+
+/// The next moment an article changes for the public by itself: it comes due, or expires.
+fn next_moment(article: &Article, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    if article.trashed_at.is_some()
+        || !matches!(article.status, Status::Published | Status::Scheduled)
+    {
+        return None;
+    }
+    let due = Some(article.published_sort).filter(|at| *at > now);
+    let expires = article.unpublish_at.filter(|at| *at > now);
+    due.into_iter().chain(expires).min()
+}
+
+/// What a write that turned `before` (nothing, for a new article) into `after` means to the
+/// public.
+pub(super) fn reach(before: Option<&Article>, after: &Article, now: NaiveDateTime) -> Reach {
+    let due = next_moment(after, now);
+    Reach {
+        before: before.and_then(|b| placement(b, now)),
+        after: placement(after, now),
+        due: due.filter(|_| before.and_then(|b| next_moment(b, now)) != due),
+    }
+}
+
+/// An article as history keeps it: its editable fields and status, and its body; `before`
+/// is the article as the write found it.
+pub(super) fn snapshot(
+    article: &Article,
+    before: Option<&Article>,
+    now: NaiveDateTime,
+) -> Result<ArticleSnapshot> {
     let state = ArticleState {
         slug: article.slug.clone(),
         title: article.title.clone(),
@@ -193,6 +231,7 @@ pub(super) fn snapshot(article: &Article, now: NaiveDateTime) -> Result<ArticleS
         row,
         state: serde_json::to_string(&state).map_err(Error::internal)?,
         body: article.body.clone(),
+        reach: reach(before, article, now),
     })
 }
 
@@ -200,8 +239,11 @@ pub(super) fn snapshot(article: &Article, now: NaiveDateTime) -> Result<ArticleS
 pub fn create_in(tx: &mut Tx<'_>, row: Article, chosen_slug: bool) -> Result<Article> {
     let article = repo::create(tx.conn(), row, chosen_slug)?;
     tx.note(
-        Change::new(Subject::Article, &article.id, Verb::Created)
-            .with_snapshot(snapshot(&article, tx.now())?),
+        Change::new(Subject::Article, &article.id, Verb::Created).with_snapshot(snapshot(
+            &article,
+            None,
+            tx.now(),
+        )?),
     );
     Ok(article)
 }
@@ -211,8 +253,11 @@ pub fn import(tx: &mut Tx<'_>, rows: &[Article]) -> Result<()> {
     repo::insert_many(tx.conn(), rows)?;
     for row in rows {
         tx.note(
-            Change::new(Subject::Article, &row.id, Verb::Created)
-                .with_snapshot(snapshot(row, tx.now())?),
+            Change::new(Subject::Article, &row.id, Verb::Created).with_snapshot(snapshot(
+                row,
+                None,
+                tx.now(),
+            )?),
         );
     }
     Ok(())
@@ -315,7 +360,7 @@ pub(super) fn update_in(
     tx.note(
         Change::new(Subject::Article, &article.id, verb)
             .with_fields(fields)
-            .with_snapshot(snapshot(&article, tx.now())?),
+            .with_snapshot(snapshot(&article, Some(&current), tx.now())?),
     );
     Ok(article)
 }

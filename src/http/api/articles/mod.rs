@@ -61,13 +61,15 @@ pub async fn list_articles(
         mut bodies,
         related,
         changes_at,
+        mut depends,
     } = service::list(&state.ctx, &caller, request).await?;
     let staff = sees_private(&caller);
     let live = caller.0.is_some().then(|| state.ctx.now());
+    depends.extend(page.items.iter().map(|(a, _)| a.id.to_string()));
     let page = page.map(|item| list_item(item, &mut bodies, &related, &shape, staff, live));
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
-    cache::allow_public_list(&mut builder, &caller, changes_at);
+    cache::allow_public_stories(&mut builder, &caller, changes_at, depends);
     Ok(pagination::page(builder, &req, page))
 }
 
