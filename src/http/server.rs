@@ -7,7 +7,6 @@ use std::net::{SocketAddr, TcpListener};
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
-use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
 use crate::config::Settings;
@@ -81,7 +80,7 @@ pub fn api(
             ))
             .wrap(ErrorHandlers::new().default_handler(mw::problem_fallback))
             .wrap(Compress::default())
-            .wrap(TracingLogger::<mw::RequestSpan>::new())
+            .wrap(from_fn(mw::access_log))
             .wrap(from_fn(mw::head_as_get))
             .wrap(from_fn(super::metrics::observe))
             .wrap(from_fn(mw::request_id))

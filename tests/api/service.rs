@@ -367,6 +367,17 @@ fn sigterm_stops_the_server_cleanly() {
         reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200")
     });
     assert!(answered, "the server never answered on port {port}");
+    // Two requests with ids of their own, for the access log.
+    for (path, id) in [
+        ("/api/v1/articles?limit=1", "trace-me-1"),
+        ("/nowhere", "trace-me-2"),
+    ] {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+        let request = format!("GET {path} HTTP/1.0\r\nx-request-id: {id}\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let _ = stream.read_to_string(&mut String::new());
+    }
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -379,6 +390,29 @@ fn sigterm_stops_the_server_cleanly() {
         rest.iter().any(|l| l.contains("Byline stopped")),
         "{rest:?}"
     );
+    // One access line per request, as JSON, naming its id, route, status and duration.
+    let access: Vec<Value> = rest
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["target"] == "byline::access")
+        .collect();
+    let line = |id: &str| {
+        let found: Vec<&Value> = access
+            .iter()
+            .filter(|l| l["span"]["request_id"] == id)
+            .collect();
+        assert_eq!(found.len(), 1, "{id}: {access:?}");
+        found[0].clone()
+    };
+    let ok = line("trace-me-1");
+    assert_eq!(ok["level"], "INFO");
+    assert_eq!(ok["method"], "GET");
+    assert_eq!(ok["uri"], "/api/v1/articles?limit=1");
+    assert_eq!(ok["route"], "/api/v1/articles");
+    assert_eq!(ok["status"], 200);
+    assert!(ok["micros"].as_u64().is_some(), "{ok}");
+    assert_eq!(ok["client_ip"], "127.0.0.1");
+    assert_eq!(line("trace-me-2")["status"], 404);
 }
 
 #[test]
