@@ -37,6 +37,13 @@ const PG_CONNECT_TIMEOUT_SECS: u32 = 5;
 /// How long an SQLite connection waits for a lock held by another writer.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
+/// The page cache of each SQLite connection, in KiB (SQLite's own default is about 2 MiB).
+const SQLITE_CACHE_KIB: u32 = 1_024;
+
+/// What SQLite's heap should stay under, for the whole process: past it, SQLite gives back
+/// the pages its caches hold before it allocates more.
+const SQLITE_SOFT_HEAP_BYTES: u64 = 16 << 20;
+
 /// A connection to whichever database the settings name.
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {

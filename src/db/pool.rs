@@ -65,6 +65,8 @@ impl Manager {
                 // connections instead of failing while they hold the file.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                     PRAGMA cache_size = -{SQLITE_CACHE_KIB}; \
+                     PRAGMA soft_heap_limit = {SQLITE_SOFT_HEAP_BYTES}; \
                      PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; \
                      PRAGMA foreign_keys = ON;"
@@ -242,4 +244,44 @@ fn prepare_sqlite_file(path: &Path) -> Result<(), SetupError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        value: i64,
+    }
+
+    fn pragma(conn: &mut SqliteConnection, name: &str) -> i64 {
+        diesel::sql_query(format!("SELECT {name} AS value FROM pragma_{name}()"))
+            .get_result::<Setting>(conn)
+            .map(|s| s.value)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn an_sqlite_connection_is_prepared_with_a_bounded_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/pool.db", dir.path().display());
+        let manager = Manager {
+            url: DatabaseUrl::parse(&url).unwrap(),
+            search_language: "english".to_owned(),
+        };
+        let AnyConnection::Sqlite(mut conn) = manager.establish().unwrap() else {
+            panic!("an SQLite URL opened another backend");
+        };
+        assert_eq!(
+            pragma(&mut conn, "cache_size"),
+            -i64::from(SQLITE_CACHE_KIB)
+        );
+        assert_eq!(
+            pragma(&mut conn, "soft_heap_limit"),
+            SQLITE_SOFT_HEAP_BYTES as i64
+        );
+        assert_eq!(pragma(&mut conn, "foreign_keys"), 1);
+    }
 }
