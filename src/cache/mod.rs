@@ -60,6 +60,9 @@ pub struct Entry {
     pub compressed: Option<(Bytes, Bytes)>,
     /// Whether the compressed forms were asked for.
     asked: std::sync::atomic::AtomicBool,
+    /// The route pattern that answered it (for the metrics and the log of a hit, which
+    /// never reaches the router).
+    pub route: Option<Arc<str>>,
     expires: Option<Instant>,
     list_generation: Option<u64>,
     made_from: Vec<(usize, u64)>,
@@ -399,6 +402,7 @@ impl ResponseCache {
         hints: &Hints,
         headers: Vec<(String, String)>,
         identity: Bytes,
+        route: Option<String>,
     ) -> Option<Arc<Entry>> {
         let store = self.store.as_ref()?;
         let held =
@@ -440,6 +444,7 @@ impl ResponseCache {
             identity,
             compressed: None,
             asked: Default::default(),
+            route: route.map(Arc::from),
             expires,
             list_generation: hints.list.then(|| self.lists.load(Ordering::Acquire)),
             made_from,
@@ -470,6 +475,7 @@ impl ResponseCache {
             identity: entry.identity.clone(),
             compressed: Some((gzip, brotli)),
             asked: true.into(),
+            route: entry.route.clone(),
             expires: entry.expires,
             list_generation: entry.list_generation,
             made_from: entry.made_from.clone(),
@@ -565,7 +571,9 @@ mod tests {
     fn fill(cache: &ResponseCache, key: &str, h: &Hints) -> bool {
         let t = cache.ticket();
         let body = Bytes::from_static(b"{}");
-        cache.fill(t, key.to_owned(), h, vec![], body).is_some()
+        cache
+            .fill(t, key.to_owned(), h, vec![], body, None)
+            .is_some()
     }
 
     #[test]
@@ -588,7 +596,8 @@ mod tests {
         let before = cache.ticket();
         cache.invalidate(["x"], true);
         let body = Bytes::from_static(b"old");
-        let stored = cache.fill(before, "/x".to_owned(), &hints(&["x"], false), vec![], body);
+        let hints = hints(&["x"], false);
+        let stored = cache.fill(before, "/x".to_owned(), &hints, vec![], body, None);
         assert!(stored.is_none());
         assert!(cache.get("/x").is_none());
     }

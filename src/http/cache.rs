@@ -17,7 +17,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 pub use crate::cache::Hints;
 use crate::cache::compress::Compressor;
@@ -219,6 +219,7 @@ pub async fn public_reads(
     let Some(hints) = hints.filter(|_| res.status() == StatusCode::OK) else {
         return Ok(res.map_into_boxed_body());
     };
+    let route = res.request().match_pattern();
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let Ok(body) = actix_web::body::to_bytes(body).await else {
@@ -234,7 +235,7 @@ pub async fn public_reads(
         .collect();
     let entry = http_cache
         .cache
-        .fill(ticket, key, &hints, headers, body.clone());
+        .fill(ticket, key, &hints, headers, body.clone(), route);
     if let Some(flight) = flight {
         flight.land(entry);
     }
@@ -259,8 +260,24 @@ fn serve(
             }
         });
     }
+    if let Some(route) = &entry.route {
+        req.extensions_mut().insert(HitRoute(route.clone()));
+    }
     let response = from_entry(entry, req.request());
     req.into_response(response)
+}
+
+/// The route pattern of an answer served from the cache, which never reached the router.
+#[derive(Debug, Clone)]
+pub struct HitRoute(pub Arc<str>);
+
+/// The route pattern that answered `req`: the router's, or the cached answer's.
+pub fn route_of(req: &HttpRequest) -> Option<String> {
+    req.match_pattern().or_else(|| {
+        req.extensions()
+            .get::<HitRoute>()
+            .map(|route| route.0.to_string())
+    })
 }
 
 /// Which stored form a client takes: brotli, then gzip, else the plain body.

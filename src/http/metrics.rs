@@ -252,7 +252,7 @@ pub async fn observe(
     let res = next.call(req).await?.map_into_boxed_body();
     if let Some(metrics) = metrics {
         let request = res.request();
-        let route = match request.match_pattern() {
+        let route = match crate::http::cache::route_of(request) {
             Some(pattern) => pattern,
             None => request
                 .app_data::<web::Data<RouteTable>>()

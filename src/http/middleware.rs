@@ -90,7 +90,7 @@ pub async fn access_log(
     let (status, route, error) = match &res {
         Ok(r) => (
             r.status(),
-            r.request().match_pattern(),
+            super::cache::route_of(r.request()),
             r.response().error().map(ToString::to_string),
         ),
         Err(e) => (
