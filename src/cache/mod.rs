@@ -528,13 +528,17 @@ impl ResponseCache {
     }
 }
 
-/// What a write's changes invalidate, as sent to the other processes: this node's name,
-/// then the keys; `*` alone means everything. The others make every list stale too.
+/// The word of a message that makes every list stale.
+const ALL_LISTS: &str = "*lists";
+
+/// What a write's changes invalidate, as sent to the other processes: this node's name, the
+/// keys, and [`ALL_LISTS`] when every list is stale; `*` alone means everything.
 pub fn message(node: &str, change: &Invalidation) -> String {
-    let mut text = match change.keys.is_empty() {
-        true => format!("{node} {}", keys::STORIES),
-        false => format!("{node} {}", change.keys.join(" ")),
-    };
+    let mut text = format!("{node} {}", change.keys.join(" "));
+    if change.lists || change.due.is_some() {
+        text.push(' ');
+        text.push_str(ALL_LISTS);
+    }
     // NOTIFY payloads must stay under 8000 bytes.
     if text.len() > 7000 {
         text = format!("{node} *");
@@ -548,12 +552,13 @@ pub fn receive(cache: &ResponseCache, text: &str) {
     if words.next() == Some(cache.node()) {
         return;
     }
-    let ids: Vec<&str> = words.filter(|w| !w.is_empty()).collect();
-    if ids.contains(&"*") {
+    let words: Vec<&str> = words.filter(|w| !w.is_empty()).collect();
+    if words.contains(&"*") {
         cache.flush();
-    } else {
-        cache.invalidate(ids, true);
+        return;
     }
+    let lists = words.contains(&ALL_LISTS);
+    cache.invalidate(words.into_iter().filter(|w| *w != ALL_LISTS), lists);
 }
 
 #[cfg(test)]
@@ -619,6 +624,7 @@ mod tests {
     fn messages_from_other_nodes_invalidate_and_own_ones_do_not() {
         let cache = ResponseCache::new(1 << 20);
         assert!(fill(&cache, "/a", &hints(&["a"], false)));
+        assert!(fill(&cache, "/list", &hints(&["z"], true)));
         let change = Invalidation {
             keys: vec!["a".to_owned()],
             ..Invalidation::default()
@@ -627,6 +633,23 @@ mod tests {
         assert!(cache.get("/a").is_some());
         receive(&cache, &message("other", &change));
         assert!(cache.get("/a").is_none());
+        assert!(
+            cache.get("/list").is_some(),
+            "a change in place leaves lists"
+        );
+        let lists = Invalidation {
+            lists: true,
+            ..Invalidation::default()
+        };
+        receive(&cache, &message("other", &lists));
+        assert!(cache.get("/list").is_none(), "every list");
+        assert!(fill(&cache, "/list", &hints(&["z"], true)));
+        let due = Invalidation {
+            due: Some(chrono::Utc::now().naive_utc()),
+            ..Invalidation::default()
+        };
+        receive(&cache, &message("other", &due));
+        assert!(cache.get("/list").is_none(), "a new due moment");
         assert!(fill(&cache, "/b", &hints(&["b"], false)));
         receive(&cache, "other *");
         assert!(cache.get("/b").is_none());

@@ -35,17 +35,24 @@ async fn answer(res: reqwest::Response) -> (StatusCode, String) {
     (status, res.text().await.unwrap())
 }
 
-/// Reads every path from `reader` as the public would (from the cache when it holds it), then
-/// fresh, and fails on any difference that lasts longer than `within` (zero: the first
-/// read must be right). The fresh read stores its answer for the next round.
-async fn no_stale_answer(reader: &TestApp, reads: &[String], after: &str, within: Duration) {
+/// Reads every path from `reader` as the public would (from the cache when it holds it),
+/// then fresh from `writer` (the process that wrote), and fails on any difference that lasts
+/// longer than `within` (zero: the first read must be right). The fresh read stores its
+/// answer in the writer's cache, for the next round.
+async fn no_stale_answer(
+    writer: &TestApp,
+    reader: &TestApp,
+    reads: &[String],
+    after: &str,
+    within: Duration,
+) {
     for path in reads {
         let started = std::time::Instant::now();
         loop {
             let cached = answer(reader.anon().get(path).await).await;
             let fresh = answer(
                 send(
-                    reader
+                    writer
                         .client_request(Method::GET, path)
                         .header("cache-control", "no-cache"),
                 )
@@ -195,7 +202,7 @@ async fn every_kind_of_change(app: &TestApp, reader: &TestApp, within: Duration)
         ));
         reads.push(format!("/api/v1/articles/{}", id(s)));
     }
-    no_stale_answer(reader, &reads, "the start", within).await;
+    no_stale_answer(app, reader, &reads, "the start", within).await;
     let hits_before = metric(reader, "byline_cache_hits_total").await;
 
     let article = |s: &Value| format!("/api/v1/articles/{}", id(s));
@@ -361,12 +368,12 @@ async fn every_kind_of_change(app: &TestApp, reader: &TestApp, within: Duration)
     ];
     for (what, method, path, body) in steps {
         write(app, method, &path, body).await;
-        no_stale_answer(reader, &reads, what, within).await;
+        no_stale_answer(app, reader, &reads, what, within).await;
     }
     // Trash and back, then a tag deleted from every story, then an author deleted.
     let res = app.delete(&article(&two)).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    no_stale_answer(reader, &reads, "a story trashed", within).await;
+    no_stale_answer(app, reader, &reads, "a story trashed", within).await;
     write(
         app,
         Method::POST,
@@ -374,10 +381,17 @@ async fn every_kind_of_change(app: &TestApp, reader: &TestApp, within: Duration)
         json!({}),
     )
     .await;
-    no_stale_answer(reader, &reads, "a story restored from the trash", within).await;
+    no_stale_answer(
+        app,
+        reader,
+        &reads,
+        "a story restored from the trash",
+        within,
+    )
+    .await;
     let res = app.delete(&format!("/api/v1/tags/{}", id(&oil))).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    no_stale_answer(reader, &reads, "a tag deleted", within).await;
+    no_stale_answer(app, reader, &reads, "a tag deleted", within).await;
     let res = app
         .delete(&format!(
             "/api/v1/authors/{}?reassign_to={}",
@@ -386,7 +400,7 @@ async fn every_kind_of_change(app: &TestApp, reader: &TestApp, within: Duration)
         ))
         .await;
     assert!(res.status().is_success(), "{}", res.status());
-    no_stale_answer(reader, &reads, "an author deleted", within).await;
+    no_stale_answer(app, reader, &reads, "an author deleted", within).await;
 
     // The suite read from the cache: a stale entry would have shown.
     let hits = metric(reader, "byline_cache_hits_total").await - hits_before;
@@ -417,13 +431,13 @@ async fn a_change_the_public_cannot_see_leaves_every_cached_answer_in_place() {
     .map(str::to_owned)
     .chain([format!("/api/v1/articles/{}", slug(&published))])
     .collect();
-    no_stale_answer(&app, &reads, "the start", Duration::ZERO).await;
+    no_stale_answer(&app, &app, &reads, "the start", Duration::ZERO).await;
     let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
     let scheduled = app
         .create_article(json!({"title": "Later", "body": "x"}))
         .await;
     app.publish(&id(&scheduled), Some(&later)).await;
-    no_stale_answer(&app, &reads, "a story scheduled", Duration::ZERO).await;
+    no_stale_answer(&app, &app, &reads, "a story scheduled", Duration::ZERO).await;
     let misses = metric(&app, "byline_cache_misses_total").await;
     for n in 0..10 {
         let body = json!({"body": format!("autosave {n}")});
