@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `openapi`.
+//! The command line: `serve` (the default), `migrate`, `user`, `seed`, `export`, `import`,
+//! `openapi`.
 
 use std::path::PathBuf;
 
@@ -38,6 +39,37 @@ pub enum Command {
         /// With --synthetic: write the slugs of the published articles here, one per line.
         #[arg(long, value_name = "FILE", requires = "synthetic")]
         slugs_out: Option<std::path::PathBuf>,
+    },
+    /// Write the whole site (rows and media files) to one file: a consistent snapshot,
+    /// taken while the server keeps serving. See "Back up and restore" in the README.
+    Export {
+        /// The file to write (`-` for standard output). It is written under a temporary
+        /// name and renamed when complete.
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+        /// Include the webhooks' signing secrets (without them, imported webhooks get new
+        /// secrets and start switched off).
+        #[arg(long)]
+        include_secrets: bool,
+        /// Leave the media files out (their rows stay in).
+        #[arg(long)]
+        no_media_files: bool,
+        /// Print a JSON summary (the manifest) at the end.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a file written by `byline export` into an empty database (migrations applied
+    /// first): all of it in one transaction, or nothing.
+    Import {
+        /// The site file (`-` for standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Read and check everything, then write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print a JSON summary (the manifest) at the end.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the OpenAPI document.
     Openapi {

@@ -5,6 +5,7 @@ pub mod articles;
 pub mod audit;
 pub mod auth;
 pub mod authors;
+pub mod backup;
 pub mod cache;
 pub mod categories;
 pub mod cli;

@@ -41,6 +41,28 @@ fn main() -> ExitCode {
             synthetic,
             slugs_out,
         } => seed(&settings, demo, synthetic, slugs_out.as_deref()),
+        Command::Export {
+            out,
+            include_secrets,
+            no_media_files,
+            json,
+        } => {
+            let options = byline::backup::ExportOptions {
+                include_secrets,
+                media_files: !no_media_files,
+            };
+            export(&settings, &out, options, json)
+        }
+        Command::Import {
+            file,
+            dry_run,
+            json,
+        } => import(
+            &settings,
+            &file,
+            byline::backup::ImportOptions { dry_run },
+            json,
+        ),
         Command::Openapi { .. } => Ok(()),
     };
     // The queued log lines go out before anything printed below.
@@ -98,6 +120,115 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
         role,
     )?;
     println!("created {} user {email} ({id})", role.as_str());
+    Ok(())
+}
+
+/// A connection (migrated first when asked), and the tools of a site file's commands.
+fn site_task(
+    settings: &Settings,
+    json: bool,
+    migrate: bool,
+) -> anyhow::Result<(db::PooledConnection, byline::backup::Tools)> {
+    let mut conn = one_connection(settings)?;
+    if migrate {
+        db::migrate(&mut conn)?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (store, _scratch) = byline::media::store::open(&settings.media, &settings.data_dir)?;
+    let progress = byline::backup::progress::Progress::new(json);
+    let tools = byline::backup::Tools {
+        store,
+        runtime,
+        progress,
+    };
+    Ok((conn, tools))
+}
+
+fn export(
+    settings: &Settings,
+    out: &std::path::Path,
+    options: byline::backup::ExportOptions,
+    json: bool,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let (mut conn, mut tools) = site_task(settings, json, false)?;
+    let mut write =
+        |to: &mut dyn std::io::Write| byline::backup::export(&mut conn, &mut tools, to, options);
+    let to_stdout = out.as_os_str() == "-";
+    let manifest = if to_stdout {
+        write(&mut std::io::stdout().lock())?
+    } else {
+        // Written beside its final name and renamed when whole: a failed export leaves no
+        // file that looks complete. It holds password hashes: readable by its owner only.
+        let partial = out.with_extension("partial");
+        let mut file = private_file(&partial)?;
+        let written = write(&mut file).and_then(|m| {
+            file.sync_all()?;
+            std::fs::rename(&partial, out)?;
+            Ok(m)
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        written?
+    };
+    report("exported", &manifest, started, json && !to_stdout)
+}
+
+fn import(
+    settings: &Settings,
+    file: &std::path::Path,
+    options: byline::backup::ImportOptions,
+    json: bool,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let (mut conn, mut tools) = site_task(settings, json, true)?;
+    let mut read =
+        |from: &mut dyn std::io::Read| byline::backup::import(&mut conn, &mut tools, from, options);
+    let manifest = if file.as_os_str() == "-" {
+        read(&mut std::io::stdin().lock())?
+    } else {
+        let mut input = std::fs::File::open(file)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+        read(&mut input)?
+    };
+    let verb = if options.dry_run {
+        "checked (dry run, nothing written)"
+    } else {
+        "imported"
+    };
+    report(verb, &manifest, started, json)
+}
+
+/// A new file only its owner may read.
+fn private_file(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    open.open(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
+/// The closing summary: a line per kind on standard error, or the manifest as JSON.
+fn report(
+    verb: &str,
+    manifest: &byline::backup::Manifest,
+    started: std::time::Instant,
+    json: bool,
+) -> anyhow::Result<()> {
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        let mut summary = serde_json::to_value(manifest)?;
+        summary["seconds"] = serde_json::json!((secs * 10.0).round() / 10.0);
+        println!("{summary}");
+        return Ok(());
+    }
+    let rows: u64 = manifest.members.iter().map(|m| m.rows).sum();
+    let files = manifest.media_files.as_ref().map_or(0, |f| f.count);
+    eprintln!("{verb} {rows} rows and {files} media files in {secs:.1} s");
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, send, spawn_app, spawn_app_with};
 
-const SITE: &str = "https://news.example.com";
+pub(crate) const SITE: &str = "https://news.example.com";
 
 pub(crate) fn site() -> byline::config::SiteSettings {
     byline::config::SiteSettings {

@@ -131,6 +131,21 @@ fn fresh_database() -> (String, TestDb) {
     }
 }
 
+/// A fresh SQLite database, whatever engine the suite runs on: its URL, and a handle that
+/// removes it when dropped.
+pub fn sqlite_database() -> (String, impl Drop) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/byline.db", dir.path().display());
+    (url, TestDb::Sqlite(dir))
+}
+
+/// Starts a server on a fresh SQLite database, whatever engine the suite runs on.
+pub async fn spawn_sqlite_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/byline.db", dir.path().display());
+    start(url, TestDb::Sqlite(dir), customize, Writes::default()).await
+}
+
 /// Starts a server whose PostgreSQL connections pass through `proxy`.
 pub async fn spawn_app_through(
     proxy: &FlakyProxy,
@@ -770,6 +785,31 @@ pub fn execute_sql(app: &TestApp, sql: &str) {
     let path = app.database_url.trim_start_matches("sqlite://");
     let mut conn = diesel::SqliteConnection::establish(path).unwrap();
     diesel::sql_query(sql).execute(&mut conn).unwrap();
+}
+
+/// Runs one `SELECT count(*) AS n …` on the database at `url` (either engine).
+pub fn count_at(url: &str, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    match url.strip_prefix("sqlite://") {
+        Some(path) => {
+            let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+            diesel::sql_query(sql)
+                .get_result::<Count>(&mut conn)
+                .unwrap()
+                .n
+        }
+        None => {
+            let mut conn = PgConnection::establish(url).unwrap();
+            diesel::sql_query(sql)
+                .get_result::<Count>(&mut conn)
+                .unwrap()
+                .n
+        }
+    }
 }
 
 /// Runs one `SELECT count(*) AS n …` on a test server's database (either engine), for

@@ -21,6 +21,7 @@ mod history;
 mod hostile;
 mod integrators;
 mod media;
+mod moving;
 mod plumbing;
 mod search;
 mod service;
