@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `user`, `seed`, `export`, `import`,
-//! `openapi`.
+//! `import-wordpress`, `openapi`.
 
 use std::path::PathBuf;
 
@@ -68,6 +68,26 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Print a JSON summary (the manifest) at the end.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a WordPress export (WXR 1.0 to 1.2, from Tools → Export): authors,
+    /// categories, tags and posts, with their old permalinks. Running it again with the same
+    /// or a newer export updates what changed and duplicates nothing.
+    ImportWordpress {
+        /// The export file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Read, convert and check everything, then write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Refuse the whole file, writing nothing, if any post cannot be imported.
+        #[arg(long)]
+        strict: bool,
+        /// Import pages as articles (they are skipped and reported otherwise).
+        #[arg(long)]
+        pages_as_articles: bool,
+        /// Print the report as JSON at the end.
         #[arg(long)]
         json: bool,
     },

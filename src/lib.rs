@@ -29,6 +29,7 @@ pub mod tokens;
 pub mod users;
 pub mod validate;
 pub mod webhooks;
+pub mod wordpress;
 pub mod write;
 
 pub use http::openapi;

@@ -63,6 +63,20 @@ fn main() -> ExitCode {
             byline::backup::ImportOptions { dry_run },
             json,
         ),
+        Command::ImportWordpress {
+            file,
+            dry_run,
+            strict,
+            pages_as_articles,
+            json,
+        } => {
+            let options = byline::wordpress::service::Options {
+                dry_run,
+                strict,
+                pages_as_articles,
+            };
+            import_wordpress(&settings, &file, options, json)
+        }
         Command::Openapi { .. } => Ok(()),
     };
     // The queued log lines go out before anything printed below.
@@ -200,6 +214,54 @@ fn import(
         "imported"
     };
     report(verb, &manifest, started, json)
+}
+
+fn import_wordpress(
+    settings: &Settings,
+    file: &std::path::Path,
+    options: byline::wordpress::service::Options,
+    json: bool,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut conn = one_connection(settings)?;
+    db::migrate(&mut conn)?;
+    let mut progress = byline::backup::progress::Progress::new(json);
+    let report = byline::wordpress::service::import(&mut conn, file, options, &mut progress)?;
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        let mut summary = serde_json::to_value(&report)?;
+        summary["dry_run"] = serde_json::json!(options.dry_run);
+        summary["seconds"] = serde_json::json!((secs * 10.0).round() / 10.0);
+        println!("{summary}");
+    } else {
+        for item in report.failed.iter() {
+            eprintln!(
+                "not imported: {} {} {:?}: {}",
+                item.kind, item.wordpress_id, item.title, item.reason
+            );
+        }
+        let verb = if options.dry_run {
+            "would import"
+        } else {
+            "imported"
+        };
+        eprintln!(
+            "{verb} from {} (WXR {}) in {secs:.1} s: {} articles new, {} updated, {} unchanged; \
+             {} authors, {} categories and {} tags new; {} items skipped, {} failed, {} sticky",
+            report.site,
+            report.wxr_version,
+            report.articles_created,
+            report.articles_updated,
+            report.articles_unchanged,
+            report.authors_created,
+            report.categories_created,
+            report.tags_created,
+            report.skipped.len(),
+            report.failed.len(),
+            report.sticky.len()
+        );
+    }
+    Ok(())
 }
 
 /// A new file only its owner may read.

@@ -5,9 +5,7 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -169,6 +167,39 @@ impl Spool {
     }
 }
 
+/// A member of a table keyed by two text columns, paged by both: old slugs by kind and
+/// slug, old URLs by source and guid (all `COLLATE "C"` on PostgreSQL, byte order as on
+/// SQLite).
+macro_rules! by_text_pair {
+    ($conn:expr, $dir:expr, $progress:expr, $table:ident, $row:ty, $first:ident, $second:ident) => {{
+        use schema::$table as t;
+        let kind = stringify!($table);
+        $progress.start(kind, 0);
+        let mut spool = Spool::new($dir, kind)?;
+        let (mut first, mut second) = (String::new(), String::new());
+        loop {
+            let page: Vec<$row> = t::table
+                .filter(
+                    t::$first
+                        .gt(&first)
+                        .or(t::$first.eq(&first).and(t::$second.gt(&second))),
+                )
+                .order((t::$first, t::$second))
+                .limit(PAGE)
+                .select(<$row>::as_select())
+                .load($conn)?;
+            let Some(last) = page.last() else { break };
+            (first, second) = (last.$first.clone(), last.$second.clone());
+            for row in &page {
+                spool.push(row)?;
+            }
+            $progress.add(page.len() as u64);
+        }
+        $progress.finish();
+        spool.finish()?
+    }};
+}
+
 /// The members and, when media files go in, the file listing their hashes and its count.
 type Snapshot = (Vec<(Member, PathBuf)>, Option<(PathBuf, u64)>);
 
@@ -226,7 +257,24 @@ fn snapshot(
     });
     members.push(tags.finish()?);
     members.push(article_revisions(conn, dir, progress)?);
-    members.push(old_slugs(conn, dir, progress)?);
+    members.push(by_text_pair!(
+        conn,
+        dir,
+        progress,
+        old_slugs,
+        rows::OldSlug,
+        kind,
+        slug
+    ));
+    members.push(by_text_pair!(
+        conn,
+        dir,
+        progress,
+        imported_urls,
+        rows::ImportedUrl,
+        source,
+        guid
+    ));
     by_id!(audit_log, rows::AuditEntry, "audit_log", |_, _| Ok(()));
     let secrets = options.include_secrets;
     let mut webhooks = Spool::new(dir, "webhooks")?;
@@ -287,45 +335,6 @@ fn article_revisions(
             .load(conn)?;
         let Some(last) = page.last() else { break };
         (article, version) = (last.article_id.clone(), last.version);
-        for row in &page {
-            spool.push(row)?;
-        }
-        progress.add(page.len() as u64);
-    }
-    progress.finish();
-    spool.finish()
-}
-
-/// Old slugs, keyed by kind and slug, compared byte by byte: a locale's collation may order
-/// `a-b` and `ab` the other way round from SQLite.
-fn old_slugs(
-    conn: &mut AnyConnection,
-    dir: &std::path::Path,
-    progress: &mut Progress,
-) -> anyhow::Result<(Member, PathBuf)> {
-    use schema::old_slugs as o;
-    let c = crate::db::bytewise(conn);
-    progress.start("old_slugs", 0);
-    let mut spool = Spool::new(dir, "old_slugs")?;
-    let (mut kind, mut slug) = (String::new(), String::new());
-    loop {
-        let page: Vec<rows::OldSlug> = o::table
-            .filter(
-                sql::<Bool>(&format!("(kind{c}, slug{c}) > ("))
-                    .bind::<Text, _>(&kind)
-                    .sql(", ")
-                    .bind::<Text, _>(&slug)
-                    .sql(")"),
-            )
-            .order((
-                sql::<Text>(&format!("kind{c}")),
-                sql::<Text>(&format!("slug{c}")),
-            ))
-            .limit(PAGE)
-            .select(rows::OldSlug::as_select())
-            .load(conn)?;
-        let Some(last) = page.last() else { break };
-        (kind, slug) = (last.kind.clone(), last.slug.clone());
         for row in &page {
             spool.push(row)?;
         }

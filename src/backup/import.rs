@@ -328,6 +328,15 @@ impl Load<'_> {
             "old_slugs" => stream(conn, reader, name, progress, |c, rows: &[rows::OldSlug]| {
                 Ok(insert_rows!(c, s::old_slugs::table, rows, CHUNK)?)
             })?,
+            "imported_urls" => stream(
+                conn,
+                reader,
+                name,
+                progress,
+                |c, rows: &[rows::ImportedUrl]| {
+                    Ok(insert_rows!(c, s::imported_urls::table, rows, CHUNK)?)
+                },
+            )?,
             "audit_log" => stream(
                 conn,
                 reader,

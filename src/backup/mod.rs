@@ -36,7 +36,7 @@ pub const FORMAT: &str = "byline-site";
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The kinds of rows, in the order their members come (each refers only to kinds before it).
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 13] = [
     "users",
     "api_tokens",
     "authors",
@@ -47,6 +47,7 @@ pub const KINDS: [&str; 12] = [
     "article_tags",
     "article_revisions",
     "old_slugs",
+    "imported_urls",
     "audit_log",
     "webhooks",
 ];

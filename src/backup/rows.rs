@@ -153,6 +153,17 @@ rows! {
         target_id: String,
         created_at: NaiveDateTime,
     }
+    /// Where an imported story used to live.
+    imported_urls => ImportedUrl {
+        source: String,
+        guid: String,
+        path: String,
+        link: String,
+        target_type: String,
+        target_id: String,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    }
     /// An audit entry.
     audit_log => AuditEntry {
         id: String,

@@ -226,16 +226,6 @@ pub fn refresh_statistics(conn: &mut AnyConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// A suffix that makes a text expression compare by bytes, so that both engines put rows in
-/// one order: SQLite compares so by default; PostgreSQL follows the database's locale unless
-/// told otherwise.
-pub fn bytewise(conn: &AnyConnection) -> &'static str {
-    match conn {
-        AnyConnection::Pg(_) => " COLLATE \"C\"",
-        AnyConnection::Sqlite(_) => "",
-    }
-}
-
 /// Whether the database answers (readiness).
 pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
     conn.ping()

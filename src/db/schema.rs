@@ -184,6 +184,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Where imported stories used to live, by the guid they had there.
+    imported_urls (source, guid) {
+        source -> Text,
+        guid -> Text,
+        path -> Text,
+        link -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Who did what, when: one entry per authenticated write and per sign-in event.
     audit_log (id) {
         id -> Text,
@@ -300,6 +314,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     article_revisions,
     old_slugs,
+    imported_urls,
     audit_log,
     events,
     event_marks,

@@ -24,7 +24,7 @@ fn fail(e: crate::domain::Error) -> anyhow::Error {
 }
 
 /// Runs one write of the seed through the write path, as the system.
-fn system_write<T>(
+pub(crate) fn system_write<T>(
     conn: &mut AnyConnection,
     work: impl FnOnce(&mut crate::write::Tx<'_>) -> crate::domain::Result<T>,
 ) -> anyhow::Result<T> {
@@ -34,7 +34,7 @@ fn system_write<T>(
 }
 
 /// The id of the tag with this slug, created first when there is none.
-fn tag(
+pub(crate) fn tag(
     conn: &mut AnyConnection,
     input: crate::tags::repo::CreateInput,
     now: chrono::NaiveDateTime,
@@ -48,7 +48,7 @@ fn tag(
 
 /// The id of the category with this slug, created first when there is none, so that a seed
 /// can run again without duplicates.
-fn category(
+pub(crate) fn category(
     conn: &mut AnyConnection,
     input: CreateInput,
     now: chrono::NaiveDateTime,
@@ -64,7 +64,7 @@ fn category(
 }
 
 /// The id of the author with this slug, created first when there is none.
-fn author(
+pub(crate) fn author(
     conn: &mut AnyConnection,
     slug: String,
     name: String,

@@ -28,4 +28,5 @@ mod service;
 mod staleness;
 mod tags;
 mod webhooks;
+mod wordpress;
 mod writes;

@@ -144,7 +144,7 @@ pub async fn delete(
 
 /// Moves an article into the trash (when and by whom) or out of it (`None`) as a new
 /// version, noted with its snapshot.
-pub(super) fn set_trashed(
+pub fn set_trashed(
     tx: &mut Tx<'_>,
     current: &Article,
     trashed: Option<(NaiveDateTime, Option<UserId>)>,
@@ -276,7 +276,7 @@ pub enum Writer {
 }
 
 /// Loads an article for a change, applying the writer's rules and the `If-Match` precondition.
-pub(super) fn load_for_change(
+pub fn load_for_change(
     conn: &mut AnyConnection,
     key: &IdOrSlug,
     writer: &Writer,
@@ -314,7 +314,7 @@ pub(super) fn load_for_change(
 
 /// Applies a merge patch to an article, if the writer may and the precondition holds. A
 /// patch that changes nothing leaves the version alone.
-pub(super) fn update_in(
+pub fn update_in(
     tx: &mut Tx<'_>,
     id: &IdOrSlug,
     writer: &Writer,

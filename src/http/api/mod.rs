@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod history;
 pub mod media;
 pub mod meta;
+pub mod resolve;
 pub mod sitemaps;
 pub mod tags;
 pub mod tokens;

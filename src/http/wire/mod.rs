@@ -7,6 +7,7 @@ pub mod authors;
 pub mod categories;
 pub mod events;
 pub mod history;
+pub mod imports;
 pub mod media;
 pub mod present;
 pub mod tags;
