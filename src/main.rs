@@ -247,7 +247,8 @@ fn import_wordpress(
         };
         eprintln!(
             "{verb} from {} (WXR {}) in {secs:.1} s: {} articles new, {} updated, {} unchanged; \
-             {} authors, {} categories and {} tags new; {} items skipped, {} failed, {} sticky",
+             {} authors, {} categories and {} tags new; {} attachments; {} items skipped, {} failed, \
+             {} sticky",
             report.site,
             report.wxr_version,
             report.articles_created,
@@ -256,6 +257,7 @@ fn import_wordpress(
             report.authors_created,
             report.categories_created,
             report.tags_created,
+            report.attachments,
             report.skipped.len(),
             report.failed.len(),
             report.sticky.len()

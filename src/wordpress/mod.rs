@@ -6,4 +6,5 @@
 pub mod body;
 pub mod repo;
 pub mod service;
+pub mod urls;
 pub mod wxr;

@@ -48,7 +48,9 @@ pub struct Report {
     pub articles_updated: u64,
     /// Stories already imported as they are.
     pub articles_unchanged: u64,
-    /// Items left out on purpose (pages, attachments, menus, revisions, auto-drafts).
+    /// Attachments: not stories; their URLs serve as featured images.
+    pub attachments: u64,
+    /// Items left out on purpose (pages, menus, revisions, auto-drafts, other post types).
     pub skipped: Vec<Skipped>,
     /// Items that could not be imported, and why.
     pub failed: Vec<Skipped>,
@@ -323,11 +325,14 @@ impl State<'_> {
             title: item.title.clone(),
             reason: reason.to_owned(),
         };
+        if kind == "attachment" {
+            self.report.attachments += 1;
+            return Ok(());
+        }
         let wanted = kind == "post" || (kind == "page" && self.options.pages_as_articles);
         if !wanted {
             let reason = match kind {
                 "page" => "a page (import pages with --pages-as-articles)".to_owned(),
-                "attachment" => "an attachment (its URL serves as a featured image)".to_owned(),
                 other => format!("post type {other}"),
             };
             self.report.skipped.push(skip(&reason));
@@ -362,7 +367,7 @@ impl State<'_> {
             }
             return Ok(());
         }
-        let (path, link) = (path_of(&item.link), item.link.clone());
+        let (path, link) = (super::urls::path_of(&item.link), item.link.clone());
         let now = self.now;
         let outcome = crate::seed::system_write(self.conn, |tx| match &existing {
             None => {
@@ -387,6 +392,32 @@ impl State<'_> {
             Outcome::Unchanged => self.report.articles_unchanged += 1,
         }
         Ok(())
+    }
+
+    /// A post's section (its first category) and tags (up to [`MAX_TAGS`]).
+    fn terms(&mut self, item: &Item) -> Result<(Option<CategoryId>, Vec<TagId>), Failure> {
+        let mut category_id = None;
+        let mut tag_ids = Vec::new();
+        for term in &item.terms {
+            match term.domain.as_str() {
+                "category" if category_id.is_none() => {
+                    category_id = self
+                        .category(&term.nicename, &term.name, "", "")
+                        .map_err(|e| Failure(format!("{e:#}")))?;
+                }
+                "post_tag" if tag_ids.len() < MAX_TAGS => {
+                    if let Some(id) = self
+                        .tag(&term.nicename, &term.name, "")
+                        .map_err(|e| Failure(format!("{e:#}")))?
+                        && !tag_ids.contains(&id)
+                    {
+                        tag_ids.push(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok((category_id, tag_ids))
     }
 
     /// The story a post becomes.
@@ -423,27 +454,7 @@ impl State<'_> {
                 .author_named(login, login)
                 .map_err(|e| Failure(format!("{e:#}")))?,
         };
-        let mut category_id = None;
-        let mut tag_ids = Vec::new();
-        for term in &item.terms {
-            match term.domain.as_str() {
-                "category" if category_id.is_none() => {
-                    category_id = self
-                        .category(&term.nicename, &term.name, "", "")
-                        .map_err(|e| Failure(format!("{e:#}")))?;
-                }
-                "post_tag" if tag_ids.len() < MAX_TAGS => {
-                    if let Some(id) = self
-                        .tag(&term.nicename, &term.name, "")
-                        .map_err(|e| Failure(format!("{e:#}")))?
-                        && !tag_ids.contains(&id)
-                    {
-                        tag_ids.push(id);
-                    }
-                }
-                _ => {}
-            }
-        }
+        let (category_id, tag_ids) = self.terms(item)?;
         let cover_image_url = item
             .meta("_thumbnail_id")
             .and_then(|id| self.attachments.get(id.trim()))
@@ -588,18 +599,6 @@ fn guid_of(item: &Item) -> Option<String> {
     non_empty(&item.guid).or_else(|| non_empty(&item.post_id).map(|id| format!("post:{id}")))
 }
 
-/// The path (and query) of a permalink: `http://example.com/2019/02/08/x/` →
-/// `/2019/02/08/x/`, `http://example.com/?p=1` → `/?p=1`.
-pub fn path_of(link: &str) -> String {
-    match url::Url::parse(link.trim()) {
-        Ok(url) => match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        },
-        Err(_) => link.trim().to_owned(),
-    }
-}
-
 /// When the post was (or will be) published: its GMT date, else its `pubDate`, else its
 /// local date read as UTC.
 fn post_date(item: &Item) -> Option<NaiveDateTime> {
@@ -630,78 +629,4 @@ fn wordpress_slug(raw: &str) -> Option<String> {
 fn non_empty(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_owned())
-}
-
-/// Where an old URL's content lives now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    /// `article`.
-    pub kind: String,
-    /// Its id.
-    pub id: String,
-    /// Its current slug.
-    pub slug: String,
-}
-
-/// The longest path `resolve` takes.
-pub const MAX_PATH: usize = 2_048;
-
-/// Where the content that lived at `path` on the old site is now, if the caller may see
-/// it: the path as given, then with its trailing slash added or removed. A full URL is
-/// read for its path.
-pub async fn resolve(
-    ctx: &crate::write::Ctx,
-    caller: &crate::domain::caller::Caller,
-    path: &str,
-) -> crate::domain::Result<Resolved> {
-    use crate::domain::{Code, Error, FieldError};
-    let given = path.trim();
-    let bad = |code, message: &str| {
-        Error::invalid_query(vec![FieldError::new("path", code, message.to_owned())])
-    };
-    if given.is_empty() {
-        return Err(bad(
-            Code::Required,
-            "path is required, such as /2019/02/08/some-story/",
-        ));
-    }
-    if given.len() > MAX_PATH {
-        return Err(bad(Code::TooLong, "path is longer than 2048 characters"));
-    }
-    let path = if given.contains("://") {
-        path_of(given)
-    } else if given.starts_with('/') {
-        given.to_owned()
-    } else {
-        format!("/{given}")
-    };
-    let (route, query) = path
-        .split_once('?')
-        .map_or((path.as_str(), None), |(r, q)| (r, Some(q)));
-    let other = match route.strip_suffix('/') {
-        Some(bare) if !bare.is_empty() => bare.to_owned(),
-        Some(_) => route.to_owned(),
-        None => format!("{route}/"),
-    };
-    let with_query = |r: &str| query.map_or_else(|| r.to_owned(), |q| format!("{r}?{q}"));
-    let candidates = vec![with_query(route), with_query(&other)];
-    let found = ctx
-        .read(move |conn| Ok(repo::resolve(conn, &candidates)?))
-        .await?;
-    let gone = || Error::not_found("no imported content lived at that path");
-    let Some((kind, id)) = found else {
-        return Err(gone());
-    };
-    let key = IdOrSlug::Id(id);
-    let embed = articles::Embed::default();
-    match articles::get(ctx, caller, key, embed).await {
-        Ok(crate::domain::Lookup::Found((article, _))) => Ok(Resolved {
-            kind,
-            id: article.id.to_string(),
-            slug: article.slug,
-        }),
-        Ok(crate::domain::Lookup::Moved(_)) => Err(gone()),
-        Err(e) if e.code == Code::NotFound => Err(gone()),
-        Err(e) => Err(e),
-    }
 }

@@ -227,166 +227,192 @@ pub fn read(
     let mut reader = quick_xml::reader::NsReader::from_reader(input);
     reader.config_mut().check_end_names = true;
     let mut buf = Vec::new();
-    let mut stack: Vec<(Ns, String)> = Vec::new();
-    let mut text = String::new();
-    let mut open: Option<Open> = None;
-    let mut site = Site::default();
-    let mut saw_channel = false;
-    let mut term_attrs: Option<(String, String)> = None;
-    let mut meta_key = String::new();
+    let mut walk = Walk::default();
     loop {
-        let xml_error =
-            |reader: &quick_xml::reader::NsReader<_>, e: &dyn std::fmt::Display| ReadError::Xml {
-                position: reader.error_position(),
-                message: e.to_string(),
-            };
+        let xml_error = |position: u64, e: &dyn std::fmt::Display| ReadError::Xml {
+            position,
+            message: e.to_string(),
+        };
+        // Where the event starts, for the errors of its text.
+        let at = reader.buffer_position();
         let (resolved, event) = match reader.read_resolved_event_into(&mut buf) {
             Ok(pair) => pair,
-            Err(e) => return Err(xml_error(&reader, &e)),
+            Err(e) => return Err(xml_error(reader.error_position(), &e)),
         };
-        match event {
+        let part = match event {
             Event::Start(start) => {
-                let ns = ns_of(&resolved);
-                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
-                text.clear();
-                let depth = stack.len();
-                match (depth, ns, name.as_str()) {
-                    (0, Ns::Rss, "rss") => {}
-                    (0, _, other) => {
-                        return Err(ReadError::NotWxr(format!(
-                            "the root element is <{other}>, not <rss>"
-                        )));
-                    }
-                    (1, Ns::Rss, "channel") => saw_channel = true,
-                    (2, Ns::Wp, "author") => open = Some(Open::Author(Author::default())),
-                    (2, Ns::Wp, "category") => open = Some(Open::Category(Category::default())),
-                    (2, Ns::Wp, "tag") => open = Some(Open::Tag(Tag::default())),
-                    (2, Ns::Rss, "item") => open = Some(Open::Item(Box::default())),
-                    (3, Ns::Rss, "category") if matches!(open, Some(Open::Item(_))) => {
-                        let attr = |key: &str| {
-                            start
-                                .try_get_attribute(key)
-                                .ok()
-                                .flatten()
-                                .map(|a| {
-                                    let raw = String::from_utf8_lossy(&a.value).into_owned();
-                                    quick_xml::escape::unescape(&raw)
-                                        .map(|v| v.into_owned())
-                                        .unwrap_or(raw)
-                                })
-                                .unwrap_or_default()
-                        };
-                        term_attrs = Some((attr("domain"), attr("nicename")));
-                    }
-                    _ => {}
-                }
-                stack.push((ns, name));
+                walk.start(ns_of(&resolved), &start)?;
+                None
             }
-            Event::Empty(_) => text.clear(),
-            Event::Text(t) => {
-                let part = t.decode().map_err(|e| xml_error(&reader, &e))?;
-                push_text(&mut text, &part, &reader)?;
+            Event::Empty(_) => {
+                walk.text.clear();
+                None
             }
-            Event::CData(t) => {
-                let part = t.decode().map_err(|e| xml_error(&reader, &e))?;
-                push_text(&mut text, &part, &reader)?;
-            }
-            Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => {
-                        let name = r.decode().map_err(|e| xml_error(&reader, &e))?;
-                        match name.as_ref() {
-                            "amp" => "&".to_owned(),
-                            "lt" => "<".to_owned(),
-                            "gt" => ">".to_owned(),
-                            "quot" => "\"".to_owned(),
-                            "apos" => "'".to_owned(),
-                            other => format!("&{other};"),
-                        }
-                    }
-                    Err(e) => return Err(xml_error(&reader, &e)),
-                };
-                push_text(&mut text, &resolved, &reader)?;
-            }
+            Event::Text(t) => Some(t.decode().map_err(|e| xml_error(at, &e))?.into_owned()),
+            Event::CData(t) => Some(t.decode().map_err(|e| xml_error(at, &e))?.into_owned()),
+            Event::GeneralRef(r) => Some(entity(&r).map_err(|e| xml_error(at, &e))?),
             Event::End(_) => {
-                let Some((ns, name)) = stack.pop() else {
-                    return Err(ReadError::NotWxr("an end tag with no start".to_owned()));
-                };
-                let value = std::mem::take(&mut text);
-                let depth = stack.len();
-                let parent = stack.last().map(|(n, s)| (*n, s.as_str()));
-                match (depth, &mut open) {
-                    (2, Some(_)) => {
-                        if let Some(done) = open.take() {
-                            let entry = match done {
-                                Open::Author(a) => Entry::Author(a),
-                                Open::Category(c) => Entry::Category(c),
-                                Open::Tag(t) => Entry::Tag(t),
-                                Open::Item(i) => Entry::Item(i),
-                            };
-                            each(entry).map_err(ReadError::Handler)?;
-                        }
-                    }
-                    (2, None) if ns != Ns::Other => channel_field(&mut site, ns, &name, value),
-                    (3, Some(Open::Author(a))) => author_field(a, ns, &name, value),
-                    (3, Some(Open::Category(c))) => category_field(c, ns, &name, value),
-                    (3, Some(Open::Tag(t))) => tag_field(t, ns, &name, value),
-                    (3, Some(Open::Item(item))) => {
-                        if (ns, name.as_str()) == (Ns::Rss, "category") {
-                            let (domain, nicename) = term_attrs.take().unwrap_or_default();
-                            item.terms.push(Term {
-                                domain,
-                                nicename,
-                                name: value,
-                            });
-                        } else {
-                            item_field(item, ns, &name, value);
-                        }
-                    }
-                    (4, Some(Open::Item(item))) if parent == Some((Ns::Wp, "postmeta")) => {
-                        match (ns, name.as_str()) {
-                            (Ns::Wp, "meta_key") => meta_key = value,
-                            (Ns::Wp, "meta_value") => {
-                                item.meta.push((std::mem::take(&mut meta_key), value));
-                            }
-                            _ => {}
-                        }
-                    }
-                    _ => {}
+                if let Some(entry) = walk.end()? {
+                    each(entry).map_err(ReadError::Handler)?;
                 }
+                None
             }
             Event::Eof => break,
-            _ => {}
+            _ => None,
+        };
+        if let Some(part) = part {
+            push_text(&mut walk.text, &part, at)?;
         }
         buf.clear();
     }
-    if let Some((_, name)) = stack.last() {
-        return Err(ReadError::Xml {
-            position: reader.buffer_position(),
-            message: format!("the file ends inside <{name}>"),
-        });
-    }
-    if !saw_channel {
-        return Err(ReadError::NotWxr("there is no <rss><channel>".to_owned()));
-    }
-    if !site.wxr_version.starts_with("1.") {
-        return Err(ReadError::NotWxr(format!(
-            "the WXR version is {:?}, not 1.0, 1.1 or 1.2",
-            site.wxr_version
-        )));
-    }
-    Ok(site)
+    walk.finish(reader.buffer_position())
 }
 
-fn push_text<R>(
-    text: &mut String,
-    part: &str,
-    reader: &quick_xml::reader::NsReader<R>,
-) -> Result<(), ReadError> {
+/// The text an entity reference stands for: a character reference, one of XML's five,
+/// or (for any other, which XML without a DTD cannot define) the reference as written.
+fn entity(r: &quick_xml::events::BytesRef<'_>) -> Result<String, Box<dyn std::error::Error>> {
+    if let Some(c) = r.resolve_char_ref()? {
+        return Ok(c.to_string());
+    }
+    let name = r.decode()?;
+    Ok(match name.as_ref() {
+        "amp" => "&".to_owned(),
+        "lt" => "<".to_owned(),
+        "gt" => ">".to_owned(),
+        "quot" => "\"".to_owned(),
+        "apos" => "'".to_owned(),
+        other => format!("&{other};"),
+    })
+}
+
+/// Where the reader is: the open elements, the text since the last start tag, and the
+/// entry being read.
+#[derive(Default)]
+struct Walk {
+    stack: Vec<(Ns, String)>,
+    text: String,
+    open: Option<Open>,
+    site: Site,
+    saw_channel: bool,
+    term_attrs: Option<(String, String)>,
+    meta_key: String,
+}
+
+impl Walk {
+    fn start(
+        &mut self,
+        ns: Ns,
+        start: &quick_xml::events::BytesStart<'_>,
+    ) -> Result<(), ReadError> {
+        let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+        self.text.clear();
+        match (self.stack.len(), ns, name.as_str()) {
+            (0, Ns::Rss, "rss") => {}
+            (0, _, other) => {
+                return Err(ReadError::NotWxr(format!(
+                    "the root element is <{other}>, not <rss>"
+                )));
+            }
+            (1, Ns::Rss, "channel") => self.saw_channel = true,
+            (2, Ns::Wp, "author") => self.open = Some(Open::Author(Author::default())),
+            (2, Ns::Wp, "category") => self.open = Some(Open::Category(Category::default())),
+            (2, Ns::Wp, "tag") => self.open = Some(Open::Tag(Tag::default())),
+            (2, Ns::Rss, "item") => self.open = Some(Open::Item(Box::default())),
+            (3, Ns::Rss, "category") if matches!(self.open, Some(Open::Item(_))) => {
+                let attr = |key: &str| {
+                    start
+                        .try_get_attribute(key)
+                        .ok()
+                        .flatten()
+                        .map(|a| {
+                            let raw = String::from_utf8_lossy(&a.value).into_owned();
+                            quick_xml::escape::unescape(&raw)
+                                .map(|v| v.into_owned())
+                                .unwrap_or(raw)
+                        })
+                        .unwrap_or_default()
+                };
+                self.term_attrs = Some((attr("domain"), attr("nicename")));
+            }
+            _ => {}
+        }
+        self.stack.push((ns, name));
+        Ok(())
+    }
+
+    /// Closes an element; the entry it completes, if it completes one.
+    fn end(&mut self) -> Result<Option<Entry>, ReadError> {
+        let Some((ns, name)) = self.stack.pop() else {
+            return Err(ReadError::NotWxr("an end tag with no start".to_owned()));
+        };
+        let value = std::mem::take(&mut self.text);
+        let depth = self.stack.len();
+        let parent = self.stack.last().map(|(n, s)| (*n, s.clone()));
+        match (depth, &mut self.open) {
+            (2, Some(_)) => {
+                return Ok(self.open.take().map(|done| match done {
+                    Open::Author(a) => Entry::Author(a),
+                    Open::Category(c) => Entry::Category(c),
+                    Open::Tag(t) => Entry::Tag(t),
+                    Open::Item(i) => Entry::Item(i),
+                }));
+            }
+            (2, None) if ns != Ns::Other => channel_field(&mut self.site, ns, &name, value),
+            (3, Some(Open::Author(a))) => author_field(a, ns, &name, value),
+            (3, Some(Open::Category(c))) => category_field(c, ns, &name, value),
+            (3, Some(Open::Tag(t))) => tag_field(t, ns, &name, value),
+            (3, Some(Open::Item(item))) if (ns, name.as_str()) == (Ns::Rss, "category") => {
+                let (domain, nicename) = self.term_attrs.take().unwrap_or_default();
+                item.terms.push(Term {
+                    domain,
+                    nicename,
+                    name: value,
+                });
+            }
+            (3, Some(Open::Item(item))) => item_field(item, ns, &name, value),
+            (4, Some(Open::Item(item)))
+                if parent
+                    .as_ref()
+                    .is_some_and(|(n, s)| *n == Ns::Wp && s == "postmeta") =>
+            {
+                match (ns, name.as_str()) {
+                    (Ns::Wp, "meta_key") => self.meta_key = value,
+                    (Ns::Wp, "meta_value") => {
+                        item.meta.push((std::mem::take(&mut self.meta_key), value));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// The site, once the whole file has been read.
+    fn finish(self, position: u64) -> Result<Site, ReadError> {
+        if let Some((_, name)) = self.stack.last() {
+            return Err(ReadError::Xml {
+                position,
+                message: format!("the file ends inside <{name}>"),
+            });
+        }
+        if !self.saw_channel {
+            return Err(ReadError::NotWxr("there is no <rss><channel>".to_owned()));
+        }
+        if !self.site.wxr_version.starts_with("1.") {
+            return Err(ReadError::NotWxr(format!(
+                "the WXR version is {:?}, not 1.0, 1.1 or 1.2",
+                self.site.wxr_version
+            )));
+        }
+        Ok(self.site)
+    }
+}
+
+fn push_text(text: &mut String, part: &str, position: u64) -> Result<(), ReadError> {
     if text.len() + part.len() > MAX_TEXT {
         return Err(ReadError::Xml {
-            position: reader.buffer_position(),
+            position,
             message: "an element holds more than 64 MiB of text".to_owned(),
         });
     }

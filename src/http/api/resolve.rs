@@ -8,7 +8,7 @@ use crate::http::caching::cache_headers;
 use crate::http::extract::Query;
 use crate::http::state::AppState;
 use crate::http::wire::imports::{ResolveQuery, ResolvedResponse};
-use crate::wordpress::service;
+use crate::wordpress::urls as service;
 
 /// Resolve an old URL
 ///

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::wordpress::service::Resolved;
+use crate::wordpress::urls::Resolved;
 
 /// Query parameters of `GET /api/v1/resolve`.
 #[derive(Debug, Deserialize, IntoParams)]
