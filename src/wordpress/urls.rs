@@ -40,19 +40,20 @@ pub async fn resolve(
     path: &str,
 ) -> crate::domain::Result<Resolved> {
     use crate::domain::{Code, Error, FieldError};
-    let given = path.trim();
     let bad = |code, message: &str| {
         Error::invalid_query(vec![FieldError::new("path", code, message.to_owned())])
     };
-    if given.is_empty() {
+    if path.is_empty() {
         return Err(bad(
             Code::Required,
             "path is required, such as /2019/02/08/some-story/",
         ));
     }
-    if given.len() > MAX_PATH {
+    if path.chars().count() > MAX_PATH {
         return Err(bad(Code::TooLong, "path is longer than 2048 characters"));
     }
+    // A blank path names no page: nothing lived there (a 404 below).
+    let given = path.trim();
     let path = if given.contains("://") {
         path_of(given)
     } else if given.starts_with('/') {

@@ -11,7 +11,12 @@ use crate::wordpress::urls::Resolved;
 #[into_params(parameter_in = Query)]
 pub struct ResolveQuery {
     /// The path (and query) of a URL of the old site, or the whole URL.
-    #[param(min_length = 1, max_length = 2048, example = "/2019/02/08/some-story/")]
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 2048,
+        example = "/2019/02/08/some-story/"
+    )]
     pub path: Option<String>,
 }
 
