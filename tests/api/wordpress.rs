@@ -183,6 +183,8 @@ async fn posts_become_stories_with_their_sections_tags_bylines_and_old_urls() {
     assert_problem(app.anon().get(&long).await, 400, "invalid_query").await;
     // Whatever the schema allows gets an answer, not a 400: blanks, and 2048 characters
     // that take more bytes.
+    let nul = app.anon().get("/api/v1/resolve?path=/a%00b").await;
+    assert_problem(nul, 400, "invalid_query").await;
     let blank = app.anon().get("/api/v1/resolve?path=%20%20").await;
     assert_problem(blank, 404, "not_found").await;
     let wide = format!("/api/v1/resolve?path={}", "%C3%A9".repeat(2048));

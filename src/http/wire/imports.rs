@@ -15,6 +15,7 @@ pub struct ResolveQuery {
         required = true,
         min_length = 1,
         max_length = 2048,
+        pattern = "^[^\\u0000]*$",
         example = "/2019/02/08/some-story/"
     )]
     pub path: Option<String>,
