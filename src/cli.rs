@@ -87,6 +87,14 @@ pub enum Command {
         /// Import pages as articles (they are skipped and reported otherwise).
         #[arg(long)]
         pages_as_articles: bool,
+        /// A local copy of the old site's `wp-content/uploads`: attachments, featured images
+        /// and the pictures in bodies become media items, and bodies show them.
+        #[arg(long, value_name = "DIR", conflicts_with = "download_media")]
+        uploads: Option<PathBuf>,
+        /// Download the attachments and pictures from the old site instead (public
+        /// addresses only, unless BYLINE_WEBHOOK_ALLOW_PRIVATE=true).
+        #[arg(long)]
+        download_media: bool,
         /// Print the report as JSON at the end.
         #[arg(long)]
         json: bool,

@@ -68,12 +68,23 @@ fn main() -> ExitCode {
             dry_run,
             strict,
             pages_as_articles,
+            uploads,
+            download_media,
             json,
         } => {
+            use byline::wordpress::media::Source;
+            let media = match (uploads, download_media) {
+                (Some(dir), _) => Source::Uploads(dir),
+                (None, true) => Source::Download {
+                    allow_private: settings.events.allow_private,
+                },
+                (None, false) => Source::Keep,
+            };
             let options = byline::wordpress::service::Options {
                 dry_run,
                 strict,
                 pages_as_articles,
+                media,
             };
             import_wordpress(&settings, &file, options, json)
         }
@@ -226,7 +237,28 @@ fn import_wordpress(
     let mut conn = one_connection(settings)?;
     db::migrate(&mut conn)?;
     let mut progress = byline::backup::progress::Progress::new(json);
-    let report = byline::wordpress::service::import(&mut conn, file, options, &mut progress)?;
+    // The scratch folder lives as long as the import.
+    let mut scratch = None;
+    let tools = match options.media {
+        byline::wordpress::media::Source::Keep => None,
+        _ => {
+            let (store, folder) = byline::media::store::open(&settings.media, &settings.data_dir)?;
+            let tools = byline::wordpress::media::Tools {
+                store,
+                runtime: tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?,
+                scratch: folder.dir.clone(),
+                max_bytes: settings.media.max_bytes,
+                render_budget: settings.media.render_budget,
+            };
+            scratch = Some(folder);
+            Some(tools)
+        }
+    };
+    let report =
+        byline::wordpress::service::import(&mut conn, file, options.clone(), tools, &mut progress)?;
+    drop(scratch);
     let secs = started.elapsed().as_secs_f64();
     if json {
         let mut summary = serde_json::to_value(&report)?;
@@ -247,8 +279,8 @@ fn import_wordpress(
         };
         eprintln!(
             "{verb} from {} (WXR {}) in {secs:.1} s: {} articles new, {} updated, {} unchanged; \
-             {} authors, {} categories and {} tags new; {} attachments; {} items skipped, {} failed, \
-             {} sticky",
+             {} authors, {} categories and {} tags new; {} attachments, {} media items new; \
+             {} items skipped, {} failed, {} sticky",
             report.site,
             report.wxr_version,
             report.articles_created,
@@ -258,6 +290,7 @@ fn import_wordpress(
             report.categories_created,
             report.tags_created,
             report.attachments,
+            report.media_created,
             report.skipped.len(),
             report.failed.len(),
             report.sticky.len()

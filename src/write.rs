@@ -83,6 +83,30 @@ impl Tx<'_> {
     pub fn note(&mut self, change: Change) {
         self.changes.push(change);
     }
+
+    /// Runs `work` under a savepoint of this write: when it fails, what it wrote and the
+    /// changes it noted are undone, and the write goes on without them. For a command that
+    /// writes many items in one transaction and reports the ones that fail.
+    pub fn attempt<T>(&mut self, work: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mark = self.changes.len();
+        let mut changes = std::mem::take(&mut self.changes);
+        let now = self.now;
+        let out = db::savepoint(self.conn, |conn| {
+            let mut inner = Tx {
+                conn,
+                changes: std::mem::take(&mut changes),
+                now,
+            };
+            let out = work(&mut inner);
+            changes = inner.changes;
+            out
+        });
+        if out.is_err() {
+            changes.truncate(mark);
+        }
+        self.changes = changes;
+        out
+    }
 }
 
 /// Runs writes; cheap to clone.

@@ -139,6 +139,20 @@ impl Article {
             cover_media_id: draft.cover_media_id,
         }
     }
+
+    /// The article as a publish at `when` leaves it: published, or scheduled when `when`
+    /// is after `now`. For a story stored public from the start (an import), in one
+    /// version instead of a draft and its publish.
+    pub fn published(mut self, when: NaiveDateTime, now: NaiveDateTime) -> Self {
+        self.status = if when > now {
+            Status::Scheduled
+        } else {
+            Status::Published
+        };
+        self.published_at = Some(when);
+        self.published_sort = when;
+        self
+    }
 }
 
 /// An article without its body, for lists.

@@ -381,7 +381,7 @@ pub fn create(
         if added == 0 {
             return Err(crate::db::slugs::taken());
         }
-        crate::tags::repo::replace_for_article(conn, &row.id, &tag_ids)?;
+        crate::tags::repo::add_for_article(conn, &row.id, &tag_ids)?;
         Ok(row.clone())
     };
     insert_with_slug(conn, &base, chosen_slug, taken_slugs, insert, || {
@@ -398,16 +398,18 @@ pub fn insert_many(conn: &mut AnyConnection, rows: &[Article]) -> QueryResult<()
 /// Old slugs count as taken: they keep redirecting to their article.
 fn taken_slugs(conn: &mut AnyConnection, base: &str, stem: &str) -> QueryResult<Vec<String>> {
     use crate::db::schema::old_slugs::dsl as o;
-    let pattern = format!("{stem}-%");
+    let (low, high) = crate::db::slugs::prefix_range(stem);
     // One round trip for both tables: the caller holds the stem's lock meanwhile.
     let query = || {
+        let prefixed = a::slug.ge(low.clone()).and(a::slug.lt(high.clone()));
+        let old_prefixed = o::slug.ge(low.clone()).and(o::slug.lt(high.clone()));
         a::articles
-            .filter(a::slug.eq(base).or(a::slug.like(pattern.clone())))
+            .filter(a::slug.eq(base).or(prefixed))
             .select(a::slug)
             .union_all(
                 o::old_slugs
                     .filter(o::kind.eq(KIND))
-                    .filter(o::slug.eq(base).or(o::slug.like(pattern.clone())))
+                    .filter(o::slug.eq(base).or(old_prefixed))
                     .select(o::slug),
             )
     };

@@ -282,6 +282,18 @@ where
     conn.transaction(f)
 }
 
+/// Runs `f` under a savepoint of the transaction `conn` is in (a transaction of its own
+/// outside one): an error undoes what `f` wrote and leaves the rest of the transaction.
+pub fn savepoint<T, E>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(f)
+}
+
 /// Clears [`HOLDS_SQLITE_WRITER`] when the turn ends, by return or by panic.
 struct Holding;
 
@@ -339,6 +351,40 @@ pub(crate) fn test_connections() -> Vec<AnyConnection> {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn a_failed_savepoint_undoes_its_own_writes_and_the_transaction_goes_on() {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            n: i32,
+        }
+        for mut conn in test_connections() {
+            conn.batch_execute("CREATE TEMPORARY TABLE savepoint_check (n INTEGER PRIMARY KEY)")
+                .unwrap();
+            let insert = |conn: &mut AnyConnection, n: i32| {
+                diesel::sql_query(format!("INSERT INTO savepoint_check (n) VALUES ({n})"))
+                    .execute(conn)
+            };
+            let outer: QueryResult<()> = write_transaction(&mut conn, |conn| {
+                let failed: QueryResult<()> = savepoint(conn, |conn| {
+                    insert(conn, 1)?;
+                    insert(conn, 1)?;
+                    Ok(())
+                });
+                assert!(failed.is_err(), "the second insert breaks the key");
+                // On PostgreSQL the transaction would refuse every statement now, were the
+                // failure not confined to its savepoint.
+                savepoint(conn, |conn| insert(conn, 2).map(drop))?;
+                insert(conn, 3).map(drop)
+            });
+            outer.unwrap();
+            let rows: Vec<Row> = diesel::sql_query("SELECT n FROM savepoint_check ORDER BY n")
+                .load(&mut conn)
+                .unwrap();
+            assert_eq!(rows.iter().map(|r| r.n).collect::<Vec<_>>(), [2, 3]);
+        }
+    }
 
     #[test]
     fn a_nested_sqlite_write_transaction_fails_instead_of_waiting_on_itself() {

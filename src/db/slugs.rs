@@ -50,6 +50,14 @@ pub fn insert_with_slug<T>(
     ))
 }
 
+/// The bounds of the slugs that start with `stem-`: `stem-` ≤ slug < `stem.` (`.` comes
+/// right after `-`). Byte order, as slug columns compare (BINARY on SQLite, `C` on
+/// PostgreSQL), so an index answers it; `LIKE` cannot use one on SQLite, where it ignores
+/// case, and each new slug would read them all.
+pub fn prefix_range(stem: &str) -> (String, String) {
+    (format!("{stem}-"), format!("{stem}."))
+}
+
 /// What an insert answers when the row's slug is already taken: it adds nothing (the
 /// statement says `ON CONFLICT DO NOTHING`, so the write's transaction stays usable for the
 /// next try).
@@ -135,9 +143,13 @@ pub mod old {
         base: &str,
         stem: &str,
     ) -> QueryResult<Vec<String>> {
+        let (low, high) = super::prefix_range(stem);
         o::old_slugs
             .filter(o::kind.eq(kind))
-            .filter(o::slug.eq(base).or(o::slug.like(format!("{stem}-%"))))
+            .filter(o::slug.eq(base).or(BoolExpressionMethods::and(
+                o::slug.ge(low),
+                o::slug.lt(high),
+            )))
             .select(o::slug)
             .load(conn)
     }
@@ -161,6 +173,45 @@ mod tests {
     use diesel::sql_types::Text;
 
     use super::*;
+
+    #[test]
+    fn the_prefix_range_holds_exactly_the_slugs_that_extend_the_stem() {
+        let (low, high) = prefix_range("rates");
+        let within = |s: &str| low.as_str() <= s && s < high.as_str();
+        for yes in ["rates-2", "rates-10", "rates-hold-2", "rates-z"] {
+            assert!(within(yes), "{yes}");
+        }
+        for no in ["rates", "rates2", "ratesa", "rate-2", "rates.", "ratet-2"] {
+            assert!(!within(no), "{no}");
+        }
+        // Answered from the index on SQLite, which `LIKE` (case-blind there) is not.
+        #[derive(QueryableByName)]
+        struct Plan {
+            #[diesel(sql_type = Text)]
+            detail: String,
+        }
+        let mut conn = crate::db::test_connections().remove(0);
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut conn,
+            "CREATE TABLE plan_test (slug TEXT NOT NULL UNIQUE)",
+        )
+        .unwrap();
+        let plan = |conn: &mut AnyConnection, filter: &str| {
+            diesel::sql_query(format!(
+                "EXPLAIN QUERY PLAN SELECT slug FROM plan_test WHERE slug = 'rates' OR {filter}"
+            ))
+            .load::<Plan>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.detail)
+            .collect::<Vec<_>>()
+            .join("; ")
+        };
+        let ranged = plan(&mut conn, "(slug >= 'rates-' AND slug < 'rates.')");
+        assert!(!ranged.contains("SCAN"), "{ranged}");
+        let liked = plan(&mut conn, "slug LIKE 'rates-%'");
+        assert!(liked.contains("SCAN"), "{liked}");
+    }
 
     #[test]
     fn a_slug_taken_after_the_read_is_retried_in_the_same_transaction() {

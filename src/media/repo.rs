@@ -17,6 +17,16 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Media>> {
         .optional()
 }
 
+/// The first media item made of these bytes, if any.
+pub fn first_with_file(conn: &mut AnyConnection, sha256: &str) -> QueryResult<Option<Media>> {
+    m::media
+        .filter(m::sha256.eq(sha256))
+        .order((m::created_at, m::id))
+        .select(Media::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Media by id, for embedding in a page of articles: one query.
 pub fn by_ids(conn: &mut AnyConnection, ids: &[MediaId]) -> QueryResult<Vec<Media>> {
     if ids.is_empty() {

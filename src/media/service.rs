@@ -366,22 +366,7 @@ impl Library {
         if !existed {
             put_file(&self.store, &key, &checked.clean.0).await?;
         }
-        let now = ctx.now();
-        let row = Media {
-            id: crate::domain::MediaId::generate(),
-            filename: super::safe_filename(upload.filename.as_deref(), checked.kind),
-            content_type: checked.kind.mime().to_owned(),
-            size: i64::try_from(checked.size).unwrap_or(i64::MAX),
-            width: i32::try_from(checked.width).unwrap_or(i32::MAX),
-            height: i32::try_from(checked.height).unwrap_or(i32::MAX),
-            sha256: checked.sha256.clone(),
-            alt: upload.alt,
-            caption: upload.caption,
-            credit: upload.credit,
-            created_by,
-            created_at: now,
-            updated_at: now,
-        };
+        let row = row_of(&checked, upload, created_by, ctx.now());
         let written = row.clone();
         let (store, clean) = (self.store.clone(), checked.clean.0.clone());
         let runtime = tokio::runtime::Handle::current();
@@ -659,4 +644,72 @@ async fn put_file(
 
 fn not_found() -> Error {
     Error::not_found("no image has that id")
+}
+
+/// A file checked and stored outside a request (a command's import), waiting for its row.
+pub struct Ready {
+    /// The row to record.
+    pub row: Media,
+    clean: Scratch,
+}
+
+/// Checks a file received outside a request as an upload is checked (kind, pixels, render
+/// budget, metadata stripped) and returns the row to record with [`record_in`], which
+/// stores the file. Blocking. `received` is left in place; the clean copy is made beside
+/// it and removed with the result.
+pub fn ingest(
+    received: PathBuf,
+    render_budget: u64,
+    upload: Upload,
+    now: chrono::NaiveDateTime,
+) -> Result<Ready> {
+    let size = std::fs::metadata(&received).map_err(Error::internal)?.len();
+    let checked = check(received, size, render_budget)?;
+    Ok(Ready {
+        row: row_of(&checked, upload, None, now),
+        clean: checked.clean,
+    })
+}
+
+/// The row of a checked file.
+fn row_of(
+    checked: &Checked,
+    upload: Upload,
+    created_by: Option<UserId>,
+    now: chrono::NaiveDateTime,
+) -> Media {
+    Media {
+        id: crate::domain::MediaId::generate(),
+        filename: super::safe_filename(upload.filename.as_deref(), checked.kind),
+        content_type: checked.kind.mime().to_owned(),
+        size: i64::try_from(checked.size).unwrap_or(i64::MAX),
+        width: i32::try_from(checked.width).unwrap_or(i32::MAX),
+        height: i32::try_from(checked.height).unwrap_or(i32::MAX),
+        sha256: checked.sha256.clone(),
+        alt: upload.alt,
+        caption: upload.caption,
+        credit: upload.credit,
+        created_by,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Stores a file made ready by [`ingest`] and records it in the write `tx`, under the
+/// file's lock as an upload does (so a delete of the last other row using these bytes
+/// cannot remove the file in between). Blocking: runs the store's work on `runtime`.
+pub fn record_in(
+    tx: &mut crate::write::Tx<'_>,
+    store: &Store,
+    runtime: &tokio::runtime::Runtime,
+    ready: &Ready,
+) -> Result<Media> {
+    let key = store::original(&ready.row.sha256);
+    repo::lock_file(tx.conn(), &ready.row.sha256)?;
+    if runtime.block_on(store.head(&key)).is_err() {
+        runtime.block_on(put_file(store, &key, &ready.clean.0))?;
+    }
+    repo::insert(tx.conn(), &ready.row)?;
+    tx.changed(Subject::Media, &ready.row.id, Verb::Created);
+    Ok(ready.row.clone())
 }

@@ -239,8 +239,12 @@ macro_rules! slugged_table {
             ) -> diesel::QueryResult<Vec<String>> {
                 use diesel::prelude::*;
                 use $crate::db::schema::$table::dsl as t;
+                let (low, high) = $crate::db::slugs::prefix_range(stem);
                 t::$table
-                    .filter(t::slug.eq(base).or(t::slug.like(format!("{stem}-%"))))
+                    .filter(t::slug.eq(base).or(diesel::BoolExpressionMethods::and(
+                        t::slug.ge(low),
+                        t::slug.lt(high),
+                    )))
                     .select(t::slug)
                     .load(conn)
             }

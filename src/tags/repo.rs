@@ -81,6 +81,15 @@ pub fn replace_for_article(
     ids: &[TagId],
 ) -> QueryResult<()> {
     diesel::delete(at::article_tags.filter(at::article_id.eq(article_id))).execute(conn)?;
+    add_for_article(conn, article_id, ids)
+}
+
+/// Files a new article under `ids`, in that order (it has no tags yet).
+pub fn add_for_article(
+    conn: &mut AnyConnection,
+    article_id: &ArticleId,
+    ids: &[TagId],
+) -> QueryResult<()> {
     if ids.is_empty() {
         return Ok(());
     }

@@ -9,7 +9,6 @@
 
 use crate::domain::DeliveryStatus;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,35 +42,6 @@ const BUSY_POLL: Duration = Duration::from_millis(20);
 const FAN_OUT_BATCH: i64 = 500;
 /// How much of an answer the delivery log keeps.
 const KEEP_BYTES: usize = 1024;
-
-/// Resolves host names for deliveries and refuses the answer when an address is not public
-/// (unless allowed), so a name that changes its answer after the check still cannot reach
-/// a private address.
-struct GuardedResolver {
-    allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::time::timeout(
-                guard::RESOLVE_TIMEOUT,
-                tokio::net::lookup_host((name.as_str(), 0)),
-            )
-            .await
-            .map_err(|_| "the host name did not resolve in time")??
-            .collect();
-            if !allow_private && addrs.iter().any(|a| !guard::is_public(a.ip())) {
-                let refused: Box<dyn std::error::Error + Send + Sync> =
-                    "the host resolves to an address that is not public".into();
-                return Err(refused);
-            }
-            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
-            Ok(addrs)
-        })
-    }
-}
 
 /// What an attempt came to, waiting to be written.
 struct Finished {
@@ -141,7 +111,7 @@ impl Dispatcher {
             .connect_timeout(Duration::from_secs(5))
             .no_proxy()
             .user_agent(concat!("Byline-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(Arc::new(GuardedResolver {
+            .dns_resolver(Arc::new(guard::GuardedResolver {
                 allow_private: settings.allow_private,
             }))
             .build()?;

@@ -64,6 +64,57 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         && s[0] != 0x2002
 }
 
+/// Resolves host names for outgoing requests (webhook deliveries, media downloads) and
+/// refuses the answer when an address is not public (unless allowed), so a name that
+/// changes its answer after a check still cannot reach a private address.
+pub struct GuardedResolver {
+    /// Whether private addresses are allowed (`BYLINE_WEBHOOK_ALLOW_PRIVATE`).
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name.as_str(), 0)))
+                    .await
+                    .map_err(|_| "the host name did not resolve in time")??
+                    .collect();
+            if !allow_private && addrs.iter().any(|a| !is_public(a.ip())) {
+                let refused: Box<dyn std::error::Error + Send + Sync> =
+                    "the host resolves to an address that is not public".into();
+                return Err(refused);
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// A redirect policy for outgoing requests: at most `most` hops, `http` and `https` only,
+/// and no hop to an address given as a literal that is not public (names are checked by
+/// [`GuardedResolver`]).
+pub fn redirects(most: usize, allow_private: bool) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let url = attempt.url();
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+            _ => None,
+        };
+        if attempt.previous().len() >= most {
+            attempt.error("too many redirects")
+        } else if !matches!(url.scheme(), "http" | "https") {
+            attempt.error("redirected to a URL that is not http or https")
+        } else if !allow_private && literal.is_some_and(|ip| !is_public(ip)) {
+            attempt.error("redirected to an address that is not public")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// How long a host name may take to resolve.
 pub const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 

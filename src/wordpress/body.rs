@@ -51,6 +51,48 @@ pub fn to_markdown(html: &str) -> String {
         .unwrap_or(html)
 }
 
+/// The Markdown with the address of each link and image replaced where `new_address`
+/// gives another (the old site's pictures by the imported media's).
+pub fn with_addresses(
+    markdown: &str,
+    mut new_address: impl FnMut(&str) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(at) = rest.find("](") {
+        let start = at + 2;
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let (open, address, close) = match tail.strip_prefix('<') {
+            Some(inner) => match inner.find('>') {
+                Some(end) => ("<", &inner[..end], ">"),
+                None => ("", "", ""),
+            },
+            None => {
+                let end = tail
+                    .find(|c: char| c.is_whitespace() || c == ')')
+                    .unwrap_or(tail.len());
+                ("", &tail[..end], "")
+            }
+        };
+        match new_address(address) {
+            Some(new) if !address.is_empty() => {
+                out.push_str(open);
+                out.push_str(&new);
+                out.push_str(close);
+            }
+            _ => {
+                out.push_str(open);
+                out.push_str(address);
+                out.push_str(close);
+            }
+        }
+        rest = &tail[open.len() + address.len() + close.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Removes HTML comments, the block editor's markers among them.
 fn without_comments(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -211,7 +253,21 @@ fn paragraphs(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::to_markdown;
+    use super::{to_markdown, with_addresses};
+
+    #[test]
+    fn link_and_image_addresses_are_replaced_where_asked() {
+        let md = "![a photo](http://old/p.jpg \"t\") and [full](<http://old/p big.jpg>) [x](http://else/)";
+        let got = with_addresses(md, |a| {
+            a.starts_with("http://old/")
+                .then(|| "/media/1/p.jpg".to_owned())
+        });
+        assert_eq!(
+            got,
+            "![a photo](/media/1/p.jpg \"t\") and [full](</media/1/p.jpg>) [x](http://else/)"
+        );
+        assert_eq!(with_addresses("a ](", |_| None), "a ](");
+    }
 
     #[test]
     fn classic_paragraphs_and_line_breaks_become_markdown_paragraphs() {

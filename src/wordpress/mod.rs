@@ -4,7 +4,9 @@
 //! answer where it lives now.
 
 pub mod body;
+pub mod media;
 pub mod repo;
 pub mod service;
+mod terms;
 pub mod urls;
 pub mod wxr;

@@ -18,23 +18,28 @@ pub fn target_of(conn: &mut AnyConnection, guid: &str) -> QueryResult<Option<Str
         .optional()
 }
 
-/// Remembers (or updates) where the story of `guid` used to live.
+/// Remembers (or updates) where the story of `guid` used to live; `new` when no story was
+/// imported under it before (one statement instead of two).
 pub fn remember(
     conn: &mut AnyConnection,
     guid: &str,
-    path: &str,
-    link: &str,
+    (path, link): (&str, &str),
     target_id: &str,
+    new: bool,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let updated = diesel::update(u::table.filter(u::source.eq(SOURCE).and(u::guid.eq(guid))))
-        .set((
-            u::path.eq(path),
-            u::link.eq(link),
-            u::target_id.eq(target_id),
-            u::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let updated = if new {
+        0
+    } else {
+        diesel::update(u::table.filter(u::source.eq(SOURCE).and(u::guid.eq(guid))))
+            .set((
+                u::path.eq(path),
+                u::link.eq(link),
+                u::target_id.eq(target_id),
+                u::updated_at.eq(now),
+            ))
+            .execute(conn)?
+    };
     if updated == 0 {
         diesel::insert_into(u::table)
             .values((

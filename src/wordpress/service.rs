@@ -9,6 +9,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use super::media::{self, Attachment, Library};
 use super::wxr::{self, Entry, Item};
 use super::{body, repo};
 use crate::articles::model::{Article, ArticleChangeset, Draft};
@@ -16,10 +17,11 @@ use crate::articles::service::{self as articles, Action, Writer};
 use crate::backup::progress::Progress;
 use crate::db::AnyConnection;
 use crate::domain::change::Verb;
-use crate::domain::{AuthorId, CategoryId, IdOrSlug, IfMatch, Status, TagId};
+use crate::domain::{AuthorId, CategoryId, Error, IdOrSlug, IfMatch, Status, TagId};
+use crate::write::Tx;
 
 /// How to import.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Read, convert and check everything; write nothing.
     pub dry_run: bool,
@@ -27,6 +29,8 @@ pub struct Options {
     pub strict: bool,
     /// Import pages as articles instead of skipping them.
     pub pages_as_articles: bool,
+    /// Where the images come from.
+    pub media: media::Source,
 }
 
 /// What an import did, or would do.
@@ -48,11 +52,13 @@ pub struct Report {
     pub articles_updated: u64,
     /// Stories already imported as they are.
     pub articles_unchanged: u64,
-    /// Attachments: not stories; their URLs serve as featured images.
+    /// Attachments met (not stories: their files become media items when imported).
     pub attachments: u64,
+    /// Media items made from the old site's files (`--uploads`, `--download-media`).
+    pub media_created: u64,
     /// Items left out on purpose (pages, menus, revisions, auto-drafts, other post types).
     pub skipped: Vec<Skipped>,
-    /// Items that could not be imported, and why.
+    /// Items that could not be imported, and why (files of the old site as kind `media`).
     pub failed: Vec<Skipped>,
     /// Sticky posts (Byline has no sticky flag): their WordPress ids.
     pub sticky: Vec<String>,
@@ -61,11 +67,11 @@ pub struct Report {
 /// An item left out, or that failed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
-    /// `post`, `page`, `attachment`, …
+    /// `post`, `page`, `attachment`, `media`, …
     pub kind: String,
     /// Its WordPress id.
     pub wordpress_id: String,
-    /// Its title.
+    /// Its title (for a file, its address).
     pub title: String,
     /// Why.
     pub reason: String,
@@ -74,12 +80,22 @@ pub struct Skipped {
 /// Most tags a story carries.
 const MAX_TAGS: usize = 20;
 
-/// Imports the export at `path`. A file that is not a well-formed WordPress export is
-/// refused before anything is written.
+/// Items written per transaction: each item is a savepoint of it, so one that fails is
+/// undone alone and reported.
+const BATCH: usize = 250;
+
+/// The longest a transaction of the import runs before it commits, so that the server's
+/// own writes (on SQLite, one writer at a time) wait at most about this long.
+const HOLD: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Imports the export at `path`; `tools` stores the files when `options.media` says where
+/// they come from. A file that is not a well-formed WordPress export is refused before
+/// anything is written.
 pub fn import(
     conn: &mut AnyConnection,
     path: &Path,
     options: Options,
+    tools: Option<media::Tools>,
     progress: &mut Progress,
 ) -> anyhow::Result<Report> {
     let open = || -> anyhow::Result<BufReader<std::fs::File>> {
@@ -87,7 +103,8 @@ pub fn import(
             .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
         Ok(BufReader::with_capacity(1 << 16, file))
     };
-    // First pass: the whole file must read; attachments are noted for featured images.
+    // First pass: the whole file must read; attachments are noted for featured images and
+    // the pictures in bodies.
     let mut attachments = HashMap::new();
     let mut items = 0u64;
     progress.start("reading", 0);
@@ -96,34 +113,54 @@ pub fn import(
             items += 1;
             progress.add(1);
             if item.post_type == "attachment" && !item.attachment_url.is_empty() {
-                attachments.insert(item.post_id.clone(), item.attachment_url.clone());
+                let attachment = Attachment {
+                    url: item.attachment_url.trim().to_owned(),
+                    title: item.title.clone(),
+                    alt: item
+                        .meta("_wp_attachment_image_alt")
+                        .unwrap_or("")
+                        .to_owned(),
+                    caption: item.excerpt.clone(),
+                };
+                attachments.insert(item.post_id.clone(), attachment);
             }
         }
         Ok(())
     })
     .map_err(|e| anyhow::anyhow!("{e}; nothing was imported"))?;
     progress.finish();
-    if options.strict && !options.dry_run {
-        // A rehearsal first: any item that would fail refuses the whole file.
-        let rehearsal = Options {
-            dry_run: true,
-            ..options
-        };
-        let mut quiet = Progress::new(true);
-        let planned = run(conn, open()?, rehearsal, &attachments, items, &mut quiet)?;
-        if let Some(first) = planned.failed.first() {
-            anyhow::bail!(
-                "{} item(s) cannot be imported (the first: {} {} {:?}: {}); with --strict \
-                 nothing was imported",
-                planned.failed.len(),
-                first.kind,
-                first.wordpress_id,
-                first.title,
-                first.reason
-            );
-        }
+    let mut hosts: Vec<String> = [&site.base_site_url, &site.base_blog_url, &site.link]
+        .into_iter()
+        .chain(attachments.values().map(|a| &a.url))
+        .filter_map(|u| url::Url::parse(u).ok()?.host_str().map(str::to_owned))
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    let library = Library::new(
+        options.media.clone(),
+        tools,
+        attachments.values().cloned(),
+        hosts,
+    )?;
+    let covers = attachments.into_iter().map(|(id, a)| (id, a.url)).collect();
+    let mut state = State {
+        options,
+        covers,
+        library,
+        report: Report::default(),
+        authors: HashMap::new(),
+        categories: HashMap::new(),
+        tags: HashMap::new(),
+        now: crate::domain::time::now(),
+    };
+    progress.start("items", items);
+    if state.options.dry_run || state.options.strict {
+        state.whole(conn, open()?, progress)?;
+    } else {
+        state.batched(conn, open()?, progress)?;
     }
-    let mut report = run(conn, open()?, options, &attachments, items, progress)?;
+    progress.finish();
+    let mut report = state.finish();
     report.wxr_version = site.wxr_version;
     report.site = if site.base_site_url.is_empty() {
         site.link
@@ -133,187 +170,172 @@ pub fn import(
     Ok(report)
 }
 
-/// The second pass: every entry, in file order.
-fn run(
-    conn: &mut AnyConnection,
-    input: BufReader<std::fs::File>,
+/// What the second pass knows: the ids of what it has met, by their WordPress names.
+pub(super) struct State {
     options: Options,
-    attachments: &HashMap<String, String>,
-    items: u64,
-    progress: &mut Progress,
-) -> anyhow::Result<Report> {
-    let mut state = State {
-        conn,
-        options,
-        attachments,
-        report: Report::default(),
-        authors: HashMap::new(),
-        categories: HashMap::new(),
-        tags: HashMap::new(),
-        now: crate::domain::time::now(),
-    };
-    progress.start("items", items);
-    wxr::read(input, |entry| {
+    /// Attachment addresses by WordPress id, for featured images.
+    covers: HashMap<String, String>,
+    library: Library,
+    pub(super) report: Report,
+    pub(super) authors: HashMap<String, AuthorId>,
+    pub(super) categories: HashMap<String, CategoryId>,
+    pub(super) tags: HashMap<String, TagId>,
+    pub(super) now: NaiveDateTime,
+}
+
+/// The error that undoes a rehearsal.
+fn rehearsal_over() -> Error {
+    Error::internal("the rehearsal is over")
+}
+
+fn failure(e: &Error) -> Failure {
+    Failure(e.detail.clone())
+}
+
+impl State {
+    /// Every entry in one transaction, undone at the end for a dry run, or for `--strict`
+    /// when an item failed.
+    fn whole(
+        &mut self,
+        conn: &mut AnyConnection,
+        input: BufReader<std::fs::File>,
+        progress: &mut Progress,
+    ) -> anyhow::Result<()> {
+        let mut rehearsed = false;
+        let written = crate::seed::system_write(conn, |tx| {
+            wxr::read(input, |entry| {
+                self.entry(tx, entry, progress)
+                    .map_err(|e| anyhow::anyhow!("{}", e.detail))
+            })
+            .map_err(|e| Error::internal(e.to_string()))?;
+            if self.options.dry_run || !self.report.failed.is_empty() {
+                rehearsed = true;
+                return Err(rehearsal_over());
+            }
+            Ok(())
+        });
+        match written {
+            Err(_) if rehearsed && self.options.dry_run => Ok(()),
+            Err(_) if rehearsed => {
+                let first = &self.report.failed[0];
+                anyhow::bail!(
+                    "{} item(s) cannot be imported (the first: {} {} {:?}: {}); with --strict \
+                     nothing was imported",
+                    self.report.failed.len(),
+                    first.kind,
+                    first.wordpress_id,
+                    first.title,
+                    first.reason
+                )
+            }
+            other => other,
+        }
+    }
+
+    /// The entries [`BATCH`] to a transaction, and for at most [`HOLD`] each: the server
+    /// keeps writing between them.
+    fn batched(
+        &mut self,
+        conn: &mut AnyConnection,
+        input: BufReader<std::fs::File>,
+        progress: &mut Progress,
+    ) -> anyhow::Result<()> {
+        let mut pending = std::collections::VecDeque::with_capacity(BATCH);
+        // The planner is told how large the tables grew now and then (each time four times
+        // larger), or it keeps judging them by the empty tables it started with.
+        let (mut written, mut next_count) = (0usize, 1_000usize);
+        let mut flush = |state: &mut Self, pending: &mut std::collections::VecDeque<Entry>| {
+            while !pending.is_empty() {
+                let started = std::time::Instant::now();
+                crate::seed::system_write(conn, |tx| {
+                    while let Some(entry) = pending.pop_front() {
+                        state.entry(tx, entry, progress)?;
+                        written += 1;
+                        if started.elapsed() > HOLD {
+                            break;
+                        }
+                    }
+                    Ok(())
+                })?;
+                if written >= next_count {
+                    crate::db::refresh_statistics(conn)?;
+                    next_count = written * 4;
+                }
+            }
+            anyhow::Ok(())
+        };
+        wxr::read(input, |entry| {
+            pending.push_back(entry);
+            if pending.len() >= BATCH {
+                flush(self, &mut pending)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        flush(self, &mut pending)?;
+        Ok(crate::db::refresh_statistics(conn)?)
+    }
+
+    fn finish(mut self) -> Report {
+        self.report.media_created = self.library.created;
+        for (address, reason) in std::mem::take(&mut self.library.failed) {
+            self.report.failed.push(Skipped {
+                kind: "media".to_owned(),
+                wordpress_id: String::new(),
+                title: address,
+                reason,
+            });
+        }
+        self.report
+    }
+
+    fn entry(
+        &mut self,
+        tx: &mut Tx<'_>,
+        entry: Entry,
+        progress: &mut Progress,
+    ) -> crate::domain::Result<()> {
         match entry {
-            Entry::Author(a) => state.author(&a)?,
+            Entry::Author(a) => {
+                let made = self.author(tx, &a).map(drop);
+                self.unless_failed(made, "author", &a.id, &a.login)
+            }
             Entry::Category(c) => {
-                state.category(&c.nicename, &c.name, &c.description, &c.parent)?;
+                let made = self.category(tx, &c.nicename, &c.name, &c.description, &c.parent);
+                self.unless_failed(made.map(drop), "category", &c.term_id, &c.name)
             }
             Entry::Tag(t) => {
-                state.tag(&t.slug, &t.name, &t.description)?;
+                let made = self.tag(tx, &t.slug, &t.name, &t.description);
+                self.unless_failed(made.map(drop), "tag", &t.term_id, &t.name)
             }
             Entry::Item(item) => {
-                state.item(&item)?;
+                self.item(tx, &item)?;
                 progress.add(1);
+                Ok(())
             }
+        }
+    }
+
+    /// A term or author that could not be made is reported, and the import goes on.
+    fn unless_failed(
+        &mut self,
+        made: crate::domain::Result<()>,
+        kind: &str,
+        id: &str,
+        title: &str,
+    ) -> crate::domain::Result<()> {
+        if let Err(e) = made {
+            self.report.failed.push(Skipped {
+                kind: kind.to_owned(),
+                wordpress_id: id.to_owned(),
+                title: title.to_owned(),
+                reason: e.detail,
+            });
         }
         Ok(())
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    progress.finish();
-    Ok(state.report)
-}
-
-/// What a pass knows: the ids of what it has met, by their WordPress names. `None` stands
-/// for something a dry run would have made.
-struct State<'a> {
-    conn: &'a mut AnyConnection,
-    options: Options,
-    attachments: &'a HashMap<String, String>,
-    report: Report,
-    authors: HashMap<String, Option<AuthorId>>,
-    categories: HashMap<String, Option<CategoryId>>,
-    tags: HashMap<String, Option<TagId>>,
-    now: NaiveDateTime,
-}
-
-impl State<'_> {
-    fn author(&mut self, a: &wxr::Author) -> anyhow::Result<()> {
-        let login = if a.login.is_empty() {
-            &a.display_name
-        } else {
-            &a.login
-        };
-        let full = format!("{} {}", a.first_name, a.last_name);
-        let name = [a.display_name.as_str(), full.trim(), login.as_str()]
-            .into_iter()
-            .find(|n| !n.is_empty())
-            .unwrap_or("Unknown")
-            .to_owned();
-        self.author_named(login, &name).map(drop)
     }
 
-    /// The author whose WordPress login is `login`, made when new.
-    fn author_named(&mut self, login: &str, name: &str) -> anyhow::Result<Option<AuthorId>> {
-        if let Some(id) = self.authors.get(login) {
-            return Ok(id.clone());
-        }
-        let slug = crate::slug::from_title(login, 100).unwrap_or_else(|| "author".to_owned());
-        let existing = <crate::authors::model::Author as crate::slugged::Slugged>::find(
-            self.conn,
-            &IdOrSlug::Slug(slug.clone()),
-        )?
-        .map(|a| a.id);
-        let id = match existing {
-            Some(id) => Some(id),
-            None if self.options.dry_run => {
-                self.report.authors_created += 1;
-                None
-            }
-            None => {
-                self.report.authors_created += 1;
-                let bio = None;
-                Some(crate::seed::author(
-                    self.conn,
-                    slug,
-                    name.to_owned(),
-                    bio,
-                    self.now,
-                )?)
-            }
-        };
-        self.authors.insert(login.to_owned(), id.clone());
-        Ok(id)
-    }
-
-    fn category(
-        &mut self,
-        nicename: &str,
-        name: &str,
-        description: &str,
-        parent: &str,
-    ) -> anyhow::Result<Option<CategoryId>> {
-        let slug = wordpress_slug(nicename).or_else(|| crate::slug::from_title(name, 100));
-        let Some(slug) = slug else {
-            return Ok(None);
-        };
-        if let Some(id) = self.categories.get(&slug) {
-            return Ok(id.clone());
-        }
-        let parent_id = match parent.is_empty() {
-            true => None,
-            false => self.category(parent, parent, "", "")?,
-        };
-        let existing = <crate::categories::model::Category as crate::slugged::Slugged>::find(
-            self.conn,
-            &IdOrSlug::Slug(slug.clone()),
-        )?
-        .map(|c| c.id);
-        let id = match existing {
-            Some(id) => Some(id),
-            None => {
-                self.report.categories_created += 1;
-                if self.options.dry_run {
-                    None
-                } else {
-                    let input = crate::categories::repo::CreateInput {
-                        name: non_empty(name).unwrap_or_else(|| slug.clone()),
-                        slug: Some(slug.clone()),
-                        description: non_empty(description),
-                        parent_id,
-                    };
-                    Some(crate::seed::category(self.conn, input, self.now)?)
-                }
-            }
-        };
-        self.categories.insert(slug, id.clone());
-        Ok(id)
-    }
-
-    fn tag(&mut self, slug: &str, name: &str, description: &str) -> anyhow::Result<Option<TagId>> {
-        let slug = wordpress_slug(slug).or_else(|| crate::slug::from_title(name, 100));
-        let Some(slug) = slug else {
-            return Ok(None);
-        };
-        if let Some(id) = self.tags.get(&slug) {
-            return Ok(id.clone());
-        }
-        let existing = <crate::tags::model::Tag as crate::slugged::Slugged>::find(
-            self.conn,
-            &IdOrSlug::Slug(slug.clone()),
-        )?
-        .map(|t| t.id);
-        let id = match existing {
-            Some(id) => Some(id),
-            None => {
-                self.report.tags_created += 1;
-                if self.options.dry_run {
-                    None
-                } else {
-                    let input = crate::tags::repo::CreateInput {
-                        name: non_empty(name).unwrap_or_else(|| slug.clone()),
-                        slug: Some(slug.clone()),
-                        description: non_empty(description),
-                    };
-                    Some(crate::seed::tag(self.conn, input, self.now)?)
-                }
-            }
-        };
-        self.tags.insert(slug, id.clone());
-        Ok(id)
-    }
-
-    fn item(&mut self, item: &Item) -> anyhow::Result<()> {
+    fn item(&mut self, tx: &mut Tx<'_>, item: &Item) -> crate::domain::Result<()> {
         let kind = if item.post_type.is_empty() {
             "post"
         } else {
@@ -327,6 +349,12 @@ impl State<'_> {
         };
         if kind == "attachment" {
             self.report.attachments += 1;
+            // Imported even when no story shows it: it is in the old site's library.
+            if !item.attachment_url.is_empty() {
+                let (dry_run, now) = (self.options.dry_run, self.now);
+                self.library
+                    .item_for(tx, &item.attachment_url, dry_run, now);
+            }
             return Ok(());
         }
         let wanted = kind == "post" || (kind == "page" && self.options.pages_as_articles);
@@ -347,45 +375,39 @@ impl State<'_> {
         if item.sticky {
             self.report.sticky.push(item.post_id.clone());
         }
-        match self.story(item) {
+        match self.story(tx, item) {
             Ok(()) => {}
             Err(Failure(reason)) => self.report.failed.push(skip(&reason)),
         }
         Ok(())
     }
 
-    /// One post: made, updated or found unchanged.
-    fn story(&mut self, item: &Item) -> Result<(), Failure> {
+    /// One post: made, updated or found unchanged, under a savepoint of its own.
+    fn story(&mut self, tx: &mut Tx<'_>, item: &Item) -> Result<(), Failure> {
         let key = guid_of(item).ok_or_else(|| Failure::new("no guid and no post id"))?;
-        let plan = self.plan(item)?;
+        let plan = self.plan(tx, item)?;
         let existing =
-            repo::target_of(self.conn, &key).map_err(|e| Failure(format!("database: {e}")))?;
-        if self.options.dry_run {
-            match existing {
-                Some(_) => self.report.articles_updated += 1,
-                None => self.report.articles_created += 1,
-            }
-            return Ok(());
-        }
+            repo::target_of(tx.conn(), &key).map_err(|e| Failure(format!("database: {e}")))?;
         let (path, link) = (super::urls::path_of(&item.link), item.link.clone());
         let now = self.now;
-        let outcome = crate::seed::system_write(self.conn, |tx| match &existing {
-            None => {
-                let id = create(tx, &plan, now)?;
-                repo::remember(tx.conn(), &key, &path, &link, &id, now)?;
-                Ok(Outcome::Created)
-            }
-            Some(id) => {
-                let changed = update(tx, id, &plan, now)?;
-                repo::remember(tx.conn(), &key, &path, &link, id, now)?;
-                Ok(if changed {
-                    Outcome::Updated
-                } else {
-                    Outcome::Unchanged
-                })
-            }
-        })
-        .map_err(|e| Failure(format!("{e:#}")))?;
+        let outcome = tx
+            .attempt(|tx| match &existing {
+                None => {
+                    let id = create(tx, &plan, now)?;
+                    repo::remember(tx.conn(), &key, (&path, &link), &id, true, now)?;
+                    Ok(Outcome::Created)
+                }
+                Some(id) => {
+                    let changed = update(tx, id, &plan, now)?;
+                    repo::remember(tx.conn(), &key, (&path, &link), id, false, now)?;
+                    Ok(if changed {
+                        Outcome::Updated
+                    } else {
+                        Outcome::Unchanged
+                    })
+                }
+            })
+            .map_err(|e| failure(&e))?;
         match outcome {
             Outcome::Created => self.report.articles_created += 1,
             Outcome::Updated => self.report.articles_updated += 1,
@@ -395,20 +417,24 @@ impl State<'_> {
     }
 
     /// A post's section (its first category) and tags (up to [`MAX_TAGS`]).
-    fn terms(&mut self, item: &Item) -> Result<(Option<CategoryId>, Vec<TagId>), Failure> {
+    fn terms(
+        &mut self,
+        tx: &mut Tx<'_>,
+        item: &Item,
+    ) -> Result<(Option<CategoryId>, Vec<TagId>), Failure> {
         let mut category_id = None;
         let mut tag_ids = Vec::new();
         for term in &item.terms {
             match term.domain.as_str() {
                 "category" if category_id.is_none() => {
                     category_id = self
-                        .category(&term.nicename, &term.name, "", "")
-                        .map_err(|e| Failure(format!("{e:#}")))?;
+                        .category(tx, &term.nicename, &term.name, "", "")
+                        .map_err(|e| failure(&e))?;
                 }
                 "post_tag" if tag_ids.len() < MAX_TAGS => {
                     if let Some(id) = self
-                        .tag(&term.nicename, &term.name, "")
-                        .map_err(|e| Failure(format!("{e:#}")))?
+                        .tag(tx, &term.nicename, &term.name, "")
+                        .map_err(|e| failure(&e))?
                         && !tag_ids.contains(&id)
                     {
                         tag_ids.push(id);
@@ -421,8 +447,14 @@ impl State<'_> {
     }
 
     /// The story a post becomes.
-    fn plan(&mut self, item: &Item) -> Result<Plan, Failure> {
-        let body = body::to_markdown(&item.content);
+    fn plan(&mut self, tx: &mut Tx<'_>, item: &Item) -> Result<Plan, Failure> {
+        let (dry_run, now) = (self.options.dry_run, self.now);
+        let library = &mut self.library;
+        let body = body::with_addresses(&body::to_markdown(&item.content), |address| {
+            library
+                .item_for(tx, address, dry_run, now)
+                .map(|m| m.path())
+        });
         let excerpt = non_empty(body::to_markdown(&item.excerpt).trim());
         let title = non_empty(&item.title)
             .or_else(|| excerpt.clone())
@@ -450,15 +482,23 @@ impl State<'_> {
         };
         let author_id = match item.creator.trim() {
             "" => None,
-            login => self
-                .author_named(login, login)
-                .map_err(|e| Failure(format!("{e:#}")))?,
+            login => Some(
+                self.author_named(tx, login, login)
+                    .map_err(|e| failure(&e))?,
+            ),
         };
-        let (category_id, tag_ids) = self.terms(item)?;
-        let cover_image_url = item
+        let (category_id, tag_ids) = self.terms(tx, item)?;
+        let cover = item
             .meta("_thumbnail_id")
-            .and_then(|id| self.attachments.get(id.trim()))
+            .and_then(|id| self.covers.get(id.trim()))
             .cloned();
+        let cover_media = cover
+            .as_deref()
+            .and_then(|url| self.library.item_for(tx, url, dry_run, now));
+        let (cover_image_url, cover_media_id) = match cover_media {
+            Some(item) => (None, Some(item.id)),
+            None => (cover, None),
+        };
         let draft = Draft {
             title,
             body,
@@ -470,7 +510,7 @@ impl State<'_> {
             cover_image_url,
             unpublish_at: None,
             tag_ids,
-            cover_media_id: None,
+            cover_media_id,
         };
         Ok(Plan {
             draft,
@@ -521,15 +561,11 @@ fn create(
     plan: &Plan,
     now: NaiveDateTime,
 ) -> crate::domain::Result<String> {
-    let row = Article::new_draft(plan.draft.clone(), plan.rendered.clone(), None, now);
-    let article = articles::create_in(tx, row, false)?;
-    let key = IdOrSlug::Id(article.id.clone().into());
-    let mut current = article;
+    let mut row = Article::new_draft(plan.draft.clone(), plan.rendered.clone(), None, now);
     if let Some(at) = plan.publish_at {
-        let publish = Action::Publish(Some(at), None);
-        current =
-            articles::transition_in(tx, &key, &Writer::Staff, &IfMatch::Absent, publish, now)?;
+        row = row.published(at, now);
     }
+    let current = articles::create_in(tx, row, false)?;
     if plan.trashed {
         articles::set_trashed(tx, &current, Some((now, None)), now)?;
     }
@@ -562,6 +598,7 @@ fn update(
         author_id: Some(d.author_id.clone()),
         category_id: Some(d.category_id.clone()),
         cover_image_url: Some(d.cover_image_url.clone()),
+        cover_media_id: Some(d.cover_media_id.clone()),
         tag_ids: Some(crate::domain::join_ids(&d.tag_ids)),
         ..ArticleChangeset::default()
     };
@@ -615,7 +652,7 @@ fn post_date(item: &Item) -> Option<NaiveDateTime> {
 
 /// A WordPress slug as a Byline slug: percent-decoded (WordPress encodes what is not
 /// ASCII), then kept when valid or remade from the text.
-fn wordpress_slug(raw: &str) -> Option<String> {
+pub(super) fn wordpress_slug(raw: &str) -> Option<String> {
     let decoded = url::form_urlencoded::parse(format!("s={}", raw.trim()).as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
@@ -626,7 +663,7 @@ fn wordpress_slug(raw: &str) -> Option<String> {
     crate::slug::from_title(&decoded, 100)
 }
 
-fn non_empty(s: &str) -> Option<String> {
+pub(super) fn non_empty(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_owned())
 }

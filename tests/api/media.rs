@@ -82,7 +82,7 @@ fn scratch_is_empty(app: &TestApp) -> bool {
 }
 
 /// A JPEG of `w` × `h` pixels with an EXIF segment that holds a GPS position.
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
     });

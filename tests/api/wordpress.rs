@@ -19,28 +19,38 @@ fn fixture(name: &str) -> PathBuf {
 /// Runs `byline import-wordpress FILE ARGS… --json` on `url`.
 fn import(url: &str, file: &Path, args: &[&str]) -> Output {
     let data = tempfile::tempdir().unwrap();
+    import_into(url, data.path(), file, args, &[])
+}
+
+/// Runs `byline import-wordpress FILE ARGS… --json` on `url` with the data folder `data`
+/// (where media files go) and `env`.
+fn import_into(url: &str, data: &Path, file: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_byline"))
         .arg("import-wordpress")
         .arg(file)
         .args(args)
         .arg("--json")
         .env("DATABASE_URL", url)
-        .env("BYLINE_DATA_DIR", data.path())
+        .env("BYLINE_DATA_DIR", data)
         .env("BYLINE_LOG", "warn")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
 
-/// Imports and returns the JSON report, failing the test unless it succeeds.
-fn report(url: &str, file: &Path, args: &[&str]) -> Value {
-    let out = import(url, file, args);
+/// The JSON report of a successful import.
+fn succeeded(out: Output) -> Value {
     assert!(
         out.status.success(),
-        "import of {} failed: {}",
-        file.display(),
+        "the import failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Imports and returns the JSON report, failing the test unless it succeeds.
+fn report(url: &str, file: &Path, args: &[&str]) -> Value {
+    succeeded(import(url, file, args))
 }
 
 fn count(url: &str, table: &str) -> i64 {
@@ -259,4 +269,227 @@ async fn a_dry_run_writes_nothing_and_strict_refuses_a_file_with_a_bad_item() {
     // Pages come in when asked.
     let pages = report(&url, &fixture("small-export.xml"), &["--pages-as-articles"]);
     assert_eq!(pages["articles_created"], 11, "{pages}");
+}
+
+/// An export of `site` with one attachment (id 10, `photo.jpg`), a post showing it as its
+/// featured image and in its body (at a size WordPress made), a picture of the site that
+/// is missing, one from elsewhere, and an attachment whose address climbs out of uploads.
+fn export_with_pictures(site: &str) -> String {
+    let uploads = format!("{site}/wp-content/uploads/2019/02");
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+  xmlns:content="http://purl.org/rss/1.0/modules/content/"
+  xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+  <title>Pictures</title><link>{site}</link>
+  <wp:wxr_version>1.2</wp:wxr_version>
+  <wp:base_site_url>{site}</wp:base_site_url><wp:base_blog_url>{site}</wp:base_blog_url>
+  <item>
+    <title>The photo</title><link>{site}/?attachment_id=10</link>
+    <guid isPermaLink="false">{uploads}/photo.jpg</guid>
+    <excerpt:encoded><![CDATA[The market at dawn]]></excerpt:encoded>
+    <content:encoded><![CDATA[]]></content:encoded>
+    <wp:post_id>10</wp:post_id><wp:status>inherit</wp:status><wp:post_type>attachment</wp:post_type>
+    <wp:attachment_url>{uploads}/photo.jpg</wp:attachment_url>
+    <wp:postmeta><wp:meta_key>_wp_attachment_image_alt</wp:meta_key><wp:meta_value><![CDATA[Stalls at dawn]]></wp:meta_value></wp:postmeta>
+  </item>
+  <item>
+    <title>Climbing</title><link>{site}/?attachment_id=11</link>
+    <guid isPermaLink="false">{site}/?attachment_id=11</guid>
+    <content:encoded><![CDATA[]]></content:encoded>
+    <wp:post_id>11</wp:post_id><wp:status>inherit</wp:status><wp:post_type>attachment</wp:post_type>
+    <wp:attachment_url>{site}/wp-content/uploads/..%2F..%2Fsecret.jpg</wp:attachment_url>
+  </item>
+  <item>
+    <title>Market opens</title><link>{site}/2019/02/08/market-opens/</link>
+    <dc:creator><![CDATA[editor]]></dc:creator>
+    <guid isPermaLink="false">{site}/?p=20</guid>
+    <content:encoded><![CDATA[<p>Morning.</p>
+<p><img src="{uploads}/photo-300x200.jpg" alt="small" /></p>
+<p><img src="{uploads}/gone.png" alt="gone" /></p>
+<p><img src="https://elsewhere.example/x.jpg" alt="theirs" /></p>]]></content:encoded>
+    <wp:post_id>20</wp:post_id><wp:post_date_gmt>2019-02-08 10:00:00</wp:post_date_gmt>
+    <wp:post_name>market-opens</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+    <wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key><wp:meta_value>10</wp:meta_value></wp:postmeta>
+  </item>
+</channel>
+</rss>"#
+    )
+}
+
+/// The media items of a report's failures, by address.
+fn failed_files(report: &Value) -> Vec<(String, String)> {
+    report["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "media")
+        .map(|f| {
+            let (title, reason) = (f["title"].as_str(), f["reason"].as_str());
+            (title.unwrap().to_owned(), reason.unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn pictures_from_a_copy_of_uploads_become_media_items_the_stories_show() {
+    let app = spawn_app().await;
+    let site = "http://old.example";
+    let work = tempfile::tempdir().unwrap();
+    let uploads = work.path().join("uploads");
+    std::fs::create_dir_all(uploads.join("2019/02")).unwrap();
+    std::fs::write(
+        uploads.join("2019/02/photo.jpg"),
+        crate::media::jpeg(640, 480),
+    )
+    .unwrap();
+    // Beside the uploads folder, where an address must not reach.
+    std::fs::write(work.path().join("secret.jpg"), crate::media::jpeg(8, 8)).unwrap();
+    let file = work.path().join("export.xml");
+    std::fs::write(&file, export_with_pictures(site)).unwrap();
+    let dir = uploads.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--uploads", dir];
+        all.extend_from_slice(args);
+        succeeded(import_into(
+            &app.database_url,
+            &app.data_dir,
+            &file,
+            &all,
+            &[],
+        ))
+    };
+
+    // A folder that is not there is refused before anything is written.
+    let missing = work.path().join("nowhere");
+    let args = ["--uploads", missing.to_str().unwrap()];
+    let out = import_into(&app.database_url, &app.data_dir, &file, &args, &[]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("is not a folder"), "{said}");
+    assert_eq!(count(&app.database_url, "articles"), 0);
+
+    let dry = run(&["--dry-run"]);
+    assert_eq!(dry["media_created"], 1, "{dry}");
+    assert_eq!(count(&app.database_url, "media"), 0);
+
+    let got = run(&[]);
+    assert_eq!(got["articles_created"], 1, "{got}");
+    assert_eq!(got["attachments"], 2, "{got}");
+    assert_eq!(got["media_created"], 1, "{got}");
+    let failed = failed_files(&got);
+    assert_eq!(failed.len(), 2, "{got}");
+    assert!(
+        failed
+            .iter()
+            .any(|(a, why)| a.ends_with("/gone.png") && why.contains("no file")),
+        "{got}"
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|(a, why)| a.contains("secret") && why.contains("uploads")),
+        "{got}"
+    );
+    assert_eq!(count(&app.database_url, "media"), 1);
+
+    // The featured image is the story's cover; the body shows the imported picture, keeps
+    // the missing one and the other site's as they were.
+    let story: Value = app
+        .anon()
+        .get("/api/v1/articles/market-opens?include=cover")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let media_id = story["cover_media_id"]
+        .as_str()
+        .expect("a cover")
+        .to_owned();
+    assert_eq!(story["cover"]["alt"], "Stalls at dawn", "{story}");
+    assert_eq!(story["cover"]["caption"], "The market at dawn", "{story}");
+    let body = story["body"].as_str().unwrap();
+    let path = format!("/media/{media_id}/photo.jpg");
+    assert!(body.contains(&format!("]({path})")), "{body}");
+    assert!(
+        body.contains(&format!("{site}/wp-content/uploads/2019/02/gone.png")),
+        "{body}"
+    );
+    assert!(body.contains("https://elsewhere.example/x.jpg"), "{body}");
+    assert!(!body.contains("photo-300x200"), "{body}");
+    // The file is served, stripped of its metadata like any upload.
+    let res = app.anon().get(&path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let bytes = res.bytes().await.unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("SECRET-PLACE"));
+
+    // Again: the same picture is found, not copied.
+    let again = run(&[]);
+    assert_eq!(again["media_created"], 0, "{again}");
+    assert_eq!(again["articles_unchanged"], 1, "{again}");
+    assert_eq!(count(&app.database_url, "media"), 1);
+}
+
+// Two threads: the import blocks one while the old site answers on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_are_downloaded_only_from_addresses_the_webhook_guard_allows() {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let site = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let server = HttpServer::new(|| {
+        App::new().route(
+            "/wp-content/uploads/2019/02/photo.jpg",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .content_type("image/jpeg")
+                    .body(crate::media::jpeg(320, 200))
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("export.xml");
+    std::fs::write(&file, export_with_pictures(&site)).unwrap();
+    let (url, _db) = scratch_database();
+    let data = work.path().join("data");
+
+    // Loopback is not a public address: nothing is fetched, the addresses stay.
+    let refused = succeeded(import_into(&url, &data, &file, &["--download-media"], &[]));
+    assert_eq!(refused["media_created"], 0, "{refused}");
+    let failed = failed_files(&refused);
+    assert!(
+        failed
+            .iter()
+            .any(|(a, why)| a.ends_with("/photo.jpg") && why.contains("not a public address")),
+        "{refused}"
+    );
+    assert_eq!(count(&url, "media"), 0);
+    assert_eq!(count(&url, "articles"), 1);
+
+    // Allowed, as for webhooks: the picture comes in; the missing one is reported.
+    let allow = [("BYLINE_WEBHOOK_ALLOW_PRIVATE", "true")];
+    let got = succeeded(import_into(
+        &url,
+        &data,
+        &file,
+        &["--download-media"],
+        &allow,
+    ));
+    assert_eq!(got["media_created"], 1, "{got}");
+    assert_eq!(got["articles_updated"], 1, "{got}");
+    assert!(
+        failed_files(&got)
+            .iter()
+            .any(|(a, why)| a.ends_with("/gone.png") && why.contains("404")),
+        "{got}"
+    );
+    assert_eq!(count(&url, "media"), 1);
+    handle.stop(false).await;
 }
