@@ -217,7 +217,9 @@ impl State {
         match written {
             Err(_) if rehearsed && self.options.dry_run => Ok(()),
             Err(_) if rehearsed => {
-                let first = &self.report.failed[0];
+                let Some(first) = self.report.failed.first() else {
+                    anyhow::bail!("the import was rolled back; nothing was imported")
+                };
                 anyhow::bail!(
                     "{} item(s) cannot be imported (the first: {} {} {:?}: {}); with --strict \
                      nothing was imported",
