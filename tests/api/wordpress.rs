@@ -99,7 +99,9 @@ async fn every_importer_fixture_is_imported_or_refused_as_it_should_be() {
     }
 }
 
-#[tokio::test]
+// Two threads: while an import blocks one, the other keeps the client's pooled
+// connections alive (on one thread, a connection the server closed meanwhile is reused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn posts_become_stories_with_their_sections_tags_bylines_and_old_urls() {
     let app = spawn_app().await;
     let got = report(&app.database_url, &fixture("small-export.xml"), &[]);
@@ -332,7 +334,9 @@ fn failed_files(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
+// Two threads: while an import blocks one, the other keeps the client's pooled
+// connections alive (on one thread, a connection the server closed meanwhile is reused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pictures_from_a_copy_of_uploads_become_media_items_the_stories_show() {
     let app = spawn_app().await;
     let site = "http://old.example";
