@@ -18,6 +18,9 @@ pub fn unpublished_sort() -> NaiveDateTime {
 /// A stored article, every column.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = articles)]
+// `None` is written as NULL (no column has another default), so the insert is the same
+// statement every time and is prepared once per connection.
+#[diesel(treat_none_as_default_value = false)]
 pub struct Article {
     /// UUIDv7.
     pub id: ArticleId,
@@ -101,6 +104,12 @@ pub struct Draft {
 }
 
 impl Article {
+    /// What its timers follow.
+    pub fn timing(&self) -> crate::domain::change::Timing {
+        let (status, published_at) = (self.status, self.published_at);
+        crate::domain::change::Timing::new(status, published_at, self.unpublish_at, self.trashed_at)
+    }
+
     /// A new draft with its rendered body: the one place an article row is made.
     pub fn new_draft(
         draft: Draft,

@@ -1,7 +1,6 @@
 //! Queries on articles. Who may see what is decided here, in the SQL, so that drafts and
 //! future scheduled stories never leave the database for the wrong caller.
 
-use crate::slugged::Slugged;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -329,18 +328,27 @@ pub fn ensure_references(
             "cover_media_id names no image in the media library",
         ));
     }
-    if let Some(id) = author_id
-        && !crate::authors::repo::exists(conn, id)?
-    {
+    // Both in one round trip.
+    let (author, category) = match (author_id, category_id) {
+        (None, None) => (true, true),
+        (a, c) => {
+            use crate::db::schema::{authors, categories};
+            use diesel::dsl::exists;
+            diesel::select((
+                exists(authors::table.filter(authors::id.eq(a.unwrap_or_default()))),
+                exists(categories::table.filter(categories::id.eq(c.unwrap_or_default()))),
+            ))
+            .get_result::<(bool, bool)>(conn)?
+        }
+    };
+    if author_id.is_some() && !author {
         errors.push(FieldError::new(
             "author_id",
             Code::NotFound,
             "author_id names no existing author",
         ));
     }
-    if let Some(id) = category_id
-        && crate::categories::model::Category::find(conn, &IdOrSlug::Id(id.to_owned()))?.is_none()
-    {
+    if category_id.is_some() && !category {
         errors.push(FieldError::new(
             "category_id",
             Code::NotFound,

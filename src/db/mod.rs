@@ -201,6 +201,18 @@ pub fn on_postgres(
     }
 }
 
+/// `pg` on PostgreSQL; `any` on the other backend, given the connection as it is.
+pub fn postgres_or<T>(
+    conn: &mut AnyConnection,
+    pg: impl FnOnce(&mut PgConnection) -> T,
+    any: impl FnOnce(&mut AnyConnection) -> T,
+) -> T {
+    match conn {
+        AnyConnection::Pg(c) => pg(c),
+        other => any(other),
+    }
+}
+
 /// How many threads a bulk load writes from: SQLite takes one writer at a time; PostgreSQL
 /// as many as there are cores, leaving one pooled connection free.
 pub fn bulk_writers(backend: Backend, pool_size: u32) -> usize {
@@ -238,11 +250,28 @@ pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
 /// one at a time (see [`write_transaction`]).
 pub fn lock_name(conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
     if let AnyConnection::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
-            .bind::<diesel::sql_types::Text, _>(name)
-            .execute(pg)?;
+        // Built from functions rather than SQL text, so the statement is prepared once per
+        // connection (every new story takes a lock of its slug).
+        diesel::select(advisory::pg_advisory_xact_lock(advisory::hashtext(name))).execute(pg)?;
     }
     Ok(())
+}
+
+/// PostgreSQL's advisory locks, as query builder functions.
+mod advisory {
+    use diesel::sql_types::{Integer, Text};
+
+    diesel::define_sql_function! {
+        /// The hash PostgreSQL gives a text.
+        fn hashtext(name: Text) -> Integer;
+    }
+
+    diesel::define_sql_function! {
+        /// Waits for the lock of `key` and holds it until the transaction ends. It returns
+        /// `void`: the statement is executed, never loaded, and the type here only lets it
+        /// be built.
+        fn pg_advisory_xact_lock(key: Integer) -> Text;
+    }
 }
 
 /// SQLite writers of this process take turns here before `BEGIN IMMEDIATE`. Left to

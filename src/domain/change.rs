@@ -188,8 +188,11 @@ pub struct ArticleSnapshot {
     pub version: i64,
     /// Its slug.
     pub slug: String,
-    /// The row itself, for the event's `data` (made by the layer that owns its public shape).
+    /// The row itself, for the event's `data` (made by the layer that owns its public shape,
+    /// which shows it only while the public may see it).
     pub row: Option<Held>,
+    /// What its timers follow.
+    pub timing: Timing,
     /// The JSON of its editable fields and status.
     pub state: String,
     /// Its Markdown body.
@@ -197,6 +200,52 @@ pub struct ArticleSnapshot {
     /// What the public could see of it before the write and can see after: what the
     /// response cache must forget.
     pub reach: Reach,
+}
+
+/// What decides when an article goes public or comes down by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// Where it is in its life.
+    pub status: super::Status,
+    /// When it is (or was) published.
+    pub published_at: Option<chrono::NaiveDateTime>,
+    /// When it expires.
+    pub unpublish_at: Option<chrono::NaiveDateTime>,
+    /// Whether it is in the trash.
+    pub trashed: bool,
+}
+
+impl Timing {
+    /// From an article's columns.
+    pub fn new(
+        status: super::Status,
+        published_at: Option<chrono::NaiveDateTime>,
+        unpublish_at: Option<chrono::NaiveDateTime>,
+        trashed_at: Option<chrono::NaiveDateTime>,
+    ) -> Self {
+        Self {
+            status,
+            published_at,
+            unpublish_at,
+            trashed: trashed_at.is_some(),
+        }
+    }
+
+    /// The moments its timers are due at `now`: when it goes public (while it is scheduled
+    /// for later) and when it expires (while it is or will be public, with an expiry
+    /// ahead).
+    pub fn due(
+        &self,
+        now: chrono::NaiveDateTime,
+    ) -> (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>) {
+        use super::Status;
+        let listed = !self.trashed && matches!(self.status, Status::Published | Status::Scheduled);
+        let publish = self
+            .published_at
+            .filter(|t| listed && self.status == Status::Scheduled && *t > now);
+        let expire = self.unpublish_at.filter(|t| listed && *t > now);
+        (publish, expire)
+    }
 }
 
 /// Where a story stands among the public lists: the keys they are filtered and ordered by.

@@ -14,9 +14,8 @@ use super::types;
 use crate::db::schema::{articles, event_marks, event_timers, events};
 use crate::db::{AnyConnection, MultiBackend, QueryResult};
 use crate::domain::Result;
-use crate::domain::Status;
 use crate::domain::TimerKind;
-use crate::domain::change::{Change, Record, Subject};
+use crate::domain::change::{Change, Record, Subject, Timing};
 use crate::history::model::ActorRef;
 
 /// The mark of how far the fan-out to webhook deliveries went.
@@ -45,13 +44,16 @@ pub fn record(
     let mut rows = Vec::with_capacity(wanted.len());
     for (change, kind) in wanted {
         let Some((slug, version, data)) = (match change.subject {
-            Subject::Article => Some(article_data(
-                conn,
-                record,
-                change,
-                &mut articles_now,
-                presenter,
-            )?),
+            Subject::Article => match handed_over(conn, record, change, presenter)? {
+                Some(data) => Some(data),
+                None => Some(article_data(
+                    conn,
+                    record,
+                    change,
+                    &mut articles_now,
+                    presenter,
+                )?),
+            },
             _ => resource_data(conn, record, change, presenter)?,
         }) else {
             continue;
@@ -72,9 +74,41 @@ pub fn record(
     Ok(())
 }
 
-/// What an event says of the article a change touched: its slug, its version, and its
-/// public JSON while the public can see it. The timers of an article the write moved in
-/// time are kept here too.
+/// What an event says of an article the service handed over as the write leaves it, when
+/// the write did not move it in time or this is the write's only change to it (its timers
+/// then follow the snapshot): no need to read it back (the row is locked meanwhile).
+/// `None` when the article must be read.
+fn handed_over(
+    conn: &mut AnyConnection,
+    record: &Record<'_>,
+    change: &Change,
+    presenter: &dyn Presenter,
+) -> Result<Option<EventData>> {
+    let Some(s) = change.snapshot.as_ref() else {
+        return Ok(None);
+    };
+    if moves_in_time(record, &change.id) {
+        let alone = record
+            .changes
+            .iter()
+            .filter(|c| c.subject == Subject::Article && c.id == change.id)
+            .count()
+            == 1;
+        if !alone {
+            return Ok(None);
+        }
+        keep_timers(conn, &change.id, s.timing, change, record.at)?;
+    }
+    let json = s
+        .row
+        .as_ref()
+        .and_then(|row| presenter.article(row.get(), record.at));
+    Ok(Some((Some(s.slug.clone()), Some(s.version), json)))
+}
+
+/// What an event says of the article a change touched, read as the write leaves it: its
+/// slug, its version, and its public JSON while the public can see it. The timers of an
+/// article the write moved in time are kept here too.
 fn article_data<'c>(
     conn: &mut AnyConnection,
     record: &Record<'_>,
@@ -82,23 +116,23 @@ fn article_data<'c>(
     articles_now: &mut HashMap<&'c str, Option<Article>>,
     presenter: &dyn Presenter,
 ) -> Result<EventData> {
-    // The service handed over the article as the write leaves it, and the write did not
-    // move it in time: no need to read it back (the row is locked meanwhile).
-    if let Some(s) = change.snapshot.as_ref()
-        && !moves_in_time(record, &change.id)
-    {
-        let json = s
-            .row
-            .as_ref()
-            .and_then(|row| presenter.article(row.get(), record.at));
-        return Ok((Some(s.slug.clone()), Some(s.version), json));
-    }
     if !articles_now.contains_key(change.id.as_str()) {
         let row = article(conn, &change.id)?;
         if let Some(article) = &row
             && moves_in_time(record, &change.id)
         {
-            keep_timers(conn, article, change, record.at)?;
+            keep_timers(
+                conn,
+                &article.id,
+                Timing::new(
+                    article.status,
+                    article.published_at,
+                    article.unpublish_at,
+                    article.trashed_at,
+                ),
+                change,
+                record.at,
+            )?;
         }
         articles_now.insert(&change.id, row);
     }
@@ -171,26 +205,22 @@ fn moves_in_time(record: &Record<'_>, id: &str) -> bool {
 /// for a later moment, `expire` while it is (or will be) public with an expiry ahead.
 fn keep_timers(
     conn: &mut AnyConnection,
-    a: &Article,
+    id: &str,
+    timing: Timing,
     change: &Change,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let listed =
-        a.trashed_at.is_none() && matches!(a.status, Status::Published | Status::Scheduled);
-    let publish = a
-        .published_at
-        .filter(|t| listed && a.status == Status::Scheduled && *t > now);
-    let expire = a.unpublish_at.filter(|t| listed && *t > now);
+    let (publish, expire) = timing.due(now);
     let fresh = change.verb == crate::domain::change::Verb::Created;
     if !fresh {
-        diesel::delete(event_timers::table.filter(event_timers::article_id.eq(&a.id)))
+        diesel::delete(event_timers::table.filter(event_timers::article_id.eq(id)))
             .execute(conn)?;
     }
     for (kind, due) in [(TimerKind::Publish, publish), (TimerKind::Expire, expire)] {
         if let Some(due_at) = due {
             diesel::insert_into(event_timers::table)
                 .values((
-                    event_timers::article_id.eq(&a.id),
+                    event_timers::article_id.eq(id),
                     event_timers::kind.eq(kind),
                     event_timers::due_at.eq(due_at),
                 ))

@@ -39,18 +39,20 @@ pub fn for_article(conn: &mut AnyConnection, ids: &[TagId]) -> Result<Vec<Tag>, 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    crate::db::on_postgres(conn, |pg| {
-        t::tags
-            .filter(t::id.eq_any(ids))
-            .select(t::id)
-            .for_share()
-            .load::<String>(pg)?;
-        Ok(())
-    })?;
-    let mut found: HashMap<TagId, Tag> = Tag::by_ids(conn, ids)?
-        .into_iter()
-        .map(|tag| (tag.id.clone(), tag))
-        .collect();
+    // One round trip: read and held at once.
+    let rows = crate::db::postgres_or(
+        conn,
+        |pg| {
+            t::tags
+                .filter(t::id.eq_any(ids))
+                .select(Tag::as_select())
+                .for_share()
+                .load(pg)
+        },
+        |any| Tag::by_ids(any, ids),
+    )?;
+    let mut found: HashMap<TagId, Tag> =
+        rows.into_iter().map(|tag| (tag.id.clone(), tag)).collect();
     let missing: Vec<&str> = ids
         .iter()
         .filter(|id| !found.contains_key(*id))

@@ -18,6 +18,22 @@ pub fn target_of(conn: &mut AnyConnection, guid: &str) -> QueryResult<Option<Str
         .optional()
 }
 
+/// The stories imported under any of these guids, by guid.
+pub fn targets_of(
+    conn: &mut AnyConnection,
+    guids: &[String],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    let mut found = std::collections::HashMap::with_capacity(guids.len());
+    for some in guids.chunks(500) {
+        let rows: Vec<(String, String)> = u::table
+            .filter(u::source.eq(SOURCE).and(u::guid.eq_any(some)))
+            .select((u::guid, u::target_id))
+            .load(conn)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 /// Remembers (or updates) where the story of `guid` used to live; `new` when no story was
 /// imported under it before (one statement instead of two).
 pub fn remember(

@@ -152,6 +152,10 @@ pub fn import(
         categories: HashMap::new(),
         tags: HashMap::new(),
         now: crate::domain::time::now(),
+        known: None,
+        guarded: true,
+        broken: false,
+        noted: Vec::new(),
     };
     progress.start("items", items);
     if state.options.dry_run || state.options.strict {
@@ -181,15 +185,57 @@ pub(super) struct State {
     pub(super) categories: HashMap<String, CategoryId>,
     pub(super) tags: HashMap<String, TagId>,
     pub(super) now: NaiveDateTime,
+    /// The stories imported before under the guids of the transaction's entries, read in
+    /// one query when it began (`None`: read each when its turn comes).
+    known: Option<HashMap<String, String>>,
+    /// Whether each item is written under a savepoint of its own. Without one, an item that
+    /// fails breaks its transaction, which is then undone and written again guarded.
+    guarded: bool,
+    /// An unguarded item failed: the transaction must be written again.
+    broken: bool,
+    /// The authors, categories and tags remembered since the transaction began (undone with
+    /// it).
+    pub(super) noted: Vec<Noted>,
 }
 
-/// The error that undoes a rehearsal.
+/// A name an import remembered an id under.
+pub(super) enum Noted {
+    Author(String),
+    Category(String),
+    Tag(String),
+}
+
+/// Where the state stood when a transaction began: its counts, and the lengths of its lists.
+struct Mark {
+    counts: Report,
+    lengths: [usize; 3],
+}
+
+/// The error that undoes a rehearsal (not a failure: nothing is logged).
 fn rehearsal_over() -> Error {
-    Error::internal("the rehearsal is over")
+    Error::new(crate::domain::Code::Conflict, "the rehearsal is over")
 }
 
+/// The error that undoes a transaction an item broke, to write it again (nothing is
+/// logged).
+fn written_again() -> Error {
+    Error::new(
+        crate::domain::Code::Conflict,
+        "an item failed; written again",
+    )
+}
+
+/// Why an item failed, with what was wrong with each field.
 fn failure(e: &Error) -> Failure {
-    Failure(e.detail.clone())
+    let fields: Vec<String> = e
+        .errors
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect();
+    match fields.is_empty() {
+        true => Failure(e.detail.clone()),
+        false => Failure(format!("{} ({})", e.detail, fields.join("; "))),
+    }
 }
 
 impl State {
@@ -204,8 +250,10 @@ impl State {
         let mut rehearsed = false;
         let written = crate::seed::system_write(conn, |tx| {
             wxr::read(input, |entry| {
-                self.entry(tx, entry, progress)
-                    .map_err(|e| anyhow::anyhow!("{}", e.detail))
+                self.entry(tx, &entry)
+                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+                progress.add(u64::from(matches!(entry, Entry::Item(_))));
+                Ok(())
             })
             .map_err(|e| Error::internal(e.to_string()))?;
             if self.options.dry_run || !self.report.failed.is_empty() {
@@ -235,7 +283,10 @@ impl State {
     }
 
     /// The entries [`BATCH`] to a transaction, and for at most [`HOLD`] each: the server
-    /// keeps writing between them.
+    /// keeps writing between them. A transaction is first written without a savepoint per
+    /// item (two round trips fewer each); when an item fails, it is undone and written again
+    /// with them, so that only that item is left out. Files of the old site are always
+    /// written guarded (they are stored before their rows).
     fn batched(
         &mut self,
         conn: &mut AnyConnection,
@@ -246,19 +297,49 @@ impl State {
         // The planner is told how large the tables grew now and then (each time four times
         // larger), or it keeps judging them by the empty tables it started with.
         let (mut written, mut next_count) = (0usize, 1_000usize);
+        let always_guarded = self.library.active();
+        self.guarded = always_guarded;
         let mut flush = |state: &mut Self, pending: &mut std::collections::VecDeque<Entry>| {
             while !pending.is_empty() {
                 let started = std::time::Instant::now();
-                crate::seed::system_write(conn, |tx| {
-                    while let Some(entry) = pending.pop_front() {
-                        state.entry(tx, entry, progress)?;
-                        written += 1;
+                state.noted.clear();
+                let mark = state.mark();
+                let mut taken = 0usize;
+                let done = crate::seed::system_write(conn, |tx| {
+                    let guids: Vec<String> = pending
+                        .iter()
+                        .filter_map(|entry| match entry {
+                            Entry::Item(item) => guid_of(item),
+                            _ => None,
+                        })
+                        .collect();
+                    state.known = Some(repo::targets_of(tx.conn(), &guids)?);
+                    while let Some(entry) = pending.get(taken) {
+                        state.entry(tx, entry)?;
+                        taken += 1;
+                        if state.broken {
+                            return Err(written_again());
+                        }
                         if started.elapsed() > HOLD {
                             break;
                         }
                     }
                     Ok(())
-                })?;
+                });
+                state.known = None;
+                if std::mem::take(&mut state.broken) {
+                    state.back_to(mark);
+                    state.guarded = true;
+                    continue;
+                }
+                done?;
+                state.guarded = always_guarded;
+                let items = pending
+                    .drain(..taken)
+                    .filter(|e| matches!(e, Entry::Item(_)))
+                    .count();
+                progress.add(items as u64);
+                written += taken;
                 if written >= next_count {
                     crate::db::refresh_statistics(conn)?;
                     next_count = written * 4;
@@ -278,6 +359,59 @@ impl State {
         Ok(crate::db::refresh_statistics(conn)?)
     }
 
+    fn mark(&self) -> Mark {
+        let r = &self.report;
+        Mark {
+            counts: Report {
+                wxr_version: String::new(),
+                site: String::new(),
+                skipped: Vec::new(),
+                failed: Vec::new(),
+                sticky: Vec::new(),
+                ..*r
+            },
+            lengths: [r.skipped.len(), r.failed.len(), r.sticky.len()],
+        }
+    }
+
+    /// Forgets what the state learnt since `mark`, when the transaction is undone.
+    fn back_to(&mut self, mark: Mark) {
+        let (r, m) = (&mut self.report, mark.counts);
+        r.authors_created = m.authors_created;
+        r.categories_created = m.categories_created;
+        r.tags_created = m.tags_created;
+        r.articles_created = m.articles_created;
+        r.articles_updated = m.articles_updated;
+        r.articles_unchanged = m.articles_unchanged;
+        r.attachments = m.attachments;
+        let [skipped, failed, sticky] = mark.lengths;
+        r.skipped.truncate(skipped);
+        r.failed.truncate(failed);
+        r.sticky.truncate(sticky);
+        for noted in self.noted.drain(..) {
+            match noted {
+                Noted::Author(k) => drop(self.authors.remove(&k)),
+                Noted::Category(k) => drop(self.categories.remove(&k)),
+                Noted::Tag(k) => drop(self.tags.remove(&k)),
+            }
+        }
+    }
+
+    /// Runs `work` under a savepoint while guarded; else as it is, a failure breaking the
+    /// transaction.
+    pub(super) fn attempt<T>(
+        &mut self,
+        tx: &mut Tx<'_>,
+        work: impl FnOnce(&mut Tx<'_>) -> crate::domain::Result<T>,
+    ) -> crate::domain::Result<T> {
+        if self.guarded {
+            return tx.attempt(work);
+        }
+        let out = work(tx);
+        self.broken |= out.is_err();
+        out
+    }
+
     fn finish(mut self) -> Report {
         self.report.media_created = self.library.created;
         for (address, reason) in std::mem::take(&mut self.library.failed) {
@@ -291,15 +425,10 @@ impl State {
         self.report
     }
 
-    fn entry(
-        &mut self,
-        tx: &mut Tx<'_>,
-        entry: Entry,
-        progress: &mut Progress,
-    ) -> crate::domain::Result<()> {
+    fn entry(&mut self, tx: &mut Tx<'_>, entry: &Entry) -> crate::domain::Result<()> {
         match entry {
             Entry::Author(a) => {
-                let made = self.author(tx, &a).map(drop);
+                let made = self.author(tx, a).map(drop);
                 self.unless_failed(made, "author", &a.id, &a.login)
             }
             Entry::Category(c) => {
@@ -310,11 +439,7 @@ impl State {
                 let made = self.tag(tx, &t.slug, &t.name, &t.description);
                 self.unless_failed(made.map(drop), "tag", &t.term_id, &t.name)
             }
-            Entry::Item(item) => {
-                self.item(tx, &item)?;
-                progress.add(1);
-                Ok(())
-            }
+            Entry::Item(item) => self.item(tx, item),
         }
     }
 
@@ -331,7 +456,7 @@ impl State {
                 kind: kind.to_owned(),
                 wordpress_id: id.to_owned(),
                 title: title.to_owned(),
-                reason: e.detail,
+                reason: failure(&e).0,
             });
         }
         Ok(())
@@ -388,16 +513,20 @@ impl State {
     fn story(&mut self, tx: &mut Tx<'_>, item: &Item) -> Result<(), Failure> {
         let key = guid_of(item).ok_or_else(|| Failure::new("no guid and no post id"))?;
         let plan = self.plan(tx, item)?;
-        let existing =
-            repo::target_of(tx.conn(), &key).map_err(|e| Failure(format!("database: {e}")))?;
+        let existing = match &self.known {
+            Some(known) => known.get(&key).cloned(),
+            None => {
+                repo::target_of(tx.conn(), &key).map_err(|e| Failure(format!("database: {e}")))?
+            }
+        };
         let (path, link) = (super::urls::path_of(&item.link), item.link.clone());
         let now = self.now;
-        let outcome = tx
-            .attempt(|tx| match &existing {
+        let outcome = self
+            .attempt(tx, |tx| match &existing {
                 None => {
                     let id = create(tx, &plan, now)?;
                     repo::remember(tx.conn(), &key, (&path, &link), &id, true, now)?;
-                    Ok(Outcome::Created)
+                    Ok(Outcome::Created(id))
                 }
                 Some(id) => {
                     let changed = update(tx, id, &plan, now)?;
@@ -411,7 +540,13 @@ impl State {
             })
             .map_err(|e| failure(&e))?;
         match outcome {
-            Outcome::Created => self.report.articles_created += 1,
+            Outcome::Created(id) => {
+                // A later item of the same transaction with the same guid updates it.
+                if let Some(known) = &mut self.known {
+                    known.insert(key, id);
+                }
+                self.report.articles_created += 1;
+            }
             Outcome::Updated => self.report.articles_updated += 1,
             Outcome::Unchanged => self.report.articles_unchanged += 1,
         }
@@ -544,7 +679,8 @@ struct Plan {
 }
 
 enum Outcome {
-    Created,
+    /// Made, with this id.
+    Created(String),
     Updated,
     Unchanged,
 }
@@ -589,6 +725,14 @@ fn update(
         return Ok(false);
     };
     let d = &plan.draft;
+    // A published story whose post moved in time moves with it (publishing it again is
+    // not a transition there is).
+    let redated = match plan.publish_at {
+        Some(at) if plan.dated && before.published_at != Some(at) => {
+            (before.status == Status::Published).then_some(at)
+        }
+        _ => None,
+    };
     let changes = ArticleChangeset {
         title: Some(d.title.clone()),
         title_key: Some(crate::articles::model::title_key(&d.title)),
@@ -602,6 +746,9 @@ fn update(
         cover_image_url: Some(d.cover_image_url.clone()),
         cover_media_id: Some(d.cover_media_id.clone()),
         tag_ids: Some(crate::domain::join_ids(&d.tag_ids)),
+        published_at: redated.map(Some),
+        published_sort: redated,
+        status: redated.filter(|at| *at > now).map(|_| Status::Scheduled),
         ..ArticleChangeset::default()
     };
     let after = articles::update_in(

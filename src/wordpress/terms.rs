@@ -1,7 +1,7 @@
 //! The authors, categories and tags of an import: found by slug or made, each under a
 //! savepoint of the import's write, and remembered by their WordPress names.
 
-use super::service::{State, non_empty, wordpress_slug};
+use super::service::{Noted, State, non_empty, wordpress_slug};
 use super::wxr;
 use crate::domain::{AuthorId, CategoryId, IdOrSlug, Result, TagId};
 use crate::write::Tx;
@@ -47,12 +47,14 @@ impl State {
                     ..Default::default()
                 };
                 let row = crate::authors::model::Author::new(new, self.now);
-                let made = tx.attempt(|tx| crate::authors::service::create_in(tx, row, true))?;
+                let made =
+                    self.attempt(tx, |tx| crate::authors::service::create_in(tx, row, true))?;
                 self.report.authors_created += 1;
                 made.id
             }
         };
         self.authors.insert(login.to_owned(), id.clone());
+        self.noted.push(Noted::Author(login.to_owned()));
         Ok(id)
     }
 
@@ -90,13 +92,15 @@ impl State {
                     parent_id,
                 };
                 let now = self.now;
-                let made =
-                    tx.attempt(|tx| crate::categories::service::create_in(tx, input, now))?;
+                let made = self.attempt(tx, |tx| {
+                    crate::categories::service::create_in(tx, input, now)
+                })?;
                 self.report.categories_created += 1;
                 made.id
             }
         };
-        self.categories.insert(slug, id.clone());
+        self.categories.insert(slug.clone(), id.clone());
+        self.noted.push(Noted::Category(slug));
         Ok(Some(id))
     }
 
@@ -128,12 +132,14 @@ impl State {
                     description: non_empty(description),
                 };
                 let now = self.now;
-                let made = tx.attempt(|tx| crate::tags::service::create_in(tx, input, now))?;
+                let made =
+                    self.attempt(tx, |tx| crate::tags::service::create_in(tx, input, now))?;
                 self.report.tags_created += 1;
                 made.id
             }
         };
-        self.tags.insert(slug, id.clone());
+        self.tags.insert(slug.clone(), id.clone());
+        self.noted.push(Noted::Tag(slug));
         Ok(Some(id))
     }
 }

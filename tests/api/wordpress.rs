@@ -228,6 +228,12 @@ async fn importing_again_updates_what_changed_and_duplicates_nothing() {
         "<title>Hello again!</title>",
         1,
     );
+    // It was back-dated there too: a published story moves with it.
+    let newer = newer.replacen(
+        "<wp:post_date_gmt>2011-01-18 07:40:14</wp:post_date_gmt>",
+        "<wp:post_date_gmt>2011-01-17 06:00:00</wp:post_date_gmt>",
+        1,
+    );
     let extra = "<item><title>Added later</title><link>http://localhost/?p=99</link>\
         <guid isPermaLink=\"false\">http://localhost/?p=99</guid>\
         <content:encoded><![CDATA[New.]]></content:encoded><wp:post_id>99</wp:post_id>\
@@ -245,7 +251,8 @@ async fn importing_again_updates_what_changed_and_duplicates_nothing() {
     assert_eq!(
         count_at(
             &url,
-            "SELECT count(*) AS n FROM articles WHERE title = 'Hello again!'"
+            "SELECT count(*) AS n FROM articles WHERE title = 'Hello again!' \
+             AND status = 'published' AND published_at = '2011-01-17 06:00:00'"
         ),
         1
     );
@@ -271,6 +278,105 @@ async fn a_dry_run_writes_nothing_and_strict_refuses_a_file_with_a_bad_item() {
     // Pages come in when asked.
     let pages = report(&url, &fixture("small-export.xml"), &["--pages-as-articles"]);
     assert_eq!(pages["articles_created"], 11, "{pages}");
+}
+
+/// An export of one site holding `items` (each a whole `<item>`).
+fn export_of(items: &[String]) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+  xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+  <title>Desk</title><link>https://desk.example</link><wp:wxr_version>1.2</wp:wxr_version>
+  {}
+</channel>
+</rss>"#,
+        items.concat()
+    )
+}
+
+/// A published post of [`export_of`]: its id, byline, date and terms (`<category>`s).
+fn post(id: u32, creator: &str, date: &str, terms: &str) -> String {
+    format!(
+        r#"<item><title>Story {id}</title><link>https://desk.example/?p={id}</link>
+  <dc:creator><![CDATA[{creator}]]></dc:creator>
+  <guid isPermaLink="false">https://desk.example/?p={id}</guid>{terms}
+  <content:encoded><![CDATA[<p>Text {id}.</p>]]></content:encoded>
+  <wp:post_id>{id}</wp:post_id><wp:post_date_gmt>{date}</wp:post_date_gmt>
+  <wp:post_name>story-{id}</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>"#
+    )
+}
+
+// Items are written many to a transaction without a savepoint each; one that fails undoes
+// its transaction, which is written again item by item. What the first try made (a byline,
+// a tag, a story) must then be made once, counted once, and not be taken for existing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_that_fails_leaves_out_only_itself_and_is_counted_once() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("desk.xml");
+    std::fs::write(
+        &file,
+        export_of(&[post(1, "alice", "2019-02-08 10:00:00", "")]),
+    )
+    .unwrap();
+    let first = report(&app.database_url, &file, &[]);
+    assert_eq!(first["articles_created"], 1, "{first}");
+    // An editor sets an expiry; a newer export moves the post after it, which cannot be.
+    let res = app
+        .patch_json(
+            "/api/v1/articles/story-1",
+            &serde_json::json!({"unpublish_at": "2019-03-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let fresh_tag = r#"<category domain="post_tag" nicename="fresh"><![CDATA[Fresh]]></category>"#;
+    std::fs::write(
+        &file,
+        export_of(&[
+            post(2, "bob", "2019-02-09 10:00:00", fresh_tag),
+            post(1, "alice", "2019-04-01 10:00:00", ""),
+            post(3, "bob", "2019-02-10 10:00:00", fresh_tag),
+        ]),
+    )
+    .unwrap();
+    let got = report(&app.database_url, &file, &[]);
+    assert_eq!(got["articles_created"], 2, "{got}");
+    assert_eq!(got["articles_updated"], 0, "{got}");
+    assert_eq!(got["authors_created"], 1, "{got}");
+    assert_eq!(got["tags_created"], 1, "{got}");
+    let failed = got["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{got}");
+    assert_eq!(failed[0]["wordpress_id"], "1", "{got}");
+    assert!(
+        failed[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("unpublish_at must be later than published_at"),
+        "{got}"
+    );
+    assert_eq!(count(&app.database_url, "authors"), 2);
+    assert_eq!(count(&app.database_url, "tags"), 1);
+    assert_eq!(count(&app.database_url, "articles"), 3);
+    for slug in ["story-2", "story-3"] {
+        let story: Value = app
+            .anon()
+            .get(&format!("/api/v1/articles/{slug}?include=author,tags"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(story["author"]["slug"], "bob", "{story}");
+        assert_eq!(story["tags"][0]["slug"], "fresh", "{story}");
+    }
+    // The story that failed is as it was.
+    let kept: Value = app
+        .get("/api/v1/articles/story-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kept["published_at"], "2019-02-08T10:00:00Z", "{kept}");
 }
 
 /// An export of `site` with one attachment (id 10, `photo.jpg`), a post showing it as its

@@ -222,13 +222,11 @@ pub(super) fn snapshot(
         cover_media_id: Some(article.cover_media_id.clone()),
         tag_ids: Some(crate::domain::split_ids(&article.tag_ids)),
     };
-    // Only what the public may see has event data: the row is held for it then.
-    let row = (article.trashed_at.is_none() && repo::is_visible(article, now))
-        .then(|| Held::new(article.clone()));
     Ok(ArticleSnapshot {
         version: article.version,
         slug: article.slug.clone(),
-        row,
+        row: Some(Held::new(article.clone())),
+        timing: article.timing(),
         state: serde_json::to_string(&state).map_err(Error::internal)?,
         body: article.body.clone(),
         reach: reach(before, article, now),
@@ -325,8 +323,16 @@ pub fn update_in(
 ) -> Result<Article, Error> {
     let conn = tx.conn();
     let current = load_for_change(conn, id, writer, precondition, now, true)?;
-    if let Some(Some(until)) = changes.unpublish_at {
-        check_expiry(current.published_at, until)?;
+    // The expiry stays later than the publication, whichever of the two changes.
+    let published_at = changes.published_at.unwrap_or(current.published_at);
+    match changes.unpublish_at {
+        Some(Some(until)) => check_expiry(published_at, until)?,
+        None if changes.published_at.is_some() => {
+            if let Some(until) = current.unpublish_at {
+                check_expiry(published_at, until)?;
+            }
+        }
+        _ => {}
     }
     if changes.slug.as_ref().is_some_and(|s| *s == current.slug) {
         changes.slug = None;
