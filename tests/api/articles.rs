@@ -875,3 +875,30 @@ async fn concurrent_edits_take_turns_and_none_is_lost() {
     let current: Value = app.get(&path).await.json().await.unwrap();
     assert_eq!(current["version"], 22);
 }
+
+// Stories with one title created at once each get a slug of their own and none is refused
+// (they take turns under a lock of the stem on PostgreSQL, and an insert that finds its slug
+// taken meanwhile tries the next one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stories_of_one_title_created_at_once_each_get_a_slug_of_their_own() {
+    let app = spawn_app().await;
+    let creates = (0..12).map(|_| {
+        app.request(Method::POST, "/api/v1/articles")
+            .json(&json!({"title": "Same words", "body": "text"}))
+            .send()
+    });
+    let mut slugs = Vec::new();
+    for res in futures_util::future::join_all(creates).await {
+        let res = res.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.unwrap();
+        slugs.push(body["slug"].as_str().unwrap().to_owned());
+    }
+    slugs.sort();
+    slugs.dedup();
+    assert_eq!(slugs.len(), 12, "{slugs:?}");
+    assert!(
+        slugs.iter().all(|s| s.starts_with("same-words")),
+        "{slugs:?}"
+    );
+}
