@@ -1,6 +1,7 @@
--- Searches with a mix of queries from the file in QUERIES_FILE: one query per line, most
--- frequent first; query k is drawn with weight 1/k (Zipf-like), so a few repeat often and
--- most are rare, as readers' searches do.
+-- Searches with a mix of queries from the file in QUERIES_FILE: one query per line (URL-
+-- encoded), most frequent first; query k is drawn with weight 1/k (Zipf-like), so a few
+-- repeat often and most are rare, as readers' searches do. QUERY_PATH is what the query is
+-- appended to (default `/api/v1/articles?q=`; typeahead: `/api/v1/search/suggest?q=`).
 local queries, cumulative, total = {}, {}, 0
 for line in io.lines(os.getenv("QUERIES_FILE")) do
   queries[#queries + 1] = line
@@ -19,6 +20,8 @@ local function pick()
   return queries[lo]
 end
 
+local path = os.getenv("QUERY_PATH") or "/api/v1/articles?q="
+
 request = function()
-  return wrk.format("GET", "/api/v1/articles?q=" .. pick())
+  return wrk.format("GET", path .. pick())
 end

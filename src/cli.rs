@@ -34,11 +34,20 @@ pub enum Command {
         #[arg(long, conflicts_with = "synthetic")]
         demo: bool,
         /// This many generated articles (with 200 authors and 20 categories), for benchmarks.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", conflicts_with = "archive")]
         synthetic: Option<usize>,
-        /// With --synthetic: write the slugs of the published articles here, one per line.
-        #[arg(long, value_name = "FILE", requires = "synthetic")]
+        /// This many generated archive stories for search benchmarks: Zipf-distributed
+        /// words from a 50,000-word vocabulary, 300 to 1,500 words each, over ten years.
+        #[arg(long, value_name = "N", conflicts_with = "demo")]
+        archive: Option<usize>,
+        /// With --synthetic or --archive: write the slugs of the published articles here,
+        /// one per line.
+        #[arg(long, value_name = "FILE")]
         slugs_out: Option<std::path::PathBuf>,
+        /// With --archive: write 1,000 searches of the archive's query mix here, one per
+        /// line (one common word, one rare word, two words, a phrase, no hits, in turn).
+        #[arg(long, value_name = "FILE", requires = "archive")]
+        queries_out: Option<std::path::PathBuf>,
     },
     /// Write the whole site (rows and media files) to one file: a consistent snapshot,
     /// taken while the server keeps serving. See "Back up and restore" in the README.

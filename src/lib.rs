@@ -20,6 +20,7 @@ pub mod http;
 pub mod idempotency;
 pub mod media;
 pub mod outbox;
+pub mod search;
 pub mod seed;
 pub mod slug;
 pub mod slugged;
@@ -92,6 +93,11 @@ impl Application {
             webhook_allow_private: settings.events.allow_private,
             site: settings.site.clone().map(Arc::new),
             media,
+            search: articles::search::Tuning {
+                recency: settings.search.recency,
+                candidates: settings.search.candidates,
+                exact_total: settings.search.exact_total,
+            },
         });
         let shared = http::server::Shared {
             state,

@@ -39,8 +39,24 @@ fn main() -> ExitCode {
         Command::Seed {
             demo,
             synthetic,
+            archive,
             slugs_out,
-        } => seed(&settings, demo, synthetic, slugs_out.as_deref()),
+            queries_out,
+        } => {
+            let generated = match (synthetic, archive) {
+                (Some(n), _) => Some((n, byline::seed::Style::News)),
+                // `--archive 0 --queries-out FILE` writes the query mix alone.
+                (None, Some(0)) => None,
+                (None, Some(n)) => Some((n, byline::seed::Style::Archive)),
+                (None, None) => None,
+            };
+            if generated.is_none() && !demo && queries_out.is_some() {
+                queries(queries_out.as_deref())
+            } else {
+                seed(&settings, demo, generated, slugs_out.as_deref())
+                    .and_then(|()| queries(queries_out.as_deref()))
+            }
+        }
         Command::Export {
             out,
             include_secrets,
@@ -342,23 +358,37 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// Writes the archive's query mix to `path`, when given.
+fn queries(path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if let Some(path) = path {
+        let mut text = byline::seed::archive_queries(1_000).join("\n");
+        text.push('\n');
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
+
 fn seed(
     settings: &Settings,
     demo: bool,
-    synthetic: Option<usize>,
+    generated: Option<(usize, byline::seed::Style)>,
     slugs_out: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
-        demo || synthetic.is_some(),
-        "say what to load: `byline seed --demo` or `byline seed --synthetic N`"
+        demo || generated.is_some(),
+        "say what to load: `byline seed --demo`, `--synthetic N` or `--archive N`"
     );
-    if let Some(n) = synthetic {
+    anyhow::ensure!(
+        slugs_out.is_none() || generated.is_some(),
+        "--slugs-out goes with --synthetic or --archive"
+    );
+    if let Some((n, style)) = generated {
         // A connection per core to write with, and one to set up and read.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let pool = pool_of(settings, u32::try_from(cores + 1).unwrap_or(3))?;
         db::migrate(&mut *pool.get()?)?;
         let started = std::time::Instant::now();
-        let made = byline::seed::synthetic(&pool, n)?;
+        let made = byline::seed::synthetic(&pool, n, style)?;
         if let Some(path) = slugs_out {
             let mut text = made.published_slugs.join("\n");
             text.push('\n');

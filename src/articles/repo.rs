@@ -238,32 +238,116 @@ pub fn list(
     Ok(query.limit(i64::from(limit) + 1).load(conn)?)
 }
 
-/// One page of search hits, best first, with their ranks. The filter must carry the search.
-pub fn search(
+/// The matches a relevance search ranks: the newest `n` of them (every one when fewer
+/// match), then those whose title is one of `title_keys` (an exact title match ranks first
+/// however old it is). Newest first lets the planner walk the date index for a word most
+/// stories hold and the full-text index for a rare one, so the work is bounded either way.
+pub fn candidates(
     conn: &mut AnyConnection,
     filter: &ListFilter,
     access: &Access,
-    after: Option<(f64, String)>,
-    limit: u32,
     now: NaiveDateTime,
-) -> Result<Vec<(ArticleSummary, f64)>, Error> {
-    let Some(engine) = filter.search.clone() else {
-        return Err(Error::internal("a relevance search without a query"));
-    };
-    let mut q = filtered(filter, access, now).select((ArticleSummary::as_select(), engine.rank()));
-    if let Some((rank, id)) = after {
-        q = q.filter(
-            engine
-                .rank()
-                .lt(rank)
-                .or(engine.rank().eq(rank).and(a::id.gt(id))),
-        );
+    n: u32,
+    title_keys: &[String],
+) -> QueryResult<Vec<ArticleId>> {
+    let mut ids: Vec<ArticleId> = filtered(filter, access, now)
+        .select(a::id)
+        .order((a::published_sort.desc(), a::id.desc()))
+        .limit(i64::from(n))
+        .load(conn)?;
+    let exact: Vec<ArticleId> = filtered(filter, access, now)
+        .filter(a::title_key.eq_any(title_keys))
+        .select(a::id)
+        .limit(20)
+        .load(conn)?;
+    for id in exact {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
     }
-    let rows = q
-        .order((engine.rank().desc(), a::id.asc()))
-        .limit(i64::from(limit) + 1)
-        .load::<(ArticleSummary, f64)>(conn)?;
-    Ok(rows)
+    Ok(ids)
+}
+
+/// What ranks a search hit: its text score (0 to 1), its dates and its title key.
+#[derive(Debug, Queryable)]
+pub struct Scored {
+    /// The article.
+    pub id: ArticleId,
+    /// The engine's text score, mapped to 0..1.
+    pub rank: f64,
+    /// When it was published, if it was.
+    pub published_at: Option<NaiveDateTime>,
+    /// Its last change.
+    pub updated_at: NaiveDateTime,
+    /// Its title, lower-cased.
+    pub title_key: String,
+}
+
+/// The text scores of some articles under a search.
+pub fn scores(
+    conn: &mut AnyConnection,
+    search: &SearchSql,
+    ids: &[ArticleId],
+) -> QueryResult<Vec<Scored>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<Scored> = a::articles
+            .filter(a::id.eq_any(chunk))
+            .select((
+                a::id,
+                search.rank(chunk),
+                a::published_at,
+                a::updated_at,
+                a::title_key,
+            ))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Some articles without bodies, in no particular order.
+pub fn summaries(conn: &mut AnyConnection, ids: &[ArticleId]) -> QueryResult<Vec<ArticleSummary>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    a::articles
+        .filter(a::id.eq_any(ids))
+        .select(ArticleSummary::as_select())
+        .load(conn)
+}
+
+/// How many articles match, counted up to `bound` + 1: past the bound, counting every match
+/// of a common word would cost what ranking them all did.
+pub fn count_up_to(
+    conn: &mut AnyConnection,
+    filter: &ListFilter,
+    access: &Access,
+    now: NaiveDateTime,
+    bound: u32,
+) -> QueryResult<i64> {
+    let ones: Vec<i32> = filtered(filter, access, now)
+        .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+        .limit(i64::from(bound) + 1)
+        .load(conn)?;
+    Ok(i64::try_from(ones.len()).unwrap_or(i64::MAX))
+}
+
+/// The newest public articles (`id`, `slug`, `title`) whose title has a word starting with
+/// each of `words`, for typeahead.
+pub fn titles_starting(
+    conn: &mut AnyConnection,
+    words: &[String],
+    now: NaiveDateTime,
+    n: u32,
+) -> QueryResult<Vec<(ArticleId, String, String)>> {
+    let condition = crate::db::search::title_prefix(conn, words)?;
+    filtered(&ListFilter::default(), &Access::Public, now)
+        .filter(condition)
+        .order((a::published_sort.desc(), a::id.desc()))
+        .select((a::id, a::slug, a::title))
+        .limit(i64::from(n))
+        .load(conn)
 }
 
 /// The highlights of some search hits (raw, with marks), computed only for the page shown:

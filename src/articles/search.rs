@@ -27,6 +27,64 @@ pub struct Term {
 pub struct Search {
     groups: Vec<Vec<Term>>,
     excluded: Vec<Term>,
+    /// What was typed, as a title would be written: its words (quotes and exclusions
+    /// dropped), for telling an exact title match.
+    typed: String,
+    /// What was typed, trimmed and lower-cased: the `title_key` of a title typed exactly.
+    raw_key: String,
+}
+
+/// How relevance is computed and how far a count goes (the `BYLINE_SEARCH_*` settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// How much age counts against a hit, in hundredths: at 100 a hit a year older needs
+    /// twice the text score to rank level; 0 ranks by text alone.
+    pub recency: u32,
+    /// Relevance ranks the newest this many matches (all of them when fewer match).
+    pub candidates: u32,
+    /// `total` is exact up to this many matches; past it, it is this bound and says so.
+    pub exact_total: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            recency: 100,
+            candidates: 1_000,
+            exact_total: 10_000,
+        }
+    }
+}
+
+/// The start of the time scale of recency: only differences between stories matter, so a
+/// fixed origin keeps a hit's place in the order from moving as the clock does.
+fn origin() -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
+}
+
+impl Tuning {
+    /// The order key of a hit: its text score on a log scale, plus `recency` hundredths of
+    /// a doubling for each year its date lies after 2000, plus a lead no text score can
+    /// close when its title is what was typed. Higher is better; a hit's key does not
+    /// change with the time of asking, so cursors over it stay valid.
+    pub fn key(&self, text: f64, date: chrono::NaiveDateTime, exact_title: bool) -> f64 {
+        let years = (date - origin()).num_seconds() as f64 / (365.2425 * 86_400.0);
+        let text = text.max(1e-12).log2();
+        let lead = if exact_title { 1e6 } else { 0.0 };
+        lead + text + years * f64::from(self.recency) / 100.0
+    }
+}
+
+/// A title or a query reduced to its words, lower-cased and joined by single spaces, so
+/// that punctuation and spacing do not decide whether a title is what was typed.
+pub fn title_words(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn invalid(message: &str) -> Error {
@@ -34,9 +92,14 @@ fn invalid(message: &str) -> Error {
 }
 
 impl Search {
-    /// The search as the database behind `backend` runs it.
-    pub fn sql(&self, backend: crate::db::Backend) -> crate::db::search::SearchSql {
-        crate::db::search::SearchSql::new(backend, self.websearch(), self.fts5(), self.probes())
+    /// The search as the database behind `conn` runs it, for lists of `wanted` stories.
+    pub fn sql(
+        &self,
+        conn: &mut crate::db::AnyConnection,
+        wanted: u32,
+    ) -> diesel::QueryResult<crate::db::search::SearchSql> {
+        let (websearch, fts5, probes) = (self.websearch(), self.fts5(), self.probes());
+        crate::db::search::SearchSql::prepare(conn, websearch, fts5, probes, wanted)
     }
 }
 
@@ -93,7 +156,34 @@ impl Search {
         if groups.is_empty() {
             return Err(invalid("q needs at least one word to look for"));
         }
-        Ok(Self { groups, excluded })
+        let typed = title_words(
+            &groups
+                .iter()
+                .flatten()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        Ok(Self {
+            groups,
+            excluded,
+            typed,
+            raw_key: crate::articles::model::title_key(input.trim()),
+        })
+    }
+
+    /// The `title_key`s a title typed exactly would have: as typed, and as its words.
+    pub fn title_keys(&self) -> Vec<String> {
+        let mut keys = vec![self.raw_key.clone()];
+        if self.typed != self.raw_key {
+            keys.push(self.typed.clone());
+        }
+        keys
+    }
+
+    /// The query's words as [`title_words`] writes a title: equal for an exact title match.
+    pub fn typed(&self) -> &str {
+        &self.typed
     }
 
     /// The query for PostgreSQL's `websearch_to_tsquery`, rebuilt from the parse so that it

@@ -92,6 +92,8 @@ pub struct Settings {
     pub server_timing: bool,
     /// PostgreSQL text-search configuration (`english`, `simple`, `german`, …).
     pub search_language: String,
+    /// How searches rank and count.
+    pub search: SearchSettings,
     /// The first admin account, created on the first start of an empty database.
     pub bootstrap_admin: Option<(String, Secret)>,
     /// Proxies whose `X-Forwarded-For` names the client (for logs and rate limits).
@@ -106,6 +108,17 @@ pub struct Settings {
     pub media: MediaSettings,
     /// What start-up should warn about: variables that look like settings and are not.
     pub warnings: Vec<String>,
+}
+
+/// How searches rank and count.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchSettings {
+    /// `BYLINE_SEARCH_RECENCY`: hundredths of a doubling of text score per year of age.
+    pub recency: u32,
+    /// `BYLINE_SEARCH_CANDIDATES`: the newest matches relevance ranks.
+    pub candidates: u32,
+    /// `BYLINE_SEARCH_EXACT_TOTAL`: how far a search's total is counted exactly.
+    pub exact_total: u32,
 }
 
 /// Uploads and their store.
@@ -276,6 +289,11 @@ impl Settings {
             metrics_bind: address(v, &s::METRICS_BIND)?,
             server_timing: v.flag(&s::SERVER_TIMING)?,
             search_language: search_language(v)?,
+            search: SearchSettings {
+                recency: v.number(&s::SEARCH_RECENCY)?,
+                candidates: v.number(&s::SEARCH_CANDIDATES)?,
+                exact_total: v.number(&s::SEARCH_EXACT_TOTAL)?,
+            },
             bootstrap_admin: bootstrap_admin(v)?,
             trusted_proxies: trusted_proxies(v)?,
             retention: Retention {

@@ -200,6 +200,12 @@ settings! {
         "add `Server-Timing: db;desc=\"N queries\"` to responses";
     SEARCH_LANGUAGE = "BYLINE_SEARCH_LANGUAGE", "english", text(),
         "PostgreSQL text-search configuration for `q`";
+    SEARCH_RECENCY = "BYLINE_SEARCH_RECENCY", "100", number(0, 1000),
+        "how much age counts against a search hit under `sort=relevance`, in hundredths: at 100 a hit a year older needs twice the text score to rank level; 0 ranks by text alone";
+    SEARCH_CANDIDATES = "BYLINE_SEARCH_CANDIDATES", "1000", number(10, 100000),
+        "`sort=relevance` ranks the newest this many matches of a search (every match when fewer), plus exact title matches; `sort=-published_at` pages through all";
+    SEARCH_EXACT_TOTAL = "BYLINE_SEARCH_EXACT_TOTAL", "10000", number(10, 100000000),
+        "a search's `meta.total` is exact up to this many matches; past it, it is this number and `meta.total_exact` is `false`";
 }
 
 /// Variables that Byline's tools read, which are not server settings.

@@ -48,3 +48,43 @@ pub fn sitemap_pages(
         }
     }
 }
+
+/// A tag with public articles: its slug and the newest change among those articles.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TagInUse {
+    /// The tag's slug.
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    /// The newest `updated_at` of its public articles.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
+    pub lastmod: Option<NaiveDateTime>,
+}
+
+/// Tags by slug, from the tags through their links to the articles. `CROSS JOIN` is a plain
+/// join to PostgreSQL's planner, and keeps SQLite's in this order: left free, SQLite starts
+/// from the public articles (every one of them, with or without tags) and looks up their
+/// links, which on an archive costs a read of the whole table.
+const TAGS_IN_USE: &str = "SELECT t.slug AS slug, MAX(a.updated_at) AS lastmod \
+     FROM tags t CROSS JOIN article_tags at CROSS JOIN articles a \
+     WHERE at.tag_id = t.id AND a.id = at.article_id \
+       AND a.trashed_at IS NULL AND a.status IN ('published', 'scheduled') \
+       AND a.published_sort <= {now} AND (a.unpublish_at IS NULL OR a.unpublish_at > {now}) \
+     GROUP BY t.slug ORDER BY t.slug LIMIT {limit}";
+
+/// Up to `limit` tags with public articles at `now`, by slug, each with the newest change
+/// among those articles.
+pub fn tags_in_use(
+    conn: &mut AnyConnection,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<TagInUse>> {
+    let text = TAGS_IN_USE.replace("{limit}", &limit.max(0).to_string());
+    match conn {
+        AnyConnection::Pg(pg) => diesel::sql_query(text.replace("{now}", "$1"))
+            .bind::<Timestamp, _>(now)
+            .load(pg),
+        AnyConnection::Sqlite(lite) => diesel::sql_query(text.replace("{now}", "?1"))
+            .bind::<Timestamp, _>(now)
+            .load(lite),
+    }
+}

@@ -7,6 +7,7 @@ use diesel::sql_types::Bool;
 
 use super::schema::articles::dsl as a;
 use super::{Backend, MultiBackend};
+use crate::domain::ArticleId;
 
 /// A condition on an article row.
 pub type Condition = Box<dyn BoxableExpression<a::articles, MultiBackend, SqlType = Bool>>;
@@ -28,21 +29,64 @@ pub type Snippet = Box<
 #[derive(Debug, Clone)]
 pub struct SearchSql {
     backend: Backend,
-    websearch: String,
+    /// On PostgreSQL, the parsed query as `tsquery` text.
+    tsquery: String,
+    /// On SQLite, whether so many stories match that walking the date index and checking
+    /// each against the hits beats reading every hit and sorting them.
+    common: bool,
     fts5: String,
     probes: Vec<String>,
 }
 
 impl SearchSql {
-    /// A search for this backend: `websearch` is the query in PostgreSQL's `websearch`
-    /// syntax, `fts5` in SQLite FTS5's, and `probes` the plain words to find in a body.
-    pub fn new(backend: Backend, websearch: String, fts5: String, probes: Vec<String>) -> Self {
-        Self {
+    /// A search on the database behind `conn`: `websearch` is the query in PostgreSQL's
+    /// `websearch` syntax, `fts5` in SQLite FTS5's, and `probes` the plain words to find in
+    /// a body.
+    ///
+    /// On PostgreSQL the query is parsed here, once, and the statements that follow carry
+    /// it as a `tsquery` constant: the planner then sees what is looked for and estimates
+    /// from the index statistics how many stories hold it, so it walks the date index for
+    /// a common word and the full-text index for a rare one. (Parsed inside a statement,
+    /// the query is a value the planner cannot see, and it would guess the same share for
+    /// every search.)
+    ///
+    /// SQLite's planner cannot tell either, so the hits are counted here (up to a bound:
+    /// FTS5 counts from its index without reading stories) and the plan is chosen for it:
+    /// a list of `wanted` stories reads every hit and sorts them when there are fewer than
+    /// about `sqrt(wanted × stories)`, and walks the date index otherwise.
+    pub fn prepare(
+        conn: &mut super::AnyConnection,
+        websearch: String,
+        fts5: String,
+        probes: Vec<String>,
+        wanted: u32,
+    ) -> diesel::QueryResult<Self> {
+        use diesel::RunQueryDsl;
+        use diesel::dsl::sql;
+        use diesel::sql_types::Text;
+        let backend = conn.backend();
+        let (tsquery, common) = match backend {
+            Backend::Postgres => {
+                let tsquery = diesel::select(
+                    sql::<Text>("websearch_to_tsquery(byline_search_config(), byline_fold(")
+                        .bind::<Text, _>(websearch)
+                        .sql("))::text"),
+                )
+                .get_result::<String>(conn)?;
+                (tsquery, false)
+            }
+            Backend::Sqlite => (
+                String::new(),
+                many_hits(conn, "articles_fts", &fts5, wanted)?,
+            ),
+        };
+        Ok(Self {
             backend,
-            websearch,
+            tsquery,
+            common,
             fts5,
             probes,
-        }
+        })
     }
 
     pub fn matches(&self) -> Condition {
@@ -50,43 +94,53 @@ impl SearchSql {
         use diesel::sql_types::Text;
         match self.backend {
             Backend::Postgres => Box::new(
-                sql::<Bool>("articles.search_vector @@ (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
-                    .bind::<Text, _>(self.websearch.clone())
-                    .sql(")))"),
+                sql::<Bool>("articles.search_vector @@ ")
+                    .bind::<Text, _>(self.tsquery.clone())
+                    .sql("::tsquery"),
             ),
+            // `+rowid` keeps SQLite from reading the stories by the hits' rowids, so that
+            // it walks the date index and looks each story up among the hits.
             Backend::Sqlite => Box::new(
-                sql::<Bool>("articles.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
-                    .bind::<Text, _>(self.fts5.clone())
-                    .sql(")"),
+                sql::<Bool>(if self.common {
+                    "+articles.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH "
+                } else {
+                    "articles.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH "
+                })
+                .bind::<Text, _>(self.fts5.clone())
+                .sql(")"),
             ),
         }
     }
 
-    // On PostgreSQL the query is parsed in a sub-select: the planner runs it once per
-    // statement, where a bare call to the (stable, not immutable) functions would be
-    // re-evaluated for every row ranked.
-
-    /// Between 0 and 1, higher is better. Title matches weigh most, then subtitle and
-    /// excerpt, then body. Each engine's own score `r` is mapped to `r / (1 + r)` (ts_rank's
-    /// normalization 32; the same sum on SQLite's BM25), so both give the same scale, though
-    /// not the same numbers.
-    pub fn rank(&self) -> Number {
+    /// Between 0 and 1, higher is better, for the rows of `among`. Title matches weigh
+    /// most, then subtitle and excerpt, then body. Each engine's own score `r` is mapped to
+    /// `r / (1 + r)` (ts_rank's normalization 32; the same sum on SQLite's BM25), so both
+    /// give the same scale, though not the same numbers.
+    pub fn rank(&self, among: &[ArticleId]) -> Number {
         use diesel::dsl::sql;
         use diesel::sql_types::{Double, Text};
         match self.backend {
             Backend::Postgres => Box::new(
-                sql::<Double>("ts_rank(articles.search_vector, (SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
-                    .bind::<Text, _>(self.websearch.clone())
-                    .sql("))), 32)::float8"),
+                sql::<Double>("ts_rank(articles.search_vector, ")
+                    .bind::<Text, _>(self.tsquery.clone())
+                    .sql("::tsquery, 32)::float8"),
             ),
-            // The hits and their scores are gathered once per statement (a materialized,
-            // uncorrelated CTE, looked up through an automatic index) rather than by a new
-            // full-text query for every row ranked.
-            Backend::Sqlite => Box::new(
-                sql::<Double>("(WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0, 4.0) FROM articles_fts WHERE articles_fts MATCH ")
-                    .bind::<Text, _>(self.fts5.clone())
-                    .sql(") SELECT score / (1.0 + score) FROM hits WHERE hits.k = articles.rowid)"),
-            ),
+            // The scores of `among` are computed once per statement (a materialized,
+            // uncorrelated CTE, looked up through an automatic index), in one pass over
+            // the hits that scores only those rows (`+rowid` keeps FTS5 from seeking each
+            // one, which costs more than the pass). A row that stopped matching scores 0.
+            Backend::Sqlite => {
+                let ids =
+                    serde_json::to_string(&among.iter().map(ArticleId::as_str).collect::<Vec<_>>())
+                        .unwrap_or_else(|_| "[]".to_owned());
+                Box::new(
+                    sql::<Double>("coalesce((WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0, 4.0) FROM articles_fts WHERE articles_fts MATCH ")
+                        .bind::<Text, _>(self.fts5.clone())
+                        .sql(" AND +rowid IN (SELECT c.rowid FROM articles AS c WHERE c.id IN (SELECT value FROM json_each(")
+                        .bind::<Text, _>(ids)
+                        .sql(")))) SELECT score / (1.0 + score) FROM hits WHERE hits.k = articles.rowid), 0.0)"),
+                )
+            }
         }
     }
 
@@ -119,9 +173,8 @@ impl SearchSql {
                     // Probes are alphanumeric: a space separates them safely.
                     .bind::<Text, _>(probe_spellings(&self.probes).join(" "))
                     .sql(", ' ')) AS p) w), ")
-                    .sql("(SELECT websearch_to_tsquery(byline_search_config(), byline_fold(")
-                    .bind::<Text, _>(self.websearch.clone())
-                    .sql("))), 'StartSel=\u{2}, StopSel=\u{3}, MaxWords=35, MinWords=15, MaxFragments=1')"),
+                    .bind::<Text, _>(self.tsquery.clone())
+                    .sql("::tsquery, 'StartSel=\u{2}, StopSel=\u{3}, MaxWords=35, MinWords=15, MaxFragments=1')"),
             ),
             Backend::Sqlite => Box::new(
                 sql::<Nullable<Text>>("(SELECT snippet(articles_fts, 3, char(2), char(3), '…', 30) FROM articles_fts WHERE articles_fts MATCH ")
@@ -130,6 +183,89 @@ impl SearchSql {
             ),
         }
     }
+}
+
+/// Articles whose title has a word starting with each of `words` (plain alphanumeric words,
+/// lower-cased), for typeahead: a prefix query on the index of titles (PostgreSQL's
+/// `title_words`; SQLite's `articles_titles`). On
+/// PostgreSQL the query is parsed first, as [`SearchSql::prepare`] does, so the planner sees it.
+pub fn title_prefix(
+    conn: &mut super::AnyConnection,
+    words: &[String],
+) -> diesel::QueryResult<Condition> {
+    use diesel::RunQueryDsl;
+    use diesel::dsl::sql;
+    use diesel::sql_types::Text;
+    match conn.backend() {
+        Backend::Postgres => {
+            // Each word a quoted lexeme, prefix-matched in the title's own vector. The
+            // configuration stems it as it stemmed the title, so `markets` finds `market`.
+            let query = words
+                .iter()
+                .map(|w| format!("'{}':*", w.replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            let tsquery = diesel::select(
+                sql::<Text>("to_tsquery(byline_search_config(), byline_fold(")
+                    .bind::<Text, _>(query)
+                    .sql("))::text"),
+            )
+            .get_result::<String>(conn)?;
+            Ok(Box::new(
+                sql::<Bool>("articles.title_words @@ ")
+                    .bind::<Text, _>(tsquery)
+                    .sql("::tsquery"),
+            ))
+        }
+        Backend::Sqlite => {
+            let query = words
+                .iter()
+                .map(|w| format!("\"{}\" *", w.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            // As for searches: walk the date index when titles with the prefix are many.
+            let common = many_hits(conn, "articles_titles", &query, 10)?;
+            Ok(Box::new(
+                sql::<Bool>(if common {
+                    "+articles.rowid IN (SELECT rowid FROM articles_titles WHERE articles_titles MATCH "
+                } else {
+                    "articles.rowid IN (SELECT rowid FROM articles_titles WHERE articles_titles MATCH "
+                })
+                .bind::<Text, _>(query)
+                .sql(")"),
+            ))
+        }
+    }
+}
+
+/// On SQLite: whether `query` has more hits in the FTS5 table `fts` than about
+/// `sqrt(wanted × stories)`, past which a list of `wanted` stories is cheaper walked in date
+/// order than read hit by hit and sorted. Counted from the index, up to that bound.
+fn many_hits(
+    conn: &mut super::AnyConnection,
+    fts: &'static str,
+    query: &str,
+    wanted: u32,
+) -> diesel::QueryResult<bool> {
+    use diesel::RunQueryDsl;
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Text};
+    let stories: i64 = diesel::select(sql::<BigInt>(
+        "(SELECT coalesce(max(rowid), 0) FROM articles)",
+    ))
+    .get_result(conn)?;
+    let bound = ((f64::from(wanted) * stories as f64).sqrt() as i64).max(1);
+    let hits: i64 = diesel::select(
+        sql::<BigInt>(&format!(
+            "(SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH "
+        ))
+        .bind::<Text, _>(query.to_owned())
+        .sql(" LIMIT ")
+        .bind::<BigInt, _>(bound + 1)
+        .sql("))"),
+    )
+    .get_result(conn)?;
+    Ok(hits > bound)
 }
 
 /// The spellings a probe is looked for in: as typed in lower case, capitalized, and in

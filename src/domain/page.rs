@@ -43,6 +43,9 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
     /// Items across all pages, when asked for.
     pub total: Option<i64>,
+    /// Whether `total` is the exact count; a search counts only up to a bound, and past it
+    /// `total` is the bound.
+    pub total_exact: bool,
 }
 
 impl PageRequest {
@@ -66,6 +69,7 @@ impl PageRequest {
             limit: self.limit,
             next_cursor: None,
             total: self.with_total.then_some(0),
+            total_exact: true,
         }
     }
 
@@ -89,6 +93,7 @@ impl PageRequest {
             limit: self.limit,
             next_cursor,
             total,
+            total_exact: true,
         }
     }
 }
@@ -101,6 +106,7 @@ impl<T> Page<T> {
             limit: self.limit,
             next_cursor: self.next_cursor,
             total: self.total,
+            total_exact: self.total_exact,
         }
     }
 }

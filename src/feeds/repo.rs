@@ -22,10 +22,8 @@ macro_rules! public_at {
     };
 }
 use crate::db::AnyConnection;
-use crate::db::schema::article_tags::dsl as at;
 use crate::db::schema::articles::dsl as a;
 use crate::db::schema::categories::dsl as c;
-use crate::db::schema::tags::dsl as t;
 
 /// What a sitemap line needs of an article.
 #[derive(Debug, Clone, Queryable)]
@@ -145,12 +143,8 @@ pub fn tags_in_use(
     limit: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(String, Option<NaiveDateTime>)>> {
-    t::tags
-        .inner_join(at::article_tags.inner_join(a::articles))
-        .filter(public_at!(now))
-        .group_by(t::slug)
-        .select((t::slug, diesel::dsl::max(a::updated_at)))
-        .order(t::slug.asc())
-        .limit(limit)
-        .load(conn)
+    Ok(crate::db::pages::tags_in_use(conn, limit, now)?
+        .into_iter()
+        .map(|t| (t.slug, t.lastmod))
+        .collect())
 }

@@ -60,6 +60,12 @@ pub struct ListMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, example = 42)]
     pub total: Option<i64>,
+    /// With `total`: whether it is the exact count. A search counts its matches only up to
+    /// a bound (`BYLINE_SEARCH_EXACT_TOTAL`, 10,000 by default); past it `total` is the
+    /// bound and this is `false`. Other lists always count exactly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = true)]
+    pub total_exact: Option<bool>,
 }
 
 /// Answers a page of a list with `response` (a 200 with any headers of the caller's): the
@@ -91,6 +97,7 @@ pub fn page<T: Serialize>(
         meta: ListMeta {
             limit: page.limit,
             next_cursor: page.next_cursor,
+            total_exact: page.total.map(|_| page.total_exact),
             total: page.total,
         },
     })

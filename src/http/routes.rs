@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(super::api::articles::unpublish_article)
             .service(super::api::articles::archive_article)
             .service(super::api::resolve::resolve_path)
+            .service(super::api::search::suggest)
             .service(super::api::history::list_revisions)
             .service(super::api::history::get_revision)
             .service(super::api::history::restore_revision)

@@ -23,4 +23,6 @@ pub struct AppState {
     pub site: Option<Arc<crate::config::SiteSettings>>,
     /// The media library and its store.
     pub media: Arc<crate::media::service::Library>,
+    /// How searches rank and count.
+    pub search: crate::articles::search::Tuning,
 }

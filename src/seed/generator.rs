@@ -8,6 +8,7 @@ use crate::categories::repo::CreateInput;
 use crate::db::AnyConnection;
 use crate::domain::{AuthorId, CategoryId};
 
+use super::archive::{self, Rng, Vocabulary};
 use super::bulk::insert_articles;
 
 /// Words the synthetic stories are made of.
@@ -196,6 +197,16 @@ impl Lcg {
     }
 }
 
+/// What the synthetic stories read like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// About 3 KB of prose from a hundred news words, over three years (`--synthetic`).
+    News,
+    /// Zipf-distributed words from a large vocabulary, 300 to 1,500 words a story, over ten
+    /// years, and the Astana story (`--archive`; see [`super::archive`]).
+    Archive,
+}
+
 /// What `seed --synthetic` created.
 pub struct Synthetic {
     /// Articles inserted.
@@ -210,7 +221,7 @@ pub struct Synthetic {
 /// On PostgreSQL the batches are written over several connections at once (one per core,
 /// the pool allowing): indexing the text for search is most of the database's work, and it
 /// runs in the backend of the connection that inserts. SQLite has one writer.
-pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> {
+pub fn synthetic(pool: &crate::db::Pool, n: usize, style: Style) -> anyhow::Result<Synthetic> {
     use crate::db::schema::articles::dsl as a;
     let mut conn = pool.get()?;
     let conn: &mut AnyConnection = &mut conn;
@@ -258,6 +269,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize) -> anyhow::Result<Synthetic> 
         category_ids,
         start: usize::try_from(start).unwrap_or(0),
         published_slugs: Vec::new(),
+        archive: (style == Style::Archive).then(|| (Vocabulary::default(), Rng(42))),
     };
     let mut made = 0;
     std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -312,46 +324,99 @@ struct Generator {
     /// Articles already in the table, so that slugs stay unique across runs.
     start: usize,
     published_slugs: Vec<String>,
+    /// The archive style's vocabulary and its own generator.
+    archive: Option<(Vocabulary, Rng)>,
 }
 
+/// One story before rendering: title, body, published, date, author, section, slug.
+type Plan = (
+    String,
+    String,
+    bool,
+    chrono::NaiveDateTime,
+    Option<AuthorId>,
+    Option<CategoryId>,
+    String,
+);
+
 impl Generator {
+    /// A story of the news style.
+    fn news_plan(&mut self, i: usize) -> Plan {
+        let three_years = 3 * 365 * 24 * 3600;
+        let title_words = 6 + self.rng.below(5);
+        let title = self.rng.sentence(title_words);
+        let title = title.trim_end_matches('.').to_owned();
+        let paragraphs: Vec<String> = (0..6)
+            .map(|_| {
+                (0..6)
+                    .map(|_| {
+                        let w = 8 + self.rng.below(8);
+                        self.rng.sentence(w)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let mut body = paragraphs.join("\n\n");
+        // One story in a hundred mentions a rare word, for a search that finds ~1 %.
+        if i.is_multiple_of(100) {
+            body.push_str("\n\nWitnesses said a zeppelin passed over the harbour.");
+        }
+        let published = self.rng.below(10) != 0;
+        let at = self.now - chrono::Duration::seconds(self.rng.below(three_years) as i64);
+        let author_pick = self.rng.below(self.author_ids.len());
+        let author = (self.rng.below(10) != 0).then(|| self.author_ids[author_pick].clone());
+        let category = Some(self.category_ids[self.rng.below(self.category_ids.len())].clone());
+        let slug = format!(
+            "{}-{}",
+            crate::slug::from_title(&title, 150).unwrap_or_else(|| "story".into()),
+            self.start + i
+        );
+        (title, body, published, at, author, category, slug)
+    }
+
+    /// A story of the archive style; the first one of an empty table is the Astana story.
+    fn archive_plan(&mut self, i: usize) -> anyhow::Result<Plan> {
+        let market = self.category_ids.get(3).cloned();
+        let Some((vocabulary, rng)) = self.archive.as_mut() else {
+            anyhow::bail!("not the archive style");
+        };
+        if self.start + i == 0 {
+            let at =
+                chrono::NaiveDateTime::parse_from_str(archive::KNOWN_DATE, "%Y-%m-%dT%H:%M:%S")?;
+            let slug = crate::slug::from_title(archive::KNOWN_TITLE, 150).unwrap_or_default();
+            let (title, body) = (
+                archive::KNOWN_TITLE.to_owned(),
+                archive::KNOWN_BODY.to_owned(),
+            );
+            return Ok((title, body, true, at, None, market, slug));
+        }
+        let ten_years = 3_652 * 24 * 3600;
+        let title = vocabulary.title(rng);
+        let body = vocabulary.body(rng);
+        let published = rng.below(20) != 0;
+        let at = self.now - chrono::Duration::seconds(rng.below(ten_years) as i64);
+        let author_pick = rng.below(self.author_ids.len());
+        let author = (rng.below(10) != 0).then(|| self.author_ids[author_pick].clone());
+        let category = Some(self.category_ids[rng.below(self.category_ids.len())].clone());
+        let slug = format!(
+            "{}-{}",
+            crate::slug::from_title(&title, 150).unwrap_or_else(|| "story".into()),
+            self.start + i
+        );
+        Ok((title, body, published, at, author, category, slug))
+    }
+
     /// The articles numbered `range`, rendered and ready to insert. A body that does not
     /// render, or a render thread that panics, fails the batch: a row is never stored
     /// without its HTML, nor counted without being stored.
     fn batch(&mut self, range: std::ops::Range<usize>) -> anyhow::Result<Vec<Article>> {
-        let three_years = 3 * 365 * 24 * 3600;
         let mut plans = Vec::with_capacity(range.len());
         for i in range {
-            let title_words = 6 + self.rng.below(5);
-            let title = self.rng.sentence(title_words);
-            let title = title.trim_end_matches('.').to_owned();
-            let paragraphs: Vec<String> = (0..6)
-                .map(|_| {
-                    (0..6)
-                        .map(|_| {
-                            let w = 8 + self.rng.below(8);
-                            self.rng.sentence(w)
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect();
-            let mut body = paragraphs.join("\n\n");
-            // One story in a hundred mentions a rare word, for a search that finds ~1 %.
-            if i % 100 == 0 {
-                body.push_str("\n\nWitnesses said a zeppelin passed over the harbour.");
-            }
-            let published = self.rng.below(10) != 0;
-            let at = self.now - chrono::Duration::seconds(self.rng.below(three_years) as i64);
-            let author_pick = self.rng.below(self.author_ids.len());
-            let author = (self.rng.below(10) != 0).then(|| self.author_ids[author_pick].clone());
-            let category = Some(self.category_ids[self.rng.below(self.category_ids.len())].clone());
-            let slug = format!(
-                "{}-{}",
-                crate::slug::from_title(&title, 150).unwrap_or_else(|| "story".into()),
-                self.start + i
-            );
-            plans.push((title, body, published, at, author, category, slug));
+            plans.push(match self.archive.is_some() {
+                true => self.archive_plan(i)?,
+                false => self.news_plan(i),
+            });
         }
         // Rendering is the costly part: spread it over the cores.
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -1,16 +1,23 @@
 //! `byline seed`: `--demo` loads a few hand-written authors, categories and articles, so a
 //! new installation shows a working newsroom at once; `--synthetic N` loads many generated
-//! ones for benchmarks.
+//! ones for benchmarks, and `--archive N` an archive for measuring search at scale.
 //!
 //! `demo` holds the hand-written newsroom, `generator` makes the synthetic articles, and
 //! `bulk` writes them in batches.
 
+pub mod archive;
 mod bulk;
 mod demo;
 mod generator;
 
 pub use demo::demo;
-pub use generator::{Synthetic, synthetic};
+pub use generator::{Style, Synthetic, synthetic};
+
+/// `n` searches of the archive style's query mix ([`archive::Vocabulary::queries`]), the
+/// same on every run.
+pub fn archive_queries(n: usize) -> Vec<String> {
+    archive::Vocabulary::default().queries(n, &mut archive::Rng(2019))
+}
 
 use crate::authors::model::Author;
 use crate::categories::repo::CreateInput;

@@ -6,19 +6,10 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, field_errors, spawn_app};
+use crate::helpers::{TestApp, assert_problem, field_errors, slugs, spawn_app};
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
-}
-
-fn slugs(page: &Value) -> Vec<String> {
-    page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 async fn public_slugs(app: &TestApp, query: &str) -> Vec<String> {

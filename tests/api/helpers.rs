@@ -833,3 +833,13 @@ pub fn count_sql(app: &TestApp, sql: &str) -> i64 {
         .unwrap()
         .n
 }
+
+/// The slugs of a list answer's items, in order.
+pub fn slugs(page: &Value) -> Vec<String> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap().to_owned())
+        .collect()
+}

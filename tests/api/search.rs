@@ -18,12 +18,7 @@ async fn hits(app: &TestApp, q: &str, extra: &str) -> Vec<String> {
         .await;
     assert_eq!(res.status(), StatusCode::OK, "{q}");
     let page: Value = res.json().await.unwrap();
-    page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_owned())
-        .collect()
+    crate::helpers::slugs(&page)
 }
 
 fn form_urlencoded_q(q: &str) -> String {

@@ -4,7 +4,7 @@
 use super::*;
 use crate::articles::model::{Article, ArticleSort, ArticleSummary};
 use crate::articles::repo::{self, Access, After, ListFilter};
-use crate::articles::search::Search;
+use crate::articles::search::{Search, Tuning, title_words};
 use crate::authors::model::Author;
 use crate::categories::model::Category;
 use crate::domain::caller::{Caller, unauthorized};
@@ -145,8 +145,16 @@ pub async fn get(
     .await
 }
 
-/// A search hit's rank and raw highlight.
-pub type Hit = (f64, Option<String>);
+/// A search hit as a relevance search ranked it.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// The text score, 0 to 1.
+    pub rank: f64,
+    /// The order key ([`Tuning::key`]): text, recency and an exact title.
+    pub key: f64,
+    /// A piece of the body around the match, with raw marks.
+    pub highlight: Option<String>,
+}
 
 /// What a list asks for, as checked.
 #[derive(Debug)]
@@ -167,6 +175,8 @@ pub struct ListRequest {
     pub updated_after: Option<NaiveDateTime>,
     /// A full-text search.
     pub search: Option<Search>,
+    /// How a search ranks and counts.
+    pub tuning: Tuning,
     /// The order.
     pub sort: ArticleSort,
     /// The page.
@@ -277,40 +287,33 @@ pub(super) fn list_on(
         });
     };
     let depends = depends_on(&filter, sort);
-    let rows: Vec<(ArticleSummary, Option<Hit>)> = match &filter.search {
+    let rows: Vec<(ArticleSummary, Option<Hit>)> = match &request.search {
         Some(search) if sort == ArticleSort::Relevance => {
             let after = after.map(|a| (a.key.parse::<f64>().unwrap_or(f64::MAX), a.id));
-            let hits = repo::search(conn, &filter, access, after, limit, now)?;
-            let ids: Vec<ArticleId> = hits
-                .iter()
-                .take(limit as usize)
-                .map(|(a, _)| a.id.clone())
-                .collect();
-            let mut marks: HashMap<ArticleId, Option<String>> =
-                repo::highlights(conn, search, &ids)?.into_iter().collect();
-            hits.into_iter()
-                .map(|(row, rank)| {
-                    let highlight = marks.remove(&row.id).flatten();
-                    (row, Some((rank, highlight)))
-                })
-                .collect()
+            ranked(conn, (&filter, access), search, &request, after, now)?
         }
         _ => repo::list(conn, &filter, access, sort, after, limit, now)?
             .into_iter()
             .map(|row| (row, None))
             .collect(),
     };
-    let total = match request.page.with_total {
-        true => Some(repo::count(conn, &filter, access, now)?),
-        false => None,
+    let (total, total_exact) = match (request.page.with_total, &filter.search) {
+        (false, _) => (None, true),
+        (true, None) => (Some(repo::count(conn, &filter, access, now)?), true),
+        (true, Some(_)) => {
+            let bound = request.tuning.exact_total;
+            let n = repo::count_up_to(conn, &filter, access, now, bound)?;
+            (Some(n.min(i64::from(bound))), n <= i64::from(bound))
+        }
     };
-    let page = request.page.split(rows, total, |(a, hit)| {
+    let mut page = request.page.split(rows, total, |(a, hit)| {
         let key = match hit {
-            Some((rank, _)) => rank.to_string(),
+            Some(hit) => hit.key.to_string(),
             None => repo::cursor_key(a, sort),
         };
         cursor::encode_cursor(sort.tag(), &[&key, &a.id])
     });
+    page.total_exact = total_exact;
     let ids: Vec<ArticleId> = page.items.iter().map(|(a, _)| a.id.clone()).collect();
     let bodies = match request.bodies {
         true => repo::bodies(conn, &ids)?
@@ -328,6 +331,69 @@ pub(super) fn list_on(
         changes_at: None,
         depends,
     })
+}
+
+/// One page of a relevance search, best first (one more than `limit`): the candidates
+/// ([`repo::candidates`]) are scored, ordered by [`Tuning::key`] in memory, and only the
+/// page's rows and highlights are read.
+fn ranked(
+    conn: &mut crate::db::AnyConnection,
+    (filter, access): (&ListFilter, &Access),
+    search: &Search,
+    request: &ListRequest,
+    after: Option<(f64, String)>,
+    now: NaiveDateTime,
+) -> Result<Vec<(ArticleSummary, Option<Hit>)>> {
+    let (tuning, limit) = (request.tuning, request.page.limit);
+    let Some(engine) = &filter.search else {
+        return Err(crate::domain::Error::internal(
+            "a relevance search without a query",
+        ));
+    };
+    let ids = repo::candidates(
+        conn,
+        filter,
+        access,
+        now,
+        tuning.candidates,
+        &search.title_keys(),
+    )?;
+    let mut scored: Vec<(f64, ArticleId, f64)> = repo::scores(conn, engine, &ids)?
+        .into_iter()
+        .map(|s| {
+            let date = s.published_at.unwrap_or(s.updated_at);
+            let exact = title_words(&s.title_key) == search.typed();
+            (tuning.key(s.rank, date, exact), s.id, s.rank)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    if let Some((key, id)) = after {
+        scored.retain(|(k, i, _)| *k < key || (*k == key && i.as_str() > id.as_str()));
+    }
+    scored.truncate(limit as usize + 1);
+    let ids: Vec<ArticleId> = scored.iter().map(|(_, id, _)| id.clone()).collect();
+    let mut rows: HashMap<ArticleId, ArticleSummary> = repo::summaries(conn, &ids)?
+        .into_iter()
+        .map(|row| (row.id.clone(), row))
+        .collect();
+    let shown = &ids[..ids.len().min(limit as usize)];
+    let mut marks: HashMap<ArticleId, Option<String>> =
+        repo::highlights(conn, engine, shown)?.into_iter().collect();
+    Ok(scored
+        .into_iter()
+        .filter_map(|(key, id, rank)| {
+            let row = rows.remove(&id)?;
+            let highlight = marks.remove(&id).flatten();
+            Some((
+                row,
+                Some(Hit {
+                    rank,
+                    key,
+                    highlight,
+                }),
+            ))
+        })
+        .collect())
 }
 
 /// The store's filter for a list request; `None` when a filter names nothing (an unknown
@@ -362,7 +428,16 @@ fn filter_of(
         }
         filter.tag_ids = Some(ids);
     }
-    filter.search = request.search.as_ref().map(|s| s.sql(conn.backend()));
+    // Relevance reads its candidates; any other order, a page.
+    let wanted = match request.sort {
+        ArticleSort::Relevance => request.tuning.candidates,
+        _ => request.page.limit + 1,
+    };
+    filter.search = request
+        .search
+        .as_ref()
+        .map(|s| s.sql(conn, wanted))
+        .transpose()?;
     Ok(Some(filter))
 }
 

@@ -11,6 +11,7 @@ pub mod history;
 pub mod media;
 pub mod meta;
 pub mod resolve;
+pub mod search;
 pub mod sitemaps;
 pub mod tags;
 pub mod tokens;

@@ -121,9 +121,10 @@ pub struct ArticleResponse {
 /// How a search hit matched.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SearchHit {
-    /// How well the article matches, between 0 and 1 (higher is better), on both databases.
-    /// It orders the hits of one search: compare it within one search only, not across
-    /// searches or servers.
+    /// How well the article's text matches, between 0 and 1 (higher is better), on both
+    /// databases; compare it within one search only, not across searches or servers. The
+    /// order of `sort=relevance` blends it with recency (`BYLINE_SEARCH_RECENCY`) and puts
+    /// an exact title match first, so a later hit may have a higher `rank`.
     #[schema(example = 0.6079, minimum = 0.0, maximum = 1.0)]
     pub rank: f64,
     /// A fragment of the body around the match, HTML-escaped, with matches in `<mark>`.
@@ -429,6 +430,12 @@ pub struct ArticleListQuery {
     /// (`oil "supply cuts" -gas`, `brent OR wti`). English stemming (`ministers` finds
     /// `minister`); case and accents are ignored. With `q` the default order is `relevance`
     /// and each item carries `search` with its rank and a highlighted fragment of the body.
+    /// Relevance blends the text score with recency (`BYLINE_SEARCH_RECENCY`), puts a story
+    /// whose title is exactly the query first, and ranks the newest 1,000 matches
+    /// (`BYLINE_SEARCH_CANDIDATES`) plus exact titles; `sort=-published_at` pages through
+    /// every match, newest first. With `with_total`, a search counts up to 10,000 matches
+    /// (`BYLINE_SEARCH_EXACT_TOTAL`): past that, `meta.total` is that bound and
+    /// `meta.total_exact` is `false`.
     #[param(
         min_length = 1,
         max_length = 1000,
@@ -462,7 +469,7 @@ pub struct ArticleListQuery {
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub updated_after: Option<DateTime<Utc>>,
     /// `-published_at` (default), `published_at`, `-updated_at`, `title`, or `relevance`
-    /// (the default when `q` is given; only with `q`).
+    /// (the default when `q` is given; only with `q`): best match first, see `q`.
     #[param(inline)]
     pub sort: Option<ArticleSort>,
     /// Related objects to embed, comma-separated: `author`, `category`, `tags`, `cover`.

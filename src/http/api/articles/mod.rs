@@ -55,7 +55,7 @@ pub async fn list_articles(
     Query(query): Query<ArticleListQuery>,
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (request, shape) = list_request(query, page, &caller)?;
+    let (request, shape) = list_request(query, page, &caller, state.search)?;
     let Listing {
         page,
         mut bodies,

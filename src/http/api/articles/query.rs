@@ -2,7 +2,7 @@
 
 use super::shape::Shape;
 use crate::articles::model::ArticleSort;
-use crate::articles::search::Search;
+use crate::articles::search::{Search, Tuning};
 use crate::articles::service::ListRequest;
 use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
@@ -85,6 +85,7 @@ pub fn list_request(
     query: ArticleListQuery,
     page: PageRequest,
     caller: &Caller,
+    tuning: Tuning,
 ) -> Result<(ListRequest, Shape), ApiError> {
     let search = query.q.as_deref().map(Search::parse).transpose()?;
     let sort = match (query.sort, &search) {
@@ -114,6 +115,7 @@ pub fn list_request(
         published_before: query.published_before.map(|t| t.naive_utc()),
         updated_after: query.updated_after.map(|t| t.naive_utc()),
         search,
+        tuning,
         sort,
         page,
         bodies: shape.wants_body(),

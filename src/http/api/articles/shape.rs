@@ -252,9 +252,9 @@ pub fn list_item(
     let is_live = live.map(|now| service::is_live(&row, now));
     let mut article = ArticleResponse::from(row);
     article.live = is_live;
-    article.search = hit.map(|(rank, highlight)| SearchHit {
-        rank,
-        highlight: search::highlight_html(&highlight.unwrap_or_default()),
+    article.search = hit.map(|hit| SearchHit {
+        rank: hit.rank,
+        highlight: search::highlight_html(&hit.highlight.unwrap_or_default()),
     });
     if let Some((body, html)) = bodies.remove(article.id.as_str()) {
         article.body = Some(body);
