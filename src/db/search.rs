@@ -200,15 +200,17 @@ pub fn title_prefix(
         Backend::Postgres => {
             // Each word a quoted lexeme, prefix-matched in the title's own vector. The
             // configuration stems it as it stemmed the title, so `markets` finds `market`.
-            let query = words
-                .iter()
-                .map(|w| format!("'{}':*", w.replace('\'', "''")))
-                .collect::<Vec<_>>()
-                .join(" & ");
+            // Each word is folded before it is quoted: folding can turn a letter into a
+            // quote (`ʼ` into `'`), which inside the quotes would end the lexeme early.
             let tsquery = diesel::select(
-                sql::<Text>("to_tsquery(byline_search_config(), byline_fold(")
-                    .bind::<Text, _>(query)
-                    .sql("))::text"),
+                sql::<Text>(concat!(
+                    "(SELECT to_tsquery(byline_search_config(), coalesce(string_agg(",
+                    "'''' || replace(replace(byline_fold(w), '\\', '\\\\'), '''', '''''') || ''':*', ",
+                    "' & '), ''))::text FROM unnest(string_to_array(",
+                ))
+                // Words are alphanumeric: a space separates them safely.
+                .bind::<Text, _>(words.join(" "))
+                .sql(", ' ')) AS w)"),
             )
             .get_result::<String>(conn)?;
             Ok(Box::new(

@@ -308,6 +308,8 @@ async fn typeahead_answers_at_most_ten_and_refuses_bad_prefixes() {
         .await;
     }
     assert_eq!(suggest(&app, "market").await.len(), 10);
+    // A letter that folding turns into a quote (ʼ, U+02BC) is still just a letter.
+    assert!(suggest(&app, "a%CA%BCb%20it%27s").await.is_empty());
     let long = "a".repeat(101);
     for q in ["", "%20%21%21", long.as_str()] {
         let res = app
