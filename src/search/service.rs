@@ -55,7 +55,8 @@ fn invalid(message: &str) -> Error {
     Error::invalid_query(vec![FieldError::new("q", Code::InvalidValue, message)])
 }
 
-/// The words of a prefix, lower-cased: at least one, at most [`WORDS`].
+/// The words of a prefix, lower-cased: at most [`WORDS`], none when it holds no letter or
+/// digit (punctuation alone suggests nothing).
 pub fn words(q: &str) -> Result<Vec<String>> {
     let n = q.chars().count();
     if n == 0 || n > MAX_LEN {
@@ -67,9 +68,6 @@ pub fn words(q: &str) -> Result<Vec<String>> {
         .take(WORDS)
         .map(str::to_lowercase)
         .collect();
-    if words.is_empty() {
-        return Err(invalid("q needs a letter or a digit"));
-    }
     Ok(words)
 }
 
@@ -93,6 +91,12 @@ fn name_matches(name: &str, typed: &[Vec<String>]) -> bool {
 /// Up to [`MAX`] suggestions for `q`, public content only, whoever asks.
 pub async fn suggest(ctx: &Ctx, q: &str) -> Result<Suggestions> {
     let words = words(q)?;
+    if words.is_empty() {
+        return Ok(Suggestions {
+            items: Vec::new(),
+            changes_at: None,
+        });
+    }
     let typed: Vec<Vec<String>> = words.iter().map(|w| folded(w)).collect();
     let now = ctx.now();
     let cache = ctx.writes.cache().clone();
@@ -149,7 +153,8 @@ mod tests {
         assert_eq!(words("JICA  ast").unwrap(), ["jica", "ast"]);
         assert_eq!(words("Рын").unwrap(), ["рын"]);
         assert!(words("").is_err());
-        assert!(words("  !!").is_err());
+        assert!(words("  !!").unwrap().is_empty());
+        assert!(words("\u{10c933}\u{d01fc}").unwrap().is_empty());
         assert!(words(&"a".repeat(MAX_LEN + 1)).is_err());
         assert_eq!(words(&"a ".repeat(20)).unwrap().len(), WORDS);
     }

@@ -310,8 +310,18 @@ async fn typeahead_answers_at_most_ten_and_refuses_bad_prefixes() {
     assert_eq!(suggest(&app, "market").await.len(), 10);
     // A letter that folding turns into a quote (ʼ, U+02BC) is still just a letter.
     assert!(suggest(&app, "a%CA%BCb%20it%27s").await.is_empty());
+    // Punctuation, or characters that are neither letters nor digits, suggest nothing.
+    for q in ["%20%21%21", "%F4%8C%A4%B3%F3%90%87%BC"] {
+        let res = app
+            .anon()
+            .get(&format!("/api/v1/search/suggest?q={q}"))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{q}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["data"], json!([]), "{q}");
+    }
     let long = "a".repeat(101);
-    for q in ["", "%20%21%21", long.as_str()] {
+    for q in ["", long.as_str()] {
         let res = app
             .anon()
             .get(&format!("/api/v1/search/suggest?q={q}"))

@@ -16,14 +16,15 @@ use crate::search::service;
 /// Up to 10 suggestions for what a reader has typed in a search box: sections, tags and
 /// authors whose name has a word starting with each typed word (at most 5 of them when
 /// stories match too), then the newest public stories whose title does. Public content
-/// only, whoever asks; answers to the public are cached like lists.
+/// only, whoever asks; answers to the public are cached like lists. A prefix without a letter
+/// or digit suggests nothing.
 #[utoipa::path(
     tag = "articles",
     params(SuggestQuery),
     responses(
         (status = 200, description = "The suggestions", body = SuggestionList,
             headers(("Cache-Control" = String, description = "`public, max-age=…` for anonymous callers, else `private, no-store`"))),
-        (status = 400, description = "`q` missing, over 100 characters, or without a letter or digit"),
+        (status = 400, description = "`q` missing, empty or over 100 characters"),
     )
 )]
 #[get("/search/suggest")]
