@@ -32,7 +32,18 @@ fn main() -> ExitCode {
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let result = run(settings, cli.command.unwrap_or(Command::Serve));
+    // The queued log lines go out before anything printed below.
+    drop(log);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("{e:#}")),
+    }
+}
+
+/// Runs a command other than `openapi`.
+fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::User { command } => user(&settings, command),
@@ -105,12 +116,6 @@ fn main() -> ExitCode {
             import_wordpress(&settings, &file, options, json)
         }
         Command::Openapi { .. } => Ok(()),
-    };
-    // The queued log lines go out before anything printed below.
-    drop(log);
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&format!("{e:#}")),
     }
 }
 

@@ -276,7 +276,22 @@ fn snapshot(
         guid
     ));
     by_id!(audit_log, rows::AuditEntry, "audit_log", |_, _| Ok(()));
-    let secrets = options.include_secrets;
+    members.push(webhooks(conn, dir, options.include_secrets, progress)?);
+    let hashes = if options.media_files {
+        Some(media_hashes(conn, dir)?)
+    } else {
+        None
+    };
+    Ok((members, hashes))
+}
+
+/// The webhooks, with their secrets only when `secrets` says so (few rows: one read).
+fn webhooks(
+    conn: &mut AnyConnection,
+    dir: &std::path::Path,
+    secrets: bool,
+    progress: &mut Progress,
+) -> anyhow::Result<(Member, PathBuf)> {
     let mut webhooks = Spool::new(dir, "webhooks")?;
     progress.start("webhooks", 0);
     let all: Vec<rows::Webhook> = schema::webhooks::table
@@ -293,13 +308,7 @@ fn snapshot(
         progress.add(1);
     }
     progress.finish();
-    members.push(webhooks.finish()?);
-    let hashes = if options.media_files {
-        Some(media_hashes(conn, dir)?)
-    } else {
-        None
-    };
-    Ok((members, hashes))
+    webhooks.finish()
 }
 
 fn article_tags(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<ArticleTag>> {

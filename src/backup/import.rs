@@ -247,30 +247,34 @@ impl Load<'_> {
     ) -> anyhow::Result<u64> {
         use schema as s;
         let name = member.name.as_str();
+        if member.kind == "articles" {
+            // Every category is in: their parents can be linked.
+            self.link_parents(conn)?;
+        }
         let progress = &mut *self.progress;
         let parents = &mut self.parents;
+        // A member whose rows go in as they are, each passing `check` first when given.
+        macro_rules! plain {
+            ($row:ty, $table:expr) => {
+                plain!($row, $table, |_: &$row| anyhow::Ok(()))
+            };
+            ($row:ty, $table:expr, $check:expr) => {
+                stream(conn, reader, name, progress, |c, rows: &[$row]| {
+                    rows.iter().try_for_each($check)?;
+                    Ok(insert_rows!(c, $table, rows, CHUNK)?)
+                })?
+            };
+        }
         let n = match member.kind.as_str() {
-            "users" => stream(conn, reader, name, progress, |conn, rows: &[rows::User]| {
-                for u in rows {
-                    known::<Role>(&u.role, name)?;
-                }
-                Ok(insert_rows!(conn, s::users::table, rows, CHUNK)?)
-            })?,
-            "api_tokens" => stream(
-                conn,
-                reader,
-                name,
-                progress,
-                |c, rows: &[rows::ApiToken]| {
-                    for t in rows {
-                        known::<Scope>(&t.scope, name)?;
-                    }
-                    Ok(insert_rows!(c, s::api_tokens::table, rows, CHUNK)?)
-                },
-            )?,
-            "authors" => stream(conn, reader, name, progress, |c, rows: &[rows::Author]| {
-                Ok(insert_rows!(c, s::authors::table, rows, CHUNK)?)
-            })?,
+            "users" => plain!(rows::User, s::users::table, |u: &rows::User| {
+                known::<Role>(&u.role, name)
+            }),
+            "api_tokens" => plain!(
+                rows::ApiToken,
+                s::api_tokens::table,
+                |t: &rows::ApiToken| { known::<Scope>(&t.scope, name) }
+            ),
+            "authors" => plain!(rows::Author, s::authors::table),
             "categories" => stream(
                 conn,
                 reader,
@@ -291,61 +295,16 @@ impl Load<'_> {
                     Ok(insert_rows!(c, s::categories::table, &rows, CHUNK)?)
                 },
             )?,
-            "tags" => stream(conn, reader, name, progress, |c, rows: &[rows::Tag]| {
-                Ok(insert_rows!(c, s::tags::table, rows, CHUNK)?)
-            })?,
-            "media" => stream(conn, reader, name, progress, |c, rows: &[rows::Media]| {
-                Ok(insert_rows!(c, s::media::table, rows, CHUNK)?)
-            })?,
-            "articles" => {
-                self.link_parents(conn)?;
-                let progress = &mut *self.progress;
-                stream(conn, reader, name, progress, |c, rows: &[rows::Article]| {
-                    for a in rows {
-                        known::<Status>(&a.status, name)?;
-                    }
-                    Ok(insert_rows!(c, s::articles::table, rows, CHUNK)?)
-                })?
-            }
-            "article_tags" => stream(
-                conn,
-                reader,
-                name,
-                progress,
-                |c, rows: &[rows::ArticleTag]| {
-                    Ok(insert_rows!(c, s::article_tags::table, rows, CHUNK)?)
-                },
-            )?,
-            "article_revisions" => stream(
-                conn,
-                reader,
-                name,
-                progress,
-                |c, rows: &[rows::Revision]| {
-                    Ok(insert_rows!(c, s::article_revisions::table, rows, CHUNK)?)
-                },
-            )?,
-            "old_slugs" => stream(conn, reader, name, progress, |c, rows: &[rows::OldSlug]| {
-                Ok(insert_rows!(c, s::old_slugs::table, rows, CHUNK)?)
-            })?,
-            "imported_urls" => stream(
-                conn,
-                reader,
-                name,
-                progress,
-                |c, rows: &[rows::ImportedUrl]| {
-                    Ok(insert_rows!(c, s::imported_urls::table, rows, CHUNK)?)
-                },
-            )?,
-            "audit_log" => stream(
-                conn,
-                reader,
-                name,
-                progress,
-                |c, rows: &[rows::AuditEntry]| {
-                    Ok(insert_rows!(c, s::audit_log::table, rows, CHUNK)?)
-                },
-            )?,
+            "tags" => plain!(rows::Tag, s::tags::table),
+            "media" => plain!(rows::Media, s::media::table),
+            "articles" => plain!(rows::Article, s::articles::table, |a: &rows::Article| {
+                known::<Status>(&a.status, name)
+            }),
+            "article_tags" => plain!(rows::ArticleTag, s::article_tags::table),
+            "article_revisions" => plain!(rows::Revision, s::article_revisions::table),
+            "old_slugs" => plain!(rows::OldSlug, s::old_slugs::table),
+            "imported_urls" => plain!(rows::ImportedUrl, s::imported_urls::table),
+            "audit_log" => plain!(rows::AuditEntry, s::audit_log::table),
             "webhooks" => stream(conn, reader, name, progress, |c, rows: &[rows::Webhook]| {
                 let rows = rows
                     .iter()

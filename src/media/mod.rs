@@ -3,6 +3,7 @@
 //! metadata; [`store`] opens the directory or S3 bucket behind one trait; [`render`] makes
 //! renditions off the request threads, once per rendition however many ask at once.
 
+mod intake;
 pub mod model;
 pub mod render;
 pub mod renderer;
