@@ -47,7 +47,7 @@ impl Compressor {
 pub fn gzip(body: &[u8]) -> Option<Bytes> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
     encoder.write_all(body).ok()?;
-    encoder.finish().ok().map(Bytes::from)
+    encoder.finish().ok().map(exact)
 }
 
 /// brotli at quality 5: most of the size gain of higher levels at a fraction of the time.
@@ -58,7 +58,14 @@ pub fn brotli(body: &[u8]) -> Option<Bytes> {
         writer.write_all(body).ok()?;
         writer.flush().ok()?;
     }
-    Some(Bytes::from(out))
+    Some(exact(out))
+}
+
+/// The bytes in an allocation of their own size: an entry lives long in the cache, and the
+/// room a growing buffer kept at its end would be held with it, unweighed.
+fn exact(mut bytes: Vec<u8>) -> Bytes {
+    bytes.shrink_to_fit();
+    Bytes::from(bytes)
 }
 
 #[cfg(test)]

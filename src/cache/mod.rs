@@ -441,7 +441,9 @@ impl ResponseCache {
         let entry = Arc::new(Entry {
             headers,
             etag,
-            identity,
+            // A copy of its own size: the body was written into a buffer that grew as it
+            // went, and the room at its end would stay held, unweighed, as long as the entry.
+            identity: Bytes::copy_from_slice(&identity),
             compressed: None,
             asked: Default::default(),
             route: route.map(Arc::from),
