@@ -22,13 +22,37 @@ pub struct Page {
     pub lastmod: NaiveDateTime,
 }
 
-/// The query, with `{now}` for the moment and `{size}` for the page size.
+/// The query, with `{now}` for the moment, `{size}` for the page size and `{plus}` for
+/// SQLite's unary `+` on the visibility columns: without it, SQLite 3.50 reads the public
+/// stories through the index on status and publication time and sorts them by id (646 ms
+/// at 100,000 stories) instead of scanning the covering index in id order (70 ms).
 const PAGES: &str = "SELECT CAST((rn - 1) / {size} AS BIGINT) AS page, MIN(id) AS first_id, \
      MAX(updated_at) AS lastmod \
      FROM (SELECT id, updated_at, row_number() OVER (ORDER BY id) AS rn FROM articles \
-           WHERE trashed_at IS NULL AND status IN ('published', 'scheduled') \
-             AND published_sort <= {now} AND (unpublish_at IS NULL OR unpublish_at > {now})) AS numbered \
+           WHERE {plus}trashed_at IS NULL AND {plus}status IN ('published', 'scheduled') \
+             AND {plus}published_sort <= {now} \
+             AND ({plus}unpublish_at IS NULL OR {plus}unpublish_at > {now})) AS numbered \
      GROUP BY CAST((rn - 1) / {size} AS BIGINT) ORDER BY page";
+
+/// Runs `text` on either engine with `now` for `{now}`, and for `{plus}` SQLite's unary `+`
+/// (which keeps its planner off a column's indexes) or nothing on PostgreSQL.
+fn at_now<T>(conn: &mut AnyConnection, text: &str, now: NaiveDateTime) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    match conn {
+        AnyConnection::Pg(pg) => {
+            diesel::sql_query(text.replace("{plus}", "").replace("{now}", "$1"))
+                .bind::<Timestamp, _>(now)
+                .load(pg)
+        }
+        AnyConnection::Sqlite(lite) => {
+            diesel::sql_query(text.replace("{plus}", "+").replace("{now}", "?1"))
+                .bind::<Timestamp, _>(now)
+                .load(lite)
+        }
+    }
+}
 
 /// Every page of `size` public articles at `now`, in order; none when nothing is public.
 pub fn sitemap_pages(
@@ -37,16 +61,7 @@ pub fn sitemap_pages(
     now: NaiveDateTime,
 ) -> QueryResult<Vec<Page>> {
     let size = size.max(1).to_string();
-    match conn {
-        AnyConnection::Pg(pg) => {
-            let text = PAGES.replace("{size}", &size).replace("{now}", "$1");
-            diesel::sql_query(text).bind::<Timestamp, _>(now).load(pg)
-        }
-        AnyConnection::Sqlite(lite) => {
-            let text = PAGES.replace("{size}", &size).replace("{now}", "?1");
-            diesel::sql_query(text).bind::<Timestamp, _>(now).load(lite)
-        }
-    }
+    at_now(conn, &PAGES.replace("{size}", &size), now)
 }
 
 /// A tag with public articles: its slug and the newest change among those articles.
@@ -78,13 +93,40 @@ pub fn tags_in_use(
     limit: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<TagInUse>> {
-    let text = TAGS_IN_USE.replace("{limit}", &limit.max(0).to_string());
-    match conn {
-        AnyConnection::Pg(pg) => diesel::sql_query(text.replace("{now}", "$1"))
-            .bind::<Timestamp, _>(now)
-            .load(pg),
-        AnyConnection::Sqlite(lite) => diesel::sql_query(text.replace("{now}", "?1"))
-            .bind::<Timestamp, _>(now)
-            .load(lite),
-    }
+    at_now(
+        conn,
+        &TAGS_IN_USE.replace("{limit}", &limit.max(0).to_string()),
+        now,
+    )
+}
+
+/// The newest change among some public articles.
+#[derive(Debug, Clone, QueryableByName)]
+struct Newest {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
+    lastmod: Option<NaiveDateTime>,
+}
+
+/// The newest-changed public article with a section, or with a tag: a walk down the
+/// `updated_at` index that stops at the first. `{plus}` is SQLite's unary `+` on the
+/// visibility columns, which keeps its planner off their indexes (it would read every
+/// public story through them and sort); PostgreSQL's planner weighs the walk itself.
+const NEWEST: &str = "SELECT MAX(updated_at) AS lastmod FROM (SELECT updated_at FROM articles \
+     WHERE {plus}trashed_at IS NULL AND {plus}status IN ('published', 'scheduled') \
+       AND {plus}published_sort <= {now} \
+       AND ({plus}unpublish_at IS NULL OR {plus}unpublish_at > {now}) AND {which} \
+     ORDER BY updated_at DESC, id DESC LIMIT 1) AS newest";
+
+/// The newest change among public articles at `now` that have a section (`tagged`: a tag).
+pub fn newest_change(
+    conn: &mut AnyConnection,
+    tagged: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let which = match tagged {
+        true => "EXISTS (SELECT 1 FROM article_tags WHERE article_tags.article_id = articles.id)",
+        false => "category_id IS NOT NULL",
+    };
+    let rows: Vec<Newest> = at_now(conn, &NEWEST.replace("{which}", which), now)?;
+    Ok(rows.into_iter().next().and_then(|row| row.lastmod))
 }

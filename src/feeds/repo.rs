@@ -137,6 +137,17 @@ pub fn categories_in_use(
         .load(conn)
 }
 
+/// The newest change among public articles in a section (`tagged`: with a tag), for the
+/// sitemap index: the newest-changed public story that has one ends a walk down the
+/// `updated_at` index, where grouping every section's (or tag's) stories read them all.
+pub fn newest_change(
+    conn: &mut AnyConnection,
+    tagged: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    crate::db::pages::newest_change(conn, tagged, now)
+}
+
 /// Tags with public articles, with the newest change among those articles, by slug.
 pub fn tags_in_use(
     conn: &mut AnyConnection,

@@ -144,14 +144,8 @@ pub async fn index(ctx: &Ctx) -> Result<Index> {
             .iter()
             .map(|r| r.updated_at)
             .max();
-        let categories = repo::categories_in_use(conn, super::SITEMAP_URLS, now)?
-            .into_iter()
-            .filter_map(|(_, at)| at)
-            .max();
-        let tags = repo::tags_in_use(conn, super::SITEMAP_URLS, now)?
-            .into_iter()
-            .filter_map(|(_, at)| at)
-            .max();
+        let categories = repo::newest_change(conn, false, now)?;
+        let tags = repo::newest_change(conn, true, now)?;
         let changes_at = crate::outbox::repo::next_due_cached(conn, &cache)?;
         Ok(Index {
             article_pages,

@@ -504,6 +504,68 @@ async fn sitemaps_list_only_public_articles_and_link_the_front_end() {
     );
 }
 
+/// The sitemap index's `lastmod` for `part` (`tags.xml`), as a moment.
+fn index_lastmod(index: &str, part: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    let loc = format!("<loc>{SITE}/sitemaps/{part}</loc>");
+    let rest = &index[index
+        .find(&loc)
+        .unwrap_or_else(|| panic!("{part}: {index}"))
+        + loc.len()..];
+    let at = rest
+        .strip_prefix("<lastmod>")
+        .and_then(|r| r.split_once("</lastmod>"))
+        .unwrap_or_else(|| panic!("{part} has no lastmod: {index}"))
+        .0;
+    chrono::DateTime::parse_from_rfc3339(at).unwrap()
+}
+
+/// The index dates the section and tag sitemaps by the newest change among public stories
+/// with a section (with a tag): a draft's edit moves neither, a public story's moves the ones
+/// it belongs to.
+#[tokio::test]
+async fn the_sitemap_index_dates_sections_and_tags_by_their_public_stories() {
+    let app = configured().await;
+    let room = newsroom(&app).await;
+    let (_, _, index) = text(&app, "/sitemap.xml").await;
+    let (sections, tags) = (
+        index_lastmod(&index, "categories.xml"),
+        index_lastmod(&index, "tags.xml"),
+    );
+    let edit = |article: &Value, title: &str| {
+        let (path, body) = (
+            format!("/api/v1/articles/{}", id(article)),
+            json!({"title": title}),
+        );
+        let app = &app;
+        async move {
+            // `lastmod` counts whole seconds.
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+            assert_eq!(app.patch_json(&path, &body).await.status(), 200);
+            let (_, _, index) = text(app, "/sitemap.xml").await;
+            (
+                index_lastmod(&index, "categories.xml"),
+                index_lastmod(&index, "tags.xml"),
+            )
+        }
+    };
+    // A tagged draft.
+    assert_eq!(
+        edit(&room.hidden[0], "Still a draft").await,
+        (sections, tags)
+    );
+    // A public story with a section and no tag.
+    let (later_sections, same_tags) = edit(&room.wire, "Oil edges higher still").await;
+    assert!(
+        later_sections > sections,
+        "{later_sections} after {sections}"
+    );
+    assert_eq!(same_tags, tags);
+    // A public story with both.
+    let (latest_sections, later_tags) = edit(&room.bylined, "Refiners brace").await;
+    assert!(latest_sections > later_sections);
+    assert!(later_tags > tags, "{later_tags} after {tags}");
+}
+
 #[tokio::test]
 async fn an_empty_site_has_a_valid_first_sitemap_page() {
     let app = configured().await;
