@@ -62,6 +62,59 @@ async fn words_phrases_exclusions_and_or() {
     assert!(hits(&app, "nothinglikethis", "").await.is_empty());
 }
 
+/// A phrase is found only with its words side by side (through stop words and hyphens as
+/// the text parser reads them), wherever in the story it stands, and after an edit as the
+/// story now reads.
+#[tokio::test]
+async fn phrases_need_neighbours_and_follow_edits() {
+    let app = spawn_app().await;
+    let boj = publish_article(&app, json!({"title": "Rates", "slug": "boj", "body": "The Bank of Japan held rates. A well-known trader said so."})).await;
+    publish_article(&app, json!({"title": "Japan", "slug": "apart", "body": "Japan: a bank trader, well known, held that rates stay."})).await;
+
+    assert_eq!(
+        hits(&app, "\"bank of japan\"", "").await,
+        ["boj"],
+        "over a stop word"
+    );
+    assert_eq!(
+        hits(&app, "\"well-known trader\"", "").await,
+        ["boj"],
+        "a hyphenated word"
+    );
+    assert_eq!(
+        hits(&app, "\"held rates\" japan", "").await,
+        ["boj"],
+        "phrase and word"
+    );
+    assert!(
+        hits(&app, "\"held rates\" -trader", "").await.is_empty(),
+        "phrase and exclusion"
+    );
+    assert!(
+        hits(&app, "\"rates held\"", "").await.is_empty(),
+        "order counts"
+    );
+    let mut either = hits(&app, "\"rates held\" OR \"trader well\"", "").await;
+    either.sort();
+    assert_eq!(either, ["apart"], "phrases under OR");
+
+    let id = boj["id"].as_str().unwrap();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/articles/{id}"),
+            &json!({"body": "Rates held firm."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        hits(&app, "\"held rates\"", "").await.is_empty(),
+        "gone with the edit"
+    );
+    let mut now = hits(&app, "\"rates held\"", "").await;
+    now.sort();
+    assert_eq!(now, ["boj"], "found as the story reads now");
+}
+
 #[tokio::test]
 async fn title_hits_rank_above_body_hits_and_are_highlighted_safely() {
     let app = spawn_app().await;
