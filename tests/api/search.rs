@@ -86,14 +86,12 @@ async fn phrases_need_neighbours_and_follow_edits() {
         ["boj"],
         "phrase and word"
     );
-    assert!(
-        hits(&app, "\"held rates\" -trader", "").await.is_empty(),
-        "phrase and exclusion"
-    );
-    assert!(
-        hits(&app, "\"rates held\"", "").await.is_empty(),
-        "order counts"
-    );
+    for (nothing, why) in [
+        ("\"held rates\" -trader", "phrase and exclusion"),
+        ("\"rates held\"", "order counts"),
+    ] {
+        assert!(hits(&app, nothing, "").await.is_empty(), "{why}");
+    }
     let mut either = hits(&app, "\"rates held\" OR \"trader well\"", "").await;
     either.sort();
     assert_eq!(either, ["apart"], "phrases under OR");
