@@ -92,6 +92,7 @@ impl Application {
             cache_max_age: settings.cache_max_age,
             webhook_allow_private: settings.events.allow_private,
             site: settings.site.clone().map(Arc::new),
+            preview_url: settings.preview_url.clone(),
             media,
             search: articles::search::Tuning {
                 recency: settings.search.recency,

@@ -21,13 +21,16 @@ from byline_client.api.articles import (
 from byline_client.api.auth import login
 from byline_client.api.authors import create_author
 from byline_client.api.categories import create_category
+from byline_client.api.previews import create_preview, open_preview
 from byline_client.models import (
     Article,
     ArticleStatus,
     CreateArticle,
     CreateAuthor,
     CreateCategory,
+    CreatePreview,
     LoginRequest,
+    Preview,
     Problem,
     ProblemCode,
     UpdateArticle,
@@ -116,4 +119,15 @@ check(invalid.status_code == 422 and invalid.parsed.code == ProblemCode.VALIDATI
 
 after = get_article.sync(first.id, client=api)
 check(after.subtitle == "Mines idle" and after.version == patched.parsed.version, "neither refused write changed anything")
+# A preview link: made for a draft, opened with no credentials.
+draft = create_article.sync(client=api, body=CreateArticle(title=f"Zinc {run} outlook", body="Zinc *may* rise."))
+link = create_preview.sync(draft.id, client=api, body=CreatePreview(expires_in=3600))
+check(isinstance(link, Preview) and link.token.startswith("byp_") and link.url == f"/api/v1/preview/{link.token}",
+      "a preview link for a draft")
+shown = open_preview.sync_detailed(link.token, client=anon)
+check(shown.status_code == 200 and isinstance(shown.parsed, Article) and shown.parsed.title == draft.title
+      and shown.parsed.status == ArticleStatus.PUBLISHED and shown.headers["cache-control"] == "private, no-store",
+      "the link opens with no credentials, as if published")
+hidden = get_article.sync_detailed(draft.id, client=anon)
+check(hidden.status_code == 404, "the draft stays hidden from the public")
 print("Python client flow passed")

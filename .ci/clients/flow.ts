@@ -145,4 +145,26 @@ check(invalid.response.status === 422 && problem?.code === "validation_failed" &
 const after = await api.GET("/api/v1/articles/{id_or_slug}", { params: { path: { id_or_slug: first.id } } });
 check(after.data?.subtitle === "Smelters cut output" && after.data.version === patched.data.version, "neither refused write changed anything");
 
+// A preview link: made for a draft, opened with no credentials.
+const draft = await api.POST("/api/v1/articles", {
+  body: { title: `Zinc ${run} outlook`, body: "Zinc *may* rise." },
+});
+if (!draft.data) throw new Error(JSON.stringify(draft.error));
+const link = await api.POST("/api/v1/articles/{id_or_slug}/previews", {
+  params: { path: { id_or_slug: draft.data.id } },
+  body: { expires_in: 3600 },
+});
+if (!link.data) throw new Error(JSON.stringify(link.error));
+const secret: string = link.data.token ?? "";
+check(secret.startsWith("byp_") && link.data.url === `/api/v1/preview/${secret}`, "a preview link for a draft");
+const preview = await anon.GET("/api/v1/preview/{token}", { params: { path: { token: secret } } });
+check(
+  preview.data?.title === draft.data.title &&
+    preview.data.status === "published" &&
+    preview.response.headers.get("cache-control") === "private, no-store",
+  "the link opens with no credentials, as if published",
+);
+const hidden = await anon.GET("/api/v1/articles/{id_or_slug}", { params: { path: { id_or_slug: draft.data.id } } });
+check(hidden.response.status === 404, "the draft stays hidden from the public");
+
 console.log("TypeScript client flow passed");

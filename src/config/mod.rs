@@ -104,6 +104,8 @@ pub struct Settings {
     pub events: EventSettings,
     /// Where the front-end shows content, for feeds and sitemaps; `None`: they answer 404.
     pub site: Option<SiteSettings>,
+    /// The front-end's preview page (`{token}` in it); `None`: links point at the API.
+    pub preview_url: Option<String>,
     /// Uploads and where their files are kept.
     pub media: MediaSettings,
     /// What start-up should warn about: variables that look like settings and are not.
@@ -308,6 +310,7 @@ impl Settings {
                 retry_schedule: values::parse_schedule(v.raw(&s::WEBHOOK_RETRY_SCHEDULE))?,
             },
             site: site::parse(v)?,
+            preview_url: site::preview_url(v)?,
             media: media(v)?,
             warnings: Vec::new(),
         })

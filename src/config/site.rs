@@ -147,6 +147,14 @@ fn url_template(
     Ok(value.to_owned())
 }
 
+/// `BYLINE_PREVIEW_URL`: an absolute http(s) URL template with `{token}`, or `None`.
+pub fn preview_url(values: &Values) -> Result<Option<String>, SettingError> {
+    match values.raw(&spec::PREVIEW_URL).trim() {
+        "" => Ok(None),
+        raw => url_template(&spec::PREVIEW_URL, raw, &["{token}"], &["{token}"]).map(Some),
+    }
+}
+
 /// The site's settings, or `None` without `BYLINE_SITE_URL`.
 pub fn parse(values: &Values) -> Result<Option<SiteSettings>, SettingError> {
     let raw = values.raw(&spec::SITE_URL).trim();

@@ -301,7 +301,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Preview links: hashes of their tokens, the story each shows and until when.
+    article_previews (id) {
+        id -> Text,
+        article_id -> Text,
+        token_hash -> Text,
+        version -> Nullable<BigInt>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(article_previews -> articles (article_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -324,5 +338,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     tags,
     article_tags,
+    article_previews,
     media
 );

@@ -10,7 +10,9 @@ use diesel::sqlite::Sqlite;
 
 use super::multi_connection_impl::MultiBackend;
 use crate::domain::change::{AuditAction, Subject, Verb};
-use crate::domain::ids::{ArticleId, AuthorId, CategoryId, Identifier, MediaId, TagId, UserId};
+use crate::domain::ids::{
+    ArticleId, AuthorId, CategoryId, Identifier, MediaId, PreviewId, TagId, UserId,
+};
 use crate::domain::{
     DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,
 };
@@ -108,7 +110,9 @@ named_values!(
     TimerKind,
     EventType
 );
-id_values!(ArticleId, AuthorId, CategoryId, TagId, MediaId, UserId);
+id_values!(
+    ArticleId, AuthorId, CategoryId, TagId, MediaId, UserId, PreviewId
+);
 impl Stored for AuditAction {
     fn text(&self) -> &str {
         self.as_str()

@@ -29,6 +29,8 @@ named! {
         Session = "session",
         /// A webhook.
         Webhook = "webhook",
+        /// A preview link to a story.
+        Preview = "preview",
     }
 }
 
@@ -57,7 +59,8 @@ named! {
         Restored = "restored",
         /// A sign-in was refused.
         Refused = "refused",
-        /// A used refresh token came back, and its family was revoked.
+        /// Withdrawn before its time (a preview link); for a session: a used refresh token
+        /// came back, and its family was revoked.
         Revoked = "revoked",
         /// Left the public routes at its `unpublish_at` (time-driven).
         Expired = "expired",

@@ -87,6 +87,8 @@ codes! {
     IdempotencyKeyUnreplayable = "idempotency_key_unreplayable",
     /// 409: the delivery is being sent right now.
     DeliveryInFlight = "delivery_in_flight",
+    /// 409: the story has as many live preview links as it may; revoke one first.
+    TooManyPreviews = "too_many_previews",
     /// 410: the changes-feed cursor points before events the retention has deleted.
     CursorExpired = "cursor_expired",
     /// 408: the request's body did not arrive in time.

@@ -137,6 +137,8 @@ ids! {
     MediaId;
     /// A staff user's id.
     UserId;
+    /// A preview link's id.
+    PreviewId;
 }
 
 #[cfg(test)]

@@ -190,6 +190,10 @@ named! {
         MediaUpdated = "media.updated",
         /// `media.deleted`.
         MediaDeleted = "media.deleted",
+        /// `preview.created`.
+        PreviewCreated = "preview.created",
+        /// `preview.revoked`.
+        PreviewRevoked = "preview.revoked",
         /// `webhook.ping`.
         WebhookPing = "webhook.ping",
     }

@@ -424,6 +424,17 @@ pub fn revision(
     parse_head(head, Some(body)).map(Some)
 }
 
+/// Whether an article has a revision with this version.
+pub fn has_revision(conn: &mut AnyConnection, article_id: &str, version: i64) -> Result<bool> {
+    let found: Option<i64> = r::table
+        .filter(r::article_id.eq(article_id))
+        .filter(r::version.eq(version))
+        .select(r::version)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// Bytes stored for an article's revisions: state, field list and compressed body.
 pub fn revision_bytes(conn: &mut AnyConnection, article_id: &str) -> QueryResult<(i64, i64)> {
     let rows: Vec<(String, String, Vec<u8>)> = r::table

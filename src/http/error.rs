@@ -74,7 +74,8 @@ fn status_of(code: Code) -> StatusCode {
         | C::MediaInUse
         | C::IdempotencyKeyInFlight
         | C::IdempotencyKeyUnreplayable
-        | C::DeliveryInFlight => StatusCode::CONFLICT,
+        | C::DeliveryInFlight
+        | C::TooManyPreviews => StatusCode::CONFLICT,
         C::CursorExpired => StatusCode::GONE,
         C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         C::PreconditionFailed => StatusCode::PRECONDITION_FAILED,

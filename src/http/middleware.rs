@@ -82,7 +82,7 @@ pub async fn access_log(
             .map(ServiceResponse::map_into_boxed_body);
     }
     let method = req.method().clone();
-    let uri = req.uri().clone();
+    let uri = loggable(req.uri());
     let client_ip = super::client::client_ip(req.request());
     let started = std::time::Instant::now();
     let res = next.call(req).instrument(span.clone()).await;
@@ -111,6 +111,35 @@ pub async fn access_log(
     }
     drop(_entered);
     res.map(ServiceResponse::map_into_boxed_body)
+}
+
+/// What the access log writes of a request's target: all of it, but the token of a preview
+/// link, which is a credential.
+enum Target {
+    /// Any other request.
+    Whole(actix_web::http::Uri),
+    /// `GET /api/v1/preview/{token}`, with its query if any.
+    Preview(Option<String>),
+}
+
+const PREVIEW_PATH: &str = "/api/v1/preview/";
+
+fn loggable(uri: &actix_web::http::Uri) -> Target {
+    if uri.path().starts_with(PREVIEW_PATH) {
+        Target::Preview(uri.query().map(str::to_owned))
+    } else {
+        Target::Whole(uri.clone())
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Whole(uri) => uri.fmt(f),
+            Target::Preview(None) => write!(f, "{PREVIEW_PATH}…"),
+            Target::Preview(Some(query)) => write!(f, "{PREVIEW_PATH}…?{query}"),
+        }
+    }
 }
 
 /// Turns a panic below this point into a 500 answer instead of a dropped connection. The

@@ -18,14 +18,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(super::api::tokens::create_token)
             .service(super::api::tokens::get_token)
             .service(super::api::tokens::delete_token)
-            .service(super::api::articles::list_articles)
-            .service(super::api::articles::create_article)
-            .service(super::api::articles::get_article)
-            .service(super::api::articles::update_article)
-            .service(super::api::articles::delete_article)
-            .service(super::api::articles::publish_article)
-            .service(super::api::articles::unpublish_article)
-            .service(super::api::articles::archive_article)
+            .configure(articles)
             .service(super::api::resolve::resolve_path)
             .service(super::api::search::suggest)
             .service(super::api::history::list_revisions)
@@ -81,4 +74,21 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(super::api::meta::openapi_json)
     .service(super::api::meta::docs)
     .service(super::api::meta::metrics);
+}
+
+/// The stories, their actions and their preview links.
+fn articles(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(super::api::articles::list_articles)
+        .service(super::api::articles::create_article)
+        .service(super::api::articles::get_article)
+        .service(super::api::articles::update_article)
+        .service(super::api::articles::delete_article)
+        .service(super::api::articles::publish_article)
+        .service(super::api::articles::unpublish_article)
+        .service(super::api::articles::archive_article)
+        .service(super::api::articles::previews::create_preview)
+        .service(super::api::articles::previews::list_previews)
+        .service(super::api::articles::previews::get_preview)
+        .service(super::api::articles::previews::revoke_preview)
+        .service(super::api::articles::previews::open_preview);
 }

@@ -21,6 +21,8 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// Where the front-end shows content (feeds and sitemaps); `None` when not configured.
     pub site: Option<Arc<crate::config::SiteSettings>>,
+    /// The front-end's preview page, with `{token}`; `None`: links point at the API.
+    pub preview_url: Option<String>,
     /// The media library and its store.
     pub media: Arc<crate::media::service::Library>,
     /// How searches rank and count.

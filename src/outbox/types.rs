@@ -41,6 +41,8 @@ pub fn of(change: &Change) -> Option<EventType> {
         (Subject::Media, V::Created) => ET::MediaCreated,
         (Subject::Media, V::Updated) => ET::MediaUpdated,
         (Subject::Media, V::Deleted) => ET::MediaDeleted,
+        (Subject::Preview, V::Created) => ET::PreviewCreated,
+        (Subject::Preview, V::Revoked) => ET::PreviewRevoked,
         _ => return None,
     })
 }

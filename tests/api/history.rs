@@ -1168,6 +1168,16 @@ const RECIPES: &[Recipe] = &[
     },
     Recipe {
         method: "post",
+        path: "/api/v1/articles/{id_or_slug}/previews",
+        action: "preview.created",
+    },
+    Recipe {
+        method: "delete",
+        path: "/api/v1/articles/{id_or_slug}/previews/{id}",
+        action: "preview.revoked",
+    },
+    Recipe {
+        method: "post",
         path: "/api/v1/articles/{id_or_slug}/revisions/{version}/restore",
         action: "article.restored",
     },
@@ -1366,6 +1376,25 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
                 .await;
             ok(res).await;
             id
+        }
+        ("post", "/api/v1/articles/{id_or_slug}/previews") => {
+            let id = id_of(&article().await);
+            let res = app
+                .post_json(&format!("/api/v1/articles/{id}/previews"), &json!({}))
+                .await;
+            id_of(&ok(res).await.json::<Value>().await.unwrap())
+        }
+        ("delete", "/api/v1/articles/{id_or_slug}/previews/{id}") => {
+            let id = id_of(&article().await);
+            let res = app
+                .post_json(&format!("/api/v1/articles/{id}/previews"), &json!({}))
+                .await;
+            let link = id_of(&ok(res).await.json::<Value>().await.unwrap());
+            ok(app
+                .delete(&format!("/api/v1/articles/{id}/previews/{link}"))
+                .await)
+            .await;
+            link
         }
         ("post", "/api/v1/articles/{id_or_slug}/revisions/{version}/restore") => {
             let id = id_of(&article().await);

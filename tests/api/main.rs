@@ -23,6 +23,7 @@ mod integrators;
 mod media;
 mod moving;
 mod plumbing;
+mod previews;
 mod ranking;
 mod search;
 mod service;

@@ -3,11 +3,13 @@
 //! threads, and change the store inside one write ([`crate::write`]), saying what changed.
 
 mod lifecycle;
+mod previews;
 mod read;
 mod revisions;
 mod write;
 
 pub use lifecycle::*;
+pub use previews::*;
 pub use read::*;
 pub use revisions::*;
 pub use write::*;

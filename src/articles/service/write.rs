@@ -154,6 +154,9 @@ pub fn set_trashed(
         Some(_) => Verb::Trashed,
         None => Verb::Untrashed,
     };
+    if trashed.is_some() {
+        forget_previews(tx.conn(), &current.id)?;
+    }
     let (at, by) = trashed.map_or((None, None), |(at, by)| (Some(at), by));
     let changes = ArticleChangeset {
         trashed_at: Some(at),

@@ -10,6 +10,7 @@ pub mod history;
 pub mod imports;
 pub mod media;
 pub mod present;
+pub mod previews;
 pub mod search;
 pub mod tags;
 pub mod tokens;

@@ -10,6 +10,7 @@ use super::articles::ArticleResponse;
 use super::authors::AuthorResponse;
 use super::categories::CategoryResponse;
 use super::media::MediaResponse;
+use super::previews::PreviewResponse;
 use super::tags::TagResponse;
 use crate::articles::model::Article;
 use crate::articles::repo::{self as articles, Access};
@@ -84,6 +85,13 @@ impl Presenter for Public {
                 Some(m) => Some(presented(None, None, json(&MediaResponse::new(m, false))?)),
                 None => None,
             },
+            Subject::Preview => {
+                let id = crate::domain::PreviewId::from(id.to_owned());
+                match crate::articles::previews::by_id(conn, &id)? {
+                    Some(p) => Some(presented(None, None, json(&PreviewResponse::new(p, None))?)),
+                    None => None,
+                }
+            }
             _ => None,
         })
     }

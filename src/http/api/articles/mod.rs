@@ -23,6 +23,7 @@ use crate::http::wire::articles::{
     PublishArticle, UpdateArticle,
 };
 
+pub mod previews;
 mod query;
 mod shape;
 
