@@ -15,9 +15,12 @@ from byline_client.api.articles import (
     get_article,
     list_articles,
     publish_article,
+    return_article,
+    submit_article,
     unpublish_article,
     update_article,
 )
+from byline_client.api.notes import list_notes
 from byline_client.api.auth import login
 from byline_client.api.authors import create_author
 from byline_client.api.categories import create_category
@@ -33,6 +36,8 @@ from byline_client.models import (
     Preview,
     Problem,
     ProblemCode,
+    ReturnArticle,
+    SubmitArticle,
     UpdateArticle,
 )
 
@@ -130,4 +135,16 @@ check(shown.status_code == 200 and isinstance(shown.parsed, Article) and shown.p
       "the link opens with no credentials, as if published")
 hidden = get_article.sync_detailed(draft.id, client=anon)
 check(hidden.status_code == 404, "the draft stays hidden from the public")
+# Review: submit, return with a reason, submit again, publish.
+step = submit_article.sync(draft.id, client=api, body=SubmitArticle(note="Ready for the desk."))
+check(isinstance(step, Article) and step.status == ArticleStatus.IN_REVIEW, "submit a draft for review")
+step = return_article.sync(draft.id, client=api, body=ReturnArticle(note="Needs a second source."))
+check(isinstance(step, Article) and step.status == ArticleStatus.DRAFT, "return it with a note")
+step = submit_article.sync(draft.id, client=api)
+check(isinstance(step, Article) and step.status == ArticleStatus.IN_REVIEW, "submit it again with no body")
+step = publish_article.sync(draft.id, client=api)
+check(isinstance(step, Article) and step.status == ArticleStatus.PUBLISHED, "publish from review")
+thread = list_notes.sync(draft.id, client=api)
+check([n.text for n in thread.data] == ["Ready for the desk.", "Needs a second source."],
+      "the review notes are the story's notes")
 print("Python client flow passed")

@@ -167,4 +167,31 @@ check(
 const hidden = await anon.GET("/api/v1/articles/{id_or_slug}", { params: { path: { id_or_slug: draft.data.id } } });
 check(hidden.response.status === 404, "the draft stays hidden from the public");
 
+// Review: submit, return with a reason, submit again, publish.
+const inReview = await api.POST("/api/v1/articles/{id_or_slug}/submit", {
+  params: { path: { id_or_slug: draft.data.id } },
+  body: { note: "Ready for the desk." },
+});
+check(inReview.data?.status === "in_review", "submit a draft for review");
+const returned = await api.POST("/api/v1/articles/{id_or_slug}/return", {
+  params: { path: { id_or_slug: draft.data.id } },
+  body: { note: "Needs a second source." },
+});
+check(returned.data?.status === "draft", "return it with a note");
+const resubmitted = await api.POST("/api/v1/articles/{id_or_slug}/submit", {
+  params: { path: { id_or_slug: draft.data.id } },
+});
+check(resubmitted.data?.status === "in_review", "submit it again with no body");
+const live = await api.POST("/api/v1/articles/{id_or_slug}/publish", {
+  params: { path: { id_or_slug: draft.data.id } },
+});
+check(live.data?.status === "published", "publish from review");
+const thread = await api.GET("/api/v1/articles/{id_or_slug}/notes", {
+  params: { path: { id_or_slug: draft.data.id } },
+});
+check(
+  (thread.data?.data ?? []).map((n) => n.text).join("|") === "Ready for the desk.|Needs a second source.",
+  "the review notes are the story's notes",
+);
+
 console.log("TypeScript client flow passed");

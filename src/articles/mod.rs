@@ -2,6 +2,7 @@
 //! through explicit actions, and read by the public only once visible.
 
 pub mod model;
+pub mod notes;
 pub mod previews;
 pub mod render;
 pub mod repo;

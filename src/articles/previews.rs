@@ -4,8 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::articles::model::Article;
 use crate::db::AnyConnection;
 use crate::db::schema::article_previews::{self, dsl as p};
+use crate::db::schema::articles;
 use crate::domain::{ArticleId, Error, PreviewId, UserId};
 
 /// A preview link, without its token's hash.
@@ -42,16 +44,19 @@ pub fn insert(conn: &mut AnyConnection, preview: &Preview, token_hash: &str) -> 
         .map(drop)
 }
 
-/// The link whose token hashes to `token_hash`, while it lasts.
-pub fn by_hash(
+/// The link whose token hashes to `token_hash`, while it lasts, with its story unless the
+/// story is in the trash: one statement.
+pub fn open(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<Preview>> {
+) -> QueryResult<Option<(Preview, Article)>> {
     p::article_previews
+        .inner_join(articles::table)
         .filter(p::token_hash.eq(token_hash))
         .filter(p::expires_at.gt(now))
-        .select(Preview::as_select())
+        .filter(articles::trashed_at.is_null())
+        .select((Preview::as_select(), Article::as_select()))
         .first(conn)
         .optional()
 }

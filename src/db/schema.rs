@@ -315,7 +315,22 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::table! {
+    /// Staff's notes on a story.
+    article_notes (id) {
+        id -> Text,
+        article_id -> Text,
+        author_type -> Text,
+        author_id -> Text,
+        author_name -> Nullable<Text>,
+        text -> Text,
+        mentions -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(article_previews -> articles (article_id));
+diesel::joinable!(article_notes -> articles (article_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -339,5 +354,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     article_tags,
     article_previews,
+    article_notes,
     media
 );

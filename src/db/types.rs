@@ -11,7 +11,7 @@ use diesel::sqlite::Sqlite;
 use super::multi_connection_impl::MultiBackend;
 use crate::domain::change::{AuditAction, Subject, Verb};
 use crate::domain::ids::{
-    ArticleId, AuthorId, CategoryId, Identifier, MediaId, PreviewId, TagId, UserId,
+    ArticleId, AuthorId, CategoryId, Identifier, MediaId, NoteId, PreviewId, TagId, UserId,
 };
 use crate::domain::{
     DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,
@@ -111,7 +111,7 @@ named_values!(
     EventType
 );
 id_values!(
-    ArticleId, AuthorId, CategoryId, TagId, MediaId, UserId, PreviewId
+    ArticleId, AuthorId, CategoryId, TagId, MediaId, UserId, PreviewId, NoteId
 );
 impl Stored for AuditAction {
     fn text(&self) -> &str {

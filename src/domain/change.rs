@@ -31,6 +31,8 @@ named! {
         Webhook = "webhook",
         /// A preview link to a story.
         Preview = "preview",
+        /// A staff note on a story.
+        Note = "note",
     }
 }
 
@@ -64,6 +66,10 @@ named! {
         Revoked = "revoked",
         /// Left the public routes at its `unpublish_at` (time-driven).
         Expired = "expired",
+        /// Handed in for review.
+        Submitted = "submitted",
+        /// Sent back from review to its author.
+        Returned = "returned",
     }
 }
 

@@ -139,6 +139,8 @@ ids! {
     UserId;
     /// A preview link's id.
     PreviewId;
+    /// An internal note's id.
+    NoteId;
 }
 
 #[cfg(test)]

@@ -80,6 +80,8 @@ named! {
     Status, "status" {
         /// Being written; never public.
         Draft = "draft",
+        /// Handed in by its author for an editor to publish or return; never public.
+        InReview = "in_review",
         /// Public from `published_at` on.
         Scheduled = "scheduled",
         /// Public.
@@ -166,6 +168,10 @@ named! {
         ArticleDeleted = "article.deleted",
         /// `article.expired`.
         ArticleExpired = "article.expired",
+        /// `article.submitted`.
+        ArticleSubmitted = "article.submitted",
+        /// `article.returned`.
+        ArticleReturned = "article.returned",
         /// `author.created`.
         AuthorCreated = "author.created",
         /// `author.updated`.
@@ -194,6 +200,10 @@ named! {
         PreviewCreated = "preview.created",
         /// `preview.revoked`.
         PreviewRevoked = "preview.revoked",
+        /// `note.created`.
+        NoteCreated = "note.created",
+        /// `note.deleted`.
+        NoteDeleted = "note.deleted",
         /// `webhook.ping`.
         WebhookPing = "webhook.ping",
     }

@@ -15,7 +15,9 @@ pub mod patch;
 pub mod time;
 
 pub use error::{Code, Error, FieldError, Result};
-pub use ids::{ArticleId, AuthorId, CategoryId, Identifier, MediaId, PreviewId, TagId, UserId};
+pub use ids::{
+    ArticleId, AuthorId, CategoryId, Identifier, MediaId, NoteId, PreviewId, TagId, UserId,
+};
 pub use keys::{IdOrSlug, IfMatch, Lookup, stamp};
 pub use kinds::{
     DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,

@@ -76,7 +76,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(super::api::meta::metrics);
 }
 
-/// The stories, their actions and their preview links.
+/// The stories, their actions, their preview links and notes.
 fn articles(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(super::api::articles::list_articles)
         .service(super::api::articles::create_article)
@@ -86,9 +86,14 @@ fn articles(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::api::articles::publish_article)
         .service(super::api::articles::unpublish_article)
         .service(super::api::articles::archive_article)
+        .service(super::api::articles::submit_article)
+        .service(super::api::articles::return_article)
         .service(super::api::articles::previews::create_preview)
         .service(super::api::articles::previews::list_previews)
         .service(super::api::articles::previews::get_preview)
         .service(super::api::articles::previews::revoke_preview)
-        .service(super::api::articles::previews::open_preview);
+        .service(super::api::articles::previews::open_preview)
+        .service(super::api::articles::notes::list_notes)
+        .service(super::api::articles::notes::add_note)
+        .service(super::api::articles::notes::delete_note);
 }

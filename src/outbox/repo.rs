@@ -162,14 +162,25 @@ fn resource_data(
 ) -> Result<Option<EventData>> {
     if !matches!(
         change.subject,
-        Subject::Author | Subject::Category | Subject::Tag | Subject::Media | Subject::Preview
+        Subject::Author
+            | Subject::Category
+            | Subject::Tag
+            | Subject::Media
+            | Subject::Preview
+            | Subject::Note
     ) {
         return Ok(None);
     }
     let presented = presenter.present(conn, change.subject, &change.id, record.at)?;
     Ok(Some(match presented {
         Some(p) => (p.slug, None, p.json),
-        None if matches!(change.subject, Subject::Media | Subject::Preview) => (None, None, None),
+        None if matches!(
+            change.subject,
+            Subject::Media | Subject::Preview | Subject::Note
+        ) =>
+        {
+            (None, None, None)
+        }
         None => (change.slug.clone(), None, None),
     }))
 }

@@ -29,6 +29,8 @@ pub fn of(change: &Change) -> Option<EventType> {
         (Subject::Article, V::Untrashed) => ET::ArticleUntrashed,
         (Subject::Article, V::Deleted) => ET::ArticleDeleted,
         (Subject::Article, V::Expired) => ET::ArticleExpired,
+        (Subject::Article, V::Submitted) => ET::ArticleSubmitted,
+        (Subject::Article, V::Returned) => ET::ArticleReturned,
         (Subject::Author, V::Created) => ET::AuthorCreated,
         (Subject::Author, V::Updated) => ET::AuthorUpdated,
         (Subject::Author, V::Deleted) => ET::AuthorDeleted,
@@ -43,6 +45,8 @@ pub fn of(change: &Change) -> Option<EventType> {
         (Subject::Media, V::Deleted) => ET::MediaDeleted,
         (Subject::Preview, V::Created) => ET::PreviewCreated,
         (Subject::Preview, V::Revoked) => ET::PreviewRevoked,
+        (Subject::Note, V::Created) => ET::NoteCreated,
+        (Subject::Note, V::Deleted) => ET::NoteDeleted,
         _ => return None,
     })
 }

@@ -843,3 +843,18 @@ pub fn slugs(page: &Value) -> Vec<String> {
         .map(|a| a["slug"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The changes feed with `query` (`types=…`), read again until it holds at least `count`
+/// events: on PostgreSQL an event shows once every older transaction on the server has
+/// ended, which may take a moment while other tests write.
+pub async fn changes_until(app: &TestApp, query: &str, count: usize) -> Value {
+    let path = format!("/api/v1/changes?{query}");
+    for _ in 0..100 {
+        let page: Value = app.get(&path).await.json().await.unwrap();
+        if page["data"].as_array().unwrap().len() >= count {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{path} never showed {count} events");
+}

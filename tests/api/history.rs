@@ -1178,6 +1178,26 @@ const RECIPES: &[Recipe] = &[
     },
     Recipe {
         method: "post",
+        path: "/api/v1/articles/{id_or_slug}/notes",
+        action: "note.created",
+    },
+    Recipe {
+        method: "post",
+        path: "/api/v1/articles/{id_or_slug}/submit",
+        action: "article.submitted",
+    },
+    Recipe {
+        method: "post",
+        path: "/api/v1/articles/{id_or_slug}/return",
+        action: "article.returned",
+    },
+    Recipe {
+        method: "delete",
+        path: "/api/v1/articles/{id_or_slug}/notes/{id}",
+        action: "note.deleted",
+    },
+    Recipe {
+        method: "post",
         path: "/api/v1/articles/{id_or_slug}/revisions/{version}/restore",
         action: "article.restored",
     },
@@ -1376,6 +1396,49 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
                 .await;
             ok(res).await;
             id
+        }
+        ("post", "/api/v1/articles/{id_or_slug}/submit") => {
+            let id = id_of(&article().await);
+            let res = app
+                .post_json(&format!("/api/v1/articles/{id}/submit"), &json!({}))
+                .await;
+            ok(res).await;
+            id
+        }
+        ("post", "/api/v1/articles/{id_or_slug}/return") => {
+            let id = id_of(&article().await);
+            let path = format!("/api/v1/articles/{id}");
+            ok(app.post_json(&format!("{path}/submit"), &json!({})).await).await;
+            let res = app
+                .post_json(&format!("{path}/return"), &json!({"note": "Again."}))
+                .await;
+            ok(res).await;
+            id
+        }
+        ("post", "/api/v1/articles/{id_or_slug}/notes") => {
+            let id = id_of(&article().await);
+            let res = app
+                .post_json(
+                    &format!("/api/v1/articles/{id}/notes"),
+                    &json!({"text": "N"}),
+                )
+                .await;
+            id_of(&ok(res).await.json::<Value>().await.unwrap())
+        }
+        ("delete", "/api/v1/articles/{id_or_slug}/notes/{id}") => {
+            let id = id_of(&article().await);
+            let res = app
+                .post_json(
+                    &format!("/api/v1/articles/{id}/notes"),
+                    &json!({"text": "N"}),
+                )
+                .await;
+            let note = id_of(&ok(res).await.json::<Value>().await.unwrap());
+            ok(app
+                .delete(&format!("/api/v1/articles/{id}/notes/{note}"))
+                .await)
+            .await;
+            note
         }
         ("post", "/api/v1/articles/{id_or_slug}/previews") => {
             let id = id_of(&article().await);

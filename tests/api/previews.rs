@@ -7,7 +7,9 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, field_errors, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, assert_problem, changes_until, field_errors, spawn_app, spawn_app_with,
+};
 
 async fn body(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
@@ -126,7 +128,7 @@ async fn a_preview_link_shows_a_draft_as_published_to_anyone_who_has_it() {
     .await;
     assert_eq!(audit["data"].as_array().unwrap().len(), 1, "{audit}");
     assert_eq!(audit["data"][0]["details"]["article_id"], id);
-    let changes = body(app.get("/api/v1/changes?types=preview.*").await).await;
+    let changes = changes_until(&app, "types=preview.*", 1).await;
     let events = changes["data"].as_array().unwrap();
     assert_eq!(events.len(), 1, "{changes}");
     assert_eq!(events[0]["type"], "preview.created");

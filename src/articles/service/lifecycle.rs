@@ -1,4 +1,5 @@
-//! Publishing: the moves between draft, scheduled, published and archived, and who may make them.
+//! Publishing and review: the moves between draft, in review, scheduled, published and
+//! archived, and who may make them. The table of moves is [`allowed`].
 
 use super::*;
 use crate::articles::model::{Article, ArticleChangeset, unpublished_sort};
@@ -9,8 +10,9 @@ use crate::domain::{Code, Error, IdOrSlug, IfMatch, Result, Status};
 use crate::write::{Change, Ctx, Subject, Tx, Verb};
 use chrono::NaiveDateTime;
 
-/// Publishes, unpublishes or archives an article. Authors may not; moves from states where
-/// they make no sense are an `invalid_transition`.
+/// Publishes, unpublishes, archives, submits or returns an article. Authors may only submit
+/// their own drafts; moves from states where they make no sense are an
+/// `invalid_transition`.
 pub async fn transition(
     ctx: &Ctx,
     caller: &Caller,
@@ -42,6 +44,8 @@ pub fn transition_in(
         Action::Publish(..) => Verb::Published,
         Action::Unpublish => Verb::Unpublished,
         Action::Archive => Verb::Archived,
+        Action::Submit => Verb::Submitted,
+        Action::Return => Verb::Returned,
     };
     tx.note(
         Change::new(Subject::Article, &article.id, verb)
@@ -61,10 +65,41 @@ pub enum Action {
     Unpublish,
     /// Withdraw.
     Archive,
+    /// Hand a draft in for review.
+    Submit,
+    /// Send a story in review back to draft.
+    Return,
 }
 
-/// Moves an article through its states. Authors may not; moves from states where they
-/// make no sense are a 409 `invalid_transition`.
+/// Every move, and the states it starts from. Authors make only `Submit`, of their own
+/// drafts; the rest is for editors, admins and write tokens.
+///
+/// | action | from | to |
+/// |---|---|---|
+/// | submit | draft | in_review |
+/// | return | in_review | draft |
+/// | publish | draft, in_review, scheduled, archived | published (scheduled if later) |
+/// | unpublish | published, scheduled | draft |
+/// | archive | draft, in_review, scheduled, published | archived |
+pub fn allowed(action: Action) -> (&'static str, &'static [Status]) {
+    use Status as S;
+    match action {
+        Action::Submit => ("submit", &[S::Draft]),
+        Action::Return => ("return", &[S::InReview]),
+        Action::Publish(..) => (
+            "publish",
+            &[S::Draft, S::InReview, S::Scheduled, S::Archived],
+        ),
+        Action::Unpublish => ("unpublish", &[S::Published, S::Scheduled]),
+        Action::Archive => (
+            "archive",
+            &[S::Draft, S::InReview, S::Scheduled, S::Published],
+        ),
+    }
+}
+
+/// Moves an article through its states. Authors may only submit; moves from states where
+/// they make no sense are a 409 `invalid_transition`.
 pub(super) fn transition_on(
     conn: &mut AnyConnection,
     id: &IdOrSlug,
@@ -73,26 +108,11 @@ pub(super) fn transition_on(
     action: Action,
     now: NaiveDateTime,
 ) -> Result<(Article, Article, Vec<&'static str>), Error> {
-    let current = load_for_change(conn, id, writer, precondition, now, false)?;
+    let submit = matches!(action, Action::Submit);
+    let current = load_for_change(conn, id, writer, precondition, now, submit)?;
     let status = current.status;
-    let (allowed, name) = match action {
-        Action::Publish(..) => (
-            matches!(status, Status::Draft | Status::Scheduled | Status::Archived),
-            "publish",
-        ),
-        Action::Unpublish => (
-            matches!(status, Status::Published | Status::Scheduled),
-            "unpublish",
-        ),
-        Action::Archive => (
-            matches!(
-                status,
-                Status::Draft | Status::Scheduled | Status::Published
-            ),
-            "archive",
-        ),
-    };
-    if !allowed {
+    let (name, from) = allowed(action);
+    if !from.contains(&status) {
         return Err(Error::new(
             Code::InvalidTransition,
             format!("cannot {name} an article that is {status}"),
@@ -121,6 +141,8 @@ pub(super) fn transition_on(
             changes.published_sort = Some(unpublished_sort());
         }
         Action::Archive => changes.status = Some(Status::Archived),
+        Action::Submit => changes.status = Some(Status::InReview),
+        Action::Return => changes.status = Some(Status::Draft),
     }
     let fields = changes.differs_from(&current);
     changes.version = Some(current.version + 1);

@@ -3,12 +3,14 @@
 //! threads, and change the store inside one write ([`crate::write`]), saying what changed.
 
 mod lifecycle;
+mod notes;
 mod previews;
 mod read;
 mod revisions;
 mod write;
 
 pub use lifecycle::*;
+pub use notes::*;
 pub use previews::*;
 pub use read::*;
 pub use revisions::*;

@@ -120,8 +120,8 @@ pub async fn preview(ctx: &Ctx, caller: &Caller, key: IdOrSlug, id: PreviewId) -
     .await
 }
 
-/// Reads a story's links with `read`, if the caller may read the story's history.
-async fn with_links<T: Send + 'static>(
+/// Reads what hangs off a story with `read`, if the caller may read the story's history.
+pub(super) async fn with_links<T: Send + 'static>(
     ctx: &Ctx,
     caller: &Caller,
     key: IdOrSlug,
@@ -150,7 +150,7 @@ pub async fn revoke_preview(
     let (writer, _) = writer(caller)?;
     let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
-        let article = load_own(tx.conn(), &key, &writer, now)?;
+        let article = load_own(tx.conn(), &key, &writer, now, "preview links")?;
         previews::revoke(tx.conn(), &article.id, &id, now)?;
         tx.note(
             Change::new(Subject::Preview, id.as_str(), Verb::Revoked)
@@ -161,13 +161,14 @@ pub async fn revoke_preview(
     .await
 }
 
-/// The story behind a link, locked: any story for staff, an author's own for an author (one
-/// they may not read is a 404).
-fn load_own(
+/// A story, locked, for managing `what` hangs off it: any story for staff, an author's own
+/// for an author (one they may not read is a 404).
+pub(super) fn load_own(
     conn: &mut AnyConnection,
     key: &IdOrSlug,
     writer: &Writer,
     now: NaiveDateTime,
+    what: &str,
 ) -> Result<Article> {
     repo::lock_row(conn, key)?;
     let article = repo::find(conn, key, &Access::All, now)?.ok_or_else(repo::not_found)?;
@@ -175,9 +176,9 @@ fn load_own(
         Writer::Staff => Ok(article),
         Writer::Author { user_id } if is_creator(&article, user_id) => Ok(article),
         Writer::Author { .. } if !repo::is_visible(&article, now) => Err(repo::not_found()),
-        Writer::Author { .. } => Err(forbidden(
-            "authors may manage the preview links of their own articles only",
-        )),
+        Writer::Author { .. } => Err(forbidden(&format!(
+            "authors may manage the {what} of their own articles only"
+        ))),
     }
 }
 
@@ -196,9 +197,7 @@ pub async fn open_preview(ctx: &Ctx, token: String, embed: Embed) -> Result<(Art
     let now = ctx.now();
     let (article, pinned) = ctx
         .read(move |conn| {
-            let preview = previews::by_hash(conn, &hash, now)?.ok_or_else(no_such_link)?;
-            let key = IdOrSlug::Id(preview.article_id.to_string());
-            let article = repo::find(conn, &key, &Access::All, now)?.ok_or_else(no_such_link)?;
+            let (preview, article) = previews::open(conn, &hash, now)?.ok_or_else(no_such_link)?;
             let pinned = match preview.version {
                 Some(v) => Some(
                     history::revision(conn, article.id.as_str(), v)?.ok_or_else(no_such_link)?,

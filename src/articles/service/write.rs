@@ -298,6 +298,11 @@ pub fn load_for_change(
         if !author_may {
             return Err(forbidden("only editors and admins may do this"));
         }
+        if article.status == Status::InReview {
+            return Err(forbidden(
+                "this article is in review; an editor must return it to you before you can change it",
+            ));
+        }
         if article.status != Status::Draft {
             return Err(forbidden(
                 "this article has left the draft stage; an editor must make changes now",

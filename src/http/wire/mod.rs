@@ -9,6 +9,7 @@ pub mod events;
 pub mod history;
 pub mod imports;
 pub mod media;
+pub mod notes;
 pub mod present;
 pub mod previews;
 pub mod search;

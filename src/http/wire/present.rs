@@ -10,6 +10,7 @@ use super::articles::ArticleResponse;
 use super::authors::AuthorResponse;
 use super::categories::CategoryResponse;
 use super::media::MediaResponse;
+use super::notes::NoteResponse;
 use super::previews::PreviewResponse;
 use super::tags::TagResponse;
 use crate::articles::model::Article;
@@ -89,6 +90,13 @@ impl Presenter for Public {
                 let id = crate::domain::PreviewId::from(id.to_owned());
                 match crate::articles::previews::by_id(conn, &id)? {
                     Some(p) => Some(presented(None, None, json(&PreviewResponse::new(p, None))?)),
+                    None => None,
+                }
+            }
+            Subject::Note => {
+                let id = crate::domain::NoteId::from(id.to_owned());
+                match crate::articles::notes::by_id(conn, &id)? {
+                    Some(n) => Some(presented(None, None, json(&NoteResponse::from(n))?)),
                     None => None,
                 }
             }

@@ -22,7 +22,9 @@ use crate::http::wire::articles::{
     ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, CreateArticle, EmptyBody,
     PublishArticle, UpdateArticle,
 };
+use crate::http::wire::notes::{ReturnArticle, SubmitArticle};
 
+pub mod notes;
 pub mod previews;
 mod query;
 mod shape;
@@ -252,9 +254,9 @@ async fn act(
 /// Publish an article
 ///
 /// Publishes now, or at `publish_at`: a future time schedules it (public from that moment,
-/// with no job needed), a past one back-dates it. From `draft`, `scheduled` or `archived`;
-/// anything else is a 409 `invalid_transition`. Editors, admins and `write` API tokens.
-/// Honors `If-Match`. The body may be empty.
+/// with no job needed), a past one back-dates it. From `draft`, `in_review`, `scheduled` or
+/// `archived`; anything else is a 409 `invalid_transition`. Editors, admins and `write` API
+/// tokens. Honors `If-Match`. The body may be empty.
 #[utoipa::path(
     tag = "articles",
     params(IdOrSlugPath,
@@ -312,10 +314,77 @@ pub async fn unpublish_article(
     act(state, caller, key, precondition, Action::Unpublish).await
 }
 
+/// Submit an article for review
+///
+/// From `draft` to `in_review`: the story's author (authors: their own drafts), or editors,
+/// admins and `write` tokens for them. An optional `note` joins the story's notes. While in
+/// review the author may not change it; an editor publishes, schedules or returns it.
+/// Honors `If-Match`. The body may be empty.
+#[utoipa::path(
+    tag = "articles",
+    params(IdOrSlugPath,
+        IfMatchHeader),
+    request_body(content = Option<SubmitArticle>, description = "Optional; may be empty"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The article, now in review", body = ArticleResponse),
+        (status = 403, description = "A read token, or an author and another's article"),
+        (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 409, description = "Not a draft (`invalid_transition`)"),
+        (status = 422, description = "An unknown field, or a `note` that is empty, too long or holds control characters"),
+    )
+)]
+#[post("/articles/{id_or_slug}/submit")]
+pub async fn submit_article(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Key(key): Key,
+    precondition: IfMatch,
+    OptionalJson(body): OptionalJson<SubmitArticle>,
+) -> Result<HttpResponse, ApiError> {
+    let note = body.check()?;
+    let article =
+        service::review(&state.ctx, &caller, key, precondition, Action::Submit, note).await?;
+    Ok(written(HttpResponse::Ok(), article))
+}
+
+/// Return an article to its author
+///
+/// From `in_review` back to `draft`, with a `note` saying why, which joins the story's
+/// notes. Editors, admins and `write` tokens. Honors `If-Match`.
+#[utoipa::path(
+    tag = "articles",
+    params(IdOrSlugPath,
+        IfMatchHeader),
+    request_body = ReturnArticle,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The article, a draft again", body = ArticleResponse),
+        (status = 403, description = "Authors and read tokens may not return"),
+        (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 409, description = "Not in review (`invalid_transition`)"),
+        (status = 422, description = "`note` missing, empty, too long or holding control characters; or an unknown field"),
+    )
+)]
+#[post("/articles/{id_or_slug}/return")]
+pub async fn return_article(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Key(key): Key,
+    precondition: IfMatch,
+    Json(body): Json<ReturnArticle>,
+) -> Result<HttpResponse, ApiError> {
+    let note = body.check()?;
+    let action = Action::Return;
+    let article =
+        service::review(&state.ctx, &caller, key, precondition, action, Some(note)).await?;
+    Ok(written(HttpResponse::Ok(), article))
+}
+
 /// Archive an article
 ///
-/// Hidden from the public, from `draft`, `scheduled` or `published`. Editors, admins and
-/// `write` API tokens. Honors `If-Match`. The body may be empty or `{}`.
+/// Hidden from the public, from `draft`, `in_review`, `scheduled` or `published`. Editors,
+/// admins and `write` API tokens. Honors `If-Match`. The body may be empty or `{}`.
 #[utoipa::path(
     tag = "articles",
     params(IdOrSlugPath,
