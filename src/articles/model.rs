@@ -74,6 +74,8 @@ pub struct Article {
     pub tag_names: String,
     /// Its cover from the media library.
     pub cover_media_id: Option<MediaId>,
+    /// The staff user it is assigned to.
+    pub assignee_id: Option<UserId>,
 }
 
 /// What a new article is made of, as given and checked; everything else follows from it.
@@ -146,6 +148,7 @@ impl Article {
             // Written with the tags' names when stored.
             tag_names: String::new(),
             cover_media_id: draft.cover_media_id,
+            assignee_id: None,
         }
     }
 
@@ -210,6 +213,8 @@ pub struct ArticleSummary {
     pub tag_ids: String,
     /// Cover from the media library.
     pub cover_media_id: Option<MediaId>,
+    /// The staff user it is assigned to.
+    pub assignee_id: Option<UserId>,
 }
 
 impl From<Article> for ArticleSummary {
@@ -236,6 +241,7 @@ impl From<Article> for ArticleSummary {
             unpublish_at: a.unpublish_at,
             tag_ids: a.tag_ids,
             cover_media_id: a.cover_media_id,
+            assignee_id: a.assignee_id,
         }
     }
 }
@@ -290,6 +296,8 @@ pub struct ArticleChangeset {
     pub tag_names: Option<String>,
     /// Cover from the media library.
     pub cover_media_id: Option<Option<MediaId>>,
+    /// The staff user it is assigned to.
+    pub assignee_id: Option<Option<UserId>>,
 }
 
 impl ArticleChangeset {
@@ -364,6 +372,12 @@ impl ArticleChangeset {
         check(
             "tag_ids",
             self.tag_ids.as_ref().is_some_and(|v| *v != current.tag_ids),
+        );
+        check(
+            "assignee_id",
+            self.assignee_id
+                .as_ref()
+                .is_some_and(|v| *v != current.assignee_id),
         );
         out
     }

@@ -115,6 +115,8 @@ pub struct ListFilter {
     pub updated_after: Option<NaiveDateTime>,
     /// Only articles matching this search.
     pub search: Option<SearchSql>,
+    /// Only articles assigned to this user (`Some(None)`: to nobody).
+    pub assignee: Option<Option<UserId>>,
 }
 
 fn filtered<'a>(
@@ -159,6 +161,11 @@ fn filtered<'a>(
     }
     if let Some(search) = &filter.search {
         query = query.filter(search.matches());
+    }
+    match &filter.assignee {
+        Some(Some(user)) => query = query.filter(a::assignee_id.eq(user.clone())),
+        Some(None) => query = query.filter(a::assignee_id.is_null()),
+        None => {}
     }
     query
 }
@@ -390,6 +397,12 @@ pub fn bodies(
         .filter(a::id.eq_any(ids))
         .select((a::id, a::body, a::body_html))
         .load(conn)
+}
+
+/// Whether a user with this id exists.
+pub fn user_exists(conn: &mut AnyConnection, id: &UserId) -> QueryResult<bool> {
+    use crate::db::schema::users;
+    diesel::select(diesel::dsl::exists(users::table.filter(users::id.eq(id)))).get_result(conn)
 }
 
 /// Checks that the author and category an article names exist: a 422 naming each that

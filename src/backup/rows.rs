@@ -125,6 +125,7 @@ rows! {
         tag_ids: String,
         tag_names: String,
         cover_media_id: Option<String>,
+        assignee_id: Option<String>,
     }
     /// A story's tag, in the story's order.
     article_tags => ArticleTag {

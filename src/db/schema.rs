@@ -103,6 +103,7 @@ diesel::table! {
         tag_ids -> Text,
         tag_names -> Text,
         cover_media_id -> Nullable<Text>,
+        assignee_id -> Nullable<Text>,
     }
 }
 

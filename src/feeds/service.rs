@@ -61,6 +61,7 @@ pub async fn newest(ctx: &Ctx, filter: FeedFilter) -> Result<Feed> {
         published_before: None,
         updated_after: None,
         search: None,
+        assignee: None,
         tuning: crate::articles::search::Tuning::default(),
         sort: crate::articles::model::ArticleSort::NewestFirst,
         page: PageRequest::new(Some(super::FEED_ITEMS), None, None)?,

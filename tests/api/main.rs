@@ -8,6 +8,7 @@
 )]
 
 mod articles;
+mod assignments;
 mod auth;
 mod authors;
 mod cache;

@@ -175,6 +175,8 @@ pub struct ListRequest {
     pub updated_after: Option<NaiveDateTime>,
     /// A full-text search.
     pub search: Option<Search>,
+    /// Only articles assigned to this user (`me` already resolved; `Some(None)`: nobody).
+    pub assignee: Option<Assignee>,
     /// How a search ranks and counts.
     pub tuning: Tuning,
     /// The order.
@@ -245,12 +247,15 @@ pub(super) fn after(raw: Option<&str>, sort: ArticleSort) -> Result<Option<After
 }
 
 /// A page of the articles the caller may see.
-pub async fn list(ctx: &Ctx, caller: &Caller, request: ListRequest) -> Result<Listing> {
+pub async fn list(ctx: &Ctx, caller: &Caller, mut request: ListRequest) -> Result<Listing> {
     if request.statuses.is_some() && caller.0.is_none() {
         return Err(unauthorized(
             "listing by status needs a bearer token",
             false,
         ));
+    }
+    if let Some(assignee) = &request.assignee {
+        request.assignee = Some(assignee.resolve(caller)?);
     }
     let access = access(caller);
     let now = ctx.now();
@@ -409,6 +414,12 @@ fn filter_of(
         updated_after: request.updated_after,
         ..ListFilter::default()
     };
+    filter.assignee = match &request.assignee {
+        None => None,
+        Some(Assignee::Nobody) => Some(None),
+        Some(Assignee::User(id)) => Some(Some(id.clone())),
+        Some(Assignee::Me) => None,
+    };
     if let Some(key) = &request.author {
         let Some(author) = Author::find(conn, key)? else {
             return Ok(None);
@@ -449,4 +460,40 @@ pub fn is_live(article: &ArticleSummary, now: NaiveDateTime) -> bool {
         article.unpublish_at,
         now,
     )
+}
+
+/// Whom a list's `assignee` filter names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignee {
+    /// The signed-in caller.
+    Me,
+    /// Nobody: unassigned stories.
+    Nobody,
+    /// This user.
+    User(crate::domain::UserId),
+}
+
+impl Assignee {
+    /// The filter with `me` made the caller's id: staff only (401 without credentials), and
+    /// `me` only for a signed-in user.
+    fn resolve(&self, caller: &Caller) -> Result<Assignee> {
+        use crate::domain::caller::Principal;
+        match (&caller.0, self) {
+            (None, _) => Err(unauthorized(
+                "filtering by assignee needs a bearer token",
+                false,
+            )),
+            (Some(Principal::User { id, .. }), Assignee::Me) => Ok(Assignee::User(id.clone())),
+            (Some(_), Assignee::Me) => Err(crate::domain::Error::new(
+                crate::domain::Code::InvalidQuery,
+                "assignee=me needs a signed-in user; an API token names the user's id",
+            )
+            .with_errors(vec![crate::domain::FieldError::new(
+                "assignee",
+                crate::domain::Code::InvalidValue,
+                "me is for signed-in users",
+            )])),
+            (Some(_), other) => Ok(other.clone()),
+        }
+    }
 }

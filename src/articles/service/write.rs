@@ -354,6 +354,9 @@ pub fn update_in(
     let new_category = changes.category_id.as_ref().and_then(|c| c.as_deref());
     let new_cover = changes.cover_media_id.as_ref().and_then(|c| c.as_deref());
     repo::ensure_references(conn, new_author, new_category, new_cover)?;
+    if let Some(assignee) = &changes.assignee_id {
+        check_assignee(conn, writer, &current, assignee.as_ref())?;
+    }
     // A patch that changes nothing leaves the version alone (a restore always writes).
     let fields = changes.differs_from(&current);
     if fields.is_empty() && verb == Verb::Updated {
@@ -377,6 +380,38 @@ pub fn update_in(
             .with_snapshot(snapshot(&article, Some(&current), tx.now())?),
     );
     Ok(article)
+}
+
+/// Who may assign a story to whom: staff assign it to any user; an author may take an
+/// unassigned story of their own, or give up one assigned to them.
+fn check_assignee(
+    conn: &mut AnyConnection,
+    writer: &Writer,
+    current: &Article,
+    new: Option<&UserId>,
+) -> Result<()> {
+    if new == current.assignee_id.as_ref() {
+        return Ok(());
+    }
+    if let Writer::Author { user_id } = writer {
+        let taking = new == Some(user_id) && current.assignee_id.is_none();
+        let giving_up = new.is_none() && current.assignee_id.as_ref() == Some(user_id);
+        if !(taking || giving_up) {
+            return Err(forbidden(
+                "authors may take an unassigned story of their own, or give it up; editors assign stories",
+            ));
+        }
+    }
+    if let Some(user) = new
+        && !repo::user_exists(conn, user)?
+    {
+        return Err(Error::invalid_field(
+            "assignee_id",
+            Code::NotFound,
+            "assignee_id names no user",
+        ));
+    }
+    Ok(())
 }
 
 /// An expiry must come after the publication it ends.

@@ -54,7 +54,7 @@ pub struct ArticleResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub body_html: Option<String>,
-    /// Read-only: changed through the publish, unpublish and archive actions.
+    /// Read-only: changed through the actions (publish, unpublish, archive, submit, return).
     pub status: ArticleStatus,
     /// When it was (or will be) published; `null` until then.
     #[schema(required = true, example = "2019-02-08T09:30:00Z")]
@@ -68,6 +68,11 @@ pub struct ArticleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, example = true)]
     pub live: Option<bool>,
+    /// The staff user it is assigned to (`null`: nobody). Present on reads by authenticated
+    /// callers only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub assignee_id: Option<Option<String>>,
     /// The byline; `null` for a story without a named author.
     #[schema(required = true, format = Uuid)]
     pub author_id: Option<String>,
@@ -146,6 +151,7 @@ impl From<ArticleSummary> for ArticleResponse {
             published_at: a.published_at.map(|t| t.and_utc()),
             unpublish_at: a.unpublish_at.map(|t| t.and_utc()),
             live: None,
+            assignee_id: None,
             author_id: a.author_id.map(Into::into),
             category_id: a.category_id.map(Into::into),
             cover_image_url: a.cover_image_url,
@@ -212,6 +218,9 @@ pub struct ArticleFields {
     /// Whether the public sees it now (authenticated callers only).
     #[schema(nullable = false)]
     pub live: Option<bool>,
+    /// The staff user it is assigned to (authenticated callers only).
+    #[schema(format = Uuid)]
+    pub assignee_id: Option<String>,
     /// The byline.
     #[schema(format = Uuid)]
     pub author_id: Option<String>,
@@ -374,6 +383,12 @@ pub struct UpdateArticle {
     #[serde(default)]
     #[schema(value_type = Option<Vec<String>>, max_items = 20)]
     pub tag_ids: Patch<Vec<String>>,
+    /// The staff user to assign it to, or `null` for nobody. Editors, admins and write
+    /// tokens assign anyone; an author may take an unassigned story of their own, or give
+    /// it up.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub assignee_id: Patch<String>,
 }
 
 /// The body of `POST /api/v1/articles/{id}/publish` (may be empty).
@@ -415,13 +430,14 @@ pub use crate::articles::model::ArticleSort;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
-    /// Comma-separated statuses (`draft`, `scheduled`, `published`, `archived`) or `all`.
+    /// Comma-separated statuses (`draft`, `in_review`, `scheduled`, `published`, `archived`)
+    /// or `all`.
     /// Without it the list holds what the public may see; so does `status=published` for a
     /// caller without credentials. Any other status needs credentials (401 without); authors
     /// see only their own unpublished articles.
     #[param(
         max_length = 100,
-        pattern = "^(all|(draft|scheduled|published|archived)(,(draft|scheduled|published|archived))*)$",
+        pattern = "^(all|(draft|in_review|scheduled|published|archived)(,(draft|in_review|scheduled|published|archived))*)$",
         example = "draft,scheduled"
     )]
     pub status: Option<String>,
@@ -457,6 +473,13 @@ pub struct ArticleListQuery {
         example = "oil,opec"
     )]
     pub tag: Option<String>,
+    /// Only stories assigned to `me` (the signed-in user), to `none`, or to the user with
+    /// this id. Staff only (401 without credentials).
+    #[param(
+        max_length = 36,
+        pattern = "^(me|none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+    )]
+    pub assignee: Option<String>,
     /// Published at or after this time (inclusive): an RFC 3339 time, or a `YYYY-MM-DD` date
     /// read as midnight UTC; years 0001 to 9999.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
@@ -506,7 +529,7 @@ pub struct ArticleGetQuery {
     /// only those fields: read it as `ArticleFields`, not `Article`.
     #[param(
         max_length = 500,
-        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at))*$"
+        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
 }
@@ -524,6 +547,7 @@ pub const FIELDS: &[&str] = &[
     "published_at",
     "unpublish_at",
     "live",
+    "assignee_id",
     "author_id",
     "category_id",
     "cover_image_url",
@@ -614,6 +638,7 @@ impl UpdateArticle {
             tag_ids: v
                 .clear(self.tag_ids, tag_list)
                 .map(|ids| crate::domain::join_ids(&ids.unwrap_or_default())),
+            assignee_id: v.clear(self.assignee_id, |u, e| validate::id("assignee_id", &u, e)),
             ..ArticleChangeset::default()
         };
         v.finish(changes)

@@ -138,8 +138,10 @@ pub async fn get_article(
         .0
         .is_some()
         .then(|| service::is_live(&article.clone().into(), state.ctx.now()));
+    let assignee = live.map(|_| article.assignee_id.clone().map(Into::into));
     let mut response = ArticleResponse::from(article);
     response.live = live;
+    response.assignee_id = assignee;
     Ok(builder.json(shape.article(response, &related, staff)))
 }
 
@@ -147,8 +149,10 @@ pub async fn get_article(
 pub fn written(mut builder: HttpResponseBuilder, article: Article) -> HttpResponse {
     caching::written(&mut builder, &etag(&article, ""));
     let live = service::is_live(&article.clone().into(), crate::domain::time::now());
+    let assignee = article.assignee_id.clone().map(Into::into);
     let mut response = ArticleResponse::from(article);
     response.live = Some(live);
+    response.assignee_id = Some(assignee);
     builder.json(response)
 }
 

@@ -3,7 +3,7 @@
 use super::shape::Shape;
 use crate::articles::model::ArticleSort;
 use crate::articles::search::{Search, Tuning};
-use crate::articles::service::ListRequest;
+use crate::articles::service::{Assignee, ListRequest};
 use crate::domain::caller::Caller;
 use crate::domain::page::PageRequest;
 use crate::domain::{Code, IdOrSlug, Named, Status};
@@ -28,7 +28,7 @@ fn parse_statuses(raw: &str) -> Result<Vec<Status>, ApiError> {
                 "status",
                 Code::InvalidValue,
                 format!(
-                    "`{status}` is not a status; use draft, scheduled, published, archived or all"
+                    "`{status}` is not a status; use draft, in_review, scheduled, published, archived or all"
                 ),
             )]));
         };
@@ -80,6 +80,23 @@ fn key_param(name: &str, raw: Option<&str>) -> Result<Option<IdOrSlug>, ApiError
     })
 }
 
+/// `assignee`: `me`, `none` or a user's id.
+fn assignee(raw: &str) -> Result<Assignee, ApiError> {
+    match raw {
+        "me" => Ok(Assignee::Me),
+        "none" => Ok(Assignee::Nobody),
+        id => crate::domain::keys::canonical_id(id)
+            .map(|id| Assignee::User(id.into()))
+            .ok_or_else(|| {
+                ApiError::invalid_query(vec![FieldError::new(
+                    "assignee",
+                    Code::InvalidValue,
+                    "assignee must be me, none or a user's id",
+                )])
+            }),
+    }
+}
+
 /// The list request a query string makes, and the shape of its items.
 pub fn list_request(
     query: ArticleListQuery,
@@ -115,6 +132,7 @@ pub fn list_request(
         published_before: query.published_before.map(|t| t.naive_utc()),
         updated_after: query.updated_after.map(|t| t.naive_utc()),
         search,
+        assignee: query.assignee.as_deref().map(assignee).transpose()?,
         tuning,
         sort,
         page,
