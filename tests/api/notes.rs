@@ -68,6 +68,8 @@ async fn notes_carry_mentions_to_the_feed_and_never_reach_the_public() {
     let found = body(app.anon().get("/api/v1/articles?q=quokkaword").await).await;
     assert_eq!(found["data"], json!([]));
     assert_problem(app.anon().get(&notes).await, 401, "unauthorized").await;
+    let res = app.anon().get(&format!("{notes}?cursor=0000")).await;
+    assert_problem(res, 401, "unauthorized").await;
 
     // Deleted: gone from the list, and an event says so.
     let one = format!("{notes}/{}", note["id"].as_str().unwrap());
@@ -88,6 +90,7 @@ async fn bad_notes_change_nothing() {
     for (request, field, code) in [
         (json!({"text": ""}), "text", "required"),
         (json!({"text": "  \n "}), "text", "required"),
+        (json!({"text": "\u{feff}\u{2003}"}), "text", "required"),
         (json!({"text": "x".repeat(10_001)}), "text", "too_long"),
         (json!({"text": "bell \u{7}"}), "text", "invalid_characters"),
         (json!({"text": 5}), "text", "invalid_type"),

@@ -131,6 +131,10 @@ pub async fn notes(
     page: PageRequest,
 ) -> Result<Page<Note>> {
     const ORDER: &str = "notes";
+    // Who may ask comes before what they asked: no credentials is a 401 whatever the query.
+    if caller.0.is_none() {
+        return Err(unauthorized("this request needs a bearer token", false));
+    }
     let after = match page.cursor.as_deref() {
         Some(raw) => Some(cursor::decode_created_cursor(raw, ORDER)?),
         None => None,

@@ -1,7 +1,7 @@
 //! Preview links: a story shown, by an unguessable link that needs no account, as the public
 //! would see it if it were published now. Whoever may edit a story makes them; whoever may
-//! read its history sees and revokes them. Only a hash of the token is kept, so a link is
-//! shown once, when it is made.
+//! read its history sees them; staff and the story's author revoke them. Only a hash of the
+//! token is kept, so a link is shown once, when it is made.
 
 use super::*;
 use crate::articles::model::Article;

@@ -98,7 +98,11 @@ pub struct NoteList {
 pub struct CreateNote {
     /// 1 to 10,000 characters; line breaks are kept. `@email` of a user mentions them (at
     /// most 20 mentions).
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
+    )]
     pub text: String,
 }
 
@@ -116,7 +120,11 @@ impl CreateNote {
 pub struct SubmitArticle {
     /// For the editors: added to the story's notes (1 to 10,000 characters, `@email`
     /// mentions a user).
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
+    )]
     pub note: Option<String>,
 }
 
@@ -134,7 +142,11 @@ impl SubmitArticle {
 pub struct ReturnArticle {
     /// Why it goes back, for the author: added to the story's notes (1 to 10,000
     /// characters, `@email` mentions a user).
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
+    )]
     pub note: String,
 }
 
@@ -149,7 +161,7 @@ impl ReturnArticle {
 /// breaks and tabs; kept as written.
 fn note_text(field: &str, value: &str) -> Result<String, ApiError> {
     let mut v = Fields::new();
-    if value.trim().is_empty() {
+    if value.chars().all(validate::is_pattern_space) {
         v.push(crate::domain::FieldError::new(
             field,
             crate::domain::Code::Required,

@@ -78,12 +78,32 @@ pub struct PreviewList {
 pub struct CreatePreview {
     /// Seconds until the link stops working: 1 to 2,592,000 (30 days); 172,800 (48 hours)
     /// when absent.
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 2592000, default = 172800)]
     pub expires_in: Option<i64>,
     /// Pins the link to this revision of the story (`GET …/revisions`); absent, the link
     /// shows the story as it is when opened.
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1)]
     pub version: Option<i64>,
+}
+
+/// An optional integer, written as JSON writes numbers: `231` or `231.0` (JSON Schema counts
+/// both as integers); a fraction or a number past the range of `i64` is refused.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error;
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(n) = number.as_i64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+        _ => Err(D::Error::custom(format!(
+            "invalid type: `{number}` is not a whole number within range"
+        ))),
+    }
 }
 
 impl CreatePreview {
