@@ -93,6 +93,7 @@ impl Application {
             webhook_allow_private: settings.events.allow_private,
             site: settings.site.clone().map(Arc::new),
             preview_url: settings.preview_url.clone(),
+            lock_secs: settings.lock_secs,
             media,
             search: articles::search::Tuning {
                 recency: settings.search.recency,

@@ -76,6 +76,8 @@ pub struct Article {
     pub cover_media_id: Option<MediaId>,
     /// The staff user it is assigned to.
     pub assignee_id: Option<UserId>,
+    /// Its public corrections, oldest first, as a JSON array ([`crate::articles::corrections`]).
+    pub corrections: String,
 }
 
 /// What a new article is made of, as given and checked; everything else follows from it.
@@ -149,6 +151,7 @@ impl Article {
             tag_names: String::new(),
             cover_media_id: draft.cover_media_id,
             assignee_id: None,
+            corrections: "[]".to_owned(),
         }
     }
 
@@ -215,6 +218,8 @@ pub struct ArticleSummary {
     pub cover_media_id: Option<MediaId>,
     /// The staff user it is assigned to.
     pub assignee_id: Option<UserId>,
+    /// Public corrections, a JSON array.
+    pub corrections: String,
 }
 
 impl From<Article> for ArticleSummary {
@@ -242,6 +247,7 @@ impl From<Article> for ArticleSummary {
             tag_ids: a.tag_ids,
             cover_media_id: a.cover_media_id,
             assignee_id: a.assignee_id,
+            corrections: a.corrections,
         }
     }
 }
@@ -298,6 +304,8 @@ pub struct ArticleChangeset {
     pub cover_media_id: Option<Option<MediaId>>,
     /// The staff user it is assigned to.
     pub assignee_id: Option<Option<UserId>>,
+    /// Public corrections (appended by their own service call only).
+    pub corrections: Option<String>,
 }
 
 impl ArticleChangeset {

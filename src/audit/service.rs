@@ -50,7 +50,7 @@ fn cutoff(now: NaiveDateTime, age: Duration) -> NaiveDateTime {
 
 /// Runs one sweep: purges the trash and the audit log of what is past its retention, and
 /// events, finished webhook deliveries and idempotency keys past theirs, and preview links
-/// that have expired.
+/// and edit locks that have run out.
 /// Returns how many articles and entries went.
 pub async fn sweep(ctx: &Ctx, retention: Retention, events: Duration) -> Result<(usize, usize)> {
     let now = ctx.now();
@@ -61,6 +61,7 @@ pub async fn sweep(ctx: &Ctx, retention: Retention, events: Duration) -> Result<
         crate::webhooks::repo::expire_deliveries(tx.conn(), events_before)?;
         crate::idempotency::repo::expire(tx.conn(), keys_before)?;
         crate::articles::previews::sweep(tx.conn(), now)?;
+        crate::articles::locks::sweep(tx.conn(), now)?;
         Ok(())
     })
     .await?;

@@ -297,9 +297,9 @@ impl Load<'_> {
             )?,
             "tags" => plain!(rows::Tag, s::tags::table),
             "media" => plain!(rows::Media, s::media::table),
-            "articles" => plain!(rows::Article, s::articles::table, |a: &rows::Article| {
-                known::<Status>(&a.status, name)
-            }),
+            "articles" => stream(conn, reader, name, progress, |c, rows| {
+                articles(c, rows, name)
+            })?,
             "article_tags" => plain!(rows::ArticleTag, s::article_tags::table),
             "article_revisions" => plain!(rows::Revision, s::article_revisions::table),
             "old_slugs" => plain!(rows::OldSlug, s::old_slugs::table),
@@ -398,6 +398,18 @@ impl Load<'_> {
 }
 
 /// Reads a member's lines as rows, `PAGE` at a time; how many there were.
+/// Inserts a page of stories; the corrections page's rows follow from their own copies.
+fn articles(conn: &mut AnyConnection, rows: &[rows::Article], name: &str) -> anyhow::Result<usize> {
+    rows.iter()
+        .try_for_each(|a| known::<Status>(&a.status, name))?;
+    let n = insert_rows!(conn, schema::articles::table, rows, CHUNK)?;
+    for a in rows.iter().filter(|a| a.corrections != "[]") {
+        let id = crate::domain::ArticleId::from(a.id.clone());
+        crate::articles::corrections::restore(conn, &id, &a.corrections)?;
+    }
+    Ok(n)
+}
+
 fn stream<R: DeserializeOwned>(
     conn: &mut AnyConnection,
     reader: &mut impl BufRead,

@@ -126,6 +126,8 @@ rows! {
         tag_names: String,
         cover_media_id: Option<String>,
         assignee_id: Option<String>,
+        #[serde(default = "no_corrections")]
+        corrections: String,
     }
     /// A story's tag, in the story's order.
     article_tags => ArticleTag {
@@ -193,6 +195,11 @@ rows! {
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
     }
+}
+
+/// A story's corrections in a site file written before stories had them: none.
+fn no_corrections() -> String {
+    "[]".to_owned()
 }
 
 /// Bytes as standard base64 text.

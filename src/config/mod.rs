@@ -106,6 +106,8 @@ pub struct Settings {
     pub site: Option<SiteSettings>,
     /// The front-end's preview page (`{token}` in it); `None`: links point at the API.
     pub preview_url: Option<String>,
+    /// How long an edit lock lasts unless renewed, in seconds.
+    pub lock_secs: i64,
     /// Uploads and where their files are kept.
     pub media: MediaSettings,
     /// What start-up should warn about: variables that look like settings and are not.
@@ -311,6 +313,7 @@ impl Settings {
             },
             site: site::parse(v)?,
             preview_url: site::preview_url(v)?,
+            lock_secs: v.number(&s::LOCK_SECS)?,
             media: media(v)?,
             warnings: Vec::new(),
         })

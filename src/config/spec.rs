@@ -184,6 +184,8 @@ settings! {
         "`{category}` for an article without a section";
     PREVIEW_URL = "BYLINE_PREVIEW_URL", "", text(), shown "(none)",
         "the front-end's preview page, with `{token}` (`https://news.example.com/preview/{token}`): the `url` of a preview link; without it, `url` is the API's own `/api/v1/preview/{token}`";
+    LOCK_SECS = "BYLINE_LOCK_SECS", "300", number(10, 86400),
+        "seconds an edit lock lasts unless its holder renews it (`POST …/lock` again)";
     TRASH_DAYS = "BYLINE_TRASH_DAYS", "30", number(0, 36500),
         "days a trashed article stays restorable before it is deleted for good";
     AUDIT_DAYS = "BYLINE_AUDIT_DAYS", "365", number(1, 36500),

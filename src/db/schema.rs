@@ -104,6 +104,7 @@ diesel::table! {
         tag_names -> Text,
         cover_media_id -> Nullable<Text>,
         assignee_id -> Nullable<Text>,
+        corrections -> Text,
     }
 }
 
@@ -330,6 +331,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Edit locks: who is editing a story, until when.
+    article_locks (article_id) {
+        article_id -> Text,
+        user_id -> Text,
+        taken_from -> Nullable<Text>,
+        acquired_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Public corrections to published stories.
+    article_corrections (id) {
+        id -> Text,
+        article_id -> Text,
+        kind -> Text,
+        text -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(article_locks -> articles (article_id));
+diesel::joinable!(article_locks -> users (user_id));
+diesel::joinable!(article_corrections -> articles (article_id));
 diesel::joinable!(article_previews -> articles (article_id));
 diesel::joinable!(article_notes -> articles (article_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
@@ -356,5 +383,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_previews,
     article_notes,
+    article_locks,
+    article_corrections,
     media
 );

@@ -11,10 +11,12 @@ use diesel::sqlite::Sqlite;
 use super::multi_connection_impl::MultiBackend;
 use crate::domain::change::{AuditAction, Subject, Verb};
 use crate::domain::ids::{
-    ArticleId, AuthorId, CategoryId, Identifier, MediaId, NoteId, PreviewId, TagId, UserId,
+    ArticleId, AuthorId, CategoryId, CorrectionId, Identifier, MediaId, NoteId, PreviewId, TagId,
+    UserId,
 };
 use crate::domain::{
-    DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,
+    CorrectionKind, DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status,
+    TimerKind,
 };
 
 /// A stored value, read back as its type.
@@ -108,10 +110,19 @@ named_values!(
     DeliveryStatus,
     IdempotencyState,
     TimerKind,
-    EventType
+    EventType,
+    CorrectionKind
 );
 id_values!(
-    ArticleId, AuthorId, CategoryId, TagId, MediaId, UserId, PreviewId, NoteId
+    ArticleId,
+    AuthorId,
+    CategoryId,
+    TagId,
+    MediaId,
+    UserId,
+    PreviewId,
+    NoteId,
+    CorrectionId
 );
 impl Stored for AuditAction {
     fn text(&self) -> &str {

@@ -33,6 +33,8 @@ named! {
         Preview = "preview",
         /// A staff note on a story.
         Note = "note",
+        /// An edit lock on a story (its id is the story's).
+        Lock = "lock",
     }
 }
 
@@ -70,6 +72,10 @@ named! {
         Submitted = "submitted",
         /// Sent back from review to its author.
         Returned = "returned",
+        /// An edit lock was taken from the user who held it.
+        TakenOver = "taken_over",
+        /// A public correction was added.
+        Corrected = "corrected",
     }
 }
 

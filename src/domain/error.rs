@@ -89,6 +89,8 @@ codes! {
     DeliveryInFlight = "delivery_in_flight",
     /// 409: the story has as many live preview links as it may; revoke one first.
     TooManyPreviews = "too_many_previews",
+    /// 409: the story is not published, so it takes no correction.
+    NotPublished = "not_published",
     /// 410: the changes-feed cursor points before events the retention has deleted.
     CursorExpired = "cursor_expired",
     /// 408: the request's body did not arrive in time.
@@ -107,6 +109,8 @@ codes! {
     TooLargeToRender = "too_large_to_render",
     /// 422: the body is too complex to render; the field error names the rule.
     BodyTooComplex = "body_too_complex",
+    /// 423: another user holds the story's edit lock; `lock` names them.
+    Locked = "locked",
     /// 429: too many attempts; retry after `Retry-After`.
     RateLimited = "rate_limited",
     /// 500: the server failed; the cause is logged.
@@ -225,10 +229,12 @@ pub struct Error {
     pub errors: Vec<FieldError>,
     /// For a failed precondition, the version the resource has now.
     pub current_version: Option<i64>,
-    /// For busy, unavailable and rate-limited answers: when to try again, in seconds.
-    pub retry_after: Option<u64>,
+    /// For busy, unavailable, rate-limited and locked answers: when to try again, in seconds.
+    pub retry_after: Option<u32>,
     /// For `unauthorized`: the credential presented was invalid (not merely missing).
     pub invalid_credential: bool,
+    /// For `locked`: the lock, and who holds it.
+    pub lock: Option<Box<super::EditLock>>,
 }
 
 impl std::fmt::Display for Error {
@@ -252,6 +258,7 @@ impl Error {
             current_version: None,
             retry_after: None,
             invalid_credential: false,
+            lock: None,
         }
     }
 
@@ -321,6 +328,19 @@ impl Error {
         e
     }
 
+    /// Another user holds the story's edit lock: a 423 that names them, to retry once the
+    /// lock runs out.
+    pub fn locked(
+        detail: impl Into<String>,
+        lock: super::EditLock,
+        now: chrono::NaiveDateTime,
+    ) -> Self {
+        let secs = (lock.expires_at - now).num_seconds().max(1);
+        let mut e = Self::new(Code::Locked, detail).with_retry_after(secs.unsigned_abs());
+        e.lock = Some(Box::new(lock));
+        e
+    }
+
     /// `If-Match` does not match a resource that has no version number.
     pub fn stale(detail: impl Into<String>) -> Self {
         Self::new(Code::PreconditionFailed, detail)
@@ -334,7 +354,7 @@ impl Error {
 
     /// Asks the client to retry after `secs` seconds.
     pub fn with_retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs);
+        self.retry_after = Some(u32::try_from(secs).unwrap_or(u32::MAX));
         self
     }
 }

@@ -141,6 +141,8 @@ ids! {
     PreviewId;
     /// An internal note's id.
     NoteId;
+    /// A correction's id.
+    CorrectionId;
 }
 
 #[cfg(test)]

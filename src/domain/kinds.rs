@@ -92,6 +92,18 @@ named! {
 }
 
 named! {
+    /// What a public correction to a story is.
+    CorrectionKind, "correction kind" {
+        /// Something the story said was wrong, and is now put right.
+        Correction = "correction",
+        /// Something the story said could be misread, and is now made clear.
+        Clarification = "clarification",
+        /// Something happened after the story was published, and it now says so.
+        Update = "update",
+    }
+}
+
+named! {
     /// A staff member's role.
     Role, "role" {
         /// Writes their own articles.
@@ -172,6 +184,10 @@ named! {
         ArticleSubmitted = "article.submitted",
         /// `article.returned`.
         ArticleReturned = "article.returned",
+        /// `article.lock_taken`.
+        ArticleLockTaken = "article.lock_taken",
+        /// `article.corrected`.
+        ArticleCorrected = "article.corrected",
         /// `author.created`.
         AuthorCreated = "author.created",
         /// `author.updated`.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod kinds;
+pub mod lock;
 pub mod media;
 pub mod page;
 pub mod patch;
@@ -16,12 +17,15 @@ pub mod time;
 
 pub use error::{Code, Error, FieldError, Result};
 pub use ids::{
-    ArticleId, AuthorId, CategoryId, Identifier, MediaId, NoteId, PreviewId, TagId, UserId,
+    ArticleId, AuthorId, CategoryId, CorrectionId, Identifier, MediaId, NoteId, PreviewId, TagId,
+    UserId,
 };
 pub use keys::{IdOrSlug, IfMatch, Lookup, stamp};
 pub use kinds::{
-    DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status, TimerKind,
+    CorrectionKind, DeliveryStatus, EventType, IdempotencyState, Named, Role, Scope, Status,
+    TimerKind,
 };
+pub use lock::EditLock;
 pub use patch::Patch;
 
 /// `n` and the noun in the number it takes: `1 article`, `2 articles`, `0 articles`.

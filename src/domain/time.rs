@@ -10,6 +10,12 @@ pub fn in_year_range(at: &chrono::NaiveDateTime) -> bool {
     YEARS.contains(&at.year())
 }
 
+/// A time as RFC 3339 in UTC, to the second.
+pub fn rfc3339(at: chrono::NaiveDateTime) -> String {
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// The current time as stored: UTC, to the microsecond (what PostgreSQL keeps).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;

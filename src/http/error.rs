@@ -37,6 +37,10 @@ pub struct Problem {
     /// For a failed `If-Match`, the version the resource has now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// For `locked` (423): the edit lock, naming the user who holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub lock: Option<super::wire::locks::LockResponse>,
 }
 
 /// An error answered to the client: a [`domain::Error`] with its status and headers.
@@ -75,7 +79,9 @@ fn status_of(code: Code) -> StatusCode {
         | C::IdempotencyKeyInFlight
         | C::IdempotencyKeyUnreplayable
         | C::DeliveryInFlight
-        | C::TooManyPreviews => StatusCode::CONFLICT,
+        | C::TooManyPreviews
+        | C::NotPublished => StatusCode::CONFLICT,
+        C::Locked => StatusCode::LOCKED,
         C::CursorExpired => StatusCode::GONE,
         C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         C::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -206,6 +212,7 @@ impl ApiError {
             detail: self.error.detail.clone(),
             errors: self.error.errors.clone(),
             current_version: self.error.current_version,
+            lock: self.error.lock.as_deref().cloned().map(Into::into),
         }
     }
 }

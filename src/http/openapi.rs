@@ -39,6 +39,8 @@ use crate::http::redirect::Moved;
         (name = "articles", description = "Stories: written as Markdown, published through actions, found with `q`"),
         (name = "previews", description = "Links that show a story to someone without an account, as it would look published"),
         (name = "notes", description = "Staff's notes on a story, with mentions; never public"),
+        (name = "corrections", description = "Public corrections, clarifications and updates to published stories"),
+        (name = "locks", description = "Edit locks: who is editing a story, so that others learn of it before they write"),
         (name = "history", description = "Revisions of articles, the trash, and the audit log"),
         (name = "events", description = "The changes feed: every change in commit order, for sync"),
         (name = "webhooks", description = "Signed deliveries of events to receivers (admins only)"),

@@ -95,5 +95,9 @@ fn articles(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::api::articles::previews::open_preview)
         .service(super::api::articles::notes::list_notes)
         .service(super::api::articles::notes::add_note)
-        .service(super::api::articles::notes::delete_note);
+        .service(super::api::articles::notes::delete_note)
+        .service(super::api::articles::locks::take_lock)
+        .service(super::api::articles::locks::release_lock)
+        .service(super::api::articles::corrections::add_correction)
+        .service(super::api::articles::corrections::list_corrections);
 }

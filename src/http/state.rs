@@ -23,6 +23,8 @@ pub struct AppState {
     pub site: Option<Arc<crate::config::SiteSettings>>,
     /// The front-end's preview page, with `{token}`; `None`: links point at the API.
     pub preview_url: Option<String>,
+    /// How long an edit lock lasts unless renewed, in seconds.
+    pub lock_secs: i64,
     /// The media library and its store.
     pub media: Arc<crate::media::service::Library>,
     /// How searches rank and count.

@@ -168,6 +168,7 @@ fn resource_data(
             | Subject::Media
             | Subject::Preview
             | Subject::Note
+            | Subject::Lock
     ) {
         return Ok(None);
     }
@@ -176,7 +177,7 @@ fn resource_data(
         Some(p) => (p.slug, None, p.json),
         None if matches!(
             change.subject,
-            Subject::Media | Subject::Preview | Subject::Note
+            Subject::Media | Subject::Preview | Subject::Note | Subject::Lock
         ) =>
         {
             (None, None, None)

@@ -31,6 +31,8 @@ pub fn of(change: &Change) -> Option<EventType> {
         (Subject::Article, V::Expired) => ET::ArticleExpired,
         (Subject::Article, V::Submitted) => ET::ArticleSubmitted,
         (Subject::Article, V::Returned) => ET::ArticleReturned,
+        (Subject::Article, V::Corrected) => ET::ArticleCorrected,
+        (Subject::Lock, V::TakenOver) => ET::ArticleLockTaken,
         (Subject::Author, V::Created) => ET::AuthorCreated,
         (Subject::Author, V::Updated) => ET::AuthorUpdated,
         (Subject::Author, V::Deleted) => ET::AuthorDeleted,

@@ -242,7 +242,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
                 service::transition_in(
                     tx,
                     &IdOrSlug::Id(article.id.into()),
-                    &Writer::Staff,
+                    &Writer::SYSTEM,
                     &IfMatch::Absent,
                     Action::Publish(Some(at), None),
                     now,

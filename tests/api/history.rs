@@ -1198,6 +1198,21 @@ const RECIPES: &[Recipe] = &[
     },
     Recipe {
         method: "post",
+        path: "/api/v1/articles/{id_or_slug}/lock",
+        action: "lock.created",
+    },
+    Recipe {
+        method: "delete",
+        path: "/api/v1/articles/{id_or_slug}/lock",
+        action: "lock.deleted",
+    },
+    Recipe {
+        method: "post",
+        path: "/api/v1/articles/{id_or_slug}/corrections",
+        action: "article.corrected",
+    },
+    Recipe {
+        method: "post",
         path: "/api/v1/articles/{id_or_slug}/revisions/{version}/restore",
         action: "article.restored",
     },
@@ -1458,6 +1473,33 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
                 .await)
             .await;
             link
+        }
+        ("post", "/api/v1/articles/{id_or_slug}/lock") => {
+            let id = id_of(&article().await);
+            let res = app
+                .post_json(&format!("/api/v1/articles/{id}/lock"), &json!(null))
+                .await;
+            ok(res).await;
+            id
+        }
+        ("delete", "/api/v1/articles/{id_or_slug}/lock") => {
+            let id = id_of(&article().await);
+            let lock = format!("/api/v1/articles/{id}/lock");
+            ok(app.post_json(&lock, &json!(null)).await).await;
+            ok(app.delete(&lock).await).await;
+            id
+        }
+        ("post", "/api/v1/articles/{id_or_slug}/corrections") => {
+            let id = id_of(&article().await);
+            app.publish(&id, None).await;
+            let res = app
+                .post_json(
+                    &format!("/api/v1/articles/{id}/corrections"),
+                    &json!({"kind": "update", "text": "More."}),
+                )
+                .await;
+            ok(res).await;
+            id
         }
         ("post", "/api/v1/articles/{id_or_slug}/revisions/{version}/restore") => {
             let id = id_of(&article().await);

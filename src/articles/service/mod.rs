@@ -2,14 +2,18 @@
 //! writes check the caller's rights and the article's state, render the body off the request
 //! threads, and change the store inside one write ([`crate::write`]), saying what changed.
 
+mod corrections;
 mod lifecycle;
+mod locks;
 mod notes;
 mod previews;
 mod read;
 mod revisions;
 mod write;
 
+pub use corrections::*;
 pub use lifecycle::*;
+pub use locks::*;
 pub use notes::*;
 pub use previews::*;
 pub use read::*;
@@ -41,7 +45,7 @@ pub(super) fn writer(caller: &Caller) -> Result<(Writer, Option<Option<AuthorId>
         Some(Principal::Token {
             scope: Scope::Read, ..
         }) => Err(forbidden("read API tokens may not change content")),
-        Some(Principal::Token { .. }) => Ok((Writer::Staff, None)),
+        Some(Principal::Token { .. }) => Ok((Writer::SYSTEM, None)),
         Some(Principal::User {
             role: Role::Author,
             id,
@@ -52,7 +56,12 @@ pub(super) fn writer(caller: &Caller) -> Result<(Writer, Option<Option<AuthorId>
             },
             Some(author_id.clone()),
         )),
-        Some(Principal::User { .. }) => Ok((Writer::Staff, None)),
+        Some(Principal::User { id, .. }) => Ok((
+            Writer::Staff {
+                user_id: Some(id.clone()),
+            },
+            None,
+        )),
     }
 }
 

@@ -10,9 +10,7 @@ use crate::articles::repo::{self, Access};
 use crate::credentials::secrets;
 use crate::db::AnyConnection;
 use crate::domain::caller::{Caller, Principal, forbidden};
-use crate::domain::{
-    ArticleId, Code, Error, IdOrSlug, IfMatch, PreviewId, Result, Status, TagId, UserId,
-};
+use crate::domain::{ArticleId, Code, Error, IdOrSlug, PreviewId, Result, Status, TagId, UserId};
 use crate::history::repo as history;
 use crate::write::{Change, Ctx, Subject, Verb};
 use chrono::{NaiveDateTime, TimeDelta};
@@ -58,7 +56,7 @@ pub async fn create_preview(
     let preview = ctx
         .write(caller.actor(), move |tx| {
             let conn = tx.conn();
-            let article = load_for_change(conn, &key, &writer, &IfMatch::Absent, now, true)?;
+            let article = load_editable(conn, &key, &writer, now, true)?;
             if let Some(version) = new.version
                 && !history::has_revision(conn, &article.id, version)?
             {
@@ -173,7 +171,7 @@ pub(super) fn load_own(
     repo::lock_row(conn, key)?;
     let article = repo::find(conn, key, &Access::All, now)?.ok_or_else(repo::not_found)?;
     match writer {
-        Writer::Staff => Ok(article),
+        Writer::Staff { .. } => Ok(article),
         Writer::Author { user_id } if is_creator(&article, user_id) => Ok(article),
         Writer::Author { .. } if !repo::is_visible(&article, now) => Err(repo::not_found()),
         Writer::Author { .. } => Err(forbidden(&format!(

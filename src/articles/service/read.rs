@@ -42,6 +42,8 @@ pub struct Related {
     pub tags: HashMap<TagId, Tag>,
     /// Cover images by id.
     pub media: HashMap<MediaId, crate::media::model::Media>,
+    /// For staff reading one story: its edit lock while it lasts.
+    pub lock: Option<crate::domain::EditLock>,
 }
 
 /// What an article refers to, as an embed looks it up.
@@ -139,7 +141,10 @@ pub async fn get(
             }
             return Err(repo::not_found());
         };
-        let related = related(conn, embed, std::iter::once(Refs::of(&article)))?;
+        let mut related = related(conn, embed, std::iter::once(Refs::of(&article)))?;
+        if !matches!(access, Access::Public) {
+            related.lock = lock_of(conn, &article, now)?;
+        }
         Ok(Lookup::Found((article, related)))
     })
     .await

@@ -237,7 +237,7 @@ pub async fn untrash(ctx: &Ctx, caller: &Caller, id: String) -> Result<Article> 
 /// Deletes an article in the trash for good, with its revisions and old slugs (admins).
 pub async fn purge(ctx: &Ctx, admin: &crate::domain::caller::Admin, id: String) -> Result<()> {
     ctx.write(admin.actor(), move |tx| {
-        let article = load_trashed(tx.conn(), &Writer::Staff, &id)?;
+        let article = load_trashed(tx.conn(), &Writer::SYSTEM, &id)?;
         repo::purge(tx.conn(), &id)?;
         tx.note(Change::new(Subject::Article, &id, Verb::Deleted).with_slug(&article.slug));
         Ok(())

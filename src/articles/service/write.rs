@@ -156,6 +156,7 @@ pub fn set_trashed(
     };
     if trashed.is_some() {
         forget_previews(tx.conn(), &current.id)?;
+        crate::articles::locks::release(tx.conn(), &current.id)?;
     }
     let (at, by) = trashed.map_or((None, None), |(at, by)| (Some(at), by));
     let changes = ArticleChangeset {
@@ -268,7 +269,10 @@ pub fn import(tx: &mut Tx<'_>, rows: &[Article]) -> Result<()> {
 #[derive(Debug, Clone)]
 pub enum Writer {
     /// Editors, admins and write tokens: everything.
-    Staff,
+    Staff {
+        /// The editor's or admin's id; `None` for an API token or the system.
+        user_id: Option<UserId>,
+    },
     /// An author: only their own drafts.
     Author {
         /// The user's id.
@@ -276,12 +280,46 @@ pub enum Writer {
     },
 }
 
-/// Loads an article for a change, applying the writer's rules and the `If-Match` precondition.
+impl Writer {
+    /// The system's own writes (the seed, importers): staff, as no user.
+    pub const SYSTEM: Writer = Writer::Staff { user_id: None };
+
+    /// The user writing, if a user is.
+    pub fn user_id(&self) -> Option<&UserId> {
+        match self {
+            Writer::Staff { user_id } => user_id.as_ref(),
+            Writer::Author { user_id } => Some(user_id),
+        }
+    }
+}
+
+/// Loads an article for a change, applying the writer's rules, its edit lock and the
+/// `If-Match` precondition.
 pub fn load_for_change(
     conn: &mut AnyConnection,
     key: &IdOrSlug,
     writer: &Writer,
     precondition: &IfMatch,
+    now: NaiveDateTime,
+    author_may: bool,
+) -> Result<Article, Error> {
+    let article = load_editable(conn, key, writer, now, author_may)?;
+    check_lock(conn, &article, writer, now)?;
+    if !precondition.matches(&article.id, article.version) {
+        return Err(Error::precondition_failed(
+            "the article changed since you read it (If-Match does not match); fetch it again",
+            article.version,
+        ));
+    }
+    Ok(article)
+}
+
+/// Loads an article, under its row lock, that the writer may change (with `author_may`,
+/// authors too: their own drafts), whoever holds its edit lock.
+pub fn load_editable(
+    conn: &mut AnyConnection,
+    key: &IdOrSlug,
+    writer: &Writer,
     now: NaiveDateTime,
     author_may: bool,
 ) -> Result<Article, Error> {
@@ -308,12 +346,6 @@ pub fn load_for_change(
                 "this article has left the draft stage; an editor must make changes now",
             ));
         }
-    }
-    if !precondition.matches(&article.id, article.version) {
-        return Err(Error::precondition_failed(
-            "the article changed since you read it (If-Match does not match); fetch it again",
-            article.version,
-        ));
     }
     Ok(article)
 }

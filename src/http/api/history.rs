@@ -127,6 +127,7 @@ pub async fn get_revision(
         (status = 404, description = "No such article or version"),
         (status = 409, description = "The revision's slug now belongs to another article (`slug_taken`)"),
         (status = 422, description = "The revision names an author or category that no longer exists"),
+        (status = 423, description = "Another user holds the story's edit lock (`locked`)"),
     )
 )]
 #[post("/articles/{id_or_slug}/revisions/{version}/restore")]

@@ -113,13 +113,41 @@ fn entry(site: &SiteSettings, item: &FeedItem) -> Entry {
             published_at: a.published_at,
         }),
         summary: a.excerpt.clone().or_else(|| a.subtitle.clone()),
-        body_html: item.body_html.clone(),
+        body_html: with_corrections(&item.body_html, &a.corrections),
         published: a.published_at,
         updated: a.updated_at,
         author: item.author.as_ref().map(|author| author.name.clone()),
         category: item.category.as_ref().map(|c| term(&c.slug, &c.name)),
         tags: item.tags.iter().map(|t| term(&t.slug, &t.name)).collect(),
     }
+}
+
+/// A story's HTML with its corrections after it, oldest first, each with its kind and date,
+/// in an `<aside class="corrections">` a reader can style or hide.
+fn with_corrections(body_html: &str, stored: &str) -> String {
+    use crate::articles::search::escape_html;
+    let corrections = crate::articles::corrections::entries(stored);
+    if corrections.is_empty() {
+        return body_html.to_owned();
+    }
+    let mut html = String::with_capacity(body_html.len() + 256 * corrections.len());
+    html.push_str(body_html);
+    html.push_str("<aside class=\"corrections\">");
+    for c in corrections {
+        let kind = match c.kind {
+            crate::domain::CorrectionKind::Correction => "Correction",
+            crate::domain::CorrectionKind::Clarification => "Clarification",
+            crate::domain::CorrectionKind::Update => "Update",
+        };
+        let text = escape_html(&c.text).replace('\n', "<br>");
+        html.push_str(&format!(
+            "<p><strong>{kind}</strong> (<time datetime=\"{}\">{}</time>): {text}</p>",
+            rfc3339(c.created_at),
+            c.created_at.format("%-d %B %Y"),
+        ));
+    }
+    html.push_str("</aside>");
+    html
 }
 
 /// Drops what XML 1.0 cannot carry (control characters but tab and line breaks, U+FFFE and
@@ -150,8 +178,7 @@ pub fn xml_safe_bytes(body: Vec<u8>) -> Vec<u8> {
 
 /// A time as RFC 3339 in UTC, to the second.
 pub fn rfc3339(at: NaiveDateTime) -> String {
-    at.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    crate::domain::time::rfc3339(at)
 }
 
 /// A finished feed or sitemap: validators from its bytes, `If-None-Match` and

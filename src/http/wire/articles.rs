@@ -12,7 +12,10 @@ use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
+use crate::http::wire::corrections::CorrectionResponse;
+use crate::http::wire::locks::LockResponse;
 use crate::http::wire::media::MediaResponse;
+pub use crate::http::wire::search::SearchHit;
 use crate::http::wire::tags::TagResponse;
 use crate::validate::{self, Fields};
 
@@ -73,6 +76,10 @@ pub struct ArticleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub assignee_id: Option<Option<String>>,
+    /// Who is editing it (`null`: nobody). Present on staff reads of one article only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<LockResponse>)]
+    pub lock: Option<Option<LockResponse>>,
     /// The byline; `null` for a story without a named author.
     #[schema(required = true, format = Uuid)]
     pub author_id: Option<String>,
@@ -94,6 +101,9 @@ pub struct ArticleResponse {
     /// Minutes to read at 200 words a minute.
     #[schema(example = 4)]
     pub reading_time_minutes: i32,
+    /// Public corrections, clarifications and updates, oldest first (`[]` for none); see
+    /// `GET /api/v1/corrections`.
+    pub corrections: Vec<CorrectionResponse>,
     /// Goes up by one on every change; the `ETag` follows it.
     #[schema(example = 3)]
     pub version: i64,
@@ -123,20 +133,6 @@ pub struct ArticleResponse {
     pub search: Option<SearchHit>,
 }
 
-/// How a search hit matched.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct SearchHit {
-    /// How well the article's text matches, between 0 and 1 (higher is better), on both
-    /// databases; compare it within one search only, not across searches or servers. The
-    /// order of `sort=relevance` blends it with recency (`BYLINE_SEARCH_RECENCY`) and puts
-    /// an exact title match first, so a later hit may have a higher `rank`.
-    #[schema(example = 0.6079, minimum = 0.0, maximum = 1.0)]
-    pub rank: f64,
-    /// A fragment of the body around the match, HTML-escaped, with matches in `<mark>`.
-    #[schema(example = "…producers kept <mark>oil</mark> output tight…")]
-    pub highlight: String,
-}
-
 impl From<ArticleSummary> for ArticleResponse {
     fn from(a: ArticleSummary) -> Self {
         Self {
@@ -152,6 +148,7 @@ impl From<ArticleSummary> for ArticleResponse {
             unpublish_at: a.unpublish_at.map(|t| t.and_utc()),
             live: None,
             assignee_id: None,
+            lock: None,
             author_id: a.author_id.map(Into::into),
             category_id: a.category_id.map(Into::into),
             cover_image_url: a.cover_image_url,
@@ -159,6 +156,7 @@ impl From<ArticleSummary> for ArticleResponse {
             tag_ids: crate::domain::split_ids(&a.tag_ids),
             word_count: a.word_count,
             reading_time_minutes: a.reading_time_minutes,
+            corrections: super::corrections::of_story(&a.corrections),
             version: a.version,
             created_at: a.created_at.and_utc(),
             updated_at: a.updated_at.and_utc(),
@@ -221,6 +219,8 @@ pub struct ArticleFields {
     /// The staff user it is assigned to (authenticated callers only).
     #[schema(format = Uuid)]
     pub assignee_id: Option<String>,
+    /// Who is editing it (staff reads of one article only).
+    pub lock: Option<LockResponse>,
     /// The byline.
     #[schema(format = Uuid)]
     pub author_id: Option<String>,
@@ -241,6 +241,9 @@ pub struct ArticleFields {
     /// Minutes to read.
     #[schema(nullable = false)]
     pub reading_time_minutes: Option<i32>,
+    /// Public corrections, oldest first.
+    #[schema(nullable = false)]
+    pub corrections: Option<Vec<CorrectionResponse>>,
     /// +1 on every change.
     #[schema(nullable = false)]
     pub version: Option<i64>,
@@ -529,7 +532,7 @@ pub struct ArticleGetQuery {
     /// only those fields: read it as `ArticleFields`, not `Article`.
     #[param(
         max_length = 500,
-        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|version|created_at|updated_at))*$"
+        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|lock|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|corrections|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|lock|author_id|category_id|cover_image_url|cover_media_id|tag_ids|word_count|reading_time_minutes|corrections|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
 }
@@ -548,6 +551,7 @@ pub const FIELDS: &[&str] = &[
     "unpublish_at",
     "live",
     "assignee_id",
+    "lock",
     "author_id",
     "category_id",
     "cover_image_url",
@@ -555,6 +559,7 @@ pub const FIELDS: &[&str] = &[
     "tag_ids",
     "word_count",
     "reading_time_minutes",
+    "corrections",
     "version",
     "created_at",
     "updated_at",

@@ -161,14 +161,21 @@ impl ReturnArticle {
 /// breaks and tabs; kept as written.
 fn note_text(field: &str, value: &str) -> Result<String, ApiError> {
     let mut v = Fields::new();
+    let text = checked_text(&mut v, field, value, NOTE_MAX);
+    Ok(v.finish(text.unwrap_or_default())?)
+}
+
+/// A text staff write for people to read (a note, a correction): not blank, at most `max`
+/// characters, no control characters but line breaks and tabs; kept as written. `None`
+/// with a fault in `v` when it is not.
+pub fn checked_text(v: &mut Fields, field: &str, value: &str, max: usize) -> Option<String> {
     if value.chars().all(validate::is_pattern_space) {
         v.push(crate::domain::FieldError::new(
             field,
             crate::domain::Code::Required,
             format!("{field} must not be empty"),
         ));
-        return Ok(v.finish(String::new())?);
+        return None;
     }
-    let text = validate::multi_line(field, value, NOTE_MAX, v.errors());
-    Ok(v.finish(text.unwrap_or_default())?)
+    validate::multi_line(field, value, max, v.errors())
 }

@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use super::articles::ArticleResponse;
 use super::authors::AuthorResponse;
 use super::categories::CategoryResponse;
+use super::locks::LockResponse;
 use super::media::MediaResponse;
 use super::notes::NoteResponse;
 use super::previews::PreviewResponse;
@@ -90,6 +91,13 @@ impl Presenter for Public {
                 let id = crate::domain::PreviewId::from(id.to_owned());
                 match crate::articles::previews::by_id(conn, &id)? {
                     Some(p) => Some(presented(None, None, json(&PreviewResponse::new(p, None))?)),
+                    None => None,
+                }
+            }
+            Subject::Lock => {
+                let id = crate::domain::ArticleId::from(id.to_owned());
+                match crate::articles::locks::any(conn, &id)? {
+                    Some(l) => Some(presented(None, None, json(&LockResponse::from(l))?)),
                     None => None,
                 }
             }

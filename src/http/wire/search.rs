@@ -54,3 +54,17 @@ impl From<Suggestion> for SuggestionResponse {
         }
     }
 }
+
+/// How a search hit matched.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SearchHit {
+    /// How well the article's text matches, between 0 and 1 (higher is better), on both
+    /// databases; compare it within one search only, not across searches or servers. The
+    /// order of `sort=relevance` blends it with recency (`BYLINE_SEARCH_RECENCY`) and puts
+    /// an exact title match first, so a later hit may have a higher `rank`.
+    #[schema(example = 0.6079, minimum = 0.0, maximum = 1.0)]
+    pub rank: f64,
+    /// A fragment of the body around the match, HTML-escaped, with matches in `<mark>`.
+    #[schema(example = "…producers kept <mark>oil</mark> output tight…")]
+    pub highlight: String,
+}

@@ -578,7 +578,7 @@ fn update(
     let after = articles::update_in(
         tx,
         &key,
-        &Writer::Staff,
+        &Writer::SYSTEM,
         &IfMatch::Absent,
         changes,
         now,
@@ -590,7 +590,7 @@ fn update(
         && (after.status == Status::Draft || moved)
     {
         let publish = Action::Publish(Some(at), None);
-        articles::transition_in(tx, &key, &Writer::Staff, &IfMatch::Absent, publish, now)?;
+        articles::transition_in(tx, &key, &Writer::SYSTEM, &IfMatch::Absent, publish, now)?;
         changed = true;
     }
     if plan.trashed {

@@ -24,6 +24,8 @@ use crate::http::wire::articles::{
 };
 use crate::http::wire::notes::{ReturnArticle, SubmitArticle};
 
+pub mod corrections;
+pub mod locks;
 pub mod notes;
 pub mod previews;
 mod query;
@@ -76,7 +78,7 @@ pub async fn list_articles(
     Ok(pagination::page(builder, &req, page))
 }
 
-fn etag(article: &Article, variant: &str) -> String {
+pub(super) fn etag(article: &Article, variant: &str) -> String {
     if variant.is_empty() {
         format!("\"{}.v{}\"", article.id, article.version)
     } else {
@@ -122,10 +124,14 @@ pub async fn get_article(
         }
     };
     let staff = sees_private(&caller);
-    let tag = etag(
-        &article,
-        &shape.variant(caller.0.is_none(), &article, &related),
-    );
+    let mut variant = shape.variant(caller.0.is_none(), &article, &related);
+    // A lock is no part of the version: staff copies differ by it all the same.
+    if let Some(lock) = &related.lock {
+        let sep = if variant.is_empty() { "" } else { "-" };
+        let mark = lock.expires_at.and_utc().timestamp_micros();
+        variant = format!("{variant}{sep}l{mark}");
+    }
+    let tag = etag(&article, &variant);
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
     if let Some(not_modified) = validators(&mut builder, &tag, article.updated_at, &cached) {
@@ -142,6 +148,7 @@ pub async fn get_article(
     let mut response = ArticleResponse::from(article);
     response.live = live;
     response.assignee_id = assignee;
+    response.lock = live.map(|_| related.lock.clone().map(Into::into));
     Ok(builder.json(shape.article(response, &related, staff)))
 }
 
@@ -200,6 +207,7 @@ pub async fn create_article(
         (status = 200, description = "The updated article", body = ArticleResponse),
         (status = 403, description = "Not allowed to change this article"),
         (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 423, description = "Another user holds the story's edit lock (`locked`); the problem's `lock` names them, `Retry-After` says when it runs out"),
         (status = 409, description = "The new slug is taken (`slug_taken`)"),
         (status = 422, description = "A field is invalid, not allowed, or names no author or category. A body too complex to render is a 422 `body_too_complex` whose field error names the rule: `too_deep` (blockquotes, lists and HTML elements nested more than 48 levels), `renders_too_large` (more than 4 MiB of HTML), `too_slow` (not rendered within 1.5 s) or `unrenderable`."),
         (status = 503, description = "Every render thread is busy (`busy`); retry after `Retry-After` seconds",
@@ -231,6 +239,7 @@ pub async fn update_article(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not allowed to delete this article"),
         (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 423, description = "Another user holds the story's edit lock (`locked`); the problem's `lock` names them, `Retry-After` says when it runs out"),
     )
 )]
 #[delete("/articles/{id_or_slug}")]
@@ -271,6 +280,7 @@ async fn act(
         (status = 200, description = "The article, now published or scheduled", body = ArticleResponse),
         (status = 403, description = "Authors and read tokens may not publish"),
         (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 423, description = "Another user holds the story's edit lock (`locked`); the problem's `lock` names them, `Retry-After` says when it runs out"),
         (status = 409, description = "Already published (`invalid_transition`)"),
         (status = 422, description = "An unknown or invalid field"),
     )
@@ -303,6 +313,7 @@ pub async fn publish_article(
         (status = 200, description = "The article, now a draft", body = ArticleResponse),
         (status = 403, description = "Authors and read tokens may not unpublish"),
         (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 423, description = "Another user holds the story's edit lock (`locked`); the problem's `lock` names them, `Retry-After` says when it runs out"),
         (status = 409, description = "Not published or scheduled (`invalid_transition`)"),
         (status = 422, description = "An unknown field"),
     )
@@ -334,6 +345,7 @@ pub async fn unpublish_article(
         (status = 200, description = "The article, now in review", body = ArticleResponse),
         (status = 403, description = "A read token, or an author and another's article"),
         (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 423, description = "Another user holds the story's edit lock (`locked`); the problem's `lock` names them, `Retry-After` says when it runs out"),
         (status = 409, description = "Not a draft (`invalid_transition`)"),
         (status = 422, description = "An unknown field, or a `note` that is empty, too long or holds control characters"),
     )
@@ -366,6 +378,7 @@ pub async fn submit_article(
         (status = 200, description = "The article, a draft again", body = ArticleResponse),
         (status = 403, description = "Authors and read tokens may not return"),
         (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 423, description = "Another user holds the story's edit lock (`locked`); the problem's `lock` names them, `Retry-After` says when it runs out"),
         (status = 409, description = "Not in review (`invalid_transition`)"),
         (status = 422, description = "`note` missing, empty, too long or holding control characters; or an unknown field"),
     )
@@ -399,6 +412,7 @@ pub async fn return_article(
         (status = 200, description = "The article, now archived", body = ArticleResponse),
         (status = 403, description = "Authors and read tokens may not archive"),
         (status = 404, description = "No article the caller may see has that id or slug"),
+        (status = 423, description = "Another user holds the story's edit lock (`locked`); the problem's `lock` names them, `Retry-After` says when it runs out"),
         (status = 409, description = "Already archived (`invalid_transition`)"),
         (status = 422, description = "An unknown field"),
     )

@@ -1,0 +1,2 @@
+ALTER TABLE articles DROP COLUMN corrections;
+DROP TABLE article_corrections;

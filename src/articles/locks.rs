@@ -1,0 +1,124 @@
+//! Edit locks as stored: one row per locked story, naming the user who holds it and until
+//! when. Who may take, renew, take over and release a lock is the service's; every call here
+//! runs under the story's row lock.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::article_locks::{self, dsl as l};
+use crate::db::schema::users;
+use crate::domain::lock::{EditLock, LockUser};
+use crate::domain::{ArticleId, UserId};
+
+/// A lock row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = article_locks)]
+#[diesel(treat_none_as_null = true)]
+pub struct LockRow {
+    /// The story.
+    pub article_id: ArticleId,
+    /// Who holds it.
+    pub user_id: UserId,
+    /// Whom an editor took it over from.
+    pub taken_from: Option<UserId>,
+    /// When it was taken.
+    pub acquired_at: NaiveDateTime,
+    /// When it runs out.
+    pub expires_at: NaiveDateTime,
+}
+
+/// A user's name and email, for a lock to name them.
+fn user(conn: &mut AnyConnection, id: &UserId) -> QueryResult<Option<LockUser>> {
+    users::table
+        .find(id)
+        .select((users::display_name, users::email))
+        .first::<(String, String)>(conn)
+        .optional()
+        .map(|found| {
+            found.map(|(name, email)| LockUser {
+                id: id.clone(),
+                name,
+                email,
+            })
+        })
+}
+
+/// The lock on a story while it lasts, with the users it names.
+pub fn held(
+    conn: &mut AnyConnection,
+    article: &ArticleId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<EditLock>> {
+    let row: Option<LockRow> = l::article_locks
+        .find(article)
+        .filter(l::expires_at.gt(now))
+        .select(LockRow::as_select())
+        .first(conn)
+        .optional()?;
+    named(conn, row)
+}
+
+/// The lock on a story, whether or not it ran out (for an event made after the write).
+pub fn any(conn: &mut AnyConnection, article: &ArticleId) -> QueryResult<Option<EditLock>> {
+    let row: Option<LockRow> = l::article_locks
+        .find(article)
+        .select(LockRow::as_select())
+        .first(conn)
+        .optional()?;
+    named(conn, row)
+}
+
+/// A lock row with the users it names; `None` when there is none.
+fn named(conn: &mut AnyConnection, row: Option<LockRow>) -> QueryResult<Option<EditLock>> {
+    let Some(row) = row else { return Ok(None) };
+    let Some(holder) = user(conn, &row.user_id)? else {
+        return Ok(None);
+    };
+    let taken_from = match &row.taken_from {
+        Some(id) => user(conn, id)?,
+        None => None,
+    };
+    Ok(Some(EditLock {
+        article_id: row.article_id,
+        user: holder,
+        acquired_at: row.acquired_at,
+        expires_at: row.expires_at,
+        taken_from,
+    }))
+}
+
+/// Who holds the lock on a story while it lasts.
+pub fn holder(
+    conn: &mut AnyConnection,
+    article: &ArticleId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<UserId>> {
+    l::article_locks
+        .find(article)
+        .filter(l::expires_at.gt(now))
+        .select(l::user_id)
+        .first(conn)
+        .optional()
+}
+
+/// Takes, renews or takes over the lock on a story: the row as given replaces any other.
+pub fn put(conn: &mut AnyConnection, row: &LockRow) -> QueryResult<()> {
+    diesel::delete(l::article_locks.find(&row.article_id)).execute(conn)?;
+    diesel::insert_into(l::article_locks)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Removes the lock on a story, held or run out; whether there was one.
+pub fn release(conn: &mut AnyConnection, article: &ArticleId) -> QueryResult<bool> {
+    diesel::delete(l::article_locks.find(article))
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+/// Deletes the locks that ran out before `now`; how many.
+pub fn sweep(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(l::article_locks.filter(l::expires_at.le(now))).execute(conn)
+}
