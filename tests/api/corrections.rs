@@ -21,6 +21,19 @@ async fn corrections_are_appended_shown_everywhere_and_listed() {
     let path = format!("/api/v1/articles/{id}");
     let published = app.publish(&id, None).await;
     assert_eq!(published["corrections"], json!([]));
+    // Read once, so that the response cache holds the story, the list and the feed.
+    let before = body(app.anon().get(&path).await).await;
+    assert_eq!(before["corrections"], json!([]));
+    let listed = body(app.anon().get("/api/v1/articles").await).await;
+    assert_eq!(listed["data"][0]["corrections"], json!([]));
+    let feed = app
+        .anon()
+        .get("/feeds/articles.atom")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!feed.contains("corrections"), "{feed}");
 
     app.clock.advance(std::time::Duration::from_secs(5));
     let res = app

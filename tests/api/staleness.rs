@@ -246,6 +246,12 @@ async fn every_kind_of_change(app: &TestApp, reader: &TestApp, within: Duration)
             json!({"body": "Gold holds, grain falls"}),
         ),
         (
+            "a correction published",
+            Method::POST,
+            format!("{}/corrections", article(&two)),
+            json!({"kind": "correction", "text": "Gold fell slightly."}),
+        ),
+        (
             "a story moved to another category",
             Method::PATCH,
             article(&one),
@@ -439,6 +445,19 @@ async fn a_change_the_public_cannot_see_leaves_every_cached_answer_in_place() {
     app.publish(&id(&scheduled), Some(&later)).await;
     no_stale_answer(&app, &app, &reads, "a story scheduled", Duration::ZERO).await;
     let misses = metric(&app, "byline_cache_misses_total").await;
+    // An edit lock taken and released, and a note, on the public story.
+    let public = format!("/api/v1/articles/{}", id(&published));
+    let res = app.post_json(&format!("{public}/lock"), &json!(null)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post_json(
+            &format!("{public}/notes"),
+            &json!({"text": "Check the headline."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = app.delete(&format!("{public}/lock")).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
     for n in 0..10 {
         let body = json!({"body": format!("autosave {n}")});
         let res = app
@@ -456,6 +475,6 @@ async fn a_change_the_public_cannot_see_leaves_every_cached_answer_in_place() {
     assert_eq!(
         metric(&app, "byline_cache_misses_total").await,
         misses,
-        "a draft or a scheduled story edited made a public answer miss"
+        "a lock, a note, or a draft or a scheduled story edited made a public answer miss"
     );
 }

@@ -307,6 +307,49 @@ fn post(id: u32, creator: &str, date: &str, terms: &str) -> String {
     )
 }
 
+// A post waiting for review in WordPress is waiting for review here, and an imported draft
+// whose post went pending is handed in when imported again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_posts_arrive_in_review() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("desk.xml");
+    let with_status = |id: u32, status: &str| {
+        post(id, "alice", "2019-02-08 10:00:00", "")
+            .replace("<wp:status>publish", &format!("<wp:status>{status}"))
+    };
+    std::fs::write(
+        &file,
+        export_of(&[with_status(1, "pending"), with_status(2, "draft")]),
+    )
+    .unwrap();
+    let first = report(&app.database_url, &file, &[]);
+    assert_eq!(first["articles_created"], 2, "{first}");
+    let status = |slug: &'static str| {
+        let app = &app;
+        async move {
+            let read: Value = app
+                .get(&format!("/api/v1/articles/{slug}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            read["status"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(status("story-1").await, "in_review");
+    assert_eq!(status("story-2").await, "draft");
+    let res = app.anon().get("/api/v1/articles/story-1").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    std::fs::write(
+        &file,
+        export_of(&[with_status(1, "pending"), with_status(2, "pending")]),
+    )
+    .unwrap();
+    report(&app.database_url, &file, &[]);
+    assert_eq!(status("story-2").await, "in_review");
+}
+
 // Items are written many to a transaction without a savepoint each; one that fails undoes
 // its transaction, which is written again item by item. What the first try made (a byline,
 // a tag, a story) must then be made once, counted once, and not be taken for existing.

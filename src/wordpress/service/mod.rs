@@ -433,7 +433,8 @@ impl State {
             "publish" => Fate::Published,
             "future" => Fate::Scheduled,
             "trash" => Fate::Trashed,
-            "draft" | "pending" | "private" | "" => Fate::Draft,
+            "pending" => Fate::InReview,
+            "draft" | "private" | "" => Fate::Draft,
             other => return Err(Failure(format!("unknown status {other:?}"))),
         };
         // A post published with no date at all is dated now, as WordPress does.
@@ -479,6 +480,7 @@ impl State {
             publish_at,
             dated: date.is_some(),
             trashed: fate == Fate::Trashed,
+            in_review: fate == Fate::InReview,
         })
     }
 }
@@ -487,6 +489,8 @@ impl State {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fate {
     Draft,
+    /// A post waiting for review (`pending`): a story in review.
+    InReview,
     Published,
     Scheduled,
     Trashed,
@@ -500,6 +504,7 @@ struct Plan {
     /// Whether the post says when it was published (else `publish_at` is the import's time).
     dated: bool,
     trashed: bool,
+    in_review: bool,
 }
 
 enum Outcome {
@@ -526,6 +531,8 @@ fn create(
     let mut row = Article::new_draft(plan.draft.clone(), plan.rendered.clone(), None, now);
     if let Some(at) = plan.publish_at {
         row = row.published(at, now);
+    } else if plan.in_review {
+        row.status = Status::InReview;
     }
     let current = articles::create_in(tx, row, false)?;
     if plan.trashed {
@@ -591,6 +598,12 @@ fn update(
     {
         let publish = Action::Publish(Some(at), None);
         articles::transition_in(tx, &key, &Writer::SYSTEM, &IfMatch::Absent, publish, now)?;
+        changed = true;
+    }
+    // A draft whose post went pending is handed in for review.
+    if plan.in_review && after.status == Status::Draft {
+        let submit = Action::Submit;
+        articles::transition_in(tx, &key, &Writer::SYSTEM, &IfMatch::Absent, submit, now)?;
         changed = true;
     }
     if plan.trashed {
