@@ -105,6 +105,8 @@ pub struct Draft {
     pub tag_ids: Vec<TagId>,
     /// Its cover from the media library.
     pub cover_media_id: Option<MediaId>,
+    /// The staff user it is assigned to (checked to exist when stored).
+    pub assignee_id: Option<UserId>,
 }
 
 impl Article {
@@ -150,7 +152,7 @@ impl Article {
             // Written with the tags' names when stored.
             tag_names: String::new(),
             cover_media_id: draft.cover_media_id,
-            assignee_id: None,
+            assignee_id: draft.assignee_id,
             corrections: "[]".to_owned(),
         }
     }

@@ -223,6 +223,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             category_id: category_ids.get(demo.category).cloned(),
             cover_image_url: None,
             cover_media_id: None,
+            assignee_id: None,
             unpublish_at: None,
             tag_ids: demo
                 .tags

@@ -213,3 +213,66 @@ async fn an_author_never_takes_a_story_an_editor_assigned_at_the_same_moment() {
         assert_eq!(now["assignee_id"], editor["id"], "round {round}");
     }
 }
+
+#[tokio::test]
+async fn a_story_can_be_assigned_as_it_is_created() {
+    let app = spawn_app().await;
+    let (reporter, writer) = app.user_with_role("author").await;
+    let (editor, desk) = app.user_with_role("editor").await;
+    let story =
+        |assignee: &Value| json!({"title": "Assigned", "body": "b", "assignee_id": assignee});
+
+    // Editors assign anyone; authors only themselves.
+    let res = app
+        .with(&desk)
+        .post_json("/api/v1/articles", &story(&reporter["id"]))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(body(res).await["assignee_id"], reporter["id"]);
+    let res = app
+        .with(&writer)
+        .post_json("/api/v1/articles", &story(&reporter["id"]))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let mine = body(res).await;
+    assert_eq!(mine["assignee_id"], reporter["id"]);
+    let listed = body(
+        app.with(&writer)
+            .get("/api/v1/articles?status=all&assignee=me")
+            .await,
+    )
+    .await;
+    assert_eq!(ids(&listed), [mine["id"].as_str().unwrap().to_owned()]);
+
+    // Refused, and nothing made: an author naming someone else, a user who does not exist,
+    // an id that is not one.
+    let before = body(app.get("/api/v1/articles?status=all&with_total=true").await).await;
+    assert_problem(
+        app.with(&writer)
+            .post_json("/api/v1/articles", &story(&editor["id"]))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    for (value, code) in [
+        (json!(uuid::Uuid::now_v7().to_string()), "not_found"),
+        (json!("not-an-id"), "invalid_format"),
+    ] {
+        let problem = assert_problem(
+            app.with(&desk)
+                .post_json("/api/v1/articles", &story(&value))
+                .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            field_errors(&problem),
+            [("assignee_id".to_owned(), code.to_owned())],
+            "{value}"
+        );
+    }
+    let after = body(app.get("/api/v1/articles?status=all&with_total=true").await).await;
+    assert_eq!(after["meta"]["total"], before["meta"]["total"]);
+}

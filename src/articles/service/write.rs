@@ -72,12 +72,19 @@ pub(super) async fn render_changes(changes: &mut ArticleChangeset) -> Result<()>
 /// Creates a draft. An author's article carries their linked author profile, and they may not
 /// name another.
 pub async fn create(ctx: &Ctx, caller: &Caller, mut draft: Draft) -> Result<Article> {
-    let (_, linked) = writer(caller)?;
+    let (writer, linked) = writer(caller)?;
     if let Some(own) = linked {
         match &draft.author_id {
             Some(given) if Some(given) != own.as_ref() => return Err(not_own_author()),
             _ => draft.author_id = own,
         }
+    }
+    if let (Writer::Author { user_id }, Some(assignee)) = (&writer, &draft.assignee_id)
+        && assignee != user_id
+    {
+        return Err(forbidden(
+            "authors may assign a new story only to themselves; editors assign stories",
+        ));
     }
     let rendered = render_body(draft.body.clone()).await?;
     let created_by = match &caller.0 {
@@ -86,8 +93,13 @@ pub async fn create(ctx: &Ctx, caller: &Caller, mut draft: Draft) -> Result<Arti
     };
     let chosen_slug = draft.slug.is_some();
     let row = Article::new_draft(draft, rendered, created_by, ctx.now());
-    ctx.write(caller.actor(), move |tx| create_in(tx, row, chosen_slug))
-        .await
+    ctx.write(caller.actor(), move |tx| {
+        if let Some(user) = &row.assignee_id {
+            assignee_exists(tx.conn(), user)?;
+        }
+        create_in(tx, row, chosen_slug)
+    })
+    .await
 }
 
 /// Applies a merge patch, if the caller may change the article and `precondition` holds.
@@ -434,16 +446,22 @@ fn check_assignee(
             ));
         }
     }
-    if let Some(user) = new
-        && !repo::user_exists(conn, user)?
-    {
-        return Err(Error::invalid_field(
-            "assignee_id",
-            Code::NotFound,
-            "assignee_id names no user",
-        ));
+    if let Some(user) = new {
+        assignee_exists(conn, user)?;
     }
     Ok(())
+}
+
+/// A 422 on `assignee_id` unless the user it names exists.
+fn assignee_exists(conn: &mut AnyConnection, user: &UserId) -> Result<()> {
+    if repo::user_exists(conn, user)? {
+        return Ok(());
+    }
+    Err(Error::invalid_field(
+        "assignee_id",
+        Code::NotFound,
+        "assignee_id names no user",
+    ))
 }
 
 /// An expiry must come after the publication it ends.

@@ -333,6 +333,10 @@ pub struct CreateArticle {
     /// Tags, in order: at most 20 ids of existing tags, each once.
     #[schema(max_items = 20, value_type = Option<Vec<String>>)]
     pub tag_ids: Option<Vec<String>>,
+    /// The staff user the story is assigned to, who must exist. Authors may name only
+    /// themselves.
+    #[schema(format = Uuid)]
+    pub assignee_id: Option<String>,
 }
 
 /// The body of `PATCH /api/v1/articles/{id}` (JSON merge patch): absent fields stay, `null`
@@ -600,6 +604,9 @@ impl CreateArticle {
             cover_media_id: self
                 .cover_media_id
                 .and_then(|c| validate::id("cover_media_id", &c, e)),
+            assignee_id: self
+                .assignee_id
+                .and_then(|u| validate::id("assignee_id", &u, e)),
         };
         v.finish(draft)
     }

@@ -473,6 +473,7 @@ impl State {
             unpublish_at: None,
             tag_ids,
             cover_media_id,
+            assignee_id: None,
         };
         Ok(Plan {
             draft,
