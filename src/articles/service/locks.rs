@@ -16,9 +16,6 @@ use crate::write::{Change, Ctx, Subject, Verb};
 use chrono::{NaiveDateTime, TimeDelta};
 use serde_json::json;
 
-/// How long a lock lasts unless renewed, by default: five minutes.
-pub const DEFAULT_LOCK_SECS: i64 = 300;
-
 /// Takes or renews the caller's lock on a story for `secs` seconds; with `take_over`, an
 /// editor or admin takes it from whoever holds it. The lock as it now is.
 pub async fn take_lock(
