@@ -69,6 +69,51 @@ pub fn any(conn: &mut AnyConnection, article: &ArticleId) -> QueryResult<Option<
     named(conn, row)
 }
 
+/// The locks that last at `now` on any of these stories, with the users they name (staff
+/// lists): two queries whatever the page's size.
+pub fn held_on(
+    conn: &mut AnyConnection,
+    articles: &[ArticleId],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<EditLock>> {
+    if articles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<LockRow> = l::article_locks
+        .filter(l::article_id.eq_any(articles))
+        .filter(l::expires_at.gt(now))
+        .select(LockRow::as_select())
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<&UserId> = rows
+        .iter()
+        .flat_map(|r| std::iter::once(&r.user_id).chain(r.taken_from.as_ref()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let named: std::collections::HashMap<UserId, LockUser> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name, users::email))
+        .load::<(UserId, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, email)| (id.clone(), LockUser { id, name, email }))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(EditLock {
+                user: named.get(&row.user_id)?.clone(),
+                taken_from: row.taken_from.as_ref().and_then(|u| named.get(u).cloned()),
+                article_id: row.article_id,
+                acquired_at: row.acquired_at,
+                expires_at: row.expires_at,
+            })
+        })
+        .collect())
+}
+
 /// A lock row with the users it names; `None` when there is none.
 fn named(conn: &mut AnyConnection, row: Option<LockRow>) -> QueryResult<Option<EditLock>> {
     let Some(row) = row else { return Ok(None) };

@@ -60,6 +60,22 @@ async fn a_lock_holds_off_everyone_else_until_released_taken_over_or_run_out() {
     let read = body(read).await;
     assert_eq!(read["lock"]["user"]["id"], reporter["id"]);
     assert_eq!(read["version"], 1);
+    // And staff lists, story by story.
+    let other = app
+        .create_article(json!({"title": "Other", "body": "b"}))
+        .await;
+    let listed = body(app.with(&desk).get("/api/v1/articles?status=draft").await).await;
+    let lock_of = |wanted: &str| {
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == wanted)
+            .map(|a| a["lock"].clone())
+            .unwrap()
+    };
+    assert_eq!(lock_of(&id)["user"]["id"], reporter["id"]);
+    assert_eq!(lock_of(other["id"].as_str().unwrap()), Value::Null);
 
     // Anyone else's write is a 423 naming the holder, and changes nothing.
     let res = app
@@ -204,8 +220,12 @@ async fn a_lock_holds_off_everyone_else_until_released_taken_over_or_run_out() {
 
     // The public never sees a lock.
     app.publish(&id, None).await;
+    let res = app.with(&desk).post_json(&lock, &json!(null)).await;
+    assert_eq!(res.status(), StatusCode::OK);
     let public = body(app.anon().get(&path).await).await;
     assert_eq!(public.get("lock"), None, "{public}");
+    let listed = body(app.anon().get("/api/v1/articles").await).await;
+    assert_eq!(listed["data"][0].get("lock"), None, "{listed}");
 }
 
 #[tokio::test]

@@ -42,8 +42,8 @@ pub struct Related {
     pub tags: HashMap<TagId, Tag>,
     /// Cover images by id.
     pub media: HashMap<MediaId, crate::media::model::Media>,
-    /// For staff reading one story: its edit lock while it lasts.
-    pub lock: Option<crate::domain::EditLock>,
+    /// For staff: the edit locks that last on the stories read, by story.
+    pub locks: HashMap<ArticleId, crate::domain::EditLock>,
 }
 
 /// What an article refers to, as an embed looks it up.
@@ -142,8 +142,10 @@ pub async fn get(
             return Err(repo::not_found());
         };
         let mut related = related(conn, embed, std::iter::once(Refs::of(&article)))?;
-        if !matches!(access, Access::Public) {
-            related.lock = lock_of(conn, &article, now)?;
+        if !matches!(access, Access::Public)
+            && let Some(lock) = lock_of(conn, &article, now)?
+        {
+            related.locks.insert(article.id.clone(), lock);
         }
         Ok(Lookup::Found((article, related)))
     })
@@ -272,6 +274,16 @@ pub async fn list(ctx: &Ctx, caller: &Caller, mut request: ListRequest) -> Resul
         let mut listing = list_on(conn, &access, request, after, now)?;
         if public {
             listing.changes_at = crate::outbox::repo::next_due_cached(conn, &cache)?;
+        } else {
+            let ids: Vec<ArticleId> = listing
+                .page
+                .items
+                .iter()
+                .map(|(a, _)| a.id.clone())
+                .collect();
+            for lock in crate::articles::locks::held_on(conn, &ids, now)? {
+                listing.related.locks.insert(lock.article_id.clone(), lock);
+            }
         }
         Ok(listing)
     })

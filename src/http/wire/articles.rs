@@ -76,7 +76,8 @@ pub struct ArticleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub assignee_id: Option<Option<String>>,
-    /// Who is editing it (`null`: nobody). Present on staff reads of one article only.
+    /// Who is editing it (`null`: nobody). Present on reads by authenticated callers only,
+    /// one story or a list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<LockResponse>)]
     pub lock: Option<Option<LockResponse>>,
@@ -219,7 +220,7 @@ pub struct ArticleFields {
     /// The staff user it is assigned to (authenticated callers only).
     #[schema(format = Uuid)]
     pub assignee_id: Option<String>,
-    /// Who is editing it (staff reads of one article only).
+    /// Who is editing it (authenticated callers only).
     pub lock: Option<LockResponse>,
     /// The byline.
     #[schema(format = Uuid)]

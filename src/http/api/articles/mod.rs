@@ -126,7 +126,7 @@ pub async fn get_article(
     let staff = sees_private(&caller);
     let mut variant = shape.variant(caller.0.is_none(), &article, &related);
     // A lock is no part of the version: staff copies differ by it all the same.
-    if let Some(lock) = &related.lock {
+    if let Some(lock) = related.locks.get(&article.id) {
         let sep = if variant.is_empty() { "" } else { "-" };
         let mark = lock.expires_at.and_utc().timestamp_micros();
         variant = format!("{variant}{sep}l{mark}");
@@ -145,10 +145,11 @@ pub async fn get_article(
         .is_some()
         .then(|| service::is_live(&article.clone().into(), state.ctx.now()));
     let assignee = live.map(|_| article.assignee_id.clone().map(Into::into));
+    let lock = live.map(|_| related.locks.get(&article.id).cloned().map(Into::into));
     let mut response = ArticleResponse::from(article);
     response.live = live;
     response.assignee_id = assignee;
-    response.lock = live.map(|_| related.lock.clone().map(Into::into));
+    response.lock = lock;
     Ok(builder.json(shape.article(response, &related, staff)))
 }
 

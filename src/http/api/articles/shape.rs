@@ -251,9 +251,11 @@ pub fn list_item(
 ) -> Shaped {
     let is_live = live.map(|now| service::is_live(&row, now));
     let assignee = live.map(|_| row.assignee_id.clone().map(Into::into));
+    let lock = live.map(|_| related.locks.get(&row.id).cloned().map(Into::into));
     let mut article = ArticleResponse::from(row);
     article.live = is_live;
     article.assignee_id = assignee;
+    article.lock = lock;
     article.search = hit.map(|hit| SearchHit {
         rank: hit.rank,
         highlight: search::highlight_html(&hit.highlight.unwrap_or_default()),
