@@ -28,62 +28,48 @@ pub struct LockRow {
     pub expires_at: NaiveDateTime,
 }
 
-/// A user's name and email, for a lock to name them.
-fn user(conn: &mut AnyConnection, id: &UserId) -> QueryResult<Option<LockUser>> {
-    users::table
-        .find(id)
-        .select((users::display_name, users::email))
-        .first::<(String, String)>(conn)
-        .optional()
-        .map(|found| {
-            found.map(|(name, email)| LockUser {
-                id: id.clone(),
-                name,
-                email,
-            })
-        })
-}
-
 /// The lock on a story while it lasts, with the users it names.
 pub fn held(
     conn: &mut AnyConnection,
     article: &ArticleId,
     now: NaiveDateTime,
 ) -> QueryResult<Option<EditLock>> {
-    let row: Option<LockRow> = l::article_locks
-        .find(article)
-        .filter(l::expires_at.gt(now))
-        .select(LockRow::as_select())
-        .first(conn)
-        .optional()?;
-    named(conn, row)
+    Ok(load(conn, std::slice::from_ref(article), Some(now))?.pop())
 }
 
 /// The lock on a story, whether or not it ran out (for an event made after the write).
 pub fn any(conn: &mut AnyConnection, article: &ArticleId) -> QueryResult<Option<EditLock>> {
-    let row: Option<LockRow> = l::article_locks
-        .find(article)
-        .select(LockRow::as_select())
-        .first(conn)
-        .optional()?;
-    named(conn, row)
+    Ok(load(conn, std::slice::from_ref(article), None)?.pop())
 }
 
 /// The locks that last at `now` on any of these stories, with the users they name (staff
-/// lists): two queries whatever the page's size.
+/// lists).
 pub fn held_on(
     conn: &mut AnyConnection,
     articles: &[ArticleId],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<EditLock>> {
+    load(conn, articles, Some(now))
+}
+
+/// The locks on these stories (those lasting at `now`, when given), with the users they
+/// name: two queries whatever the number of stories.
+fn load(
+    conn: &mut AnyConnection,
+    articles: &[ArticleId],
+    now: Option<NaiveDateTime>,
+) -> QueryResult<Vec<EditLock>> {
     if articles.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<LockRow> = l::article_locks
+    let mut query = l::article_locks
         .filter(l::article_id.eq_any(articles))
-        .filter(l::expires_at.gt(now))
         .select(LockRow::as_select())
-        .load(conn)?;
+        .into_boxed();
+    if let Some(now) = now {
+        query = query.filter(l::expires_at.gt(now));
+    }
+    let rows: Vec<LockRow> = query.load(conn)?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -112,25 +98,6 @@ pub fn held_on(
             })
         })
         .collect())
-}
-
-/// A lock row with the users it names; `None` when there is none.
-fn named(conn: &mut AnyConnection, row: Option<LockRow>) -> QueryResult<Option<EditLock>> {
-    let Some(row) = row else { return Ok(None) };
-    let Some(holder) = user(conn, &row.user_id)? else {
-        return Ok(None);
-    };
-    let taken_from = match &row.taken_from {
-        Some(id) => user(conn, id)?,
-        None => None,
-    };
-    Ok(Some(EditLock {
-        article_id: row.article_id,
-        user: holder,
-        acquired_at: row.acquired_at,
-        expires_at: row.expires_at,
-        taken_from,
-    }))
 }
 
 /// Who holds the lock on a story while it lasts.
