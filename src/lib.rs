@@ -99,6 +99,7 @@ impl Application {
                 recency: settings.search.recency,
                 candidates: settings.search.candidates,
                 exact_total: settings.search.exact_total,
+                timeout_ms: settings.search.timeout_ms,
             },
         });
         let shared = http::server::Shared {

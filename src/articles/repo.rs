@@ -262,7 +262,12 @@ pub fn candidates(
         .order((a::published_sort.desc(), a::id.desc()))
         .limit(i64::from(n))
         .load(conn)?;
-    let exact: Vec<ArticleId> = filtered(filter, access, now)
+    // The few stories with the title, each tested against the search.
+    let by_title = ListFilter {
+        search: filter.search.as_ref().map(SearchSql::row_by_row),
+        ..filter.clone()
+    };
+    let exact: Vec<ArticleId> = filtered(&by_title, access, now)
         .filter(a::title_key.eq_any(title_keys))
         .select(a::id)
         .limit(20)

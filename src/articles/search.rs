@@ -44,6 +44,8 @@ pub struct Tuning {
     pub candidates: u32,
     /// `total` is exact up to this many matches; past it, it is this bound and says so.
     pub exact_total: u32,
+    /// How long one search may run on PostgreSQL, in milliseconds.
+    pub timeout_ms: u32,
 }
 
 impl Default for Tuning {
@@ -52,6 +54,7 @@ impl Default for Tuning {
             recency: 100,
             candidates: 1_000,
             exact_total: 10_000,
+            timeout_ms: 5_000,
         }
     }
 }

@@ -123,6 +123,8 @@ pub struct SearchSettings {
     pub candidates: u32,
     /// `BYLINE_SEARCH_EXACT_TOTAL`: how far a search's total is counted exactly.
     pub exact_total: u32,
+    /// `BYLINE_SEARCH_TIMEOUT_MS`: how long one search may run on PostgreSQL.
+    pub timeout_ms: u32,
 }
 
 /// Uploads and their store.
@@ -297,6 +299,7 @@ impl Settings {
                 recency: v.number(&s::SEARCH_RECENCY)?,
                 candidates: v.number(&s::SEARCH_CANDIDATES)?,
                 exact_total: v.number(&s::SEARCH_EXACT_TOTAL)?,
+                timeout_ms: v.number(&s::SEARCH_TIMEOUT_MS)?,
             },
             bootstrap_admin: bootstrap_admin(v)?,
             trusted_proxies: trusted_proxies(v)?,

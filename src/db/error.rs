@@ -16,6 +16,19 @@ impl From<DieselError> for Error {
                 tracing::warn!(error = %e, "database unavailable");
                 Error::unavailable("the database is busy or restarting; retry")
             }
+            // Only searches run under a statement timeout; see `db::bounded`.
+            DieselError::DatabaseError(_, info)
+                if info
+                    .message()
+                    .contains("canceling statement due to statement timeout") =>
+            {
+                tracing::warn!(error = %e, "search ran past its time bound");
+                Error::new(
+                    Code::SearchTimeout,
+                    "the search took longer than this server allows; rarer words, a phrase \
+                     of rarer words or a date range (published_after) make it cheaper",
+                )
+            }
             DieselError::DatabaseError(Kind::UniqueViolation, _) => unique_violation(),
             // SQLite reports constraint failures without an extended code on some paths.
             DieselError::DatabaseError(_, info)

@@ -136,6 +136,24 @@ impl AnyConnection {
     }
 }
 
+/// Runs `f` with each of its statements bounded to `ms` milliseconds on PostgreSQL, in a
+/// transaction of its own so that the bound ends with it: a statement past it fails, and
+/// its connection goes back to the pool at once. On SQLite, whose searches are planned from
+/// counts taken first (see `db::search`), `f` runs as it is.
+pub fn bounded<T, E: From<diesel::result::Error>>(
+    conn: &mut AnyConnection,
+    ms: u32,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    match conn.backend() {
+        Backend::Sqlite => f(conn),
+        Backend::Postgres => conn.transaction(|conn| {
+            diesel::sql_query(format!("SET LOCAL statement_timeout = {ms}")).execute(conn)?;
+            f(conn)
+        }),
+    }
+}
+
 /// Runs `pg` on PostgreSQL and `lite` on SQLite, for the few statements Diesel builds only
 /// for a concrete backend (multi-row inserts).
 pub fn per_backend<T>(

@@ -121,6 +121,9 @@ codes! {
     Busy = "busy",
     /// 503: this server's media folder is not the one the others on its database use.
     MediaStoreUnavailable = "media_store_unavailable",
+    /// 503: a search ran past its time bound (`BYLINE_SEARCH_TIMEOUT_MS`); rarer words or
+    /// a date range make it cheaper.
+    SearchTimeout = "search_timeout",
     /// Any other status the framework answers with.
     Error = "error",
     // Field codes.

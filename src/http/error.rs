@@ -89,7 +89,7 @@ fn status_of(code: Code) -> StatusCode {
         C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::InternalError | C::Error => StatusCode::INTERNAL_SERVER_ERROR,
-        C::DatabaseUnavailable | C::Busy | C::MediaStoreUnavailable => {
+        C::DatabaseUnavailable | C::Busy | C::MediaStoreUnavailable | C::SearchTimeout => {
             StatusCode::SERVICE_UNAVAILABLE
         }
         C::BadRequest | C::InvalidQuery | C::InvalidPath | C::MalformedJson | C::UnreadableBody => {

@@ -384,3 +384,55 @@ async fn the_known_story_and_exact_titles_rank_first_in_a_generated_archive() {
         )]
     );
 }
+
+#[tokio::test]
+async fn a_search_past_its_time_bound_is_a_503_and_frees_its_connection() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app_with(|s| s.search.timeout_ms = 300).await;
+    let Some(mut conn) = app.postgres_connection() else {
+        eprintln!("skipped: the time bound is PostgreSQL's statement_timeout");
+        return;
+    };
+    story_at(
+        &app,
+        "grain-exports",
+        "Grain exports rise",
+        "Grain exports rose for the third month running.",
+        "2024-03-01T06:00:00Z",
+    )
+    .await;
+    // Another session holds the stories: every search waits on it past its bound.
+    conn.batch_execute("BEGIN; LOCK TABLE articles IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    for url in [
+        "/api/v1/articles?q=grain",
+        "/api/v1/articles?q=%22grain%20exports%22&sort=-published_at",
+    ] {
+        let started = std::time::Instant::now();
+        let res = app.anon().get(url).await;
+        let body = assert_problem(res, 503, "search_timeout").await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("date range"),
+            "{body}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{url}"
+        );
+    }
+    conn.batch_execute("ROLLBACK").unwrap();
+    // The connections went back to the pool: the same searches answer, and none was cached.
+    let found = page(&app, "/api/v1/articles?q=grain").await;
+    assert_eq!(slugs(&found), ["grain-exports"]);
+    let phrase = page(
+        &app,
+        "/api/v1/articles?q=%22grain%20exports%22&sort=-published_at",
+    )
+    .await;
+    assert_eq!(slugs(&phrase), ["grain-exports"]);
+    // A list without a search has no bound of its own.
+    assert_eq!(
+        slugs(&page(&app, "/api/v1/articles").await),
+        ["grain-exports"]
+    );
+}

@@ -270,8 +270,15 @@ pub async fn list(ctx: &Ctx, caller: &Caller, mut request: ListRequest) -> Resul
     // Only a cached public answer needs the next due moment.
     let public = caller.0.is_none();
     let cache = ctx.writes.cache().clone();
+    // A search runs under its time bound, so one costly query cannot hold a connection.
+    let bound = request.search.as_ref().map(|_| request.tuning.timeout_ms);
     ctx.read(move |conn| {
-        let mut listing = list_on(conn, &access, request, after, now)?;
+        let mut listing = match bound {
+            Some(ms) => {
+                crate::db::bounded(conn, ms, |conn| list_on(conn, &access, request, after, now))?
+            }
+            None => list_on(conn, &access, request, after, now)?,
+        };
         if public {
             listing.changes_at = crate::outbox::repo::next_due_cached(conn, &cache)?;
         } else {
