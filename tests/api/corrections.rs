@@ -167,9 +167,16 @@ async fn bad_corrections_change_nothing() {
     let path = format!("/api/v1/articles/{id}/corrections");
     let good = json!({"kind": "clarification", "text": "Clearer now."});
 
-    // A draft is edited, not corrected.
+    // A draft is edited, not corrected: so it stays while someone holds its lock, since
+    // waiting for the lock would not help.
     let problem = assert_problem(app.post_json(&path, &good).await, 409, "not_published").await;
     assert!(problem["detail"].as_str().unwrap().contains("draft"));
+    let lock = format!("/api/v1/articles/{id}/lock");
+    let res = app.with(&desk).post_json(&lock, &json!(null)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_problem(app.post_json(&path, &good).await, 409, "not_published").await;
+    let res = app.with(&desk).delete(&lock).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
     app.publish(&id, None).await;
     // Authors and read tokens may not; nobody without credentials.
     assert_problem(
@@ -229,7 +236,6 @@ async fn bad_corrections_change_nothing() {
         .await
         .unwrap();
     assert_problem(res, 412, "precondition_failed").await;
-    let lock = format!("/api/v1/articles/{id}/lock");
     assert_eq!(
         app.with(&desk)
             .post_json(&lock, &json!(null))

@@ -42,7 +42,9 @@ pub async fn add_correction(
     };
     let now = ctx.now();
     ctx.write(caller.actor(), move |tx| {
-        let current = load_for_change(tx.conn(), &key, &writer, &precondition, now, false)?;
+        // What no wait can change comes first: a story that is not published is never
+        // corrected, whoever holds its lock.
+        let current = load_editable(tx.conn(), &key, &writer, now, false)?;
         if current.status != Status::Published {
             return Err(Error::new(
                 Code::NotPublished,
@@ -52,6 +54,7 @@ pub async fn add_correction(
                 ),
             ));
         }
+        may_change(tx.conn(), &current, &writer, &precondition, now)?;
         let correction = Correction {
             id: CorrectionId::generate(),
             article_id: current.id.clone(),

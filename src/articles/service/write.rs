@@ -316,14 +316,27 @@ pub fn load_for_change(
     author_may: bool,
 ) -> Result<Article, Error> {
     let article = load_editable(conn, key, writer, now, author_may)?;
-    check_lock(conn, &article, writer, now)?;
+    may_change(conn, &article, writer, precondition, now)?;
+    Ok(article)
+}
+
+/// Whether `writer` may change `article` now: nobody else holds its edit lock, and
+/// `precondition` matches its version.
+pub fn may_change(
+    conn: &mut AnyConnection,
+    article: &Article,
+    writer: &Writer,
+    precondition: &IfMatch,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    check_lock(conn, article, writer, now)?;
     if !precondition.matches(&article.id, article.version) {
         return Err(Error::precondition_failed(
             "the article changed since you read it (If-Match does not match); fetch it again",
             article.version,
         ));
     }
-    Ok(article)
+    Ok(())
 }
 
 /// Loads an article, under its row lock, that the writer may change (with `author_may`,
