@@ -175,6 +175,15 @@ impl Search {
         })
     }
 
+    /// Whether any term, wanted or excluded, is a phrase.
+    pub fn has_phrase(&self) -> bool {
+        self.groups
+            .iter()
+            .flatten()
+            .chain(&self.excluded)
+            .any(|t| t.phrase)
+    }
+
     /// The `title_key`s a title typed exactly would have: as typed, and as its words.
     pub fn title_keys(&self) -> Vec<String> {
         let mut keys = vec![self.raw_key.clone()];

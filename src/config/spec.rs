@@ -211,7 +211,7 @@ settings! {
     SEARCH_EXACT_TOTAL = "BYLINE_SEARCH_EXACT_TOTAL", "10000", number(10, 100000000),
         "a search's `meta.total` is exact up to this many matches; past it, it is this number and `meta.total_exact` is `false`";
     SEARCH_TIMEOUT_MS = "BYLINE_SEARCH_TIMEOUT_MS", "5000", number(10, 600000),
-        "on PostgreSQL, how long one search (`q` on a list) may run, in milliseconds; past it the answer is a 503 `search_timeout` and the connection is free again";
+        "on PostgreSQL, how long one search with a phrase (`q` on a list) may run, in milliseconds; past it the answer is a 503 `search_timeout` and the connection is free again";
 }
 
 /// Variables that Byline's tools read, which are not server settings.

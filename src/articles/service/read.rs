@@ -270,8 +270,14 @@ pub async fn list(ctx: &Ctx, caller: &Caller, mut request: ListRequest) -> Resul
     // Only a cached public answer needs the next due moment.
     let public = caller.0.is_none();
     let cache = ctx.writes.cache().clone();
-    // A search runs under its time bound, so one costly query cannot hold a connection.
-    let bound = request.search.as_ref().map(|_| request.tuning.timeout_ms);
+    // A search with a phrase runs under its time bound, so one costly phrase cannot hold a
+    // connection (see `db::search::rare_phrase`). Other searches are bounded by their plan,
+    // and skip the bound's three statements.
+    let bound = request
+        .search
+        .as_ref()
+        .filter(|s| s.has_phrase())
+        .map(|_| request.tuning.timeout_ms);
     ctx.read(move |conn| {
         let mut listing = match bound {
             Some(ms) => {
