@@ -247,13 +247,8 @@ fn media_library(
     ctx: &write::Ctx,
 ) -> anyhow::Result<Arc<media::service::Library>> {
     let (store, scratch) = media::store::open(&settings.media, &settings.data_dir)?;
-    let mut library = media::service::Library::new(
-        store,
-        scratch,
-        settings.media.max_bytes,
-        settings.media.render_budget,
-    )
-    .map_err(|e| anyhow::anyhow!("cannot start the render threads: {e}"))?;
+    let mut library = media::service::Library::new(store, scratch, &settings.media)
+        .map_err(|e| anyhow::anyhow!("cannot start the render threads: {e}"))?;
     let mark = media::store::directory_mark(&settings.media, &settings.data_dir)
         .map(|path| media::store::read_or_make_mark(&path))
         .transpose()

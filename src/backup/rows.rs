@@ -96,6 +96,12 @@ rows! {
         created_by: Option<String>,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        #[serde(default = "center")]
+        focal_x: f64,
+        #[serde(default = "center")]
+        focal_y: f64,
+        #[serde(default)]
+        focal_points: String,
     }
     /// A story, in every state.
     articles => Article {
@@ -195,6 +201,11 @@ rows! {
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
     }
+}
+
+/// An item's focal point in a site file written before items had one: the center.
+fn center() -> f64 {
+    0.5
 }
 
 /// A story's corrections in a site file written before stories had them: none.

@@ -135,6 +135,12 @@ pub struct MediaSettings {
     /// `BYLINE_MEDIA_RENDER_MIB`: the memory all renders in progress may hold together,
     /// in bytes; an image whose render alone needs more is refused at upload.
     pub render_budget: u64,
+    /// `BYLINE_MEDIA_QUALITY`: WebP and AVIF quality, 1 to 100.
+    pub quality: u8,
+    /// `BYLINE_MEDIA_AVIF_SPEED`: 1 to 10.
+    pub avif_speed: u8,
+    /// `BYLINE_MEDIA_RENDERS`: renditions made at once.
+    pub renders: usize,
     /// `BYLINE_MEDIA_DIR`: the directory store (and, with S3, the uploads' scratch space);
     /// empty means `<data dir>/media`.
     pub dir: Option<PathBuf>,
@@ -413,6 +419,9 @@ fn media(v: &Values) -> Result<MediaSettings, SettingError> {
     Ok(MediaSettings {
         max_bytes: v.number(&s::MEDIA_MAX_BYTES)?,
         render_budget: v.number::<u64>(&s::MEDIA_RENDER_MIB)? << 20,
+        quality: v.number(&s::MEDIA_QUALITY)?,
+        avif_speed: v.number(&s::MEDIA_AVIF_SPEED)?,
+        renders: v.number(&s::MEDIA_RENDERS)?,
         dir: Some(v.text(&s::MEDIA_DIR))
             .filter(|d| !d.is_empty())
             .map(PathBuf::from),

@@ -154,6 +154,12 @@ settings! {
         "the largest upload (20 MiB)";
     MEDIA_RENDER_MIB = "BYLINE_MEDIA_RENDER_MIB", "256", number(16, 1048576),
         "MiB that renditions being made may hold together (decoded pixels, counted from the header before decoding); an image whose render alone needs more is refused at upload (422 `too_large_to_render`)";
+    MEDIA_QUALITY = "BYLINE_MEDIA_QUALITY", "80", number(1, 100),
+        "quality of WebP and AVIF renditions (lossy), 1 to 100; a change makes new rendition files";
+    MEDIA_AVIF_SPEED = "BYLINE_MEDIA_AVIF_SPEED", "9", number(1, 10),
+        "the AVIF encoder's speed, 1 (slowest, smallest files) to 10 (fastest)";
+    MEDIA_RENDERS = "BYLINE_MEDIA_RENDERS", "2", number(1, 64),
+        "renditions made at once, each on a render thread of its own (within `BYLINE_MEDIA_RENDER_MIB`)";
     MEDIA_DIR = "BYLINE_MEDIA_DIR", "", text(), shown "`<data dir>/media`",
         "the media folder: the files (unless in S3) and uploads being received";
     MEDIA_S3_BUCKET = "BYLINE_MEDIA_S3_BUCKET", "", text(), shown "(none)",

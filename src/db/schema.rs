@@ -133,6 +133,9 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        focal_x -> Double,
+        focal_y -> Double,
+        focal_points -> Text,
     }
 }
 

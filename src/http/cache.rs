@@ -193,10 +193,15 @@ pub async fn public_reads(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     }
-    let key = match req.query_string() {
+    let mut key = match req.query_string() {
         "" => req.path().to_owned(),
         query => format!("{}?{query}", req.path()),
     };
+    // A rendition whose format `Accept` picks is kept once per pick.
+    if let Some(pick) = crate::http::api::media::negotiated(req.request()) {
+        key.push('#');
+        key.push_str(pick);
+    }
     let fresh = wants_fresh(&req);
     if !fresh && let Some(entry) = http_cache.cache.get(&key) {
         return Ok(serve(&http_cache, &key, &entry, req));

@@ -13,6 +13,7 @@ use super::repo;
 use super::service::{Upload, file_error};
 use super::sniff::{self, Bad, Kind};
 use super::store::{self, Store};
+use crate::domain::media::Focal;
 use crate::domain::{Code, Error, Result, UserId};
 use crate::write::{Subject, Verb};
 
@@ -196,6 +197,9 @@ pub(super) fn row_of(
         created_by,
         created_at: now,
         updated_at: now,
+        focal_x: upload.focal.unwrap_or(Focal::CENTER).fx(),
+        focal_y: upload.focal.unwrap_or(Focal::CENTER).fy(),
+        focal_points: String::new(),
     }
 }
 

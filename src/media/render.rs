@@ -15,11 +15,13 @@ use super::sniff::Kind;
 /// What a rendition is encoded as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
-    /// WebP (lossless), the default.
+    /// WebP, lossy (libwebp), at the quality setting.
     Webp,
-    /// JPEG, quality 82.
+    /// AVIF, lossy (rav1e), at the quality setting.
+    Avif,
+    /// JPEG, quality 82: what every client decodes.
     Jpeg,
-    /// PNG.
+    /// PNG, lossless.
     Png,
 }
 
@@ -28,19 +30,56 @@ impl Encoding {
     pub fn mime(self) -> &'static str {
         match self {
             Encoding::Webp => "image/webp",
+            Encoding::Avif => "image/avif",
             Encoding::Jpeg => "image/jpeg",
             Encoding::Png => "image/png",
         }
     }
 
-    /// The key's extension.
-    pub fn extension(self) -> &'static str {
+    /// The name in `format=`, in store keys and in entity tags.
+    pub fn name(self) -> &'static str {
         match self {
             Encoding::Webp => "webp",
-            Encoding::Jpeg => "jpg",
+            Encoding::Avif => "avif",
+            Encoding::Jpeg => "jpeg",
             Encoding::Png => "png",
         }
     }
+
+    /// The encoding a `format=` value names (`auto` is not one).
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Encoding::Webp,
+            Encoding::Avif,
+            Encoding::Jpeg,
+            Encoding::Png,
+        ]
+        .into_iter()
+        .find(|e| e.name() == raw)
+    }
+
+    /// Whether the quality setting changes its bytes.
+    pub fn lossy(self) -> bool {
+        matches!(self, Encoding::Webp | Encoding::Avif)
+    }
+}
+
+/// What to make of an original: the part of it to keep, the size to make it and how to
+/// encode it.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// Left, top, width and height of the part kept, in the original's pixels.
+    pub region: (f64, f64, f64, f64),
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+    /// The format.
+    pub encoding: Encoding,
+    /// WebP and AVIF quality, 1 to 100.
+    pub quality: u8,
+    /// AVIF encoder speed, 1 (slow, smallest) to 10 (fastest).
+    pub speed: u8,
 }
 
 /// The memory a render of an image holds at its peak, from what its header says: the
@@ -63,16 +102,36 @@ pub fn cost(
         (c, _) if c.has_alpha() => pixels * 4,
         _ => pixels * 3,
     };
-    original + decoded + converted
+    original + decoded + converted + encoder(encoding)
 }
+
+/// What an encoder holds besides the pixels it is given, for the largest rendition
+/// (1920 × 1920): libwebp's analysis buffers, and rav1e's frames, planes and lookahead.
+fn encoder(encoding: Encoding) -> u64 {
+    let largest = 1920 * 1920;
+    match encoding {
+        Encoding::Avif => largest * AVIF_BYTES_PER_PIXEL,
+        Encoding::Webp => largest * 6,
+        Encoding::Jpeg | Encoding::Png => largest,
+    }
+}
+
+/// rav1e's working memory per pixel of the frame it encodes, measured with
+/// `bench/media` (peak resident size while encoding, less the decoded original).
+const AVIF_BYTES_PER_PIXEL: u64 = 24;
 
 /// The cheapest render of an image, over every encoding.
 pub fn cheapest(width: u32, height: u32, color: image::ColorType, original: u64) -> u64 {
-    [Encoding::Webp, Encoding::Jpeg, Encoding::Png]
-        .into_iter()
-        .map(|e| cost(width, height, color, original, e))
-        .min()
-        .unwrap_or(u64::MAX)
+    [
+        Encoding::Webp,
+        Encoding::Avif,
+        Encoding::Jpeg,
+        Encoding::Png,
+    ]
+    .into_iter()
+    .map(|e| cost(width, height, color, original, e))
+    .min()
+    .unwrap_or(u64::MAX)
 }
 
 /// What an original's header says: width, height and how it decodes.
@@ -101,17 +160,16 @@ pub enum RenderError {
     Failed(String),
 }
 
-/// Decodes `original`, resizes it to `width` pixels across (keeping its proportions) and
-/// encodes it. Blocking; call it off the async threads.
+/// Decodes `original`, cuts and resizes it as `spec` says, and encodes it. Blocking; call
+/// it off the async threads.
 pub fn render(
     original: &[u8],
     kind: Kind,
-    width: u32,
-    encoding: Encoding,
+    spec: Spec,
     budget: u64,
 ) -> Result<Vec<u8>, RenderError> {
     use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-    use image::{DynamicImage, ImageEncoder, ImageReader};
+    use image::{DynamicImage, ImageReader};
     let mut reader = ImageReader::with_format(Cursor::new(original), kind.format());
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(budget);
@@ -120,41 +178,62 @@ pub fn render(
         .decode()
         .map_err(|e| RenderError::Undecodable(e.to_string()))?;
     // `into_*` keeps the decoded buffer when it has the form already (no second copy).
-    let source = match encoding {
+    let source = match spec.encoding {
         // JPEG has no alpha: flatten to RGB first.
         Encoding::Jpeg => DynamicImage::ImageRgb8(decoded.into_rgb8()),
         _ if decoded.color().has_alpha() => DynamicImage::ImageRgba8(decoded.into_rgba8()),
         _ => DynamicImage::ImageRgb8(decoded.into_rgb8()),
     };
-    let height = ((u64::from(source.height()) * u64::from(width) + u64::from(source.width()) / 2)
-        / u64::from(source.width().max(1)))
-    .max(1);
-    let height = u32::try_from(height).unwrap_or(u32::MAX);
+    let (width, height) = (spec.width.max(1), spec.height.max(1));
     let mut target = DynamicImage::new(width, height, source.color());
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let (left, top, w, h) = spec.region;
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .crop(left, top, w, h);
     Resizer::new()
         .resize(&source, &mut target, &options)
         .map_err(|e| RenderError::Failed(e.to_string()))?;
     drop(source);
-    let mut out = Vec::new();
+    encode(&target, spec).map_err(RenderError::Failed)
+}
+
+/// Encodes resized pixels.
+fn encode(target: &image::DynamicImage, spec: Spec) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder;
+    let (width, height) = (target.width(), target.height());
     let color = target.color().into();
-    let result = match encoding {
-        Encoding::Webp => image::codecs::webp::WebPEncoder::new_lossless(&mut out).write_image(
-            target.as_bytes(),
-            width,
-            height,
-            color,
-        ),
+    let pixels = target.as_bytes();
+    let mut out = Vec::new();
+    let written = match spec.encoding {
+        Encoding::Webp => {
+            let layout = if target.color().has_alpha() {
+                webp::PixelLayout::Rgba
+            } else {
+                webp::PixelLayout::Rgb
+            };
+            let mut config =
+                webp::WebPConfig::new().map_err(|()| "libwebp has no configuration".to_owned())?;
+            config.quality = f32::from(spec.quality);
+            config.method = 4;
+            config.alpha_compression = 1;
+            let encoded = webp::Encoder::new(pixels, layout, width, height)
+                .encode_advanced(&config)
+                .map_err(|e| format!("WebP encoding failed: {e:?}"))?;
+            return Ok(encoded.to_vec());
+        }
+        Encoding::Avif => image::codecs::avif::AvifEncoder::new_with_speed_quality(
+            &mut out,
+            spec.speed.clamp(1, 10),
+            spec.quality.clamp(1, 100),
+        )
+        .write_image(pixels, width, height, color),
         Encoding::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
-            .write_image(target.as_bytes(), width, height, color),
-        Encoding::Png => image::codecs::png::PngEncoder::new(&mut out).write_image(
-            target.as_bytes(),
-            width,
-            height,
-            color,
-        ),
+            .write_image(pixels, width, height, color),
+        Encoding::Png => {
+            image::codecs::png::PngEncoder::new(&mut out).write_image(pixels, width, height, color)
+        }
     };
-    result.map_err(|e| RenderError::Failed(e.to_string()))?;
+    written.map_err(|e| e.to_string())?;
     Ok(out)
 }
 

@@ -12,13 +12,10 @@ use object_store::path::Path;
 use object_store::{ObjectStore, PutPayload};
 use tokio::sync::Semaphore;
 
-use super::render::{self, Encoding, Flights, RenderError};
+use super::render::{self, Flights, RenderError, Spec};
 use super::sniff::Kind;
 use super::store::Store;
 use crate::domain::{Code, Error, FieldError};
-
-/// Renders that may run at once: each holds a decoded image (up to 200 MB at 50 MP).
-const RENDERS_AT_ONCE: usize = 2;
 
 /// What renders share.
 #[derive(Clone)]
@@ -44,24 +41,23 @@ pub struct Job {
     pub key: Path,
     /// The original's kind.
     pub kind: Kind,
-    /// The width to make.
-    pub width: u32,
-    /// The format to make.
-    pub encoding: Encoding,
+    /// What to make.
+    pub spec: Spec,
 }
 
 impl Renderer {
-    /// Renders into `store`, within `budget` bytes of decoded images at once.
-    pub fn new(store: Store, budget: u64) -> std::io::Result<Self> {
+    /// Renders into `store`, `at_once` at a time, within `budget` bytes of decoded images
+    /// at once.
+    pub fn new(store: Store, budget: u64, at_once: usize) -> std::io::Result<Self> {
         let mib = usize::try_from(budget >> 20).unwrap_or(usize::MAX).max(1);
         Ok(Self {
             store,
             flights: Arc::new(Flights::default()),
             made: Arc::new(AtomicU64::new(0)),
-            permits: Arc::new(Semaphore::new(RENDERS_AT_ONCE)),
+            permits: Arc::new(Semaphore::new(at_once.max(1))),
             memory: Arc::new(Semaphore::new(mib.min(Semaphore::MAX_PERMITS))),
             budget,
-            threads: Arc::new(render::RenderThreads::start(RENDERS_AT_ONCE)?),
+            threads: Arc::new(render::RenderThreads::start(at_once.max(1))?),
         })
     }
 
@@ -107,7 +103,7 @@ impl Renderer {
         // Held in memory permits (MiB) by what the header says the decode will take, so
         // that renders together stay in budget.
         let (w, h, color) = render::header(&source, job.kind)?;
-        let cost = render::cost(w, h, color, source.len() as u64, job.encoding);
+        let cost = render::cost(w, h, color, source.len() as u64, job.spec.encoding);
         if cost > self.budget {
             return Err(RenderError::TooLarge(cost));
         }
@@ -124,10 +120,10 @@ impl Renderer {
             .acquire_owned()
             .await
             .map_err(|e| failed(&e))?;
-        let (kind, width, encoding, budget) = (job.kind, job.width, job.encoding, self.budget);
+        let (kind, spec, budget) = (job.kind, job.spec, self.budget);
         let made_now = self
             .threads
-            .run(move || render::render(&source, kind, width, encoding, budget))
+            .run(move || render::render(&source, kind, spec, budget))
             .await??;
         self.made.fetch_add(1, Ordering::Relaxed);
         let bytes = Bytes::from(made_now);

@@ -11,13 +11,14 @@ use object_store::ObjectStore;
 use tokio::io::AsyncWriteExt;
 
 use super::model::{Media, MediaChangeset};
-use super::render::Encoding;
+use super::render::{Encoding, Spec};
 use super::renderer::{Job, Renderer};
 use super::repo;
 use super::sniff::Kind;
 use super::store::{self, Store};
 use crate::domain::caller::{Caller, Principal, forbidden, unauthorized};
 use crate::domain::cursor;
+use crate::domain::media::{Crop, Focal, crop_height, crop_widths, region};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{Code, Error, FieldError, IfMatch, Result, Role, Scope, UserId};
 use crate::write::{Ctx, Subject, Verb};
@@ -35,6 +36,10 @@ pub struct Library {
     max_bytes: u64,
     /// Makes renditions.
     renderer: Renderer,
+    /// WebP and AVIF quality.
+    quality: u8,
+    /// AVIF encoder speed.
+    avif_speed: u8,
 }
 
 /// A file being received, in the scratch folder; removed when dropped.
@@ -87,6 +92,49 @@ pub struct Upload {
     pub caption: Option<String>,
     /// Credit.
     pub credit: Option<String>,
+    /// Where crops are centered; the center when not given.
+    pub focal: Option<Focal>,
+}
+
+/// The rendition a request asks for, as checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    /// Pixels across.
+    pub width: u32,
+    /// The crop.
+    pub crop: Crop,
+    /// The focal point the URL names (the center without one).
+    pub focal: Focal,
+    /// The format.
+    pub format: Format,
+}
+
+/// The format a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// This one.
+    Exact(Encoding),
+    /// The best the client takes, by its `Accept` header: AVIF, then WebP, then JPEG (PNG
+    /// for originals that may have transparency).
+    Auto {
+        /// `image/avif` is accepted.
+        avif: bool,
+        /// `image/webp` is accepted.
+        webp: bool,
+    },
+}
+
+impl Format {
+    /// The encoding for an original of `kind`.
+    pub fn pick(self, kind: Kind) -> Encoding {
+        match self {
+            Format::Exact(e) => e,
+            Format::Auto { avif: true, .. } => Encoding::Avif,
+            Format::Auto { webp: true, .. } => Encoding::Webp,
+            Format::Auto { .. } if kind == Kind::Jpeg => Encoding::Jpeg,
+            Format::Auto { .. } => Encoding::Png,
+        }
+    }
 }
 
 /// A file to serve: its bytes and what they are.
@@ -97,10 +145,10 @@ pub struct Served {
     pub bytes: Bytes,
     /// Their media type.
     pub content_type: &'static str,
-    /// The width, for a rendition.
-    pub width: Option<u32>,
-    /// Their encoding's name in the entity tag.
-    pub variant: &'static str,
+    /// What they are, in the entity tag: `o` for the original, else the rendition's name.
+    pub variant: String,
+    /// Whether the format was picked by the request's `Accept` header.
+    pub negotiated: bool,
 }
 
 pub(super) fn file_error(code: Code, message: impl Into<String>) -> Error {
@@ -163,15 +211,16 @@ impl Library {
     pub fn new(
         store: Store,
         scratch: store::Scratch,
-        max_bytes: u64,
-        render_budget: u64,
+        settings: &crate::config::MediaSettings,
     ) -> std::io::Result<Self> {
         Ok(Self {
-            renderer: Renderer::new(store.clone(), render_budget)?,
+            renderer: Renderer::new(store.clone(), settings.render_budget, settings.renders)?,
             store,
             scratch,
             misplaced: None,
-            max_bytes,
+            max_bytes: settings.max_bytes,
+            quality: settings.quality,
+            avif_speed: settings.avif_speed,
         })
     }
 
@@ -347,7 +396,13 @@ impl Library {
             .await
     }
 
-    /// Changes alt text, caption or credit.
+    /// An item as what shows it publicly needs it (a story's social crop): no caller
+    /// check, since only public facts of it are shown.
+    pub async fn shown(&self, ctx: &Ctx, id: crate::domain::MediaId) -> Result<Option<Media>> {
+        ctx.read(move |conn| Ok(repo::find(conn, &id)?)).await
+    }
+
+    /// Changes alt text, caption, credit or the focal point.
     pub async fn update(
         &self,
         ctx: &Ctx,
@@ -372,6 +427,19 @@ impl Library {
                     .as_ref()
                     .is_none_or(|v| *v == current.caption)
                 && changes.credit.as_ref().is_none_or(|v| *v == current.credit);
+            // A point given on one axis keeps the other; a moved point keeps the old one's
+            // renditions valid.
+            let moved = Focal::from_fractions(
+                changes.focal_x.unwrap_or(current.focal_x),
+                changes.focal_y.unwrap_or(current.focal_y),
+            )
+            .filter(|p| *p != current.focal());
+            (changes.focal_x, changes.focal_y) = match moved {
+                Some(p) => (Some(p.fx()), Some(p.fy())),
+                None => (None, None),
+            };
+            changes.focal_points = moved.map(|_| current.focal_points_after_move());
+            let same = same && moved.is_none();
             if same {
                 return Ok(current);
             }
@@ -439,8 +507,8 @@ impl Library {
             media,
             bytes,
             content_type,
-            width: None,
-            variant: "o",
+            variant: "o".to_owned(),
+            negotiated: false,
         })
     }
 
@@ -449,11 +517,16 @@ impl Library {
         &self,
         ctx: &Ctx,
         id: String,
-        width: u32,
         filename: String,
-        encoding: Encoding,
+        wanted: Wanted,
     ) -> Result<Served> {
-        if !super::WIDTHS.contains(&width) {
+        let Wanted {
+            width,
+            crop,
+            focal,
+            format,
+        } = wanted;
+        if crop != Crop::Social && !super::WIDTHS.contains(&width) {
             return Err(Error::not_found(format!(
                 "renditions come {} pixels wide",
                 super::WIDTHS
@@ -465,29 +538,83 @@ impl Library {
         }
         self.usable()?;
         let media = self.named(ctx, id, filename).await?;
-        if i64::from(width) > i64::from(media.width) {
-            return Err(Error::not_found(format!(
-                "the image is {} pixels wide; renditions are never wider than the original",
-                media.width
-            )));
+        let (w, h) = (
+            u32::try_from(media.width).unwrap_or(0),
+            u32::try_from(media.height).unwrap_or(0),
+        );
+        let widths = crop_widths(crop, w, h);
+        if !widths.contains(&width) {
+            return Err(Error::not_found(match crop {
+                Crop::Original => format!(
+                    "the image is {w} pixels wide; renditions are never wider than the original"
+                ),
+                Crop::Social => format!(
+                    "this image's social card is {} pixels wide: renditions are never scaled up",
+                    widths.first().copied().unwrap_or(0)
+                ),
+                _ => format!(
+                    "the {} crop of this image is at most {} pixels wide: renditions are never \
+                     scaled up",
+                    crop.name(),
+                    widths.last().copied().unwrap_or(0)
+                ),
+            }));
+        }
+        if !media.had_focal(focal) {
+            return Err(Error::not_found(
+                "the image has never had that focal point; its record lists its rendition URLs",
+            ));
         }
         let kind = Kind::from_mime(&media.content_type)
             .ok_or_else(|| Error::internal("a stored media type Byline does not know"))?;
+        let encoding = format.pick(kind);
+        let spec = Spec {
+            region: region(crop, w, h, focal),
+            width,
+            height: crop_height(crop, width, w, h),
+            encoding,
+            quality: self.quality,
+            speed: self.avif_speed,
+        };
+        let name = self.name_of(&spec, crop, focal);
         let job = Job {
             original: store::original(&media.sha256),
-            key: store::rendition(&media.sha256, width, encoding.extension()),
+            key: store::rendition(&media.sha256, &name),
             kind,
-            width,
-            encoding,
+            spec,
         };
         let bytes = self.renderer.rendition(job).await?;
         Ok(Served {
             media,
             bytes,
             content_type: encoding.mime(),
-            width: Some(width),
-            variant: encoding.extension(),
+            variant: name,
+            negotiated: matches!(format, Format::Auto { .. }),
         })
+    }
+
+    /// A rendition's name in the store and in its entity tag: what changes its bytes
+    /// (`640`, `640-16x9-f300-720-q80.webp`).
+    fn name_of(&self, spec: &Spec, crop: Crop, focal: Focal) -> String {
+        let mut name = spec.width.to_string();
+        if crop != Crop::Original {
+            name.push('-');
+            name.push_str(crop.name());
+            if focal != Focal::CENTER {
+                name.push_str(&format!("-f{}-{}", focal.x, focal.y));
+            }
+        }
+        if spec.encoding.lossy() {
+            name.push_str(&format!("-q{}", self.quality));
+        }
+        if spec.encoding == Encoding::Avif {
+            name.push_str(&format!("-s{}", self.avif_speed));
+        }
+        let extension = match spec.encoding {
+            Encoding::Jpeg => "jpg",
+            other => other.name(),
+        };
+        format!("{name}.{extension}")
     }
 
     async fn named(&self, ctx: &Ctx, id: String, filename: String) -> Result<Media> {

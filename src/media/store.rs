@@ -210,9 +210,10 @@ pub fn original(sha256: &str) -> Key {
     Key::from(format!("originals/{sha256}"))
 }
 
-/// The key of a rendition.
-pub fn rendition(sha256: &str, width: u32, extension: &str) -> Key {
-    Key::from(format!("renditions/{sha256}/{width}.{extension}"))
+/// The key of a rendition: `name` says what it is (width, crop, focal point, quality,
+/// format).
+pub fn rendition(sha256: &str, name: &str) -> Key {
+    Key::from(format!("renditions/{sha256}/{name}"))
 }
 
 /// The folder of an original's renditions.

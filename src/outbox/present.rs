@@ -38,7 +38,8 @@ pub trait Presenter: Send + Sync {
 
     /// The public JSON of an article the write already holds (handed over as its row), or
     /// `None` while the public may not see it at `at`.
-    fn article(&self, row: &dyn Any, at: NaiveDateTime) -> Option<String>;
+    fn article(&self, conn: &mut AnyConnection, row: &dyn Any, at: NaiveDateTime)
+    -> Option<String>;
 }
 
 /// The presenter of a write path that makes no event data (maintenance outside the server).
@@ -55,7 +56,7 @@ impl Presenter for NoData {
         Ok(None)
     }
 
-    fn article(&self, _: &dyn Any, _: NaiveDateTime) -> Option<String> {
+    fn article(&self, _: &mut AnyConnection, _: &dyn Any, _: NaiveDateTime) -> Option<String> {
         None
     }
 }

@@ -102,7 +102,7 @@ fn handed_over(
     let json = s
         .row
         .as_ref()
-        .and_then(|row| presenter.article(row.get(), record.at));
+        .and_then(|row| presenter.article(conn, row.get(), record.at));
     Ok(Some((Some(s.slug.clone()), Some(s.version), json)))
 }
 

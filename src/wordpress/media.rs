@@ -222,6 +222,7 @@ impl Library {
             alt: non_empty(&meta.alt),
             caption: non_empty(&meta.caption).or_else(|| non_empty(&meta.title)),
             credit: None,
+            focal: None,
         };
         let ready = media::ingest(received.0.clone(), tools.render_budget, upload, now)
             .map_err(|e| e.detail)?;

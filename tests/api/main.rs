@@ -29,6 +29,7 @@ mod notes;
 mod plumbing;
 mod previews;
 mod ranking;
+mod renditions;
 mod review;
 mod search;
 mod service;

@@ -15,7 +15,7 @@ const METRICS_TOKEN: &str = "a metrics token of some length";
 
 /// A test server on the directory store, or on the S3 store the environment names (each
 /// server in a folder of its own in the bucket).
-async fn media_app(max_bytes: Option<u64>) -> TestApp {
+pub(crate) async fn media_app(max_bytes: Option<u64>) -> TestApp {
     spawn_app_with(|s| {
         s.metrics_token = Some(byline::config::Secret::new(METRICS_TOKEN));
         if let Some(max) = max_bytes {
@@ -41,7 +41,7 @@ fn on_s3() -> bool {
 }
 
 /// Files in the directory store under `folder` (`originals`, `renditions`), or `None` on S3.
-fn stored(app: &TestApp, folder: &str) -> Option<usize> {
+pub(crate) fn stored(app: &TestApp, folder: &str) -> Option<usize> {
     if on_s3() {
         return None;
     }
@@ -98,7 +98,7 @@ pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
     with_exif
 }
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbaImage::from_fn(w, h, |x, _| image::Rgba([200, (x % 256) as u8, 10, 255]));
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
@@ -141,7 +141,7 @@ fn bomb() -> Vec<u8> {
 }
 
 /// Sends a multipart upload: `(name, filename, content type, bytes)` parts.
-async fn upload_as(
+pub(crate) async fn upload_as(
     app: &TestApp,
     token: Option<&str>,
     parts: &[(&str, Option<&str>, &str, Vec<u8>)],
@@ -185,7 +185,7 @@ async fn upload(app: &TestApp, filename: &str, bytes: Vec<u8>) -> reqwest::Respo
     .await
 }
 
-async fn uploaded(app: &TestApp, filename: &str, bytes: Vec<u8>) -> Value {
+pub(crate) async fn uploaded(app: &TestApp, filename: &str, bytes: Vec<u8>) -> Value {
     let res = upload(app, filename, bytes).await;
     assert_eq!(
         res.status(),
@@ -196,7 +196,7 @@ async fn uploaded(app: &TestApp, filename: &str, bytes: Vec<u8>) -> Value {
     res.json().await.unwrap()
 }
 
-async fn fetch(app: &TestApp, path: &str) -> reqwest::Response {
+pub(crate) async fn fetch(app: &TestApp, path: &str) -> reqwest::Response {
     app.anon().get(path).await
 }
 
@@ -311,9 +311,14 @@ async fn an_upload_is_stored_without_its_metadata_and_served_with_renditions() {
     assert_eq!(res.headers()["etag"].to_str().unwrap(), etag);
     assert!(res.bytes().await.unwrap().is_empty());
 
-    // Renditions: WebP by default, JPEG or PNG when asked, never wider than the original.
+    // Renditions: WebP for a client that takes it, JPEG or PNG when asked, never wider
+    // than the original.
     let r320 = media["renditions"]["320"].as_str().unwrap().to_owned();
-    let res = fetch(&app, &r320).await;
+    let res = send(
+        app.client_request(Method::GET, &r320)
+            .header("Accept", "image/webp,*/*"),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/webp");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");

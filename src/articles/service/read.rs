@@ -95,7 +95,8 @@ pub(super) fn related<'a>(
     let (mut author_ids, mut category_ids, mut tag_ids) = (Vec::new(), Vec::new(), Vec::new());
     let mut media_ids = Vec::new();
     for refs in refs {
-        media_ids.extend(refs.cover.filter(|_| embed.cover).cloned());
+        // Every story with a cover shows its social crop, embedded or not.
+        media_ids.extend(refs.cover.cloned());
         author_ids.extend(refs.author.filter(|_| embed.author).cloned());
         category_ids.extend(refs.category.filter(|_| embed.category).cloned());
         if embed.tags {

@@ -140,7 +140,7 @@ pub async fn restore_revision(
     OptionalJson(_body): OptionalJson<EmptyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let article = service::restore(&state.ctx, &caller, key, version, precondition).await?;
-    Ok(written(HttpResponse::Ok(), article))
+    written(&state, HttpResponse::Ok(), article).await
 }
 
 /// List the trash
@@ -197,7 +197,7 @@ pub async fn restore_trashed(
     OptionalJson(_body): OptionalJson<EmptyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let article = service::untrash(&state.ctx, &caller, id).await?;
-    Ok(written(HttpResponse::Ok(), article))
+    written(&state, HttpResponse::Ok(), article).await
 }
 
 /// Delete from the trash for good

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use futures_util::StreamExt;
 
 use crate::domain::caller::Caller;
+use crate::domain::media::{Crop, Focal};
 use crate::domain::page::PageRequest;
 use crate::domain::{Code, Error, FieldError};
 use crate::http::ApiError;
@@ -19,7 +20,7 @@ use crate::http::wire::media::{
     UploadMedia,
 };
 use crate::media::render::Encoding;
-use crate::media::service::{Served, Staged, Upload};
+use crate::media::service::{Format, Served, Staged, Upload, Wanted};
 use crate::validate;
 
 /// Who sees who uploaded what: anyone signed in.
@@ -127,8 +128,9 @@ async fn text_part(
 
 /// Upload an image
 ///
-/// `multipart/form-data` with a `file` part and optional `alt`, `caption` and `credit`
-/// parts. The kind is told by the bytes (JPEG, PNG, WebP, GIF; anything else, SVG included,
+/// `multipart/form-data` with a `file` part and optional `alt`, `caption`, `credit`,
+/// `focal_x` and `focal_y` parts (the point crops are cut around, each 0 to 1; the middle
+/// by default). The kind is told by the bytes (JPEG, PNG, WebP, GIF; anything else, SVG included,
 /// is a 415), the size is limited by `BYLINE_MEDIA_MAX_BYTES` (413) and the pixels to 50
 /// million (422, read from the header before anything is decoded). Metadata (EXIF with GPS,
 /// XMP, IPTC, comments) and anything after the image's end are stripped from what is
@@ -201,6 +203,7 @@ async fn read_parts(
     budget: &BodyBudget,
 ) -> Result<Upload, ApiError> {
     let mut upload = Upload::default();
+    let mut focal = (None, None);
     let mut has_file = false;
     let mut seen: Vec<String> = Vec::new();
     while let Some(part) = parts.next().await {
@@ -237,9 +240,29 @@ async fn read_parts(
                     _ => upload.credit = value,
                 }
             }
+            "focal_x" | "focal_y" => {
+                let text = text_part(&mut part, &name, 32, budget).await?;
+                let mut errors = Vec::new();
+                let value = match text.trim().parse::<f64>() {
+                    Ok(v) => crate::http::wire::media::focal(&name, v, &mut errors),
+                    Err(_) => {
+                        let message = format!("{name} must be a number from 0 to 1");
+                        return Err(field_error(&name, Code::InvalidValue, message));
+                    }
+                };
+                if !errors.is_empty() {
+                    return Err(Error::validation(errors).into());
+                }
+                if name == "focal_x" {
+                    focal.0 = value;
+                } else {
+                    focal.1 = value;
+                }
+            }
             other => {
                 let message = format!(
-                    "`{other}` is not a part uploads take; use file, alt, caption and credit"
+                    "`{other}` is not a part uploads take; use file, alt, caption, credit, \
+                     focal_x and focal_y"
                 );
                 return Err(field_error(other, Code::UnknownField, message));
             }
@@ -248,6 +271,9 @@ async fn read_parts(
     if !has_file {
         let message = "a part named file, with the image, is required";
         return Err(field_error("file", Code::Required, message));
+    }
+    if focal != (None, None) {
+        upload.focal = Focal::from_fractions(focal.0.unwrap_or(0.5), focal.1.unwrap_or(0.5));
     }
     Ok(upload)
 }
@@ -416,28 +442,36 @@ pub async fn media_original(
 
 /// A rendition of an image
 ///
-/// `width` is one of 160, 320, 640, 960, 1280, 1920, no wider than the original (404
-/// otherwise). WebP by default, or `?format=jpeg|png`. Made on the first request (once, however
-/// many arrive together) and kept beside the original. Public; the same caching, `Range` and
-/// `HEAD` as the original.
+/// `width` is one of 160, 320, 640, 960, 1280, 1920, no wider than the original or the crop
+/// (404 otherwise); the social card comes in one width, 1200 (or the image's own, when
+/// smaller), as the record's `sources` list. `format=auto` (the default) picks AVIF or WebP
+/// when `Accept` names them, else JPEG (PNG for originals that are not JPEGs), and the answer
+/// varies on `Accept`; `avif`, `webp`, `jpeg` and `png` pin one. WebP and AVIF are lossy at
+/// `BYLINE_MEDIA_QUALITY`. `crop=16x9|4x3|1x1|social` cuts the largest area of those
+/// proportions around the focal point (`focal=x,y`: one the image has or had; the middle
+/// when absent), never scaled up. Made on the first request (once, however many arrive
+/// together) and kept beside the original. Public; the same caching, `Range` and `HEAD` as
+/// the original.
 #[utoipa::path(
     tag = "media",
     params(("id" = String, Path, format = Uuid, description = "The image's id"),
-        ("width" = u32, Path, minimum = 160, maximum = 1920, description = "160, 320, 640, 960, 1280 or 1920"),
+        ("width" = u32, Path, minimum = 1, maximum = 1920, description = "160, 320, 640, 960, 1280 or 1920; for `crop=social`, the width the record lists"),
         ("filename" = String, Path, description = "The image's file name, as its record gives it"),
         ("Range" = Option<String>, Header, description = "One byte range, such as `bytes=0-1023`"),
+        ("Accept" = Option<String>, Header, description = "With `format=auto`: `image/avif` and `image/webp` pick those formats"),
         RenditionQuery),
     responses(
         (status = 200, description = "The rendition", content_type = "image/*", body = Vec<u8>,
             headers(("ETag" = String, description = "Strong entity tag"),
                 ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"),
+                ("Vary" = String, description = "`Accept` when the format was picked by it"),
                 ("X-Content-Type-Options" = String, description = "`nosniff`"))),
         (status = 206, description = "The range asked for", content_type = "image/*", body = Vec<u8>),
-        (status = 400, description = "The id is not a UUID, the width not a number, or the format unknown"),
-        (status = 404, description = "No image has that id and name, or no rendition has that width"),
+        (status = 400, description = "The id is not a UUID, the width not a number, or the format, crop or focal point unknown", content_type = "application/problem+json"),
+        (status = 404, description = "No image has that id and name, no rendition has that width, or the image never had that focal point", content_type = "application/problem+json"),
         (status = 416, description = "The range lies outside the file"),
-        (status = 422, description = "The stored image does not decode (`damaged`), or this format of it would need more memory than `BYLINE_MEDIA_RENDER_MIB` (`too_large_to_render`)"),
-        (status = 503, description = "`media_store_unavailable`: this server's media folder is not the one the other servers on its database use"),
+        (status = 422, description = "The stored image does not decode (`damaged`), or this format of it would need more memory than `BYLINE_MEDIA_RENDER_MIB` (`too_large_to_render`)", content_type = "application/problem+json"),
+        (status = 503, description = "`media_store_unavailable`: this server's media folder is not the one the other servers on its database use", content_type = "application/problem+json"),
     )
 )]
 #[get("/media/{id}/{width}/{filename}")]
@@ -456,23 +490,104 @@ pub async fn media_rendition(
         .ok_or_else(|| {
             ApiError::bad_request(Code::InvalidPath, "the width must be a number of pixels")
         })?;
-    let encoding = match query.format.as_deref() {
-        None | Some("webp") => Encoding::Webp,
-        Some("jpeg") => Encoding::Jpeg,
-        Some("png") => Encoding::Png,
-        Some(_) => {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                "format",
-                Code::InvalidValue,
-                "format must be webp, jpeg or png",
-            )]));
-        }
-    };
+    let wanted = wanted(&req, width, &query)?;
     let served = state
         .media
-        .rendition(&state.ctx, id, width, filename, encoding)
+        .rendition(&state.ctx, id, filename, wanted)
         .await?;
     Ok(file(&req, served))
+}
+
+/// The rendition a request asks for: a 400 naming each query parameter that is wrong.
+fn wanted(req: &HttpRequest, width: u32, query: &RenditionQuery) -> Result<Wanted, ApiError> {
+    let mut errors = Vec::new();
+    let format = match query.format.as_deref() {
+        None | Some("auto") => Some(accepted_formats(req)),
+        Some(raw) => Encoding::parse(raw).map(Format::Exact),
+    };
+    if format.is_none() {
+        let message = "format must be auto, avif, webp, jpeg or png";
+        errors.push(FieldError::new("format", Code::InvalidValue, message));
+    }
+    let crop = match query.crop.as_deref() {
+        None => Some(Crop::Original),
+        Some(raw) => Crop::parse(raw),
+    };
+    if crop.is_none() {
+        let message = "crop must be 16x9, 4x3, 1x1 or social";
+        errors.push(FieldError::new("crop", Code::InvalidValue, message));
+    }
+    let focal = match (query.focal.as_deref(), crop) {
+        (None, _) => Some(Focal::CENTER),
+        (Some(_), Some(Crop::Original)) => {
+            let message = "focal goes with crop: the whole image has no focal point";
+            errors.push(FieldError::new("focal", Code::InvalidValue, message));
+            None
+        }
+        (Some(raw), _) => {
+            let point = Focal::parse(raw);
+            if point.is_none() {
+                let message = "focal must be two numbers from 0 to 1, such as 0.3,0.7";
+                errors.push(FieldError::new("focal", Code::InvalidValue, message));
+            }
+            point
+        }
+    };
+    match (format, crop, focal) {
+        (Some(format), Some(crop), Some(focal)) if errors.is_empty() => Ok(Wanted {
+            width,
+            crop,
+            focal,
+            format,
+        }),
+        _ => Err(ApiError::invalid_query(errors)),
+    }
+}
+
+/// For the response cache: which formats `Accept` lets `format=auto` pick, for a request
+/// of a rendition whose format it picks (`None` for any other request).
+pub fn negotiated(req: &HttpRequest) -> Option<&'static str> {
+    let path = req.path();
+    if !path.starts_with("/media/") || path.split('/').count() != 5 {
+        return None;
+    }
+    let pinned = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .any(|(name, value)| name == "format" && value != "auto");
+    if pinned {
+        return None;
+    }
+    Some(match accepted_formats(req) {
+        Format::Auto { avif: true, .. } => "avif",
+        Format::Auto { webp: true, .. } => "webp",
+        _ => "plain",
+    })
+}
+
+/// What `format=auto` may pick for this request: AVIF and WebP when `Accept` names them
+/// (a `q=0` refuses one; `*/*` and `image/*` name neither).
+pub fn accepted_formats(req: &HttpRequest) -> Format {
+    let mut avif = false;
+    let mut webp = false;
+    for item in req
+        .headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+    {
+        let mut parts = item.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("").to_ascii_lowercase();
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        match name.as_str() {
+            "image/avif" => avif = !refused,
+            "image/webp" => webp = !refused,
+            _ => {}
+        }
+    }
+    Format::Auto { avif, webp }
 }
 
 /// The one range a `Range` header asks for within `len` bytes: `Ok(None)` for the whole
@@ -530,13 +645,12 @@ fn file(req: &HttpRequest, served: Served) -> HttpResponse {
         media,
         bytes,
         content_type,
-        width,
         variant,
+        negotiated,
     } = served;
     let tag = format!(
-        "\"{}.{}.{variant}\"",
+        "\"{}.{variant}\"",
         &media.sha256[..media.sha256.len().min(32)],
-        width.map_or_else(|| "o".to_owned(), |w| w.to_string())
     );
     let mut builder = HttpResponse::Ok();
     builder.insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"));
@@ -547,7 +661,12 @@ fn file(req: &HttpRequest, served: Served) -> HttpResponse {
         header::CONTENT_DISPOSITION,
         format!("inline; filename=\"{}\"", media.filename),
     ));
-    builder.insert_header((header::VARY, "Accept-Encoding"));
+    let vary = if negotiated {
+        "Accept, Accept-Encoding"
+    } else {
+        "Accept-Encoding"
+    };
+    builder.insert_header((header::VARY, vary));
     builder.content_type(content_type);
     if caching::client_is_current(req, Some(&tag), None) {
         return builder.status(StatusCode::NOT_MODIFIED).finish();

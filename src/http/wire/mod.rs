@@ -7,6 +7,7 @@ pub mod authors;
 pub mod categories;
 pub mod corrections;
 pub mod events;
+pub mod fields;
 pub mod history;
 pub mod imports;
 pub mod locks;

@@ -10,7 +10,7 @@ use super::articles::ArticleResponse;
 use super::authors::AuthorResponse;
 use super::categories::CategoryResponse;
 use super::locks::LockResponse;
-use super::media::MediaResponse;
+use super::media::{MediaResponse, SocialImage};
 use super::notes::NoteResponse;
 use super::previews::PreviewResponse;
 use super::tags::TagResponse;
@@ -32,9 +32,15 @@ fn json(value: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(Error::internal)
 }
 
-/// An article as an anonymous `GET` answers it.
-fn article_json(article: Article) -> Result<String> {
-    json(&ArticleResponse::from(article))
+/// An article as an anonymous `GET` answers it, with its cover's social crop.
+fn article_json(conn: &mut AnyConnection, article: Article) -> Result<String> {
+    let cover = match article.cover_media_id.as_deref() {
+        Some(id) => crate::media::repo::find(conn, id)?,
+        None => None,
+    };
+    let mut response = ArticleResponse::from(article);
+    response.social_image = cover.as_ref().and_then(SocialImage::of);
+    json(&response)
 }
 
 impl Presenter for Public {
@@ -55,7 +61,7 @@ impl Presenter for Public {
             Subject::Article => match articles::find(conn, &key, &Access::All, at)? {
                 Some(a) => {
                     let (slug, version) = (a.slug.clone(), a.version);
-                    Some(presented(Some(slug), Some(version), article_json(a)?))
+                    Some(presented(Some(slug), Some(version), article_json(conn, a)?))
                 }
                 None => None,
             },
@@ -112,9 +118,16 @@ impl Presenter for Public {
         })
     }
 
-    fn article(&self, row: &dyn Any, at: NaiveDateTime) -> Option<String> {
+    fn article(
+        &self,
+        conn: &mut AnyConnection,
+        row: &dyn Any,
+        at: NaiveDateTime,
+    ) -> Option<String> {
         let article = row.downcast_ref::<Article>()?;
         let public = article.trashed_at.is_none() && articles::is_visible(article, at);
-        public.then(|| article_json(article.clone()).ok()).flatten()
+        public
+            .then(|| article_json(conn, article.clone()).ok())
+            .flatten()
     }
 }

@@ -22,6 +22,7 @@ use crate::http::wire::articles::{
     ArticleGetQuery, ArticleList, ArticleListQuery, ArticleResponse, CreateArticle, EmptyBody,
     PublishArticle, UpdateArticle,
 };
+use crate::http::wire::media::SocialImage;
 use crate::http::wire::notes::{ReturnArticle, SubmitArticle};
 
 pub mod corrections;
@@ -154,14 +155,23 @@ pub async fn get_article(
 }
 
 /// The article as written, with its `ETag` and `Location`.
-pub fn written(mut builder: HttpResponseBuilder, article: Article) -> HttpResponse {
+pub async fn written(
+    state: &AppState,
+    mut builder: HttpResponseBuilder,
+    article: Article,
+) -> Result<HttpResponse, ApiError> {
     caching::written(&mut builder, &etag(&article, ""));
     let live = service::is_live(&article.clone().into(), crate::domain::time::now());
     let assignee = article.assignee_id.clone().map(Into::into);
+    let cover = match article.cover_media_id.clone() {
+        Some(id) => state.media.shown(&state.ctx, id).await?,
+        None => None,
+    };
     let mut response = ArticleResponse::from(article);
     response.live = Some(live);
     response.assignee_id = Some(assignee);
-    builder.json(response)
+    response.social_image = cover.as_ref().and_then(SocialImage::of);
+    Ok(builder.json(response))
 }
 
 /// Create an article
@@ -191,7 +201,7 @@ pub async fn create_article(
     let article = service::create(&state.ctx, &caller, body.check()?).await?;
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.id)));
-    Ok(written(builder, article))
+    written(&state, builder, article).await
 }
 
 /// Update an article
@@ -225,7 +235,7 @@ pub async fn update_article(
 ) -> Result<HttpResponse, ApiError> {
     let changes = body.check()?;
     let article = service::update(&state.ctx, &caller, key, precondition, changes).await?;
-    Ok(written(HttpResponse::Ok(), article))
+    written(&state, HttpResponse::Ok(), article).await
 }
 
 /// Delete an article
@@ -262,7 +272,7 @@ async fn act(
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
     let article = service::transition(&state.ctx, &caller, key, precondition, action).await?;
-    Ok(written(HttpResponse::Ok(), article))
+    written(&state, HttpResponse::Ok(), article).await
 }
 
 /// Publish an article
@@ -362,7 +372,7 @@ pub async fn submit_article(
     let note = body.check()?;
     let article =
         service::review(&state.ctx, &caller, key, precondition, Action::Submit, note).await?;
-    Ok(written(HttpResponse::Ok(), article))
+    written(&state, HttpResponse::Ok(), article).await
 }
 
 /// Return an article to its author
@@ -396,7 +406,7 @@ pub async fn return_article(
     let action = Action::Return;
     let article =
         service::review(&state.ctx, &caller, key, precondition, action, Some(note)).await?;
-    Ok(written(HttpResponse::Ok(), article))
+    written(&state, HttpResponse::Ok(), article).await
 }
 
 /// Archive an article

@@ -16,7 +16,7 @@ use crate::domain::Code;
 use crate::http::wire::articles::{ArticleResponse, FIELDS, SearchHit};
 use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
-use crate::http::wire::media::MediaResponse;
+use crate::http::wire::media::{MediaResponse, SocialImage};
 use crate::http::wire::tags::TagResponse;
 use crate::http::{ApiError, FieldError};
 use crate::media::model::Media;
@@ -127,6 +127,7 @@ impl Shape {
         if embed.category {
             article.category = Some(found.category.map(|c| CategoryResponse::from(c.clone())));
         }
+        article.social_image = found.cover.and_then(SocialImage::of);
         if embed.cover {
             article.cover = Some(found.cover.map(|m| MediaResponse::new(m.clone(), staff)));
         }
@@ -145,7 +146,8 @@ impl Shape {
         let single = [
             (embed.author, article.author_id.as_deref()),
             (embed.category, article.category_id.as_deref()),
-            (embed.cover, article.cover_media_id.as_deref()),
+            // The social crop follows the cover's focal point, embedded or not.
+            (true, article.cover_media_id.as_deref()),
         ];
         for (wanted, id) in single {
             if wanted {
@@ -215,6 +217,13 @@ impl Shape {
                     |at| at.and_utc().timestamp_micros().to_string(),
                 ));
             }
+        }
+        // The social crop's URL names the cover's focal point.
+        if let Some(cover) = found.cover
+            && cover.focal() != crate::domain::media::Focal::CENTER
+        {
+            v.push('s');
+            v.push_str(&cover.focal().stored().replace(',', "-"));
         }
         if let Some(fields) = &self.fields {
             let mut names: Vec<&str> = fields.iter().map(String::as_str).collect();

@@ -1,0 +1,3 @@
+ALTER TABLE media DROP COLUMN focal_points;
+ALTER TABLE media DROP COLUMN focal_y;
+ALTER TABLE media DROP COLUMN focal_x;
