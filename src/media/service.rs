@@ -575,6 +575,7 @@ impl Library {
             encoding,
             quality: self.quality,
             speed: self.avif_speed,
+            try_lossless: matches!(kind, Kind::Png | Kind::Gif),
         };
         let name = self.name_of(&spec, crop, focal);
         let job = Job {

@@ -627,6 +627,11 @@ impl Process {
     }
 
     /// Kills it with SIGKILL: no shutdown, no goodbye.
+    /// The process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -144,6 +144,12 @@ async fn format_auto_follows_accept_and_the_answer_varies_on_it() {
     let r320 = logo["renditions"]["320"].as_str().unwrap();
     let res = get_with(&app, r320, None).await;
     assert_eq!(res.headers()["content-type"], "image/png");
+    // Such an original's WebP is lossless when that is the smaller (flat colours here).
+    let res = get_with(&app, r320, Some("image/webp")).await;
+    assert_eq!(res.headers()["content-type"], "image/webp");
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[12..16], b"VP8L", "lossless WebP");
+    assert_eq!(decoded_size("image/webp", &bytes), (320, 160));
 }
 
 #[tokio::test]
@@ -442,4 +448,58 @@ async fn a_story_with_a_cover_carries_its_social_image() {
     assert_eq!(embedded["social_image"]["url"], moved.as_str());
     assert_eq!(embedded["cover"]["focal_y"], 0.9);
     assert!(embedded.get("body").is_none());
+}
+
+/// The server gives glibc a fixed threshold for blocks in pages of their own (so that what
+/// renders free goes back to the system), by starting itself again once with it set; a
+/// `GLIBC_TUNABLES` the operator gave is kept.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[tokio::test]
+async fn the_server_tunes_its_allocator_for_renders() {
+    use crate::helpers::{Process, scratch_database};
+    for (given, expected) in [
+        (None, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576"),
+        (
+            Some("glibc.malloc.arena_max=4"),
+            "GLIBC_TUNABLES=glibc.malloc.arena_max=4:glibc.malloc.mmap_threshold=1048576",
+        ),
+        (
+            Some("glibc.malloc.mmap_threshold=65536"),
+            "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536",
+        ),
+    ] {
+        let (url, _db) = scratch_database();
+        let env: Vec<(&str, &str)> = given.map(|g| ("GLIBC_TUNABLES", g)).into_iter().collect();
+        let mut server = Process::start(&url, &env).await;
+        let environ = std::fs::read(format!("/proc/{}/environ", server.pid())).unwrap();
+        let vars: Vec<String> = environ
+            .split(|b| *b == 0)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        // glibc writes a NUL after each tunable as it reads them: the pieces that follow
+        // the variable are its own.
+        let at = vars
+            .iter()
+            .position(|v| v.starts_with("GLIBC_TUNABLES="))
+            .unwrap();
+        let pieces: Vec<&str> = std::iter::once(vars[at].as_str())
+            .chain(
+                vars[at + 1..]
+                    .iter()
+                    .map(String::as_str)
+                    .take_while(|v| v.starts_with("glibc.")),
+            )
+            .collect();
+        assert_eq!(pieces.join(":"), expected, "{given:?}");
+        let count = vars
+            .iter()
+            .filter(|v| v.starts_with("GLIBC_TUNABLES="))
+            .count();
+        assert_eq!(count, 1);
+        let res = reqwest::get(format!("{}/healthz", server.address))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        server.kill();
+    }
 }
