@@ -155,7 +155,7 @@ settings! {
     MEDIA_RENDER_MIB = "BYLINE_MEDIA_RENDER_MIB", "256", number(16, 1048576),
         "MiB that renditions being made may hold together (decoded pixels, counted from the header before decoding); an image whose render alone needs more is refused at upload (422 `too_large_to_render`)";
     MEDIA_QUALITY = "BYLINE_MEDIA_QUALITY", "80", number(1, 100),
-        "quality of WebP and AVIF renditions (lossy), 1 to 100; a change makes new rendition files";
+        "quality of WebP and AVIF renditions (lossy); a change makes new rendition files";
     MEDIA_AVIF_SPEED = "BYLINE_MEDIA_AVIF_SPEED", "10", number(1, 10),
         "the AVIF encoder's speed, 1 (slowest, smallest files) to 10 (fastest; a 1280 px rendition in about half a second on two cores)";
     MEDIA_RENDERS = "BYLINE_MEDIA_RENDERS", "2", number(1, 64),

@@ -402,6 +402,21 @@ impl Library {
         ctx.read(move |conn| Ok(repo::find(conn, &id)?)).await
     }
 
+    /// Items by id, as [`Library::shown`].
+    pub async fn shown_many(
+        &self,
+        ctx: &Ctx,
+        mut ids: Vec<crate::domain::MediaId>,
+    ) -> Result<std::collections::HashMap<crate::domain::MediaId, Media>> {
+        ids.sort_unstable();
+        ids.dedup();
+        ctx.read(move |conn| {
+            let found = repo::by_ids(conn, &ids)?;
+            Ok(found.into_iter().map(|m| (m.id.clone(), m)).collect())
+        })
+        .await
+    }
+
     /// Changes alt text, caption, credit or the focal point.
     pub async fn update(
         &self,

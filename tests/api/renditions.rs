@@ -448,6 +448,13 @@ async fn a_story_with_a_cover_carries_its_social_image() {
     assert_eq!(embedded["social_image"]["url"], moved.as_str());
     assert_eq!(embedded["cover"]["focal_y"], 0.9);
     assert!(embedded.get("body").is_none());
+    // The trash shows it too.
+    let res = app.delete(&format!("/api/v1/articles/{slug}")).await;
+    assert_eq!(res.status(), 204);
+    let trash: Value = app.get("/api/v1/trash").await.json().await.unwrap();
+    let trashed = &trash["data"][0];
+    assert_eq!(trashed["slug"], slug.as_str());
+    assert_eq!(trashed["social_image"]["url"], moved.as_str());
 }
 
 /// The server gives glibc a fixed threshold for blocks in pages of their own (so that what

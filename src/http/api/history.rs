@@ -18,6 +18,7 @@ use crate::http::wire::history::{
     AuditEntry, AuditList, AuditQuery, RevisionList, RevisionListQuery, RevisionResponse,
     TrashList, TrashedArticle,
 };
+use crate::http::wire::media::SocialImage;
 use crate::http::{ApiError, FieldError};
 
 /// What audit entries can be about.
@@ -164,10 +165,27 @@ pub async fn list_trash(
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
     let page = service::trash(&state.ctx, &caller, page).await?;
-    let page = page.map(|t| TrashedArticle {
-        article: ArticleResponse::from(t.article),
-        trashed_at: t.trashed_at.and_utc(),
-        trashed_by: t.trashed_by,
+    let cover_ids = page
+        .items
+        .iter()
+        .filter_map(|t| t.article.cover_media_id.clone());
+    let covers = state
+        .media
+        .shown_many(&state.ctx, cover_ids.collect())
+        .await?;
+    let page = page.map(|t| {
+        let cover = t
+            .article
+            .cover_media_id
+            .as_ref()
+            .and_then(|id| covers.get(id));
+        let mut article = ArticleResponse::from(t.article);
+        article.social_image = cover.and_then(SocialImage::of);
+        TrashedArticle {
+            article,
+            trashed_at: t.trashed_at.and_utc(),
+            trashed_by: t.trashed_by,
+        }
     });
     Ok(pagination::page(private(HttpResponse::Ok()), &req, page))
 }
