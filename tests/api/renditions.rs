@@ -510,3 +510,48 @@ async fn the_server_tunes_its_allocator_for_renders() {
         server.kill();
     }
 }
+
+/// Two focal points set at once: each write reads the point it replaces under the item's
+/// lock, so neither old point's URLs are lost.
+#[tokio::test]
+async fn focal_points_moved_at_once_keep_every_earlier_url() {
+    let app = media_app(None).await;
+    let res = upload_as(
+        &app,
+        Some(&app.admin_token),
+        &[
+            ("file", Some("s.jpg"), "image/jpeg", photo_with_a_subject()),
+            ("focal_x", None, "text/plain", b"0.9".to_vec()),
+        ],
+    )
+    .await;
+    let media: Value = res.json().await.unwrap();
+    let id = media["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/media/{id}");
+    for round in 0..3 {
+        let (a, b) = (
+            0.1 + f64::from(round) / 10.0,
+            0.15 + f64::from(round) / 10.0,
+        );
+        let (body_a, body_b) = (json!({"focal_x": a}), json!({"focal_x": b}));
+        let (first, second) = tokio::join!(
+            app.patch_json(&path, &body_a),
+            app.patch_json(&path, &body_b),
+        );
+        assert_eq!(
+            (first.status(), second.status()),
+            (StatusCode::OK, StatusCode::OK)
+        );
+    }
+    // Every point the item had: the upload's and the six set since.
+    let mut points = vec![0.9];
+    for round in 0..3 {
+        points.push(0.1 + f64::from(round) / 10.0);
+        points.push(0.15 + f64::from(round) / 10.0);
+    }
+    for x in points {
+        let x = (x * 1000.0).round() / 1000.0;
+        let url = format!("/media/{id}/160/s.jpg?crop=1x1&focal={x},0.5&format=jpeg");
+        assert_eq!(fetch(&app, &url).await.status(), 200, "{url}");
+    }
+}
