@@ -18,6 +18,7 @@ pub mod feeds;
 pub mod history;
 pub mod http;
 pub mod idempotency;
+pub mod locale;
 pub mod media;
 pub mod outbox;
 pub mod search;
@@ -82,7 +83,9 @@ impl Application {
         let response_cache = Arc::new(cache::ResponseCache::new(settings.cache_bytes));
         let ctx = write::Ctx {
             database: db::Database::new(pool, backend, connections, settings.db_timeout),
-            writes: writes.with_cache(response_cache.clone()),
+            writes: writes
+                .with_cache(response_cache.clone())
+                .with_locale(&settings.default_locale),
         };
         let media = media_library(&settings, &ctx)?;
         let state = web::Data::new(AppState {
@@ -193,10 +196,11 @@ fn open_database(settings: &Settings) -> anyhow::Result<db::Pool> {
         max_size: settings.pool_size,
         timeout: settings.db_timeout,
         search_language: settings.search_language.clone(),
+        default_locale: settings.default_locale.clone(),
     };
     let pool = db::connect(&settings.database_url, &options)?;
     let mut conn = pool.get()?;
-    let applied = db::migrate(&mut conn)?;
+    let applied = db::migrate(&mut conn, &settings.default_locale)?;
     db::check_search_language(&mut conn, &settings.search_language)?;
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");

@@ -160,6 +160,7 @@ fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
                 strict,
                 pages_as_articles,
                 media,
+                locale: settings.default_locale.clone(),
             };
             import_wordpress(&settings, &file, options, json)
         }
@@ -188,7 +189,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = one_connection(settings)?;
-    let applied = db::migrate(&mut conn)?;
+    let applied = db::migrate(&mut conn, &settings.default_locale)?;
     println!(
         "applied {applied} migration(s) to {}",
         settings.database_url.redacted()
@@ -205,7 +206,7 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     let role = byline::domain::Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
     let password = read_password()?;
     let mut conn = one_connection(settings)?;
-    db::migrate(&mut conn)?;
+    db::migrate(&mut conn, &settings.default_locale)?;
     let id = byline::users::bootstrap::create_from_cli(
         &mut conn,
         &email,
@@ -225,7 +226,7 @@ fn site_task(
 ) -> anyhow::Result<(db::PooledConnection, byline::backup::Tools)> {
     let mut conn = one_connection(settings)?;
     if migrate {
-        db::migrate(&mut conn)?;
+        db::migrate(&mut conn, &settings.default_locale)?;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -304,7 +305,7 @@ fn import_wordpress(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut conn = one_connection(settings)?;
-    db::migrate(&mut conn)?;
+    db::migrate(&mut conn, &settings.default_locale)?;
     let mut progress = byline::backup::progress::Progress::new(json);
     // The scratch folder lives as long as the import.
     let mut scratch = None;
@@ -439,7 +440,7 @@ fn seed(
         // A connection per core to write with, and one to set up and read.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let pool = pool_of(settings, u32::try_from(cores + 1).unwrap_or(3))?;
-        db::migrate(&mut *pool.get()?)?;
+        db::migrate(&mut *pool.get()?, &settings.default_locale)?;
         let started = std::time::Instant::now();
         let made = byline::seed::synthetic(&pool, n, style)?;
         if let Some(path) = slugs_out {
@@ -456,7 +457,7 @@ fn seed(
         return Ok(());
     }
     let mut conn = one_connection(settings)?;
-    db::migrate(&mut conn)?;
+    db::migrate(&mut conn, &settings.default_locale)?;
     match byline::seed::demo(&mut conn)? {
         0 => println!("the demo content is already there"),
         n => println!("loaded the demo content: {n} articles, 3 authors, 4 categories"),
@@ -475,6 +476,7 @@ fn pool_of(settings: &Settings, size: u32) -> anyhow::Result<db::Pool> {
         max_size: Some(size),
         timeout: settings.db_timeout,
         search_language: settings.search_language.clone(),
+        default_locale: settings.default_locale.clone(),
     };
     Ok(db::connect(&settings.database_url, &options)?)
 }

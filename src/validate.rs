@@ -257,6 +257,63 @@ pub fn id<I: From<String>>(field: &str, value: &str, errors: &mut Vec<FieldError
     }
 }
 
+/// Checks a language tag and writes it in its usual case ([`crate::locale::normalize`]).
+pub fn locale(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    if let Some(tag) = crate::locale::normalize(value) {
+        return Some(tag);
+    }
+    fault(
+        errors,
+        field,
+        Code::InvalidFormat,
+        format!("{field} must be a BCP 47 language tag, such as en, ru or pt-BR"),
+    )
+}
+
+/// Checks names (or descriptions) per language: at most [`crate::locale::NAMES_MAX`], each
+/// keyed by a BCP 47 tag (written in its usual case) and each value checked by `check`
+/// (`None` values, which remove a language in a merge patch, pass).
+pub fn names<V>(
+    field: &str,
+    map: std::collections::BTreeMap<String, Option<V>>,
+    check: impl Fn(&str, &V, &mut Vec<FieldError>) -> Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> Option<std::collections::BTreeMap<String, Option<String>>> {
+    if map.len() > crate::locale::NAMES_MAX {
+        return fault(
+            errors,
+            field,
+            Code::TooLong,
+            format!(
+                "{field} holds at most {} languages",
+                crate::locale::NAMES_MAX
+            ),
+        );
+    }
+    let before = errors.len();
+    let mut out = std::collections::BTreeMap::new();
+    for (tag, value) in map {
+        let name = format!("{field}.{tag}");
+        let Some(key) = locale(&name, &tag, errors) else {
+            continue;
+        };
+        let value = match value {
+            Some(v) => check(&name, &v, errors).map(Some),
+            None => Some(None),
+        };
+        if let Some(value) = value
+            && out.insert(key, value).is_some()
+        {
+            errors.push(FieldError::new(
+                field,
+                Code::InvalidValue,
+                format!("{field} names {tag} twice"),
+            ));
+        }
+    }
+    (errors.len() == before).then_some(out)
+}
+
 /// Longest email, in characters.
 pub const EMAIL_MAX: usize = 254;
 

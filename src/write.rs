@@ -116,6 +116,7 @@ pub struct Writes {
     cache: Arc<ResponseCache>,
     clock: Clock,
     presenter: Option<Arc<dyn Presenter>>,
+    locale: Arc<str>,
 }
 
 impl Default for Writes {
@@ -155,6 +156,8 @@ fn invalidation(changes: &[Change]) -> Invalidation {
                         out.keys
                             .extend(place.category_id.as_deref().map(keys::category));
                         out.keys.extend(place.tag_ids.iter().map(|t| keys::tag(t)));
+                        out.keys.push(keys::locale(&place.locale));
+                        out.keys.extend(place.group.as_deref().map(keys::group));
                     }
                 }
             }
@@ -178,6 +181,7 @@ impl Writes {
             cache: Arc::new(ResponseCache::default()),
             clock: Clock::system(),
             presenter: None,
+            locale: Arc::from(crate::locale::FALLBACK),
         }
     }
 
@@ -192,6 +196,18 @@ impl Writes {
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The same writes, giving stories that name no language `locale`
+    /// (`BYLINE_DEFAULT_LOCALE`).
+    pub fn with_locale(mut self, locale: &str) -> Self {
+        self.locale = Arc::from(locale);
+        self
+    }
+
+    /// The language of stories that name none.
+    pub fn default_locale(&self) -> &str {
+        &self.locale
     }
 
     /// The clock changes are dated by.

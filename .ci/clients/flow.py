@@ -25,6 +25,7 @@ from byline_client.api.auth import login
 from byline_client.api.authors import create_author
 from byline_client.api.categories import create_category
 from byline_client.api.previews import create_preview, open_preview
+from byline_client.api.translations import create_translation, list_translations
 from byline_client.models import (
     Article,
     ArticleStatus,
@@ -32,6 +33,7 @@ from byline_client.models import (
     CreateAuthor,
     CreateCategory,
     CreatePreview,
+    CreateTranslation,
     LoginRequest,
     Preview,
     Problem,
@@ -147,4 +149,16 @@ check(isinstance(step, Article) and step.status == ArticleStatus.PUBLISHED, "pub
 thread = list_notes.sync(draft.id, client=api)
 check([n.text for n in thread.data] == ["Ready for the desk.", "Needs a second source."],
       "the review notes are the story's notes")
+# A translation: a Russian draft linked to the published story, read back with its group.
+made = create_translation.sync_detailed(draft.id, client=api, body=CreateTranslation(locale="ru", title=f"Цинк {run}: прогноз"))
+check(made.status_code == 201 and isinstance(made.parsed, Article) and made.parsed.locale == "ru"
+      and made.parsed.translation_group == draft.id and made.headers["content-language"] == "ru",
+      "translate a story into Russian")
+again = create_translation.sync_detailed(draft.id, client=api, body=CreateTranslation(locale="RU"))
+check(again.status_code == 409 and isinstance(again.parsed, Problem)
+      and again.parsed.code == ProblemCode.TRANSLATION_EXISTS, "a second Russian translation is a typed 409")
+group = get_article.sync(draft.id, client=api, include="translations")
+check([(t.locale, t.id) for t in group.translations] == [("ru", made.parsed.id)], "read the story with its translations")
+listed = list_translations.sync(draft.id, client=anon)
+check(listed.data == [], "the public sees no draft translation")
 print("Python client flow passed")

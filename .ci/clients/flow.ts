@@ -194,4 +194,31 @@ check(
   "the review notes are the story's notes",
 );
 
+// A translation: a Russian draft linked to the published story, read back with its group.
+const translated = await api.POST("/api/v1/articles/{id_or_slug}/translations", {
+  params: { path: { id_or_slug: draft.data.id } },
+  body: { locale: "ru", title: `Цинк ${run}: прогноз` },
+});
+if (!translated.data) throw new Error(JSON.stringify(translated.error));
+check(
+  translated.response.status === 201 &&
+    translated.data.locale === "ru" &&
+    translated.data.status === "draft" &&
+    translated.data.translation_group === draft.data.id &&
+    translated.response.headers.get("content-language") === "ru",
+  "translate a story into Russian",
+);
+const again = await api.POST("/api/v1/articles/{id_or_slug}/translations", {
+  params: { path: { id_or_slug: draft.data.id } },
+  body: { locale: "RU" },
+});
+check(again.response.status === 409 && again.error?.code === "translation_exists", "a second Russian translation is a typed 409");
+const withGroup = await api.GET("/api/v1/articles/{id_or_slug}", {
+  params: { path: { id_or_slug: draft.data.id }, query: { include: "translations" } },
+});
+check(
+  (withGroup.data?.translations ?? []).map((t) => `${t.locale}:${t.id}`).join("|") === `ru:${translated.data.id}`,
+  "read the story with its translations",
+);
+
 console.log("TypeScript client flow passed");

@@ -10,3 +10,4 @@ pub mod render;
 pub mod repo;
 pub mod search;
 pub mod service;
+pub mod translations;

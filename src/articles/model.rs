@@ -78,6 +78,11 @@ pub struct Article {
     pub assignee_id: Option<UserId>,
     /// Its public corrections, oldest first, as a JSON array ([`crate::articles::corrections`]).
     pub corrections: String,
+    /// Its language, a BCP 47 tag in its usual case ([`crate::locale`]).
+    pub locale: String,
+    /// The stories that translate each other share this (the id of the story the group
+    /// began with); `None` for a story with no translations.
+    pub translation_group: Option<String>,
 }
 
 /// What a new article is made of, as given and checked; everything else follows from it.
@@ -107,6 +112,10 @@ pub struct Draft {
     pub cover_media_id: Option<MediaId>,
     /// The staff user it is assigned to (checked to exist when stored).
     pub assignee_id: Option<UserId>,
+    /// Its language; the service fills in `BYLINE_DEFAULT_LOCALE` when none was given.
+    pub locale: Option<String>,
+    /// The translation group it joins (the service checks the language is free there).
+    pub translation_group: Option<String>,
 }
 
 impl Article {
@@ -154,6 +163,10 @@ impl Article {
             cover_media_id: draft.cover_media_id,
             assignee_id: draft.assignee_id,
             corrections: "[]".to_owned(),
+            locale: draft
+                .locale
+                .unwrap_or_else(|| crate::locale::FALLBACK.to_owned()),
+            translation_group: draft.translation_group,
         }
     }
 
@@ -222,6 +235,10 @@ pub struct ArticleSummary {
     pub assignee_id: Option<UserId>,
     /// Public corrections, a JSON array.
     pub corrections: String,
+    /// Language.
+    pub locale: String,
+    /// Translation group.
+    pub translation_group: Option<String>,
 }
 
 impl From<Article> for ArticleSummary {
@@ -250,6 +267,8 @@ impl From<Article> for ArticleSummary {
             cover_media_id: a.cover_media_id,
             assignee_id: a.assignee_id,
             corrections: a.corrections,
+            locale: a.locale,
+            translation_group: a.translation_group,
         }
     }
 }
@@ -308,6 +327,10 @@ pub struct ArticleChangeset {
     pub assignee_id: Option<Option<UserId>>,
     /// Public corrections (appended by their own service call only).
     pub corrections: Option<String>,
+    /// Language.
+    pub locale: Option<String>,
+    /// Translation group (its own service calls only).
+    pub translation_group: Option<Option<String>>,
 }
 
 impl ArticleChangeset {
@@ -315,80 +338,33 @@ impl ArticleChangeset {
     /// `current` holds, in the contract's order.
     pub fn differs_from(&self, current: &Article) -> Vec<&'static str> {
         let mut out = Vec::new();
-        let mut check = |name: &'static str, differs: bool| {
-            if differs {
-                out.push(name);
-            }
-        };
-        check(
-            "slug",
-            self.slug.as_ref().is_some_and(|v| *v != current.slug),
+        // Each field that the changeset sets to another value than `current` holds.
+        macro_rules! check {
+            ($($field:ident),*) => {$(
+                if self.$field.as_ref().is_some_and(|v| *v != current.$field) {
+                    out.push(stringify!($field));
+                }
+            )*};
+        }
+        check!(
+            slug,
+            title,
+            subtitle,
+            excerpt,
+            body,
+            status,
+            published_at,
+            unpublish_at
         );
-        check(
-            "title",
-            self.title.as_ref().is_some_and(|v| *v != current.title),
+        check!(
+            author_id,
+            category_id,
+            cover_image_url,
+            cover_media_id,
+            tag_ids,
+            locale
         );
-        check(
-            "subtitle",
-            self.subtitle
-                .as_ref()
-                .is_some_and(|v| *v != current.subtitle),
-        );
-        check(
-            "excerpt",
-            self.excerpt.as_ref().is_some_and(|v| *v != current.excerpt),
-        );
-        check(
-            "body",
-            self.body.as_ref().is_some_and(|v| *v != current.body),
-        );
-        check("status", self.status.is_some_and(|v| v != current.status));
-        check(
-            "published_at",
-            self.published_at
-                .as_ref()
-                .is_some_and(|v| *v != current.published_at),
-        );
-        check(
-            "unpublish_at",
-            self.unpublish_at
-                .as_ref()
-                .is_some_and(|v| *v != current.unpublish_at),
-        );
-        check(
-            "author_id",
-            self.author_id
-                .as_ref()
-                .is_some_and(|v| *v != current.author_id),
-        );
-        check(
-            "category_id",
-            self.category_id
-                .as_ref()
-                .is_some_and(|v| *v != current.category_id),
-        );
-        check(
-            "cover_image_url",
-            self.cover_image_url
-                .as_ref()
-                .is_some_and(|v| *v != current.cover_image_url),
-        );
-        check(
-            "cover_media_id",
-            self.cover_media_id
-                .as_ref()
-                .is_some_and(|v| *v != current.cover_media_id),
-        );
-        check(
-            "tag_ids",
-            self.tag_ids.as_ref().is_some_and(|v| *v != current.tag_ids),
-        );
-        check(
-            "assignee_id",
-            self.assignee_id
-                .as_ref()
-                .is_some_and(|v| *v != current.assignee_id),
-        );
+        check!(assignee_id);
         out
     }
 }

@@ -45,7 +45,7 @@ pub fn visible(now: NaiveDateTime) -> Condition {
     )
 }
 
-fn access_condition(access: &Access, now: NaiveDateTime) -> Option<Condition> {
+pub(super) fn access_condition(access: &Access, now: NaiveDateTime) -> Option<Condition> {
     match access {
         Access::Public => Some(visible(now)),
         Access::Own(user) => Some(Box::new(
@@ -117,6 +117,8 @@ pub struct ListFilter {
     pub search: Option<SearchSql>,
     /// Only articles assigned to this user (`Some(None)`: to nobody).
     pub assignee: Option<Option<UserId>>,
+    /// Only articles in these languages.
+    pub locales: Option<Vec<String>>,
 }
 
 fn filtered<'a>(
@@ -161,6 +163,9 @@ fn filtered<'a>(
     }
     if let Some(search) = &filter.search {
         query = query.filter(search.matches());
+    }
+    if let Some(locales) = &filter.locales {
+        query = query.filter(a::locale.eq_any(locales.clone()));
     }
     match &filter.assignee {
         Some(Some(user)) => query = query.filter(a::assignee_id.eq(user.clone())),

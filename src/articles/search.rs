@@ -96,14 +96,28 @@ fn invalid(message: &str) -> Error {
 
 impl Search {
     /// The search as the database behind `conn` runs it, for lists of `wanted` stories.
+    /// The stories searched are in `locales` (`None`: in any language); on PostgreSQL each
+    /// language's stemming is used for its stories.
     pub fn sql(
         &self,
         conn: &mut crate::db::AnyConnection,
         wanted: u32,
+        locales: Option<&[String]>,
     ) -> diesel::QueryResult<crate::db::search::SearchSql> {
         let (websearch, fts5, probes) = (self.websearch(), self.fts5(), self.probes());
-        crate::db::search::SearchSql::prepare(conn, websearch, fts5, probes, wanted)
+        let query = crate::db::search::Query {
+            websearch,
+            fts5,
+            probes,
+            locales: locales.map(<[String]>::to_vec),
+        };
+        crate::db::search::SearchSql::prepare(conn, query, wanted)
     }
+}
+
+/// Whether `c` is a kana or a CJK ideograph: writing without spaces between words.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
 }
 
 impl Search {
@@ -201,8 +215,10 @@ impl Search {
     /// The query for PostgreSQL's `websearch_to_tsquery`, rebuilt from the parse so that it
     /// means what the FTS5 form means.
     pub fn websearch(&self) -> String {
+        // A word of Chinese or Japanese is looked for as its characters in sequence: the
+        // index holds them one by one (`byline_fold` on PostgreSQL).
         let term = |t: &Term| {
-            if t.phrase {
+            if t.phrase || t.text.chars().any(is_cjk) {
                 format!("\"{}\"", t.text)
             } else {
                 t.text.clone()

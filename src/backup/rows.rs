@@ -70,6 +70,10 @@ rows! {
         parent_id: Option<String>,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        #[serde(default = "no_translations")]
+        names: String,
+        #[serde(default = "no_translations")]
+        descriptions: String,
     }
     /// A tag.
     tags => Tag {
@@ -80,6 +84,10 @@ rows! {
         description: Option<String>,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        #[serde(default = "no_translations")]
+        names: String,
+        #[serde(default = "no_translations")]
+        descriptions: String,
     }
     /// A media item (its file travels as its own member).
     media => Media {
@@ -134,6 +142,12 @@ rows! {
         assignee_id: Option<String>,
         #[serde(default = "no_corrections")]
         corrections: String,
+        // Stories of a site file written before stories had a language get
+        // `BYLINE_DEFAULT_LOCALE` when the server next starts (`db::migrate`).
+        #[serde(default)]
+        locale: String,
+        #[serde(default)]
+        translation_group: Option<String>,
     }
     /// A story's tag, in the story's order.
     article_tags => ArticleTag {
@@ -211,6 +225,11 @@ fn center() -> f64 {
 /// A story's corrections in a site file written before stories had them: none.
 fn no_corrections() -> String {
     "[]".to_owned()
+}
+
+/// Localized names of a section or tag in a site file written before they had any: none.
+fn no_translations() -> String {
+    "{}".to_owned()
 }
 
 /// Bytes as standard base64 text.

@@ -114,6 +114,16 @@ pub mod keys {
     pub fn tag(id: &str) -> String {
         format!("stories/tag/{id}")
     }
+
+    /// The stories in one language.
+    pub fn locale(tag: &str) -> String {
+        format!("stories/locale/{tag}")
+    }
+
+    /// The public stories of one translation group (who is in it, in which language).
+    pub fn group(id: &str) -> String {
+        format!("stories/group/{id}")
+    }
 }
 
 /// What a write invalidates, as its changes say.

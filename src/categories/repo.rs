@@ -89,7 +89,7 @@ pub fn count(conn: &mut AnyConnection, filter: &ListFilter) -> QueryResult<i64> 
 }
 
 /// What a create request asks for, already validated for shape.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct CreateInput {
     /// Display name.
     pub name: String,
@@ -99,6 +99,10 @@ pub struct CreateInput {
     pub description: Option<String>,
     /// Parent id.
     pub parent_id: Option<CategoryId>,
+    /// Names in other languages.
+    pub names: crate::locale::Names,
+    /// Descriptions in other languages.
+    pub descriptions: crate::locale::Names,
 }
 
 /// Creates a category under an existing parent, if any. A chosen slug that is taken is a
@@ -121,6 +125,8 @@ pub fn create(
         parent_id: input.parent_id,
         created_at: now,
         updated_at: now,
+        names: crate::locale::names_text(&input.names),
+        descriptions: crate::locale::names_text(&input.descriptions),
     };
     slugged::insert(conn, row, chosen)
 }
@@ -136,6 +142,10 @@ pub struct UpdateInput {
     pub description: Option<Option<String>>,
     /// New parent; `Some(None)` makes it top-level.
     pub parent_id: Option<Option<CategoryId>>,
+    /// A change to its names in other languages.
+    pub names: Option<crate::locale::NamesChange>,
+    /// A change to its descriptions in other languages.
+    pub descriptions: Option<crate::locale::NamesChange>,
 }
 
 /// Applies a partial update. Nothing is written when nothing changes.
@@ -163,10 +173,16 @@ pub fn update(
         }
         changes.parent_id = Some(parent);
     }
+    changes.names = input.names.and_then(|n| n.apply(&current.names));
+    changes.descriptions = input
+        .descriptions
+        .and_then(|d| d.apply(&current.descriptions));
     let unchanged = changes.name.is_none()
         && changes.slug.is_none()
         && changes.description.is_none()
-        && changes.parent_id.is_none();
+        && changes.parent_id.is_none()
+        && changes.names.is_none()
+        && changes.descriptions.is_none();
     if unchanged {
         return Ok(current);
     }
@@ -181,6 +197,8 @@ pub fn update(
         slug: changes.slug.unwrap_or(current.slug),
         description: changes.description.unwrap_or(current.description),
         parent_id: changes.parent_id.unwrap_or(current.parent_id),
+        names: changes.names.unwrap_or(current.names),
+        descriptions: changes.descriptions.unwrap_or(current.descriptions),
         updated_at: now,
         ..current
     })

@@ -92,6 +92,8 @@ pub struct Settings {
     pub server_timing: bool,
     /// PostgreSQL text-search configuration (`english`, `simple`, `german`, …).
     pub search_language: String,
+    /// `BYLINE_DEFAULT_LOCALE`: the language of stories that name none.
+    pub default_locale: String,
     /// How searches rank and count.
     pub search: SearchSettings,
     /// The first admin account, created on the first start of an empty database.
@@ -301,6 +303,7 @@ impl Settings {
             metrics_bind: address(v, &s::METRICS_BIND)?,
             server_timing: v.flag(&s::SERVER_TIMING)?,
             search_language: search_language(v)?,
+            default_locale: default_locale(v)?,
             search: SearchSettings {
                 recency: v.number(&s::SEARCH_RECENCY)?,
                 candidates: v.number(&s::SEARCH_CANDIDATES)?,
@@ -396,8 +399,18 @@ fn trusted_proxies(v: &Values) -> Result<Vec<Cidr>, SettingError> {
         .collect()
 }
 
+/// `BYLINE_DEFAULT_LOCALE`, checked and in its usual case.
+fn default_locale(v: &Values) -> Result<String, SettingError> {
+    crate::locale::normalize(v.text(&s::DEFAULT_LOCALE).trim()).ok_or_else(|| {
+        s::DEFAULT_LOCALE.error("must be a BCP 47 language tag, such as en or pt-BR")
+    })
+}
+
 fn search_language(v: &Values) -> Result<String, SettingError> {
-    let language = v.text(&s::SEARCH_LANGUAGE);
+    let language = match v.text(&s::SEARCH_LANGUAGE) {
+        "" => crate::locale::search_config(&default_locale(v)?),
+        set => set,
+    };
     if language.is_empty()
         || !language
             .bytes()

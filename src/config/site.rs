@@ -178,15 +178,12 @@ pub fn parse(values: &Values) -> Result<Option<SiteSettings>, SettingError> {
     if segment.is_empty() || !crate::slug::is_valid(segment) {
         return Err(spec::UNCATEGORIZED_SEGMENT.error("must be a slug, such as news"));
     }
-    let language = values.raw(&spec::SITE_LANGUAGE).trim();
-    let valid_language = (2..=3).contains(&language.split('-').next().unwrap_or("").len())
-        && language.len() <= 35
-        && language
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !valid_language {
-        return Err(spec::SITE_LANGUAGE.error("must be a language code, such as en or pt-BR"));
-    }
+    let language = match values.raw(&spec::SITE_LANGUAGE).trim() {
+        "" => super::default_locale(values)?,
+        raw => crate::locale::normalize(raw).ok_or_else(|| {
+            spec::SITE_LANGUAGE.error("must be a language code, such as en or pt-BR")
+        })?,
+    };
     let name = match values.raw(&spec::SITE_NAME).trim() {
         "" => host,
         name if name.chars().any(char::is_control) || name.chars().count() > 200 => {
@@ -224,7 +221,7 @@ pub fn parse(values: &Values) -> Result<Option<SiteSettings>, SettingError> {
             &["{slug}"],
         )?,
         uncategorized: segment.to_owned(),
-        language: language.to_owned(),
+        language,
         name,
         url,
     }))

@@ -178,8 +178,10 @@ settings! {
         "the public site's address (`https://news.example.com`), for the links of feeds and sitemaps; without it they answer 404 `not_configured`";
     SITE_NAME = "BYLINE_SITE_NAME", "", text(), shown "the site's host",
         "the feeds' title and the Google News publication name";
-    SITE_LANGUAGE = "BYLINE_SITE_LANGUAGE", "en", text(),
-        "the language code of the feeds and of Google News";
+    SITE_LANGUAGE = "BYLINE_SITE_LANGUAGE", "", text(), shown "`BYLINE_DEFAULT_LOCALE`",
+        "the language of feeds asked for without `locale`";
+    DEFAULT_LOCALE = "BYLINE_DEFAULT_LOCALE", "en", text(),
+        "the language (BCP 47: `en`, `ru`, `pt-BR`) of stories written without `locale`, of the stories there were when languages arrived, and of sitemaps' `x-default`";
     ARTICLE_URL = "BYLINE_ARTICLE_URL", "{site}/{category}/{slug}", text(),
         "an article's page on the site: `{site}`, `{slug}`, `{id}`, `{category}`, `{yyyy}`, `{mm}`, `{dd}`; must contain `{slug}` or `{id}`";
     CATEGORY_URL = "BYLINE_CATEGORY_URL", "{site}/{slug}", text(),
@@ -208,8 +210,8 @@ settings! {
         "waits between the attempts of a failing delivery (each ±20 %, at most 24h each, 1 to 50 of them); after the last, it is `failed`";
     SERVER_TIMING = "BYLINE_SERVER_TIMING", "false", flag(),
         "add `Server-Timing: db;desc=\"N queries\"` to responses";
-    SEARCH_LANGUAGE = "BYLINE_SEARCH_LANGUAGE", "english", text(),
-        "PostgreSQL text-search configuration for `q`";
+    SEARCH_LANGUAGE = "BYLINE_SEARCH_LANGUAGE", "", text(), shown "from `BYLINE_DEFAULT_LOCALE`",
+        "PostgreSQL text-search configuration of stories in `BYLINE_DEFAULT_LOCALE` (other languages use their own, or `simple`)";
     SEARCH_RECENCY = "BYLINE_SEARCH_RECENCY", "100", number(0, 1000),
         "how much age counts against a search hit under `sort=relevance`, in hundredths: at 100 a hit a year older needs twice the text score to rank level; 0 ranks by text alone";
     SEARCH_CANDIDATES = "BYLINE_SEARCH_CANDIDATES", "1000", number(10, 100000),

@@ -102,13 +102,21 @@ impl Backend {
     }
 }
 
-/// Applies every pending migration of the connection's backend.
-pub fn migrate(conn: &mut AnyConnection) -> Result<usize, SetupError> {
+/// Applies every pending migration of the connection's backend, then gives the stories
+/// that have no language yet (those there were when languages arrived) `default_locale`.
+pub fn migrate(conn: &mut AnyConnection, default_locale: &str) -> Result<usize, SetupError> {
     let applied = match conn {
         AnyConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
-    applied.map_err(|e| SetupError::Migrate(e.to_string()))
+    let applied = applied.map_err(|e| SetupError::Migrate(e.to_string()))?;
+    use schema::articles::dsl as a;
+    // Through the locale index: nothing to read once every story has one.
+    diesel::update(a::articles.filter(a::locale.eq("")))
+        .set(a::locale.eq(default_locale))
+        .execute(conn)
+        .map_err(|e| SetupError::Migrate(e.to_string()))?;
+    Ok(applied)
 }
 
 /// Checks that PostgreSQL knows the configured text-search configuration. SQLite always
@@ -439,6 +447,7 @@ mod tests {
         let manager = Manager {
             url: DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap(),
             search_language: "english".into(),
+            default_locale: "en".into(),
         };
         let mut conn = manager.establish().unwrap();
         let outer: Result<(), diesel::result::Error> = write_transaction(&mut conn, |conn| {

@@ -16,6 +16,7 @@ use diesel::{PgConnection, SqliteConnection};
 pub struct Manager {
     pub(super) url: DatabaseUrl,
     pub(super) search_language: String,
+    pub(super) default_locale: String,
 }
 
 thread_local! {
@@ -52,9 +53,10 @@ impl Manager {
             Backend::Postgres => {
                 let mut conn = PgConnection::establish(self.url.target())?;
                 // Read by the search trigger and queries; checked to be [a-z_]+ by the settings.
+                // The default locale is a checked BCP 47 tag: letters, digits and hyphens.
                 conn.batch_execute(&format!(
-                    "SET byline.search_language TO '{}'",
-                    self.search_language
+                    "SET byline.search_language TO '{}'; SET byline.default_locale TO '{}'",
+                    self.search_language, self.default_locale
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Pg(conn))
@@ -139,8 +141,10 @@ pub struct PoolOptions {
     pub max_size: Option<u32>,
     /// How long a checkout waits before the request answers 503.
     pub timeout: Duration,
-    /// PostgreSQL text-search configuration.
+    /// PostgreSQL text-search configuration of stories in the default language.
     pub search_language: String,
+    /// `BYLINE_DEFAULT_LOCALE`, which the search trigger reads.
+    pub default_locale: String,
 }
 
 /// Opens the pool, creating the SQLite folder when needed, and checks one connection works.
@@ -160,6 +164,7 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, SetupEr
     let manager = Manager {
         url: url.clone(),
         search_language: options.search_language.clone(),
+        default_locale: options.default_locale.clone(),
     };
     // Connect once by hand first: r2d2 would only report a timeout, not why.
     let mut first = manager
@@ -270,6 +275,7 @@ mod tests {
         let manager = Manager {
             url: DatabaseUrl::parse(&url).unwrap(),
             search_language: "english".to_owned(),
+            default_locale: "en".to_owned(),
         };
         let AnyConnection::Sqlite(mut conn) = manager.establish().unwrap() else {
             panic!("an SQLite URL opened another backend");

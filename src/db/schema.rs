@@ -11,6 +11,8 @@ diesel::table! {
         parent_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        names -> Text,
+        descriptions -> Text,
     }
 }
 
@@ -105,6 +107,8 @@ diesel::table! {
         cover_media_id -> Nullable<Text>,
         assignee_id -> Nullable<Text>,
         corrections -> Text,
+        locale -> Text,
+        translation_group -> Nullable<Text>,
     }
 }
 
@@ -149,6 +153,8 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        names -> Text,
+        descriptions -> Text,
     }
 }
 

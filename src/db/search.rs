@@ -24,6 +24,32 @@ pub type Snippet = Box<
         >,
 >;
 
+/// What was typed, written for each engine, and the languages searched.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// In PostgreSQL's `websearch` syntax.
+    pub websearch: String,
+    /// In SQLite FTS5's syntax.
+    pub fts5: String,
+    /// The plain words to find in a body.
+    pub probes: Vec<String>,
+    /// Only stories in these languages (`None`: in any).
+    pub locales: Option<Vec<String>>,
+}
+
+/// The languages stories are in, one index probe each (a loose scan of
+/// `articles_locale_idx`), on PostgreSQL.
+macro_rules! locales_in_use {
+    () => {
+        concat!(
+            "WITH RECURSIVE seen(l) AS (SELECT min(locale) FROM articles ",
+            "UNION ALL SELECT (SELECT min(locale) FROM articles WHERE locale > seen.l) ",
+            "FROM seen WHERE seen.l IS NOT NULL) ",
+            "SELECT l FROM seen WHERE l IS NOT NULL"
+        )
+    };
+}
+
 /// The engine-specific pieces of a search: does an article match, how well, and the piece
 /// of its body around the match.
 #[derive(Debug, Clone)]
@@ -58,23 +84,46 @@ impl SearchSql {
     /// FTS5 counts from its index without reading stories) and the plan is chosen for it:
     /// a list of `wanted` stories reads every hit and sorts them when there are fewer than
     /// about `sqrt(wanted × stories)`, and walks the date index otherwise.
+    ///
+    /// Stories are indexed each with its language's configuration (`byline_locale_config`),
+    /// so on PostgreSQL the query is parsed once per configuration of the languages
+    /// searched (of every language stories are in, without `locales`) and matches a story
+    /// when it matches under any of them.
     pub fn prepare(
         conn: &mut super::AnyConnection,
-        websearch: String,
-        fts5: String,
-        probes: Vec<String>,
+        query: Query,
         wanted: u32,
     ) -> diesel::QueryResult<Self> {
         use diesel::RunQueryDsl;
         use diesel::dsl::sql;
-        use diesel::sql_types::Text;
+        use diesel::sql_types::{Nullable, Text};
+        let Query {
+            websearch,
+            fts5,
+            probes,
+            locales,
+        } = query;
         let backend = conn.backend();
         let (tsquery, rare_phrase, common) = match backend {
             Backend::Postgres => {
                 let tsquery = diesel::select(
-                    sql::<Text>("websearch_to_tsquery(byline_search_config(), byline_fold(")
-                        .bind::<Text, _>(websearch)
-                        .sql("))::text"),
+                    sql::<Text>(concat!(
+                        "(SELECT coalesce(string_agg('(' || q || ')', ' | ' ORDER BY q), '') ",
+                        "FROM (SELECT DISTINCT websearch_to_tsquery(c, byline_fold(",
+                    ))
+                    .bind::<Text, _>(websearch)
+                    .sql(concat!(
+                        "))::text AS q FROM (SELECT DISTINCT byline_locale_config(l) AS c ",
+                        "FROM unnest(coalesce(string_to_array(",
+                    ))
+                    // Tags hold letters, digits and hyphens only.
+                    .bind::<Nullable<Text>, _>(locales.map(|l| l.join(",")))
+                    .sql(concat!(
+                        ", ','), ARRAY(",
+                        locales_in_use!(),
+                        "))) AS l) AS configs) AS parsed ",
+                        "WHERE q <> '')",
+                    )),
                 )
                 .get_result::<String>(conn)?;
                 let rare = rare_phrase(conn, &tsquery, wanted)?;
@@ -186,7 +235,7 @@ impl SearchSql {
         match self.backend {
             Backend::Postgres => Box::new(
                 sql::<Nullable<Text>>(concat!(
-                    "ts_headline(byline_search_config(), ",
+                    "ts_headline(byline_locale_config(articles.locale), ",
                     "(SELECT coalesce(",
                     "(SELECT CASE WHEN c.tail THEN left(c.t, length(c.t) - strpos(reverse(c.t), ' ')) ELSE c.t END ",
                     "FROM (SELECT CASE WHEN b.head > 1 THEN substr(b.t, strpos(b.t, ' ') + 1) ELSE b.t END AS t, b.tail ",

@@ -274,6 +274,10 @@ pub struct Placement {
     pub category_id: Option<super::ids::CategoryId>,
     /// Its tags.
     pub tag_ids: Vec<super::ids::TagId>,
+    /// Its language.
+    pub locale: String,
+    /// Its translation group.
+    pub group: Option<String>,
 }
 
 /// What a change of one story means to the public.

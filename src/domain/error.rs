@@ -91,6 +91,10 @@ codes! {
     TooManyPreviews = "too_many_previews",
     /// 409: the story is not published, so it takes no correction.
     NotPublished = "not_published",
+    /// 409: another story of the translation group is in that language.
+    TranslationExists = "translation_exists",
+    /// 409: the story already belongs to another translation group; unlink it first.
+    TranslationLinked = "translation_linked",
     /// 410: the changes-feed cursor points before events the retention has deleted.
     CursorExpired = "cursor_expired",
     /// 408: the request's body did not arrive in time.

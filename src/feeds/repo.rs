@@ -23,6 +23,22 @@ macro_rules! public_at {
 }
 use crate::db::AnyConnection;
 use crate::db::schema::articles::dsl as a;
+
+/// The columns of a [`UrlRow`], with `title` for its headline.
+macro_rules! url_row {
+    ($title:expr) => {
+        (
+            a::id,
+            a::slug,
+            a::category_id,
+            a::published_at,
+            a::updated_at,
+            $title,
+            a::locale,
+            a::translation_group,
+        )
+    };
+}
 use crate::db::schema::categories::dsl as c;
 
 /// What a sitemap line needs of an article.
@@ -40,6 +56,10 @@ pub struct UrlRow {
     pub updated_at: NaiveDateTime,
     /// Headline (Google News only; empty elsewhere).
     pub title: String,
+    /// Language.
+    pub locale: String,
+    /// Translation group.
+    pub group: Option<String>,
 }
 
 /// The first id of sitemap page `page` (0-based): the `page * size`-th public article in id
@@ -73,14 +93,7 @@ pub fn urls(
     let mut query = a::articles
         .filter(a::trashed_at.is_null())
         .filter(visible(now))
-        .select((
-            a::id,
-            a::slug,
-            a::category_id,
-            a::published_at,
-            a::updated_at,
-            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
-        ))
+        .select(url_row!(diesel::dsl::sql::<diesel::sql_types::Text>("''")))
         .into_boxed();
     if let Some(from) = from {
         query = query.filter(a::id.ge(from.to_owned()));
@@ -102,16 +115,26 @@ pub fn recent(
         .filter(a::trashed_at.is_null())
         .filter(visible(now))
         .filter(a::published_sort.ge(since))
-        .select((
-            a::id,
-            a::slug,
-            a::category_id,
-            a::published_at,
-            a::updated_at,
-            a::title,
-        ))
+        .select(url_row!(a::title))
         .order((a::published_sort.desc(), a::id.desc()))
         .limit(limit)
+        .load(conn)
+}
+
+/// The public stories of translation groups, for the sitemaps' alternates.
+pub fn alternates(
+    conn: &mut AnyConnection,
+    groups: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<UrlRow>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    a::articles
+        .filter(a::translation_group.eq_any(groups.to_vec()))
+        .filter(public_at!(now))
+        .select(url_row!(diesel::dsl::sql::<diesel::sql_types::Text>("''")))
+        .order((a::locale.asc(), a::id.asc()))
         .load(conn)
 }
 

@@ -24,6 +24,8 @@ pub struct FeedFilter {
     pub author: Option<IdOrSlug>,
     /// Tags by slug (any of them).
     pub tags: Option<Vec<String>>,
+    /// Languages (any of them).
+    pub locales: Option<Vec<String>>,
 }
 
 /// One story of a feed, with what it refers to.
@@ -62,6 +64,7 @@ pub async fn newest(ctx: &Ctx, filter: FeedFilter) -> Result<Feed> {
         updated_after: None,
         search: None,
         assignee: None,
+        locales: filter.locales,
         tuning: crate::articles::search::Tuning::default(),
         sort: crate::articles::model::ArticleSort::NewestFirst,
         page: PageRequest::new(Some(super::FEED_ITEMS), None, None)?,
@@ -71,6 +74,7 @@ pub async fn newest(ctx: &Ctx, filter: FeedFilter) -> Result<Feed> {
             category: true,
             tags: true,
             cover: false,
+            translations: false,
         },
     };
     let listing = articles::list(ctx, &Caller(None), request).await?;
@@ -170,19 +174,23 @@ pub struct Cursor {
     pub left: i64,
 }
 
-/// One batch of an article sitemap, and where the next one starts (`None`: the page is
-/// done). A page past the last is `Ok(None)` on the first call.
+/// The public stories of the translation groups of a batch, by group.
+pub type Alternates = HashMap<String, Vec<UrlRow>>;
+
+/// One batch of an article sitemap with the translations of its stories, and where the
+/// next one starts (`None`: the page is done). A page past the last is `Ok(None)` on the
+/// first call.
 pub async fn article_batch(
     ctx: &Ctx,
     cursor: Cursor,
-) -> Result<Option<(Vec<UrlRow>, Option<Cursor>)>> {
+) -> Result<Option<((Vec<UrlRow>, Alternates), Option<Cursor>)>> {
     let now = ctx.now();
     ctx.read(move |conn| {
         let from = match &cursor.after {
             Some(_) => None,
             None => match repo::page_start(conn, cursor.page, super::SITEMAP_URLS, now)? {
                 Some(first) => Some(first),
-                None if cursor.page == 0 => return Ok(Some((Vec::new(), None))),
+                None if cursor.page == 0 => return Ok(Some(((Vec::new(), HashMap::new()), None))),
                 None => return Ok(None),
             },
         };
@@ -199,9 +207,28 @@ pub async fn article_batch(
             }
             _ => None,
         };
-        Ok(Some((rows, next)))
+        let alternates = alternates_of(conn, &rows, now)?;
+        Ok(Some(((rows, alternates), next)))
     })
     .await
+}
+
+/// The public translations of `rows`' stories, by group.
+fn alternates_of(
+    conn: &mut crate::db::AnyConnection,
+    rows: &[UrlRow],
+    now: NaiveDateTime,
+) -> Result<Alternates> {
+    let mut groups: Vec<String> = rows.iter().filter_map(|r| r.group.clone()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let mut out = Alternates::new();
+    for row in repo::alternates(conn, &groups, now)? {
+        out.entry(row.group.clone().unwrap_or_default())
+            .or_default()
+            .push(row);
+    }
+    Ok(out)
 }
 
 /// Every category's slug by id, for `{category}` in links.
@@ -211,7 +238,7 @@ pub async fn category_slugs(ctx: &Ctx) -> Result<HashMap<String, String>> {
 }
 
 /// Public stories of the last [`super::NEWS_HOURS`] hours, newest first.
-pub async fn news(ctx: &Ctx) -> Result<(Vec<UrlRow>, Option<NaiveDateTime>)> {
+pub async fn news(ctx: &Ctx) -> Result<((Vec<UrlRow>, Alternates), Option<NaiveDateTime>)> {
     let now = ctx.now();
     let cache = ctx.writes.cache().clone();
     ctx.read(move |conn| {
@@ -225,7 +252,8 @@ pub async fn news(ctx: &Ctx) -> Result<(Vec<UrlRow>, Option<NaiveDateTime>)> {
             .map(|at| at + chrono::Duration::hours(super::NEWS_HOURS));
         let due = crate::outbox::repo::next_due_cached(conn, &cache)?;
         let changes_at = [ages_out, due].into_iter().flatten().min();
-        Ok((rows, changes_at))
+        let alternates = alternates_of(conn, &rows, now)?;
+        Ok(((rows, alternates), changes_at))
     })
     .await
 }

@@ -80,7 +80,9 @@ fn status_of(code: Code) -> StatusCode {
         | C::IdempotencyKeyUnreplayable
         | C::DeliveryInFlight
         | C::TooManyPreviews
-        | C::NotPublished => StatusCode::CONFLICT,
+        | C::NotPublished
+        | C::TranslationExists
+        | C::TranslationLinked => StatusCode::CONFLICT,
         C::Locked => StatusCode::LOCKED,
         C::CursorExpired => StatusCode::GONE,
         C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

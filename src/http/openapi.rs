@@ -37,6 +37,7 @@ use crate::http::redirect::Moved;
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "tokens", description = "API tokens for integrators (admins only)"),
         (name = "articles", description = "Stories: written as Markdown, published through actions, found with `q`"),
+        (name = "translations", description = "A story's versions in other languages, linked in a group with one story per language"),
         (name = "previews", description = "Links that show a story to someone without an account, as it would look published"),
         (name = "notes", description = "Staff's notes on a story, with mentions; never public"),
         (name = "corrections", description = "Public corrections, clarifications and updates to published stories"),

@@ -99,5 +99,9 @@ fn articles(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::api::articles::locks::take_lock)
         .service(super::api::articles::locks::release_lock)
         .service(super::api::articles::corrections::add_correction)
-        .service(super::api::articles::corrections::list_corrections);
+        .service(super::api::articles::corrections::list_corrections)
+        .service(super::api::articles::translations::list_translations)
+        .service(super::api::articles::translations::create_translation)
+        .service(super::api::articles::translations::link_translation)
+        .service(super::api::articles::translations::unlink_translation);
 }

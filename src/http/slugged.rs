@@ -30,6 +30,12 @@ pub trait Shown: Slugged {
     /// The body this caller reads, and the variant of the entity tag that goes with it
     /// (empty when everyone reads the same).
     fn shown(self, caller: &Caller) -> (Self::Body, &'static str);
+
+    /// The body as read in a language (`locale=`): the same, unless the resource has
+    /// names per language.
+    fn localized(body: Self::Body, _locale: &str) -> Self::Body {
+        body
+    }
 }
 
 /// The answer to `GET /api/v1/<resource>/{id_or_slug}`: the resource with its validators,
@@ -38,7 +44,7 @@ pub fn found<R: Shown>(
     req: &HttpRequest,
     state: &AppState,
     caller: &Caller,
-    lookup: Lookup<R>,
+    (lookup, locale): (Lookup<R>, Option<&str>),
     cached: &IfNoneMatch,
 ) -> HttpResponse {
     let row = match lookup {
@@ -51,6 +57,10 @@ pub fn found<R: Shown>(
     };
     let (id, updated_at) = (row.id().to_owned(), row.updated_at());
     let (body, variant) = row.shown(caller);
+    let body = match locale {
+        Some(locale) => R::localized(body, locale),
+        None => body,
+    };
     let tag = stamp_tag(&id, updated_at, variant);
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, caller, state.cache_max_age);
@@ -96,7 +106,24 @@ pub struct Read {
 impl Read {
     /// [`found`] for this request.
     pub fn found<R: Shown>(&self, lookup: Lookup<R>) -> HttpResponse {
-        found(&self.req, &self.state, &self.caller, lookup, &self.cached)
+        found(
+            &self.req,
+            &self.state,
+            &self.caller,
+            (lookup, None),
+            &self.cached,
+        )
+    }
+
+    /// [`found`] for this request, read in `locale` when it names one.
+    pub fn found_in<R: Shown>(&self, lookup: Lookup<R>, locale: Option<&str>) -> HttpResponse {
+        found(
+            &self.req,
+            &self.state,
+            &self.caller,
+            (lookup, locale),
+            &self.cached,
+        )
     }
 
     /// A page of a list the public may read, which the response cache may keep for the

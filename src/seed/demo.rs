@@ -184,6 +184,8 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             slug: Some(slug.to_owned()),
             description: Some(description.to_owned()),
             parent_id: parent.and_then(|p: &str| category_ids.get(p).cloned()),
+            names: localized_names(slug),
+            ..CreateInput::default()
         };
         let id = super::category(conn, input, now)?;
         category_ids.insert(slug, id);
@@ -195,6 +197,7 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             name: (*name).to_owned(),
             slug: Some((*slug).to_owned()),
             description: Some((*description).to_owned()),
+            ..crate::tags::repo::CreateInput::default()
         };
         tag_ids.insert(*slug, super::tag(conn, input, now)?);
     }
@@ -224,6 +227,8 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
             cover_image_url: None,
             cover_media_id: None,
             assignee_id: None,
+            locale: None,
+            translation_group: None,
             unpublish_at: None,
             tag_ids: demo
                 .tags
@@ -253,4 +258,19 @@ pub fn demo(conn: &mut AnyConnection) -> anyhow::Result<usize> {
         })?;
     }
     Ok(ARTICLES.len())
+}
+
+/// The demo sections' names in Russian and Kazakh.
+fn localized_names(slug: &str) -> crate::locale::Names {
+    let names: &[(&str, &str)] = match slug {
+        "news" => &[("kk", "Жаңалықтар"), ("ru", "Новости")],
+        "world" => &[("kk", "Әлем"), ("ru", "Мир")],
+        "market" => &[("kk", "Нарық"), ("ru", "Рынок")],
+        "technology" => &[("kk", "Технология"), ("ru", "Технологии")],
+        _ => &[],
+    };
+    names
+        .iter()
+        .map(|(tag, name)| ((*tag).to_owned(), (*name).to_owned()))
+        .collect()
 }

@@ -239,6 +239,7 @@ pub fn synthetic(pool: &crate::db::Pool, n: usize, style: Style) -> anyhow::Resu
             slug: Some(slug),
             description: None,
             parent_id: parent.and_then(|p| category_ids.get(p).cloned()),
+            ..CreateInput::default()
         };
         let id = super::category(conn, input, now)?;
         category_ids.push(id);

@@ -25,6 +25,10 @@ pub struct Tag {
     pub created_at: NaiveDateTime,
     /// When it last changed (UTC).
     pub updated_at: NaiveDateTime,
+    /// Its name in other languages, as JSON ([`crate::locale::Names`]).
+    pub names: String,
+    /// Its description in other languages, as JSON.
+    pub descriptions: String,
 }
 
 /// The columns an update may change; `None` leaves a column alone.
@@ -39,6 +43,10 @@ pub struct TagChangeset {
     pub slug: Option<String>,
     /// New description; `Some(None)` clears it.
     pub description: Option<Option<String>>,
+    /// New names in other languages.
+    pub names: Option<String>,
+    /// New descriptions in other languages.
+    pub descriptions: Option<String>,
     /// Set whenever anything changes.
     pub updated_at: Option<NaiveDateTime>,
 }

@@ -202,7 +202,7 @@ pub fn count(conn: &mut AnyConnection, filter: &ListFilter) -> QueryResult<i64> 
 }
 
 /// What a create request asks for, already validated for shape.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct CreateInput {
     /// Display name.
     pub name: String,
@@ -210,6 +210,10 @@ pub struct CreateInput {
     pub slug: Option<String>,
     /// Description.
     pub description: Option<String>,
+    /// Names in other languages.
+    pub names: crate::locale::Names,
+    /// Descriptions in other languages.
+    pub descriptions: crate::locale::Names,
 }
 
 /// Creates a tag. A chosen slug that is taken is a 409; a generated one gets the next free
@@ -229,6 +233,8 @@ pub fn create(
         description: input.description,
         created_at: now,
         updated_at: now,
+        names: crate::locale::names_text(&input.names),
+        descriptions: crate::locale::names_text(&input.descriptions),
     };
     slugged::insert(conn, row, chosen)
 }
@@ -242,6 +248,10 @@ pub struct UpdateInput {
     pub slug: Option<String>,
     /// New description; `Some(None)` clears it.
     pub description: Option<Option<String>>,
+    /// A change to its names in other languages.
+    pub names: Option<crate::locale::NamesChange>,
+    /// A change to its descriptions in other languages.
+    pub descriptions: Option<crate::locale::NamesChange>,
 }
 
 /// Applies a partial update to a tag the caller locked. Nothing is written when nothing
@@ -263,7 +273,16 @@ pub fn update(
     if let Some(description) = input.description.filter(|d| *d != current.description) {
         changes.description = Some(description);
     }
-    if changes.name.is_none() && changes.slug.is_none() && changes.description.is_none() {
+    changes.names = input.names.and_then(|n| n.apply(&current.names));
+    changes.descriptions = input
+        .descriptions
+        .and_then(|d| d.apply(&current.descriptions));
+    let unchanged = changes.name.is_none()
+        && changes.slug.is_none()
+        && changes.description.is_none()
+        && changes.names.is_none()
+        && changes.descriptions.is_none();
+    if unchanged {
         return Ok((current, false));
     }
     changes.updated_at = Some(now);
@@ -278,6 +297,8 @@ pub fn update(
         name_key: changes.name_key.unwrap_or(current.name_key),
         slug: changes.slug.unwrap_or(current.slug),
         description: changes.description.unwrap_or(current.description),
+        names: changes.names.unwrap_or(current.names),
+        descriptions: changes.descriptions.unwrap_or(current.descriptions),
         updated_at: now,
         ..current
     };

@@ -90,6 +90,7 @@ impl State {
                     slug: Some(slug.clone()),
                     description: non_empty(description),
                     parent_id,
+                    ..Default::default()
                 };
                 let now = self.now;
                 let made = self.attempt(tx, |tx| {
@@ -130,6 +131,7 @@ impl State {
                     name: non_empty(name).unwrap_or_else(|| slug.clone()),
                     slug: Some(slug.clone()),
                     description: non_empty(description),
+                    ..Default::default()
                 };
                 let now = self.now;
                 let made =

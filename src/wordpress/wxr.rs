@@ -37,6 +37,8 @@ pub struct Site {
     pub base_site_url: String,
     /// `wp:base_blog_url`.
     pub base_blog_url: String,
+    /// `language`: the site's language (`en-US`).
+    pub language: String,
 }
 
 /// A WordPress user who wrote something.
@@ -424,6 +426,7 @@ fn channel_field(site: &mut Site, ns: Ns, name: &str, value: String) {
     let field = match (ns, name) {
         (Ns::Rss, "title") => &mut site.title,
         (Ns::Rss, "link") => &mut site.link,
+        (Ns::Rss, "language") => &mut site.language,
         (Ns::Wp, "wxr_version") => &mut site.wxr_version,
         (Ns::Wp, "base_site_url") => &mut site.base_site_url,
         (Ns::Wp, "base_blog_url") => &mut site.base_blog_url,

@@ -278,6 +278,7 @@ fn app_ctx(app: &TestApp) -> byline::write::Ctx {
         max_size: Some(2),
         timeout: Duration::from_secs(5),
         search_language: "english".into(),
+        default_locale: "en".into(),
     };
     let pool = byline::db::connect(&url, &options).unwrap();
     byline::write::Ctx {

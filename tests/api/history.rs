@@ -1183,6 +1183,21 @@ const RECIPES: &[Recipe] = &[
     },
     Recipe {
         method: "post",
+        path: "/api/v1/articles/{id_or_slug}/translations",
+        action: "article.created",
+    },
+    Recipe {
+        method: "put",
+        path: "/api/v1/articles/{id_or_slug}/translations/{id}",
+        action: "article.updated",
+    },
+    Recipe {
+        method: "delete",
+        path: "/api/v1/articles/{id_or_slug}/translations/{id}",
+        action: "article.updated",
+    },
+    Recipe {
+        method: "post",
         path: "/api/v1/articles/{id_or_slug}/submit",
         action: "article.submitted",
     },
@@ -1439,6 +1454,41 @@ async fn perform(app: &TestApp, recipe: &Recipe) -> String {
                 )
                 .await;
             id_of(&ok(res).await.json::<Value>().await.unwrap())
+        }
+        ("post", "/api/v1/articles/{id_or_slug}/translations") => {
+            let id = id_of(&article().await);
+            let res = app
+                .post_json(
+                    &format!("/api/v1/articles/{id}/translations"),
+                    &json!({"locale": "ru"}),
+                )
+                .await;
+            id_of(&ok(res).await.json::<Value>().await.unwrap())
+        }
+        ("put", "/api/v1/articles/{id_or_slug}/translations/{id}") => {
+            let id = id_of(&article().await);
+            let other = id_of(
+                &app.create_article(json!({"title": "Перевод", "body": "b", "locale": "ru"}))
+                    .await,
+            );
+            let path = format!("/api/v1/articles/{id}/translations/{other}");
+            ok(send(app.request(Method::PUT, &path)).await).await;
+            other
+        }
+        ("delete", "/api/v1/articles/{id_or_slug}/translations/{id}") => {
+            let id = id_of(&article().await);
+            let res = app
+                .post_json(
+                    &format!("/api/v1/articles/{id}/translations"),
+                    &json!({"locale": "kk"}),
+                )
+                .await;
+            let other = id_of(&ok(res).await.json::<Value>().await.unwrap());
+            ok(app
+                .delete(&format!("/api/v1/articles/{id}/translations/{other}"))
+                .await)
+            .await;
+            other
         }
         ("delete", "/api/v1/articles/{id_or_slug}/notes/{id}") => {
             let id = id_of(&article().await);

@@ -22,6 +22,7 @@ mod helpers;
 mod history;
 mod hostile;
 mod integrators;
+mod languages;
 mod locks;
 mod media;
 mod moving;

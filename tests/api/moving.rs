@@ -109,7 +109,9 @@ async fn build_site(app: &TestApp) -> Vec<String> {
     let author = app
         .create_author(json!({"name": "Aigerim Sadykova", "bio": "Astana"}))
         .await;
-    let market = app.create_category(json!({"name": "Market"})).await;
+    let market = app
+        .create_category(json!({"name": "Market", "names": {"ru": "Рынок"}}))
+        .await;
     let grain = app
         .create_category(json!({"name": "Grain", "parent_id": market["id"]}))
         .await;
@@ -138,6 +140,16 @@ async fn build_site(app: &TestApp) -> Vec<String> {
         .create_article(json!({"title": "Oil output steady", "body": "From the wire."}))
         .await;
     app.publish(wire["id"].as_str().unwrap(), None).await;
+    // Its Russian translation, published: languages, groups and names move with the site.
+    let res = app
+        .post_json(
+            &format!("/api/v1/articles/{}/translations", wire["id"].as_str().unwrap()),
+            &json!({"locale": "ru", "title": "Добыча нефти стабильна", "category_id": market["id"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let translation: Value = res.json().await.unwrap();
+    app.publish(translation["id"].as_str().unwrap(), None).await;
     let draft = app
         .create_article(json!({"title": "A draft on grain", "body": "Not yet."}))
         .await;
@@ -189,6 +201,15 @@ async fn build_site(app: &TestApp) -> Vec<String> {
         "/sitemaps/articles-1.xml".to_owned(),
         "/api/v1/resolve?path=/%3Fp%3D17".to_owned(),
         "/api/v1/articles/top-level-foo?include=author,category".to_owned(),
+        format!(
+            "/api/v1/articles/{}?include=translations,category",
+            translation["slug"].as_str().unwrap()
+        ),
+        "/api/v1/articles?locale=ru".to_owned(),
+        format!(
+            "/api/v1/categories/{}?locale=ru",
+            market["slug"].as_str().unwrap()
+        ),
     ]
     .into_iter()
     .collect()
@@ -304,7 +325,7 @@ async fn a_site_moves_to_the_other_engine_and_back_and_answers_as_before() {
         assert!(member["rows"].as_u64().unwrap() > 0, "none: {member}");
     }
     let rows = |kind: &str| kinds.iter().find(|m| m["kind"] == kind).unwrap()["rows"].clone();
-    assert_eq!(rows("articles"), 11);
+    assert_eq!(rows("articles"), 12);
     assert_eq!(manifest["media_files"]["count"], 1);
     assert_eq!(m1.len(), 14, "13 members and one media file");
     for (name, bytes) in &m1 {

@@ -179,6 +179,10 @@ async fn every_kind_of_change(app: &TestApp, reader: &TestApp, within: Duration)
         "/sitemaps/news.xml",
         "/sitemaps/categories.xml",
         "/sitemaps/tags.xml",
+        "/api/v1/articles?locale=ru",
+        "/api/v1/articles?locale=kk,en&include=translations",
+        "/api/v1/categories?locale=ru",
+        "/feeds/articles.rss?locale=kk",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -201,7 +205,10 @@ async fn every_kind_of_change(app: &TestApp, reader: &TestApp, within: Duration)
             slug(s)
         ));
         reads.push(format!("/api/v1/articles/{}", id(s)));
+        reads.push(format!("/api/v1/articles/{}?include=translations", id(s)));
     }
+    reads.push("/api/v1/articles/astana-birzhasy?include=translations,category".to_owned());
+    reads.push(format!("/api/v1/categories/{}?locale=ru", slug(&market)));
     no_stale_answer(app, reader, &reads, "the start", within).await;
     let hits_before = metric(reader, "byline_cache_hits_total").await;
 
@@ -370,6 +377,48 @@ async fn every_kind_of_change(app: &TestApp, reader: &TestApp, within: Duration)
             Method::POST,
             "/api/v1/authors".into(),
             json!({"name": "Cy Stringer"}),
+        ),
+        (
+            "a story moved to another language",
+            Method::PATCH,
+            article(&three),
+            json!({"locale": "ru"}),
+        ),
+        (
+            "a draft translation",
+            Method::POST,
+            format!("{}/translations", article(&one)),
+            json!({"locale": "kk", "title": "Астана биржасы ашылды", "slug": "astana-birzhasy"}),
+        ),
+        (
+            "a translation published",
+            Method::POST,
+            "/api/v1/articles/astana-birzhasy/publish".into(),
+            json!({}),
+        ),
+        (
+            "a published translation renamed",
+            Method::PATCH,
+            "/api/v1/articles/astana-birzhasy".into(),
+            json!({"title": "Астана биржасы жұмысын бастады"}),
+        ),
+        (
+            "a story linked as a translation",
+            Method::PUT,
+            format!("{}/translations/{}", article(&one), id(&three)),
+            json!({}),
+        ),
+        (
+            "a section named in another language",
+            Method::PATCH,
+            format!("/api/v1/categories/{}", id(&market)),
+            json!({"names": {"ru": "Рынки", "kk": "Нарық"}}),
+        ),
+        (
+            "a story unlinked from its translations",
+            Method::DELETE,
+            format!("{}/translations/{}", article(&one), id(&three)),
+            json!({}),
         ),
     ];
     for (what, method, path, body) in steps {

@@ -646,3 +646,40 @@ async fn pictures_are_downloaded_only_from_addresses_the_webhook_guard_allows() 
     assert_eq!(count(&url, "media"), 1);
     handle.stop(false).await;
 }
+
+// The stories of an export are in the site's language, as its channel names it; an export
+// that names none gives them BYLINE_DEFAULT_LOCALE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_stories_are_in_the_sites_language() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("desk.xml");
+    let russian = export_of(&[post(1, "alice", "2019-02-08 10:00:00", "")]).replace(
+        "<title>Desk</title>",
+        "<title>Desk</title><language>ru-ru</language>",
+    );
+    std::fs::write(&file, russian).unwrap();
+    let done = report(&app.database_url, &file, &[]);
+    assert_eq!(done["locale"], "ru-RU", "{done}");
+    let story: Value = app
+        .get("/api/v1/articles/story-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(story["locale"], "ru-RU");
+    std::fs::write(
+        &file,
+        export_of(&[post(2, "alice", "2019-02-08 10:00:00", "")]),
+    )
+    .unwrap();
+    let done = report(&app.database_url, &file, &[]);
+    assert_eq!(done["locale"], "en", "{done}");
+    let story: Value = app
+        .get("/api/v1/articles/story-2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(story["locale"], "en");
+}

@@ -9,6 +9,7 @@ mod notes;
 mod previews;
 mod read;
 mod revisions;
+mod translations;
 mod write;
 
 pub use corrections::*;
@@ -18,6 +19,7 @@ pub use notes::*;
 pub use previews::*;
 pub use read::*;
 pub use revisions::*;
+pub use translations::*;
 pub use write::*;
 
 use super::repo::Access;

@@ -204,7 +204,12 @@ pub async fn open_preview(ctx: &Ctx, token: String, embed: Embed) -> Result<(Art
             };
             let embedded = match pinned {
                 Some(_) => None,
-                None => Some(related(conn, embed, std::iter::once(Refs::of(&article)))?),
+                None => Some(related(
+                    conn,
+                    embed,
+                    std::iter::once(Refs::of(&article)),
+                    (&Access::Public, now),
+                )?),
             };
             Ok(((article, embedded), pinned))
         })
@@ -215,7 +220,10 @@ pub async fn open_preview(ctx: &Ctx, token: String, embed: Embed) -> Result<(Art
             as_of(&mut article, revision).await?;
             let shown = article.clone();
             let embedded = ctx
-                .read(move |conn| related(conn, embed, std::iter::once(Refs::of(&shown))))
+                .read(move |conn| {
+                    let once = std::iter::once(Refs::of(&shown));
+                    related(conn, embed, once, (&Access::Public, now))
+                })
                 .await?;
             (article, embedded)
         }

@@ -29,6 +29,8 @@ pub struct Embed {
     pub tags: bool,
     /// The cover image.
     pub cover: bool,
+    /// The translations the caller may read.
+    pub translations: bool,
 }
 
 /// Authors and categories by id, loaded with one query per relation.
@@ -44,6 +46,8 @@ pub struct Related {
     pub media: HashMap<MediaId, crate::media::model::Media>,
     /// For staff: the edit locks that last on the stories read, by story.
     pub locks: HashMap<ArticleId, crate::domain::EditLock>,
+    /// The stories of each translation group read that the caller may see, by group.
+    pub translations: HashMap<String, Vec<crate::articles::translations::Member>>,
 }
 
 /// What an article refers to, as an embed looks it up.
@@ -56,6 +60,8 @@ pub(super) struct Refs<'a> {
     pub tags: &'a str,
     /// The cover from the media library.
     pub cover: Option<&'a MediaId>,
+    /// The translation group.
+    pub group: Option<&'a str>,
 }
 
 impl<'a> Refs<'a> {
@@ -66,6 +72,7 @@ impl<'a> Refs<'a> {
             category: a.category_id.as_ref(),
             tags: &a.tag_ids,
             cover: a.cover_media_id.as_ref(),
+            group: a.translation_group.as_deref(),
         }
     }
 
@@ -76,6 +83,7 @@ impl<'a> Refs<'a> {
             category: a.category_id.as_ref(),
             tags: &a.tag_ids,
             cover: a.cover_media_id.as_ref(),
+            group: a.translation_group.as_deref(),
         }
     }
 }
@@ -87,14 +95,21 @@ fn distinct<I: Ord>(mut ids: Vec<I>) -> Vec<I> {
     ids
 }
 
+/// What a caller reading at a moment may see, for the embeds that depend on it.
+pub(super) type Seen<'s> = (&'s Access, NaiveDateTime);
+
 pub(super) fn related<'a>(
     conn: &mut crate::db::AnyConnection,
     embed: Embed,
     refs: impl Iterator<Item = Refs<'a>>,
+    (access, now): Seen<'_>,
 ) -> Result<Related> {
     let (mut author_ids, mut category_ids, mut tag_ids) = (Vec::new(), Vec::new(), Vec::new());
-    let mut media_ids = Vec::new();
+    let (mut media_ids, mut groups) = (Vec::new(), Vec::new());
     for refs in refs {
+        if embed.translations {
+            groups.extend(refs.group.map(str::to_owned));
+        }
         // Every story with a cover shows its social crop, embedded or not.
         media_ids.extend(refs.cover.cloned());
         author_ids.extend(refs.author.filter(|_| embed.author).cloned());
@@ -117,6 +132,11 @@ pub(super) fn related<'a>(
     }
     for media in crate::media::repo::by_ids(conn, &media_ids)? {
         out.media.insert(media.id.clone(), media);
+    }
+    let groups = distinct(groups);
+    for member in crate::articles::translations::members(conn, &groups, access, now)? {
+        let group = member.group.clone().unwrap_or_default();
+        out.translations.entry(group).or_default().push(member);
     }
     Ok(out)
 }
@@ -142,7 +162,8 @@ pub async fn get(
             }
             return Err(repo::not_found());
         };
-        let mut related = related(conn, embed, std::iter::once(Refs::of(&article)))?;
+        let once = std::iter::once(Refs::of(&article));
+        let mut related = related(conn, embed, once, (&access, now))?;
         if !matches!(access, Access::Public)
             && let Some(lock) = lock_of(conn, &article, now)?
         {
@@ -185,6 +206,8 @@ pub struct ListRequest {
     pub search: Option<Search>,
     /// Only articles assigned to this user (`me` already resolved; `Some(None)`: nobody).
     pub assignee: Option<Assignee>,
+    /// Only articles in these languages.
+    pub locales: Option<Vec<String>>,
     /// How a search ranks and counts.
     pub tuning: Tuning,
     /// The order.
@@ -236,6 +259,9 @@ fn depends_on(filter: &ListFilter, sort: ArticleSort) -> Vec<String> {
     }
     if let Some(tags) = &filter.tag_ids {
         return tags.iter().map(|t| keys::tag(t)).collect();
+    }
+    if let Some(locales) = &filter.locales {
+        return locales.iter().map(|l| keys::locale(l)).collect();
     }
     vec![keys::STORIES.to_owned()]
 }
@@ -359,7 +385,7 @@ pub(super) fn list_on(
         false => HashMap::new(),
     };
     let refs = page.items.iter().map(|(a, _)| Refs::of_summary(a));
-    let related = related(conn, embed, refs)?;
+    let related = related(conn, embed, refs, (access, now))?;
     Ok(Listing {
         page,
         bodies,
@@ -443,6 +469,7 @@ fn filter_of(
         published_after: request.published_after,
         published_before: request.published_before,
         updated_after: request.updated_after,
+        locales: request.locales.clone(),
         ..ListFilter::default()
     };
     filter.assignee = match &request.assignee {
@@ -478,7 +505,7 @@ fn filter_of(
     filter.search = request
         .search
         .as_ref()
-        .map(|s| s.sql(conn, wanted))
+        .map(|s| s.sql(conn, wanted, request.locales.as_deref()))
         .transpose()?;
     Ok(Some(filter))
 }

@@ -92,6 +92,11 @@ pub async fn create(ctx: &Ctx, caller: &Caller, mut draft: Draft) -> Result<Arti
         _ => None,
     };
     let chosen_slug = draft.slug.is_some();
+    draft
+        .locale
+        .get_or_insert_with(|| ctx.writes.default_locale().to_owned());
+    // A new story starts a group of its own only through `translate`.
+    draft.translation_group = None;
     let row = Article::new_draft(draft, rendered, created_by, ctx.now());
     ctx.write(caller.actor(), move |tx| {
         if let Some(user) = &row.assignee_id {
@@ -191,6 +196,8 @@ fn placement(article: &Article, now: NaiveDateTime) -> Option<Placement> {
         author_id: article.author_id.clone(),
         category_id: article.category_id.clone(),
         tag_ids: crate::domain::split_ids(&article.tag_ids),
+        locale: article.locale.clone(),
+        group: article.translation_group.clone(),
     })
 }
 
@@ -387,7 +394,23 @@ pub fn update_in(
     verb: Verb,
 ) -> Result<Article, Error> {
     let conn = tx.conn();
+    if changes.locale.is_some()
+        && let Some(peek) = repo::find(conn, id, &Access::All, now)?
+    {
+        // A new language is checked against the group's with all of it held.
+        let group = peek.translation_group.as_deref();
+        super::translations::lock_members(conn, group, std::slice::from_ref(&peek.id))?;
+    }
     let current = load_for_change(conn, id, writer, precondition, now, true)?;
+    if let (Some(locale), Some(group)) = (&changes.locale, &current.translation_group)
+        && let Some(holder) =
+            crate::articles::translations::in_locale(conn, group, locale, current.id.as_str())?
+    {
+        return Err(crate::articles::translations::exists(
+            locale,
+            holder.as_str(),
+        ));
+    }
     // The expiry stays later than the publication, whichever of the two changes.
     let published_at = changes.published_at.unwrap_or(current.published_at);
     match changes.unpublish_at {

@@ -13,6 +13,7 @@ use crate::http::state::AppState;
 use crate::http::wire::categories::{
     CategoryList, CategoryListQuery, CategoryResponse, CreateCategory, UpdateCategory,
 };
+use crate::http::wire::translations::{LocaleQuery, one_locale};
 
 /// List categories
 ///
@@ -32,8 +33,16 @@ pub async fn list_categories(
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
     let updated_after = query.updated_after.map(|t| t.naive_utc());
+    let locale = one_locale(query.locale.as_deref())?;
     let page = service::list(&read.state.ctx, query.parent()?, updated_after, page).await?;
-    Ok(read.page(page.map(CategoryResponse::from), None))
+    let page = page.map(|c| {
+        let body = CategoryResponse::from(c);
+        match &locale {
+            Some(locale) => body.localized(locale),
+            None => body,
+        }
+    });
+    Ok(read.page(page, None))
 }
 
 /// Get a category
@@ -41,16 +50,21 @@ pub async fn list_categories(
 /// By id or by slug. An old slug (the category was renamed) answers `301` to the current one.
 #[utoipa::path(
     tag = "categories",
-    params(IdOrSlugPath, IfNoneMatchHeader),
+    params(IdOrSlugPath, IfNoneMatchHeader, LocaleQuery),
     responses(
         (status = 200, description = "The category", body = CategoryResponse),
         (status = 404, description = "No category has that id or slug"),
     )
 )]
 #[get("/categories/{id_or_slug}")]
-pub async fn get_category(read: Read, Key(key): Key) -> Result<HttpResponse, ApiError> {
+pub async fn get_category(
+    read: Read,
+    Key(key): Key,
+    Query(query): Query<LocaleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let locale = one_locale(query.locale.as_deref())?;
     let found = service::get(&read.state.ctx, key).await?;
-    Ok(read.found(found))
+    Ok(read.found_in(found, locale.as_deref()))
 }
 
 /// Create a category

@@ -37,6 +37,14 @@ pub struct FeedQuery {
         example = "oil"
     )]
     pub tag: Option<String>,
+    /// Only stories in these languages (up to 20 comma-separated BCP 47 tags). With one,
+    /// the feed's language is it; otherwise `BYLINE_SITE_LANGUAGE`.
+    #[param(
+        max_length = 1000,
+        pattern = "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})){0,2}(,[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})){0,2}){0,19}$",
+        example = "ru"
+    )]
+    pub locale: Option<String>,
 }
 
 impl FeedQuery {
@@ -74,6 +82,11 @@ impl FeedQuery {
             category: key("category", &self.category)?,
             author: key("author", &self.author)?,
             tags,
+            locales: self
+                .locale
+                .as_deref()
+                .map(crate::http::wire::translations::locale_filter)
+                .transpose()?,
         })
     }
 
@@ -100,6 +113,7 @@ fn self_url(site: &SiteSettings, path: &str, query: &FeedQuery) -> String {
         ("category", &query.category),
         ("author", &query.author),
         ("tag", &query.tag),
+        ("locale", &query.locale),
     ] {
         if let Some(value) = value {
             pairs.append_pair(name, value);
@@ -129,8 +143,14 @@ async fn serve(
     path: &str,
     format: Format,
 ) -> Result<HttpResponse, ApiError> {
-    let site = site(state)?;
-    let feed = service::newest(&state.ctx, query.filter()?).await?;
+    let mut site = site(state)?;
+    let filter = query.filter()?;
+    if let Some([locale]) = filter.locales.as_deref() {
+        let mut own = (*site).clone();
+        own.language = locale.clone();
+        site = std::sync::Arc::new(own);
+    }
+    let feed = service::newest(&state.ctx, filter).await?;
     let title = match query.describe() {
         Some(narrowed) => format!("{} ({narrowed})", site.name),
         None => site.name.clone(),

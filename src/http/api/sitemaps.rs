@@ -17,7 +17,7 @@ use crate::config::{ArticleLink, SiteSettings};
 use crate::domain::caller::Caller;
 use crate::domain::{Code, Error};
 use crate::feeds::repo::UrlRow;
-use crate::feeds::service::{self, Cursor};
+use crate::feeds::service::{self, Alternates, Cursor};
 use crate::http::ApiError;
 use crate::http::caching::cache_headers;
 use crate::http::extract::Query;
@@ -27,6 +27,7 @@ use crate::http::syndication::{finish, rfc3339, site, xml_safe};
 const XML: &str = "application/xml; charset=utf-8";
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
+const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
 
 /// Writes XML into a buffer; writing to memory cannot fail.
 struct Xml(Writer<Vec<u8>>);
@@ -51,6 +52,14 @@ impl Xml {
         let _ = self.0.write_event(Event::Start(start));
     }
 
+    fn empty(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        let mut start = BytesStart::new(name);
+        for (key, value) in attributes {
+            start.push_attribute((*key, xml_safe(value).as_ref()));
+        }
+        let _ = self.0.write_event(Event::Empty(start));
+    }
+
     fn close(&mut self, name: &str) {
         let _ = self.0.write_event(Event::End(BytesEnd::new(name)));
     }
@@ -71,6 +80,42 @@ impl Xml {
             self.text("lastmod", &rfc3339(at));
         }
         self.close("url");
+    }
+
+    /// `xhtml:link rel="alternate"` for each public story of the row's translation group
+    /// (itself included) and `x-default` for the one in `BYLINE_DEFAULT_LOCALE`, when the
+    /// group has a public story besides the row.
+    fn alternates(&mut self, links: &Links<'_>, row: &UrlRow) {
+        let Some(group) = row.group.as_ref() else {
+            return;
+        };
+        let members = links.alternates.get(group).map_or(&[][..], Vec::as_slice);
+        if members.len() < 2 {
+            return;
+        }
+        for member in members {
+            let href = links.of(member);
+            let hreflang = member.locale.as_str();
+            self.empty(
+                "xhtml:link",
+                &[
+                    ("rel", "alternate"),
+                    ("hreflang", hreflang),
+                    ("href", &href),
+                ],
+            );
+        }
+        if let Some(default) = members.iter().find(|m| m.locale == links.default_locale) {
+            let href = links.of(default);
+            self.empty(
+                "xhtml:link",
+                &[
+                    ("rel", "alternate"),
+                    ("hreflang", "x-default"),
+                    ("href", &href),
+                ],
+            );
+        }
     }
 
     fn into_bytes(self) -> Vec<u8> {
@@ -143,7 +188,9 @@ pub struct NoQuery {}
 /// An article sitemap
 ///
 /// Page `n` (from 1) of the public articles in id order, up to 50,000 URLs, each with
-/// `lastmod`. Streamed as it is read, a few thousand rows at a time: a full page never sits
+/// `lastmod`. A story with public translations lists each of them (itself included) as an
+/// `xhtml:link rel="alternate" hreflang`, and the one in `BYLINE_DEFAULT_LOCALE` as
+/// `x-default`. Streamed as it is read, a few thousand rows at a time: a full page never sits
 /// in memory. Drafts, scheduled stories not yet due, archived, expired and trashed articles
 /// are never listed. Page 1 always exists; a page past the last is a 404.
 #[utoipa::path(
@@ -184,9 +231,13 @@ pub async fn article_sitemap(
         return Err(Error::not_found("there is no sitemap page with that number").into());
     };
     let slugs = Arc::new(service::category_slugs(&state.ctx).await?);
+    let locale: Arc<str> = Arc::from(state.ctx.writes.default_locale());
     let mut head = Xml::new().declaration();
-    head.open("urlset", &[("xmlns", SITEMAP_NS)]);
-    let first = Bytes::from([head.into_bytes(), urls(&site, &slugs, &rows)].concat());
+    head.open(
+        "urlset",
+        &[("xmlns", SITEMAP_NS), ("xmlns:xhtml", XHTML_NS)],
+    );
+    let first = Bytes::from([head.into_bytes(), urls(&site, &slugs, &locale, &rows)].concat());
     let ctx = state.ctx.clone();
     enum Step {
         Next(Option<Cursor>),
@@ -194,13 +245,14 @@ pub async fn article_sitemap(
     }
     let rest = futures_util::stream::unfold(Step::Next(next), move |step| {
         let (ctx, site, slugs) = (ctx.clone(), site.clone(), slugs.clone());
+        let locale = locale.clone();
         async move {
             match step {
                 Step::Done => None,
                 Step::Next(None) => Some((Ok(Bytes::from_static(b"</urlset>")), Step::Done)),
                 Step::Next(Some(cursor)) => match service::article_batch(&ctx, cursor).await {
                     Ok(Some((rows, next))) => Some((
-                        Ok(Bytes::from(urls(&site, &slugs, &rows))),
+                        Ok(Bytes::from(urls(&site, &slugs, &locale, &rows))),
                         Step::Next(next),
                     )),
                     Ok(None) => Some((Ok(Bytes::from_static(b"</urlset>")), Step::Done)),
@@ -229,21 +281,53 @@ fn public(builder: &mut HttpResponseBuilder, state: &AppState) {
     cache_headers(builder, &Caller(None), state.cache_max_age);
 }
 
-/// The `<url>` lines of a batch of articles.
-fn urls(site: &SiteSettings, slugs: &HashMap<String, String>, rows: &[UrlRow]) -> Vec<u8> {
-    let mut xml = Xml::new();
-    for row in rows {
-        let loc = site.article(ArticleLink {
+/// What the links of a sitemap's stories are made from.
+struct Links<'a> {
+    site: &'a SiteSettings,
+    /// Category slugs by id.
+    slugs: &'a HashMap<String, String>,
+    /// The public stories of each translation group of the batch.
+    alternates: &'a Alternates,
+    /// `BYLINE_DEFAULT_LOCALE`, the language of `x-default`.
+    default_locale: &'a str,
+}
+
+impl Links<'_> {
+    /// A story's page on the site.
+    fn of(&self, row: &UrlRow) -> String {
+        self.site.article(ArticleLink {
             id: &row.id,
             slug: &row.slug,
             category: row
                 .category_id
                 .as_ref()
-                .and_then(|id| slugs.get(id))
+                .and_then(|id| self.slugs.get(id))
                 .map(String::as_str),
             published_at: row.published_at,
-        });
-        xml.url(&loc, Some(row.updated_at));
+        })
+    }
+}
+
+/// The `<url>` lines of a batch of articles, with their translations.
+fn urls(
+    site: &SiteSettings,
+    slugs: &HashMap<String, String>,
+    default_locale: &str,
+    (rows, alternates): &(Vec<UrlRow>, Alternates),
+) -> Vec<u8> {
+    let links = Links {
+        site,
+        slugs,
+        alternates,
+        default_locale,
+    };
+    let mut xml = Xml::new();
+    for row in rows {
+        xml.open("url", &[]);
+        xml.text("loc", &links.of(row));
+        xml.text("lastmod", &rfc3339(row.updated_at));
+        xml.alternates(&links, row);
+        xml.close("url");
     }
     xml.into_bytes()
 }
@@ -251,8 +335,8 @@ fn urls(site: &SiteSettings, slugs: &HashMap<String, String>, rows: &[UrlRow]) -
 /// The Google News sitemap
 ///
 /// Public articles published in the last 48 hours (at most 1,000, newest first), with
-/// `news:publication` (`BYLINE_SITE_NAME`, `BYLINE_SITE_LANGUAGE`), `news:publication_date`
-/// and `news:title`.
+/// `news:publication` (`BYLINE_SITE_NAME` and the story's own language), `news:publication_date`
+/// and `news:title`, and the alternates of stories with public translations.
 #[utoipa::path(
     tag = "feeds",
     responses(
@@ -268,27 +352,29 @@ pub async fn news_sitemap(
     _query: Query<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let site = site(&state)?;
-    let (rows, changes_at) = service::news(&state.ctx).await?;
+    let ((rows, alternates), changes_at) = service::news(&state.ctx).await?;
     let slugs = service::category_slugs(&state.ctx).await?;
+    let links = Links {
+        site: &site,
+        slugs: &slugs,
+        alternates: &alternates,
+        default_locale: state.ctx.writes.default_locale(),
+    };
     let mut xml = Xml::new().declaration();
-    xml.open("urlset", &[("xmlns", SITEMAP_NS), ("xmlns:news", NEWS_NS)]);
+    let namespaces = [
+        ("xmlns", SITEMAP_NS),
+        ("xmlns:news", NEWS_NS),
+        ("xmlns:xhtml", XHTML_NS),
+    ];
+    xml.open("urlset", &namespaces);
     for row in &rows {
-        let loc = site.article(ArticleLink {
-            id: &row.id,
-            slug: &row.slug,
-            category: row
-                .category_id
-                .as_ref()
-                .and_then(|id| slugs.get(id))
-                .map(String::as_str),
-            published_at: row.published_at,
-        });
         xml.open("url", &[]);
-        xml.text("loc", &loc);
+        xml.text("loc", &links.of(row));
+        xml.alternates(&links, row);
         xml.open("news:news", &[]);
         xml.open("news:publication", &[]);
         xml.text("news:name", &site.name);
-        xml.text("news:language", &site.language);
+        xml.text("news:language", &news_language(&row.locale));
         xml.close("news:publication");
         if let Some(at) = row.published_at {
             xml.text("news:publication_date", &rfc3339(at));
@@ -307,6 +393,19 @@ pub async fn news_sitemap(
         newest,
         changes_at,
     ))
+}
+
+/// A story's language as Google News names languages: ISO 639 codes, with `zh-cn` and
+/// `zh-tw` for the two Chinese scripts.
+fn news_language(locale: &str) -> String {
+    let language = crate::locale::language(locale).to_ascii_lowercase();
+    if language != "zh" {
+        return language;
+    }
+    let traditional = ["Hant", "TW", "HK", "MO"]
+        .iter()
+        .any(|part| locale.split('-').any(|p| p == *part));
+    if traditional { "zh-tw" } else { "zh-cn" }.to_owned()
 }
 
 /// The category sitemap

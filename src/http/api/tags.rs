@@ -10,6 +10,7 @@ use crate::http::pagination::{PageQuery, Paging};
 use crate::http::slugged::{self, Edit, Read};
 use crate::http::state::AppState;
 use crate::http::wire::tags::{CreateTag, TagList, TagListQuery, TagResponse, UpdateTag};
+use crate::http::wire::translations::{LocaleQuery, one_locale};
 use crate::tags::model::TagSort;
 use crate::tags::repo::ListFilter;
 use crate::tags::service;
@@ -34,10 +35,17 @@ pub async fn list_tags(
         updated_after: query.updated_after.map(|t| t.naive_utc()),
     };
     let sort = query.sort.unwrap_or(TagSort::Name);
+    let locale = one_locale(query.locale.as_deref())?;
     let listing = service::list(&read.state.ctx, filter, sort, page).await?;
-    let page = listing.page.map(|(tag, count)| TagResponse {
-        article_count: Some(count),
-        ..TagResponse::from(tag)
+    let page = listing.page.map(|(tag, count)| {
+        let body = TagResponse {
+            article_count: Some(count),
+            ..TagResponse::from(tag)
+        };
+        match &locale {
+            Some(locale) => body.localized(locale),
+            None => body,
+        }
     });
     Ok(read.page(page, listing.changes_at))
 }
@@ -47,16 +55,21 @@ pub async fn list_tags(
 /// By id or by slug. An old slug (the tag was renamed) answers `301` to the current one.
 #[utoipa::path(
     tag = "tags",
-    params(IdOrSlugPath, IfNoneMatchHeader),
+    params(IdOrSlugPath, IfNoneMatchHeader, LocaleQuery),
     responses(
         (status = 200, description = "The tag", body = TagResponse),
         (status = 404, description = "No tag has that id or slug"),
     )
 )]
 #[get("/tags/{id_or_slug}")]
-pub async fn get_tag(read: Read, Key(key): Key) -> Result<HttpResponse, ApiError> {
+pub async fn get_tag(
+    read: Read,
+    Key(key): Key,
+    Query(query): Query<LocaleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let locale = one_locale(query.locale.as_deref())?;
     let found = service::get(&read.state.ctx, key).await?;
-    Ok(read.found(found))
+    Ok(read.found_in(found, locale.as_deref()))
 }
 
 /// Create a tag

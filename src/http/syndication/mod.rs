@@ -99,9 +99,12 @@ impl Channel {
 
 fn entry(site: &SiteSettings, item: &FeedItem) -> Entry {
     let a = &item.article;
-    let term = |slug: &str, name: &str| Term {
+    // Sections and tags are named in the story's language where they have a name in it.
+    let term = |slug: &str, name: &str, names: &str| Term {
         slug: slug.to_owned(),
-        name: name.to_owned(),
+        name: crate::locale::pick(&crate::locale::names(names), &a.locale)
+            .unwrap_or(name)
+            .to_owned(),
     };
     Entry {
         id: a.id.to_string(),
@@ -117,8 +120,15 @@ fn entry(site: &SiteSettings, item: &FeedItem) -> Entry {
         published: a.published_at,
         updated: a.updated_at,
         author: item.author.as_ref().map(|author| author.name.clone()),
-        category: item.category.as_ref().map(|c| term(&c.slug, &c.name)),
-        tags: item.tags.iter().map(|t| term(&t.slug, &t.name)).collect(),
+        category: item
+            .category
+            .as_ref()
+            .map(|c| term(&c.slug, &c.name, &c.names)),
+        tags: item
+            .tags
+            .iter()
+            .map(|t| term(&t.slug, &t.name, &t.names))
+            .collect(),
     }
 }
 

@@ -18,6 +18,7 @@ use crate::http::wire::locks::LockResponse;
 use crate::http::wire::media::{MediaResponse, SocialImage};
 pub use crate::http::wire::search::SearchHit;
 use crate::http::wire::tags::TagResponse;
+pub use crate::http::wire::translations::TranslationRef;
 use crate::validate::{self, Fields};
 
 /// Longest title or subtitle, in characters.
@@ -50,6 +51,14 @@ pub struct ArticleResponse {
     /// Summary for lists and previews.
     #[schema(required = true)]
     pub excerpt: Option<String>,
+    /// Its language: a BCP 47 tag in its usual case (`en`, `ru`, `pt-BR`). Single reads
+    /// send it as `Content-Language` too.
+    #[schema(example = "en", max_length = 35)]
+    pub locale: String,
+    /// The stories that translate each other share this id (`null`: it has no
+    /// translations); see `include=translations`.
+    #[schema(required = true, format = Uuid)]
+    pub translation_group: Option<String>,
     /// The story in Markdown.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -133,6 +142,11 @@ pub struct ArticleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<MediaResponse>)]
     pub cover: Option<Option<MediaResponse>>,
+    /// Its translations the caller may read (the public: published ones), with
+    /// `include=translations`, ordered by language; `[]` for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub translations: Option<Vec<TranslationRef>>,
     /// How well a search hit matched, in relevance order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -147,6 +161,8 @@ impl From<ArticleSummary> for ArticleResponse {
             title: a.title,
             subtitle: a.subtitle,
             excerpt: a.excerpt,
+            locale: a.locale,
+            translation_group: a.translation_group,
             body: None,
             body_html: None,
             status: a.status,
@@ -171,6 +187,7 @@ impl From<ArticleSummary> for ArticleResponse {
             category: None,
             tags: None,
             cover: None,
+            translations: None,
             search: None,
         }
     }
@@ -257,6 +274,14 @@ pub struct CreateArticle {
     /// themselves.
     #[schema(format = Uuid)]
     pub assignee_id: Option<String>,
+    /// Its language, a BCP 47 tag (`en`, `ru`, `pt-BR`; either case, `-` or `_`), answered
+    /// in its usual case. Default `BYLINE_DEFAULT_LOCALE`.
+    #[schema(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})){0,2}$",
+        example = "en"
+    )]
+    pub locale: Option<String>,
 }
 
 /// The body of `PATCH /api/v1/articles/{id}` (JSON merge patch): absent fields stay, `null`
@@ -316,6 +341,11 @@ pub struct UpdateArticle {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub assignee_id: Patch<String>,
+    /// Its language (BCP 47). In a translation group, a language another story of the group
+    /// has is a 409 `translation_exists`.
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 35, pattern = "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})){0,2}$")]
+    pub locale: Patch<String>,
 }
 
 /// The body of `POST /api/v1/articles/{id}/publish` (may be empty).
@@ -407,6 +437,14 @@ pub struct ArticleListQuery {
         pattern = "^(me|none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
     )]
     pub assignee: Option<String>,
+    /// Only stories in these languages: up to 20 comma-separated BCP 47 tags (`ru,kk`), in
+    /// either case. A search with it matches by those languages' stemming.
+    #[param(
+        max_length = 1000,
+        pattern = "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})){0,2}(,[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})){0,2}){0,19}$",
+        example = "ru,kk"
+    )]
+    pub locale: Option<String>,
     /// Published at or after this time (inclusive): an RFC 3339 time, or a `YYYY-MM-DD` date
     /// read as midnight UTC; years 0001 to 9999.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
@@ -422,10 +460,11 @@ pub struct ArticleListQuery {
     /// (the default when `q` is given; only with `q`): best match first, see `q`.
     #[param(inline)]
     pub sort: Option<ArticleSort>,
-    /// Related objects to embed, comma-separated: `author`, `category`, `tags`, `cover`.
+    /// Related objects to embed, comma-separated: `author`, `category`, `tags`, `cover`,
+    /// `translations`.
     #[param(
         max_length = 100,
-        pattern = "^(author|category|tags|cover)(,(author|category|tags|cover))*$",
+        pattern = "^(author|category|tags|cover|translations)(,(author|category|tags|cover|translations))*$",
         example = "author,category"
     )]
     pub include: Option<String>,
@@ -445,10 +484,11 @@ pub struct ArticleListQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleGetQuery {
-    /// Related objects to embed, comma-separated: `author`, `category`, `tags`, `cover`.
+    /// Related objects to embed, comma-separated: `author`, `category`, `tags`, `cover`,
+    /// `translations`.
     #[param(
         max_length = 100,
-        pattern = "^(author|category|tags|cover)(,(author|category|tags|cover))*$",
+        pattern = "^(author|category|tags|cover|translations)(,(author|category|tags|cover|translations))*$",
         example = "author,category"
     )]
     pub include: Option<String>,
@@ -456,7 +496,7 @@ pub struct ArticleGetQuery {
     /// only those fields: read it as `ArticleFields`, not `Article`.
     #[param(
         max_length = 500,
-        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|lock|author_id|category_id|cover_image_url|cover_media_id|social_image|tag_ids|word_count|reading_time_minutes|corrections|version|created_at|updated_at)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|lock|author_id|category_id|cover_image_url|cover_media_id|social_image|tag_ids|word_count|reading_time_minutes|corrections|version|created_at|updated_at))*$"
+        pattern = "^(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|lock|author_id|category_id|cover_image_url|cover_media_id|social_image|tag_ids|word_count|reading_time_minutes|corrections|version|created_at|updated_at|locale|translation_group)(,(id|slug|title|subtitle|excerpt|body|body_html|status|published_at|unpublish_at|live|assignee_id|lock|author_id|category_id|cover_image_url|cover_media_id|social_image|tag_ids|word_count|reading_time_minutes|corrections|version|created_at|updated_at|locale|translation_group))*$"
     )]
     pub fields: Option<String>,
 }
@@ -499,6 +539,8 @@ impl CreateArticle {
             assignee_id: self
                 .assignee_id
                 .and_then(|u| validate::id("assignee_id", &u, e)),
+            locale: self.locale.and_then(|l| validate::locale("locale", &l, e)),
+            translation_group: None,
         };
         v.finish(draft)
     }
@@ -543,6 +585,9 @@ impl UpdateArticle {
                 .clear(self.tag_ids, tag_list)
                 .map(|ids| crate::domain::join_ids(&ids.unwrap_or_default())),
             assignee_id: v.clear(self.assignee_id, |u, e| validate::id("assignee_id", &u, e)),
+            locale: v.keep("locale", self.locale, |l, e| {
+                validate::locale("locale", &l, e)
+            }),
             ..ArticleChangeset::default()
         };
         v.finish(changes)

@@ -11,7 +11,11 @@ use crate::categories::repo::{CreateInput, UpdateInput};
 use crate::domain::{Code, Error, FieldError, IdOrSlug};
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
+use crate::http::wire::translations::{
+    self, LanguageTag, LocalDescription, LocalDescriptionOrNull, SectionName, SectionNameOrNull,
+};
 use crate::validate::{self, Fields};
+use std::collections::BTreeMap;
 
 /// Longest category name, in characters.
 pub const NAME_MAX: usize = 200;
@@ -43,6 +47,25 @@ pub struct CategoryResponse {
     /// When it last changed.
     #[schema(example = "2019-02-08T09:30:00Z")]
     pub updated_at: DateTime<Utc>,
+    /// Its name in other languages, by BCP 47 tag. With `locale`, and in a story's
+    /// embed (the story's language), `name` is the one for that language: its own, else
+    /// its language's (`pt` for `pt-BR`), else the default.
+    #[schema(example = json!({"ru": "Рынок", "kk": "Нарық"}))]
+    #[schema(value_type = BTreeMap<LanguageTag, String>)]
+    pub names: BTreeMap<String, String>,
+    /// Its description in other languages, by BCP 47 tag; `description` follows `locale`
+    /// as `name` does.
+    #[schema(value_type = BTreeMap<LanguageTag, String>)]
+    pub descriptions: BTreeMap<String, String>,
+}
+
+impl CategoryResponse {
+    /// As read in `locale`: its name and description there, else the default ones.
+    pub fn localized(mut self, locale: &str) -> Self {
+        let shown = (&mut self.name, &mut self.description);
+        translations::localize(shown, &self.names, &self.descriptions, locale);
+        self
+    }
 }
 
 impl Shown for model::Category {
@@ -52,6 +75,10 @@ impl Shown for model::Category {
     /// A category reads the same to everyone.
     fn shown(self, _: &Caller) -> (CategoryResponse, &'static str) {
         (self.into(), "")
+    }
+
+    fn localized(body: CategoryResponse, locale: &str) -> CategoryResponse {
+        body.localized(locale)
     }
 }
 
@@ -65,6 +92,8 @@ impl From<model::Category> for CategoryResponse {
             parent_id: c.parent_id.map(Into::into),
             created_at: c.created_at.and_utc(),
             updated_at: c.updated_at.and_utc(),
+            names: crate::locale::names(&c.names),
+            descriptions: crate::locale::names(&c.descriptions),
         }
     }
 }
@@ -107,6 +136,13 @@ pub struct CreateCategory {
     /// The enclosing category, which must exist.
     #[schema(format = Uuid)]
     pub parent_id: Option<String>,
+    /// Its name in other languages, by BCP 47 tag (at most 100; one line each).
+    #[schema(example = json!({"ru": "Рынок", "kk": "Нарық"}))]
+    #[schema(value_type = Option<BTreeMap<LanguageTag, SectionName>>)]
+    pub names: Option<BTreeMap<String, String>>,
+    /// Its description in other languages, by BCP 47 tag.
+    #[schema(value_type = Option<BTreeMap<LanguageTag, LocalDescription>>)]
+    pub descriptions: Option<BTreeMap<String, String>>,
 }
 
 /// The body of `PATCH /api/v1/categories/{id_or_slug}`: JSON merge patch. Absent fields stay
@@ -133,6 +169,15 @@ pub struct UpdateCategory {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub parent_id: Patch<String>,
+    /// Names in other languages, merged: a language with a name gets it, one with `null`
+    /// loses it, others stay; `null` for the whole object removes them all.
+    #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<LanguageTag, SectionNameOrNull>>)]
+    pub names: Patch<BTreeMap<String, Option<String>>>,
+    /// Descriptions in other languages, merged as `names` is.
+    #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<LanguageTag, LocalDescriptionOrNull>>)]
+    pub descriptions: Patch<BTreeMap<String, Option<String>>>,
 }
 
 /// Query parameters of `GET /api/v1/categories`.
@@ -151,6 +196,13 @@ pub struct CategoryListQuery {
     /// read as midnight UTC.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub updated_after: Option<DateTime<Utc>>,
+    /// Names and descriptions in this language (BCP 47), where a category has them.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})){0,2}$",
+        example = "ru"
+    )]
+    pub locale: Option<String>,
 }
 
 impl CategoryListQuery {
@@ -184,6 +236,13 @@ impl CreateCategory {
             parent_id: self
                 .parent_id
                 .and_then(|p| validate::id("parent_id", &p, e)),
+            names: translations::names_given("names", self.names, (NAME_MAX, false), e),
+            descriptions: translations::names_given(
+                "descriptions",
+                self.descriptions,
+                (DESCRIPTION_MAX, true),
+                e,
+            ),
         };
         v.finish(input)
     }
@@ -202,6 +261,13 @@ impl UpdateCategory {
                 validate::multi_line("description", &d, DESCRIPTION_MAX, e)
             }),
             parent_id: v.clear(self.parent_id, |p, e| validate::id("parent_id", &p, e)),
+            names: translations::names_patched(&mut v, "names", self.names, (NAME_MAX, false)),
+            descriptions: translations::names_patched(
+                &mut v,
+                "descriptions",
+                self.descriptions,
+                (DESCRIPTION_MAX, true),
+            ),
         };
         v.finish(input)
     }

@@ -12,6 +12,7 @@ use crate::http::wire::locks::LockResponse;
 use crate::http::wire::media::{MediaResponse, SocialImage};
 use crate::http::wire::search::SearchHit;
 use crate::http::wire::tags::TagResponse;
+use crate::http::wire::translations::TranslationRef;
 
 /// What `fields` leaves of an article: only the fields it names, and `id` always; `author`
 /// and `category` with `include`, `search` with `q`. Not the answer of any operation by
@@ -88,6 +89,12 @@ pub struct ArticleFields {
     /// When it last changed.
     #[schema(nullable = false)]
     pub updated_at: Option<DateTime<Utc>>,
+    /// Its language (BCP 47).
+    #[schema(nullable = false, example = "en")]
+    pub locale: Option<String>,
+    /// The group of stories that translate each other (`null`: none).
+    #[schema(format = Uuid)]
+    pub translation_group: Option<String>,
     /// The author, with `include=author` (`null` when the article has none).
     pub author: Option<AuthorResponse>,
     /// The category, with `include=category`.
@@ -97,6 +104,9 @@ pub struct ArticleFields {
     pub tags: Option<Vec<TagResponse>>,
     /// The cover image, with `include=cover`.
     pub cover: Option<MediaResponse>,
+    /// Its translations the caller may read, with `include=translations`.
+    #[schema(nullable = false)]
+    pub translations: Option<Vec<TranslationRef>>,
     /// How a search hit matched (with `q`, in relevance order).
     #[schema(nullable = false)]
     pub search: Option<SearchHit>,
@@ -129,4 +139,6 @@ pub const FIELDS: &[&str] = &[
     "version",
     "created_at",
     "updated_at",
+    "locale",
+    "translation_group",
 ];

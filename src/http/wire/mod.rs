@@ -18,5 +18,6 @@ pub mod previews;
 pub mod search;
 pub mod tags;
 pub mod tokens;
+pub mod translations;
 pub mod users;
 pub mod webhooks;

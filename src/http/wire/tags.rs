@@ -9,9 +9,13 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::Error;
 use crate::http::extract::Patch;
 use crate::http::pagination::ListMeta;
+use crate::http::wire::translations::{
+    self, LanguageTag, LocalDescription, LocalDescriptionOrNull, TagName, TagNameOrNull,
+};
 use crate::tags::model;
 use crate::tags::repo::{CreateInput, UpdateInput};
 use crate::validate::{self, Fields};
+use std::collections::BTreeMap;
 
 /// Longest tag name, in characters.
 pub const NAME_MAX: usize = 100;
@@ -45,6 +49,25 @@ pub struct TagResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, minimum = 0, example = 12)]
     pub article_count: Option<i64>,
+    /// Its name in other languages, by BCP 47 tag. With `locale`, and in a story's
+    /// embed (the story's language), `name` is the one for that language: its own, else
+    /// its language's (`pt` for `pt-BR`), else the default.
+    #[schema(example = json!({"ru": "Нефть"}))]
+    #[schema(value_type = BTreeMap<LanguageTag, String>)]
+    pub names: BTreeMap<String, String>,
+    /// Its description in other languages, by BCP 47 tag; `description` follows `locale`
+    /// as `name` does.
+    #[schema(value_type = BTreeMap<LanguageTag, String>)]
+    pub descriptions: BTreeMap<String, String>,
+}
+
+impl TagResponse {
+    /// As read in `locale`: its name and description there, else the default ones.
+    pub fn localized(mut self, locale: &str) -> Self {
+        let shown = (&mut self.name, &mut self.description);
+        translations::localize(shown, &self.names, &self.descriptions, locale);
+        self
+    }
 }
 
 impl Shown for model::Tag {
@@ -54,6 +77,10 @@ impl Shown for model::Tag {
     /// A tag reads the same to everyone.
     fn shown(self, _: &Caller) -> (TagResponse, &'static str) {
         (self.into(), "")
+    }
+
+    fn localized(body: TagResponse, locale: &str) -> TagResponse {
+        body.localized(locale)
     }
 }
 
@@ -67,6 +94,8 @@ impl From<model::Tag> for TagResponse {
             created_at: t.created_at.and_utc(),
             updated_at: t.updated_at.and_utc(),
             article_count: None,
+            names: crate::locale::names(&t.names),
+            descriptions: crate::locale::names(&t.descriptions),
         }
     }
 }
@@ -106,6 +135,13 @@ pub struct CreateTag {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$"
     )]
     pub description: Option<String>,
+    /// Its name in other languages, by BCP 47 tag (at most 100; one line each).
+    #[schema(example = json!({"ru": "Нефть"}))]
+    #[schema(value_type = Option<BTreeMap<LanguageTag, TagName>>)]
+    pub names: Option<BTreeMap<String, String>>,
+    /// Its description in other languages, by BCP 47 tag.
+    #[schema(value_type = Option<BTreeMap<LanguageTag, LocalDescription>>)]
+    pub descriptions: Option<BTreeMap<String, String>>,
 }
 
 /// The body of `PATCH /api/v1/tags/{id_or_slug}`: JSON merge patch. Absent fields stay as
@@ -127,6 +163,15 @@ pub struct UpdateTag {
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 5000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]*$")]
     pub description: Patch<String>,
+    /// Names in other languages, merged: a language with a name gets it, one with `null`
+    /// loses it, others stay; `null` for the whole object removes them all.
+    #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<LanguageTag, TagNameOrNull>>)]
+    pub names: Patch<BTreeMap<String, Option<String>>>,
+    /// Descriptions in other languages, merged as `names` is.
+    #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<LanguageTag, LocalDescriptionOrNull>>)]
+    pub descriptions: Patch<BTreeMap<String, Option<String>>>,
 }
 
 /// Query parameters of `GET /api/v1/tags`.
@@ -143,6 +188,13 @@ pub struct TagListQuery {
     /// read as midnight UTC.
     #[serde(default, deserialize_with = "crate::validate::optional_timestamp")]
     pub updated_after: Option<DateTime<Utc>>,
+    /// Names and descriptions in this language (BCP 47), where a tag has them.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})){0,2}$",
+        example = "ru"
+    )]
+    pub locale: Option<String>,
 }
 
 impl TagListQuery {
@@ -163,6 +215,13 @@ impl CreateTag {
             description: self
                 .description
                 .and_then(|d| validate::multi_line("description", &d, DESCRIPTION_MAX, e)),
+            names: translations::names_given("names", self.names, (NAME_MAX, false), e),
+            descriptions: translations::names_given(
+                "descriptions",
+                self.descriptions,
+                (DESCRIPTION_MAX, true),
+                e,
+            ),
         };
         v.finish(input)
     }
@@ -180,6 +239,13 @@ impl UpdateTag {
             description: v.clear(self.description, |d, e| {
                 validate::multi_line("description", &d, DESCRIPTION_MAX, e)
             }),
+            names: translations::names_patched(&mut v, "names", self.names, (NAME_MAX, false)),
+            descriptions: translations::names_patched(
+                &mut v,
+                "descriptions",
+                self.descriptions,
+                (DESCRIPTION_MAX, true),
+            ),
         };
         v.finish(input)
     }

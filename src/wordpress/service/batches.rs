@@ -166,6 +166,7 @@ impl State {
             counts: Report {
                 wxr_version: String::new(),
                 site: String::new(),
+                locale: String::new(),
                 skipped: Vec::new(),
                 failed: Vec::new(),
                 sticky: Vec::new(),

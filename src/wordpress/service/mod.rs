@@ -33,6 +33,8 @@ pub struct Options {
     pub pages_as_articles: bool,
     /// Where the images come from.
     pub media: media::Source,
+    /// The language of the stories when the export names none (`BYLINE_DEFAULT_LOCALE`).
+    pub locale: String,
 }
 
 /// What an import did, or would do.
@@ -42,6 +44,9 @@ pub struct Report {
     pub wxr_version: String,
     /// The site's address.
     pub site: String,
+    /// The language the stories were given (the export's `<language>`, else
+    /// `BYLINE_DEFAULT_LOCALE`).
+    pub locale: String,
     /// Authors made.
     pub authors_created: u64,
     /// Categories made.
@@ -112,7 +117,11 @@ pub fn import(
         hosts,
     )?;
     let covers = attachments.into_iter().map(|(id, a)| (id, a.url)).collect();
+    // The channel's `<language>` (WordPress writes the site's, as `en-US`) is every story's.
+    let locale =
+        crate::locale::normalize(site.language.trim()).unwrap_or_else(|| options.locale.clone());
     let mut state = State {
+        locale,
         options,
         covers,
         library,
@@ -133,8 +142,10 @@ pub fn import(
         state.batched(conn, open()?, progress)?;
     }
     progress.finish();
+    let locale = state.locale.clone();
     let mut report = state.finish();
     report.wxr_version = site.wxr_version;
+    report.locale = locale;
     report.site = if site.base_site_url.is_empty() {
         site.link
     } else {
@@ -187,6 +198,8 @@ pub(super) struct State {
     pub(super) categories: HashMap<String, CategoryId>,
     pub(super) tags: HashMap<String, TagId>,
     pub(super) now: NaiveDateTime,
+    /// The stories' language.
+    locale: String,
     /// The stories imported before under the guids of the transaction's entries, read in
     /// one query when it began (`None`: read each when its turn comes).
     known: Option<HashMap<String, String>>,
@@ -474,6 +487,8 @@ impl State {
             tag_ids,
             cover_media_id,
             assignee_id: None,
+            locale: Some(self.locale.clone()),
+            translation_group: None,
         };
         Ok(Plan {
             draft,

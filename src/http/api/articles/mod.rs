@@ -31,6 +31,7 @@ pub mod notes;
 pub mod previews;
 mod query;
 mod shape;
+pub mod translations;
 
 use query::list_request;
 use shape::{Shape, list_item};
@@ -72,6 +73,9 @@ pub async fn list_articles(
     let staff = sees_private(&caller);
     let live = caller.0.is_some().then(|| state.ctx.now());
     depends.extend(page.items.iter().map(|(a, _)| a.id.to_string()));
+    for (a, _) in &page.items {
+        depends.extend(shape.translation_resources(a.translation_group.as_deref(), &related));
+    }
     let page = page.map(|item| list_item(item, &mut bodies, &related, &shape, staff, live));
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
@@ -98,7 +102,8 @@ pub(super) fn etag(article: &Article, variant: &str) -> String {
         IfNoneMatchHeader,
         ArticleGetQuery),
     responses(
-        (status = 200, description = "The article (with `fields`, only the fields named: an `ArticleFields`)", body = ArticleResponse),
+        (status = 200, description = "The article (with `fields`, only the fields named: an `ArticleFields`)", body = ArticleResponse,
+            headers(("Content-Language" = String, description = "The story's `locale`"))),
         (status = 304, description = "`If-None-Match` matched: the cached copy is current"),
         (status = 400, description = "Bad path segment or query parameter"),
         (status = 301, description = "An old slug of an article the caller may see: `Location` is its URL now (query kept). Callers who may not see the article get the 404 instead.", body = Moved,
@@ -135,11 +140,14 @@ pub async fn get_article(
     let tag = etag(&article, &variant);
     let mut builder = HttpResponse::Ok();
     cache_headers(&mut builder, &caller, state.cache_max_age);
+    builder.insert_header((header::CONTENT_LANGUAGE, article.locale.clone()));
     if let Some(not_modified) = validators(&mut builder, &tag, article.updated_at, &cached) {
         return Ok(not_modified);
     }
     // The public sees it only while it is live: the answer holds until it expires.
-    let resources = shape.resources(&article);
+    let mut resources = shape.resources(&article);
+    let group = article.translation_group.as_deref();
+    resources.extend(shape.translation_resources(group, &related));
     cache::allow_public(&mut builder, &caller, resources, article.unpublish_at);
     let live = caller
         .0
@@ -161,6 +169,7 @@ pub async fn written(
     article: Article,
 ) -> Result<HttpResponse, ApiError> {
     caching::written(&mut builder, &etag(&article, ""));
+    builder.insert_header((header::CONTENT_LANGUAGE, article.locale.clone()));
     let live = service::is_live(&article.clone().into(), crate::domain::time::now());
     let assignee = article.assignee_id.clone().map(Into::into);
     let cover = match article.cover_media_id.clone() {

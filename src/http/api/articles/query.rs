@@ -133,6 +133,11 @@ pub fn list_request(
         updated_after: query.updated_after.map(|t| t.naive_utc()),
         search,
         assignee: query.assignee.as_deref().map(assignee).transpose()?,
+        locales: query
+            .locale
+            .as_deref()
+            .map(crate::http::wire::translations::locale_filter)
+            .transpose()?,
         tuning,
         sort,
         page,

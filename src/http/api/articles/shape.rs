@@ -18,6 +18,7 @@ use crate::http::wire::authors::AuthorResponse;
 use crate::http::wire::categories::CategoryResponse;
 use crate::http::wire::media::{MediaResponse, SocialImage};
 use crate::http::wire::tags::TagResponse;
+use crate::http::wire::translations::TranslationRef;
 use crate::http::{ApiError, FieldError};
 use crate::media::model::Media;
 use crate::tags::model::Tag;
@@ -77,10 +78,13 @@ impl Shape {
                 "category" => embed.category = true,
                 "tags" => embed.tags = true,
                 "cover" => embed.cover = true,
+                "translations" => embed.translations = true,
                 other => errors.push(FieldError::new(
                     "include",
                     Code::InvalidValue,
-                    format!("`{other}` cannot be included; use author, category, tags or cover"),
+                    format!(
+                        "`{other}` cannot be included; use author, category, tags, cover or translations"
+                    ),
                 )),
             }
         }
@@ -124,16 +128,29 @@ impl Shape {
         if embed.author {
             article.author = Some(found.author.map(|a| AuthorResponse::new(a.clone(), staff)));
         }
+        // Sections and tags are named in the story's language where they have a name in it.
+        let locale = article.locale.clone();
         if embed.category {
-            article.category = Some(found.category.map(|c| CategoryResponse::from(c.clone())));
+            let category = found.category.map(|c| CategoryResponse::from(c.clone()));
+            article.category = Some(category.map(|c| c.localized(&locale)));
         }
         article.social_image = found.cover.and_then(SocialImage::of);
         if embed.cover {
             article.cover = Some(found.cover.map(|m| MediaResponse::new(m.clone(), staff)));
         }
         if embed.tags {
-            let tags = found.tags.iter().map(|t| TagResponse::from((*t).clone()));
+            let tags = found
+                .tags
+                .iter()
+                .map(|t| TagResponse::from((*t).clone()).localized(&locale));
             article.tags = Some(tags.collect());
+        }
+        if embed.translations {
+            article.translations = Some(translations_of(
+                related,
+                &article.id,
+                article.translation_group.as_deref(),
+            ));
         }
         self.apply(article)
     }
@@ -160,6 +177,19 @@ impl Shape {
         resources
     }
 
+    /// The resources its translations add to an answer: the stories shown (an edit of one
+    /// changes its title or slug there) and the group (a story joining or leaving it, or
+    /// becoming public).
+    pub fn translation_resources(&self, group: Option<&str>, related: &Related) -> Vec<String> {
+        let Some(group) = group.filter(|_| self.embed.translations) else {
+            return Vec::new();
+        };
+        let mut out = vec![crate::cache::keys::group(group)];
+        let members = related.translations.get(group).into_iter().flatten();
+        out.extend(members.map(|m| m.id.to_string()));
+        out
+    }
+
     /// Whether list items carry their bodies.
     pub fn wants_body(&self) -> bool {
         self.fields
@@ -178,7 +208,7 @@ impl Shape {
             map.retain(|k, _| {
                 matches!(
                     k.as_str(),
-                    "id" | "author" | "category" | "tags" | "cover" | "search"
+                    "id" | "author" | "category" | "tags" | "cover" | "translations" | "search"
                 ) || fields.contains(k)
             });
         }
@@ -225,6 +255,19 @@ impl Shape {
             v.push('s');
             v.push_str(&cover.focal().stored().replace(',', "-"));
         }
+        if embed.translations {
+            // What the embedded translations show, as a short digest.
+            let shown = translations_of(related, &article.id, article.translation_group.as_deref());
+            let text = shown
+                .iter()
+                .map(|t| format!("{}:{}:{}:{}", t.id, t.locale, t.slug, t.title))
+                .collect::<Vec<_>>()
+                .join("|");
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(text.as_bytes());
+            v.push('x');
+            v.extend(digest[..4].iter().map(|b| format!("{b:02x}")));
+        }
         if let Some(fields) = &self.fields {
             let mut names: Vec<&str> = fields.iter().map(String::as_str).collect();
             names.sort_unstable();
@@ -237,6 +280,17 @@ impl Shape {
         }
         v
     }
+}
+
+/// The translations of the story `id` in `group` among a page's, itself left out.
+fn translations_of(related: &Related, id: &str, group: Option<&str>) -> Vec<TranslationRef> {
+    let members = group.and_then(|g| related.translations.get(g));
+    members
+        .into_iter()
+        .flatten()
+        .filter(|m| m.id.as_str() != id)
+        .map(|m| TranslationRef::from(m.clone()))
+        .collect()
 }
 
 /// An article as `fields` shaped it.
