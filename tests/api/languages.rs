@@ -412,6 +412,18 @@ async fn a_group_holds_one_story_per_language() {
         .unwrap();
     assert_problem(res, 422, "validation_failed").await;
 
+    // A trashed translation keeps its language until it is unlinked.
+    let res = app
+        .delete(&format!("/api/v1/articles/{}", id(&german)))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app.post_json(&translations, &json!({"locale": "de"})).await;
+    let problem = assert_problem(res, 409, "translation_exists").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains(&id(&german)),
+        "{problem}"
+    );
+
     // Unlinking: the story leaves; a group left with one story ends.
     for story in [&german, &kk, &ru] {
         let res = app.delete(&format!("{translations}/{}", id(story))).await;
@@ -428,6 +440,9 @@ async fn a_group_holds_one_story_per_language() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    // The trashed German story was unlinked: its language is free.
+    let res = app.post_json(&translations, &json!({"locale": "de"})).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
 
     // The public and read tokens may not change groups.
     let res = app

@@ -197,7 +197,12 @@ pub async fn unlink(ctx: &Ctx, caller: &Caller, key: IdOrSlug, other: ArticleId)
             return Err(not_member());
         };
         let leaving = IdOrSlug::Id(other.to_string());
-        let story = super::load_editable(tx.conn(), &leaving, &writer, now, true)?;
+        let story = match repo::find_trashed(tx.conn(), &leaving)? {
+            // A trashed translation keeps its language in the group, as it keeps its slug;
+            // staff may unlink it to free the language.
+            Some(trashed) if matches!(writer, Writer::Staff { .. }) => trashed,
+            _ => super::load_editable(tx.conn(), &leaving, &writer, now, true)?,
+        };
         if story.translation_group.as_deref() != Some(group.as_str()) {
             return Err(not_member());
         }

@@ -112,7 +112,9 @@ pub async fn link_translation(
 /// Unlink a translation
 ///
 /// Takes the story `id` out of the translation group of `id_or_slug`; both stay as they
-/// are otherwise. A group left with one story ends. Whoever may edit both stories.
+/// are otherwise. A group left with one story ends. Whoever may edit both stories. A story
+/// in the trash keeps its language in its group; editors may unlink it to free the
+/// language.
 #[utoipa::path(
     tag = "translations",
     params(IdOrSlugPath,
