@@ -257,6 +257,8 @@ impl Writes {
             };
             let out = work(&mut tx)?;
             let Tx { conn, changes, .. } = tx;
+            // On SQLite, stories whose text may have Chinese or Japanese are indexed by it.
+            db::search::write_cjk_words(conn)?;
             let mut invalidated = Invalidation::default();
             if !changes.is_empty() {
                 let record = Record {

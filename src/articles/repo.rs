@@ -164,8 +164,12 @@ fn filtered<'a>(
     if let Some(search) = &filter.search {
         query = query.filter(search.matches());
     }
-    if let Some(locales) = &filter.locales {
-        query = query.filter(a::locale.eq_any(locales.clone()));
+    // One language is an equality, which the planner can walk `articles_locale_idx` in date
+    // order for; a list is not.
+    match filter.locales.as_deref() {
+        Some([one]) => query = query.filter(a::locale.eq(one.clone())),
+        Some(locales) => query = query.filter(a::locale.eq_any(locales.to_vec())),
+        None => {}
     }
     match &filter.assignee {
         Some(Some(user)) => query = query.filter(a::assignee_id.eq(user.clone())),

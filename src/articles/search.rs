@@ -115,10 +115,7 @@ impl Search {
     }
 }
 
-/// Whether `c` is a kana or a CJK ideograph: writing without spaces between words.
-pub fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
-}
+pub use crate::db::search::is_cjk;
 
 impl Search {
     /// Parses what a user typed. Unbalanced quotes close at the end; punctuation-only terms
@@ -234,9 +231,17 @@ impl Search {
     }
 
     /// The query in FTS5's language. Every term is quoted, so nothing the user types is read
-    /// as an FTS5 operator or column filter.
+    /// as an FTS5 operator or column filter. A term with Chinese or Japanese is looked for
+    /// as its characters in sequence, as the `cjk_words` column holds them.
     pub fn fts5(&self) -> String {
-        let quote = |t: &Term| format!("\"{}\"", t.text.replace('"', "\"\""));
+        let quote = |t: &Term| {
+            let text = if t.text.chars().any(is_cjk) {
+                crate::db::search::split_cjk(&t.text)
+            } else {
+                t.text.clone()
+            };
+            format!("\"{}\"", text.replace('"', "\"\""))
+        };
         let groups: Vec<String> = self
             .groups
             .iter()

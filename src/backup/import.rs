@@ -71,6 +71,7 @@ pub fn import(
             }
         }
         load.finish(conn)?;
+        crate::db::search::write_cjk_words(conn)?;
         if options.dry_run {
             return Err(DryRun.into());
         }

@@ -116,6 +116,10 @@ pub fn migrate(conn: &mut AnyConnection, default_locale: &str) -> Result<usize, 
         .set(a::locale.eq(default_locale))
         .execute(conn)
         .map_err(|e| SetupError::Migrate(e.to_string()))?;
+    // On SQLite, the stories queued for their Chinese and Japanese words (written by other
+    // tools, or before the index knew such words).
+    write_transaction(conn, search::write_cjk_words)
+        .map_err(|e| SetupError::Migrate(e.to_string()))?;
     Ok(applied)
 }
 

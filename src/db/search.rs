@@ -209,7 +209,7 @@ impl SearchSql {
                     serde_json::to_string(&among.iter().map(ArticleId::as_str).collect::<Vec<_>>())
                         .unwrap_or_else(|_| "[]".to_owned());
                 Box::new(
-                    sql::<Double>("coalesce((WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0, 4.0) FROM articles_fts WHERE articles_fts MATCH ")
+                    sql::<Double>("coalesce((WITH hits(k, score) AS MATERIALIZED (SELECT rowid, -bm25(articles_fts, 10.0, 4.0, 4.0, 1.0, 4.0, 4.0) FROM articles_fts WHERE articles_fts MATCH ")
                         .bind::<Text, _>(self.fts5.clone())
                         .sql(" AND +rowid IN (SELECT c.rowid FROM articles AS c WHERE c.id IN (SELECT value FROM json_each(")
                         .bind::<Text, _>(ids)
@@ -233,10 +233,17 @@ impl SearchSql {
         use diesel::dsl::sql;
         use diesel::sql_types::{Nullable, Text};
         match self.backend {
+            // With Chinese or Japanese, the characters of the text are set apart as the
+            // index has them, so that the headline can mark them (`tidy_highlight` joins
+            // them again).
             Backend::Postgres => Box::new(
-                sql::<Nullable<Text>>(concat!(
-                    "ts_headline(byline_locale_config(articles.locale), ",
-                    "(SELECT coalesce(",
+                sql::<Nullable<Text>>(if self.has_cjk() {
+                    "ts_headline(byline_locale_config(articles.locale), regexp_replace(("
+                } else {
+                    "ts_headline(byline_locale_config(articles.locale), ("
+                })
+                .sql(concat!(
+                    "SELECT coalesce(",
                     "(SELECT CASE WHEN c.tail THEN left(c.t, length(c.t) - strpos(reverse(c.t), ' ')) ELSE c.t END ",
                     "FROM (SELECT CASE WHEN b.head > 1 THEN substr(b.t, strpos(b.t, ' ') + 1) ELSE b.t END AS t, b.tail ",
                     "FROM (SELECT substr(d.b, a.head, 400) AS t, a.head, a.head + 400 <= length(d.b) AS tail ",
@@ -247,16 +254,44 @@ impl SearchSql {
                 ))
                     // Probes are alphanumeric: a space separates them safely.
                     .bind::<Text, _>(probe_spellings(&self.probes).join(" "))
-                    .sql(", ' ')) AS p) w), ")
+                    .sql(if self.has_cjk() {
+                        r", ' ')) AS p) w), '([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])', ' \1 ', 'g'), "
+                    } else {
+                        ", ' ')) AS p) w), "
+                    })
                     .bind::<Text, _>(self.tsquery.clone())
-                    .sql("::tsquery, 'StartSel=\u{2}, StopSel=\u{3}, MaxWords=35, MinWords=15, MaxFragments=1')"),
+                    // A phrase of characters is a cover that one fragment does not widen:
+                    // with Chinese or Japanese, the words around the first match.
+                    .sql(if self.has_cjk() {
+                        "::tsquery, 'StartSel=\u{2}, StopSel=\u{3}, MaxWords=35, MinWords=15, MaxFragments=0')"
+                    } else {
+                        "::tsquery, 'StartSel=\u{2}, StopSel=\u{3}, MaxWords=35, MinWords=15, MaxFragments=1')"
+                    }),
             ),
+            // From the body; for a search with Chinese or Japanese, from `cjk_words`, where
+            // such words are (`tidy_highlight` joins the characters again).
             Backend::Sqlite => Box::new(
-                sql::<Nullable<Text>>("(SELECT snippet(articles_fts, 3, char(2), char(3), '…', 30) FROM articles_fts WHERE articles_fts MATCH ")
-                    .bind::<Text, _>(self.fts5.clone())
-                    .sql(" AND articles_fts.rowid = articles.rowid)"),
+                sql::<Nullable<Text>>(if self.has_cjk() {
+                    "(SELECT snippet(articles_fts, 5, char(2), char(3), '…', 48) FROM articles_fts WHERE articles_fts MATCH "
+                } else {
+                    "(SELECT snippet(articles_fts, 3, char(2), char(3), '…', 30) FROM articles_fts WHERE articles_fts MATCH "
+                })
+                .bind::<Text, _>(self.fts5.clone())
+                .sql(" AND articles_fts.rowid = articles.rowid)"),
             ),
         }
+    }
+
+    /// Whether the search looks for Chinese or Japanese words.
+    fn has_cjk(&self) -> bool {
+        self.fts5.chars().any(is_cjk)
+    }
+
+    /// A highlight as [`SearchSql::highlight`] read it, as the story wrote it: for a search
+    /// with Chinese or Japanese, the characters set apart are joined again and their marks
+    /// merged.
+    pub fn tidy_highlight(&self, raw: String) -> String {
+        if self.has_cjk() { join_cjk(&raw) } else { raw }
     }
 }
 
@@ -508,6 +543,139 @@ mod tests {
         assert_eq!(
             probe_spellings(&probes),
             ["zeppel", "Zeppel", "ZEPPEL", "élan", "Élan", "ÉLAN", "42"]
+        );
+    }
+}
+
+/// Whether `c` is a kana or a CJK ideograph: writing without spaces between words. The
+/// ranges are those of the SQLite triggers of migration `2026-12-08-000002_cjk_search`
+/// and of `byline_fold` on PostgreSQL.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
+}
+
+/// `text` with each kana and CJK ideograph set apart by spaces, so that a tokenizer takes
+/// each for a word: a word of Chinese or Japanese is then found as its characters in
+/// sequence. Other text is left as it is.
+pub fn split_cjk(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 2);
+    for c in text.chars() {
+        if is_cjk(c) {
+            out.push(' ');
+            out.push(c);
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Undoes [`split_cjk`] on a piece of its output with highlight marks (`\u{2}` and
+/// `\u{3}`) around words: the space set on each side of a character goes, and the marks
+/// of characters in sequence become one.
+pub fn join_cjk(split: &str) -> String {
+    const START: char = '\u{2}';
+    const END: char = '\u{3}';
+    let mut out = String::with_capacity(split.len());
+    let mut space_after = false;
+    for c in split.chars() {
+        if is_cjk(c) {
+            // The space before it, perhaps behind a mark.
+            let marks = out.len() - out.trim_end_matches([START, END]).len();
+            let at = out.len() - marks;
+            if out[..at].ends_with(' ') {
+                out.remove(at - 1);
+            }
+            out.push(c);
+            space_after = true;
+        } else if c == ' ' && space_after {
+            space_after = false;
+        } else {
+            if c != START && c != END {
+                space_after = false;
+            }
+            out.push(c);
+        }
+    }
+    out.replace("\u{3}\u{2}", "")
+}
+
+/// A story whose `cjk_words` is to be written again (SQLite).
+#[derive(diesel::QueryableByName)]
+struct PendingCjk {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pending: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    text: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    words: Option<String>,
+}
+
+/// On SQLite: writes the `cjk_words` of the stories the triggers queued in
+/// `articles_cjk_pending` (their text with Chinese and Japanese characters set apart; empty
+/// without such text), which FTS5 indexes as one more column. Run inside each content write
+/// before it commits (`Writes::run_from`, a site file's import) and at start-up, so a story
+/// is searchable by such words on the next request; with nothing queued it is one lookup in
+/// an empty table. Nothing to do on PostgreSQL, whose trigger splits the text itself.
+pub fn write_cjk_words(conn: &mut super::AnyConnection) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Text};
+    const BATCH: i64 = 100;
+    let super::AnyConnection::Sqlite(conn) = conn else {
+        return Ok(());
+    };
+    loop {
+        let pending: Vec<PendingCjk> = diesel::sql_query(concat!(
+            "SELECT p.article_rowid AS pending, ",
+            "a.title || char(10) || coalesce(a.subtitle, '') || char(10) || ",
+            "coalesce(a.excerpt, '') || char(10) || a.body || char(10) || a.tag_names AS text, ",
+            "a.cjk_words AS words ",
+            "FROM articles_cjk_pending AS p LEFT JOIN articles AS a ON a.rowid = p.article_rowid ",
+            "ORDER BY p.article_rowid LIMIT ?",
+        ))
+        .bind::<BigInt, _>(BATCH)
+        .load(conn)?;
+        let done = (pending.len() as i64) < BATCH;
+        for row in pending {
+            if let (Some(text), Some(words)) = (row.text, row.words) {
+                let wanted = if text.chars().any(is_cjk) {
+                    split_cjk(&text)
+                } else {
+                    String::new()
+                };
+                if wanted != words {
+                    diesel::sql_query("UPDATE articles SET cjk_words = ? WHERE rowid = ?")
+                        .bind::<Text, _>(wanted)
+                        .bind::<BigInt, _>(row.pending)
+                        .execute(conn)?;
+                }
+            }
+            diesel::sql_query("DELETE FROM articles_cjk_pending WHERE article_rowid = ?")
+                .bind::<BigInt, _>(row.pending)
+                .execute(conn)?;
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod cjk_tests {
+    use super::*;
+
+    #[test]
+    fn split_text_joins_back_with_marks_merged() {
+        let text = "東京で地震、JICA セミナー in Astana 2019";
+        assert_eq!(join_cjk(&split_cjk(text)), text);
+        let marked = split_cjk("気象庁によると、地震の規模")
+            .replace(" 地 ", " \u{2}地\u{3} ")
+            .replace(" 震 ", " \u{2}震\u{3} ");
+        assert_eq!(join_cjk(&marked), "気象庁によると、\u{2}地震\u{3}の規模");
+        assert_eq!(
+            join_cjk("…plain \u{2}text\u{3} here"),
+            "…plain \u{2}text\u{3} here"
         );
     }
 }

@@ -804,17 +804,75 @@ async fn search_finds_each_story_by_the_words_of_its_language() {
         assert_eq!(page["data"], json!([]));
         // English stemming stays for English stories.
         assert_eq!(found("seminars").await, one(&en));
-        // Japanese is written without spaces: its words are found as their characters in
-        // sequence.
-        let ja = app
-            .create_article(json!({"title": "東京で地震、交通機関に乱れ", "body": "気象庁によると、地震の規模は小さかった。", "locale": "ja"}))
-            .await;
-        app.publish(&id(&ja), None).await;
-        assert_eq!(found("地震").await, one(&ja));
-        assert_eq!(found("交通機関").await, one(&ja));
-        assert_eq!(found("東京 乱れ").await, one(&ja));
-        assert_eq!(found("震地").await, Vec::<String>::new());
     }
+    // Japanese is written without spaces: its words are found as their characters in
+    // sequence, on both engines, in the title, the body and the tags.
+    let tag = app.create_tag(json!({"name": "速報"})).await;
+    let ja = app
+        .create_article(json!({"title": "東京で地震、交通機関に乱れ", "body": "気象庁によると、地震の規模は小さかった。", "locale": "ja", "tag_ids": [tag["id"]]}))
+        .await;
+    app.publish(&id(&ja), None).await;
+    assert_eq!(found("地震").await, one(&ja));
+    let page = body(
+        app.anon()
+            .get(&format!("/api/v1/articles?q={}", urlencode("地震")))
+            .await,
+    )
+    .await;
+    // The highlight marks the word in the text as written, characters joined.
+    let highlight = page["data"][0]["search"]["highlight"].as_str().unwrap();
+    assert!(
+        highlight.contains("によると、<mark>地震</mark>の規模は"),
+        "{highlight}"
+    );
+    assert_eq!(found("交通機関").await, one(&ja));
+    assert_eq!(found("東京 乱れ").await, one(&ja));
+    assert_eq!(found("\"地震の規模\"").await, one(&ja));
+    assert_eq!(found("速報").await, one(&ja));
+    assert_eq!(found("震地").await, Vec::<String>::new());
+    assert_eq!(found("地震 -気象庁").await, Vec::<String>::new());
+    // An edit indexes the new words and forgets the old ones.
+    let edited = app
+        .patch_json(
+            &format!("/api/v1/articles/{}", id(&ja)),
+            &json!({"title": "大阪で大雨", "body": "大雨の影響で運休。", "tag_ids": []}),
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(found("大雨").await, one(&ja));
+    assert_eq!(found("地震").await, Vec::<String>::new());
+    assert_eq!(found("交通機関").await, Vec::<String>::new());
+}
+
+// Text another tool wrote straight into the database is found by its Chinese and Japanese
+// words once Byline starts (on PostgreSQL at once, by the trigger).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn words_of_chinese_written_by_another_tool_are_found_after_a_start() {
+    let app = spawn_app().await;
+    let story = app
+        .create_article(json!({"title": "Trade fair opens", "body": "Exhibitors arrived."}))
+        .await;
+    app.publish(&id(&story), None).await;
+    crate::helpers::execute_sql(
+        &app,
+        &format!(
+            "UPDATE articles SET body = '展会今天在阿斯塔纳开幕。' WHERE id = '{}'",
+            id(&story)
+        ),
+    );
+    let next = crate::helpers::Process::start(&app.database_url, &[]).await;
+    let page: Value = reqwest::get(format!(
+        "{}/api/v1/articles?q={}",
+        next.address,
+        urlencode("阿斯塔纳")
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["data"][0]["id"], story["id"]);
 }
 
 fn urlencode(s: &str) -> String {

@@ -439,8 +439,10 @@ fn ranked(
         .map(|row| (row.id.clone(), row))
         .collect();
     let shown = &ids[..ids.len().min(limit as usize)];
-    let mut marks: HashMap<ArticleId, Option<String>> =
-        repo::highlights(conn, engine, shown)?.into_iter().collect();
+    let mut marks: HashMap<ArticleId, Option<String>> = repo::highlights(conn, engine, shown)?
+        .into_iter()
+        .map(|(id, raw)| (id, raw.map(|r| engine.tidy_highlight(r))))
+        .collect();
     Ok(scored
         .into_iter()
         .filter_map(|(key, id, rank)| {
