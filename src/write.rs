@@ -35,6 +35,15 @@ pub fn name_caller(name: String) {
     let _ = ORIGIN.try_with(|o| o.borrow_mut().caller_name = Some(name));
 }
 
+/// The id of the request this task serves, if any: every log line written while serving it
+/// names it.
+pub fn request_id() -> Option<String> {
+    ORIGIN
+        .try_with(|o| o.borrow().request_id.clone())
+        .ok()
+        .flatten()
+}
+
 /// The origin of the request this task serves, if any.
 fn current_origin() -> Origin {
     ORIGIN.try_with(|o| o.borrow().clone()).unwrap_or_default()

@@ -10,10 +10,10 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::FutureExt;
-use tracing::Instrument;
 
 use super::error::{ApiError, PROBLEM_JSON};
 use crate::domain::Code;
+use crate::telemetry;
 
 /// The header that carries the request id both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -61,56 +61,76 @@ pub async fn request_id(
 
 /// The access log: one line per request when its answer is ready (`byline::access`, at
 /// info; at error for a 5xx, with the error): method, URI, route, status, the time to the
-/// answer in microseconds and the client's address. The request runs inside a `request`
-/// span that carries only its id, so every line logged while serving it names it too.
-/// Written by hand from the request rather than by closing a span with every field: the
-/// line is all the formatting a request pays for.
+/// answer in microseconds and the client's address. The line is formatted by
+/// [`crate::telemetry::access`] and queued for the log's own thread; other lines logged while
+/// the request is served name its id through the task's write origin, so a request pays for
+/// no span.
 pub async fn access_log(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
-    let span = tracing::info_span!("request", request_id = %id);
-    if span.is_disabled() {
+    let every = telemetry::access_wanted(false);
+    if !every && !telemetry::access_wanted(true) {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_boxed_body);
     }
-    let method = req.method().clone();
-    let uri = loggable(req.uri());
-    let client_ip = super::client::client_ip(req.request());
+    // An error answer no longer carries the request, and routing needs the request unshared,
+    // so it cannot be kept aside: when every request is logged, its part of the line is taken
+    // now. With failures alone logged, a failed answer still names its request.
+    let before = every.then(|| Seen::of(req.request()));
     let started = std::time::Instant::now();
-    let res = next.call(req).instrument(span.clone()).await;
+    let res = next.call(req).await;
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    let (status, route, error) = match &res {
-        Ok(r) => (
-            r.status(),
-            super::cache::route_of(r.request()),
-            r.response().error().map(ToString::to_string),
-        ),
-        Err(e) => (
-            e.as_response_error().status_code(),
-            None,
-            Some(e.to_string()),
-        ),
+    let status = match &res {
+        Ok(r) => r.status(),
+        Err(e) => e.as_response_error().status_code(),
     };
-    let _entered = span.enter();
-    let route = route.as_deref().unwrap_or("");
-    let client_ip = client_ip.map(tracing::field::display);
-    if status.is_server_error() {
-        tracing::error!(target: "byline::access", %method, %uri, route, status = status.as_u16(),
-            micros, client_ip, error = error.as_deref().unwrap_or(""), "request failed");
-    } else {
-        tracing::info!(target: "byline::access", %method, %uri, route, status = status.as_u16(),
-            micros, client_ip, "request");
+    let failed = status.is_server_error();
+    if every || failed {
+        let answered = res.as_ref().ok().map(ServiceResponse::request);
+        let seen = before.or_else(|| answered.map(Seen::of));
+        let route = answered.and_then(super::cache::route_of);
+        let error = failed.then(|| match &res {
+            Ok(r) => r.response().error().map(ToString::to_string),
+            Err(e) => Some(e.to_string()),
+        });
+        telemetry::access(&telemetry::Access {
+            request_id: seen.as_ref().map_or("", |s| s.id.as_str()),
+            method: seen.as_ref().map_or("-", |s| s.method.as_str()),
+            uri: seen.as_ref().map_or(&Target::Unknown, |s| &s.target),
+            route: route.as_deref().unwrap_or(""),
+            status: status.as_u16(),
+            micros,
+            client_ip: seen.as_ref().and_then(|s| s.client_ip),
+            error: error.as_ref().map(|e| e.as_deref().unwrap_or("")),
+        });
     }
-    drop(_entered);
     res.map(ServiceResponse::map_into_boxed_body)
+}
+
+/// What an access line tells of the request itself.
+struct Seen {
+    id: String,
+    method: Method,
+    target: Target,
+    client_ip: Option<std::net::IpAddr>,
+}
+
+impl Seen {
+    fn of(req: &HttpRequest) -> Self {
+        Seen {
+            id: req
+                .extensions()
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
+            method: req.method().clone(),
+            target: loggable(req.uri()),
+            client_ip: super::client::client_ip(req),
+        }
+    }
 }
 
 /// What the access log writes of a request's target: all of it, but the token of a preview
@@ -120,6 +140,8 @@ enum Target {
     Whole(actix_web::http::Uri),
     /// `GET /api/v1/preview/{token}`, with its query if any.
     Preview(Option<String>),
+    /// A failure whose request was not kept.
+    Unknown,
 }
 
 const PREVIEW_PATH: &str = "/api/v1/preview/";
@@ -138,6 +160,7 @@ impl std::fmt::Display for Target {
             Target::Whole(uri) => uri.fmt(f),
             Target::Preview(None) => write!(f, "{PREVIEW_PATH}…"),
             Target::Preview(Some(query)) => write!(f, "{PREVIEW_PATH}…?{query}"),
+            Target::Unknown => f.write_str("-"),
         }
     }
 }

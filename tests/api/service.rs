@@ -322,25 +322,31 @@ async fn seed_demo_loads_a_working_newsroom_once() {
     assert_eq!(all["meta"]["total"], 5);
 }
 
-#[test]
-fn sigterm_stops_the_server_cleanly() {
-    use std::io::{BufRead, BufReader};
-    let dir = tempfile::tempdir().unwrap();
+/// The server's standard error, a line at a time.
+type LogLines = std::io::Lines<std::io::BufReader<std::process::ChildStderr>>;
+
+/// `byline serve` on a fresh SQLite database in `dir`, with the first admin
+/// `admin@example.com` and these settings: the process, its log and the port it listens on.
+fn serve_in(
+    dir: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> (std::process::Child, LogLines, String) {
+    use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_byline"))
         .arg("serve")
         .env(
             "DATABASE_URL",
-            format!("sqlite://{}/byline.db", dir.path().display()),
+            format!("sqlite://{}/byline.db", dir.display()),
         )
-        .env("BYLINE_DATA_DIR", dir.path())
+        .env("BYLINE_DATA_DIR", dir)
         .env("BYLINE_BIND", "127.0.0.1:0")
-        .env("BYLINE_LOG_FORMAT", "json")
         .env("BYLINE_ADMIN_EMAIL", "admin@example.com")
         .env("BYLINE_ADMIN_PASSWORD", "a long enough password")
+        .envs(settings.iter().copied())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut port = String::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
@@ -354,6 +360,27 @@ fn sigterm_stops_the_server_cleanly() {
             break;
         }
     }
+    (child, lines, port)
+}
+
+/// Sends SIGTERM, and returns what the server logged until it exited, which it must do
+/// cleanly.
+fn stop(mut child: std::process::Child, lines: LogLines) -> Vec<String> {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}: {rest:?}");
+    rest
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, lines, port) = serve_in(dir.path(), &[("BYLINE_LOG_FORMAT", "json")]);
     // Signals are handled once the server runs: wait until it answers.
     let answered = (0..100).any(|_| {
         use std::io::{Read, Write};
@@ -372,20 +399,9 @@ fn sigterm_stops_the_server_cleanly() {
         ("/api/v1/articles?limit=1", "trace-me-1"),
         ("/nowhere", "trace-me-2"),
     ] {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
-        let request = format!("GET {path} HTTP/1.0\r\nx-request-id: {id}\r\n\r\n");
-        stream.write_all(request.as_bytes()).unwrap();
-        let _ = stream.read_to_string(&mut String::new());
+        raw_exchange(&port, "GET", path, id, "");
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "{exit:?}: {rest:?}");
+    let rest = stop(child, lines);
     assert!(
         rest.iter().any(|l| l.contains("Byline stopped")),
         "{rest:?}"
@@ -413,6 +429,68 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(ok["micros"].as_u64().is_some(), "{ok}");
     assert_eq!(ok["client_ip"], "127.0.0.1");
     assert_eq!(line("trace-me-2")["status"], 404);
+}
+
+/// One HTTP/1.0 exchange on a fresh connection: the status code and the body.
+fn raw_exchange(port: &str, method: &str, path: &str, id: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.0\r\nx-request-id: {id}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    let status = reply.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned());
+    (status, body.unwrap_or_default())
+}
+
+#[test]
+fn a_line_logged_while_serving_a_request_names_it_and_the_filter_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    // Warnings only: no access line for answers that did not fail.
+    let settings = [
+        ("BYLINE_LOG", "warn,byline=info,byline::access=warn"),
+        ("BYLINE_LOG_FORMAT", "text"),
+        ("BYLINE_REFRESH_REUSE_SECS", "0"),
+    ];
+    let (child, lines, port) = serve_in(dir.path(), &settings);
+    let login = r#"{"email": "admin@example.com", "password": "a long enough password"}"#;
+    let (status, body) = raw_exchange(&port, "POST", "/api/v1/auth/login", "log-login", login);
+    assert_eq!(status, 200, "{body}");
+    let refresh: Value = serde_json::from_str(&body).unwrap();
+    let again = serde_json::json!({"refresh_token": refresh["refresh_token"]}).to_string();
+    let (first, _) = raw_exchange(
+        &port,
+        "POST",
+        "/api/v1/auth/refresh",
+        "log-refresh-1",
+        &again,
+    );
+    assert_eq!(first, 200);
+    let (second, _) = raw_exchange(&port, "POST", "/api/v1/auth/refresh", "log-reuse", &again);
+    assert_eq!(second, 401);
+    let rest = stop(child, lines);
+    let reuse: Vec<&String> = rest
+        .iter()
+        .filter(|l| l.contains("a used refresh token was presented again"))
+        .collect();
+    assert_eq!(reuse.len(), 1, "{rest:?}");
+    assert!(
+        reuse[0].contains(" WARN request{request_id=log-reuse}: byline::auth::service: "),
+        "{rest:?}"
+    );
+    assert!(
+        !rest.iter().any(|l| l.contains("byline::access")),
+        "no access line below warn: {rest:?}"
+    );
+    assert!(
+        rest.iter().any(|l| l.contains("Byline stopped")),
+        "{rest:?}"
+    );
 }
 
 #[test]
