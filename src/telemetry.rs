@@ -88,6 +88,16 @@ pub struct Access<'a> {
     pub error: Option<&'a str>,
 }
 
+impl Access<'_> {
+    /// A failed request's line is an error; any other is information.
+    fn level_and_message(&self) -> (Level, &'static str) {
+        match self.error {
+            Some(_) => (Level::ERROR, "request failed"),
+            None => (Level::INFO, "request"),
+        }
+    }
+}
+
 /// Whether an access line at this level would be written: the middleware skips its own
 /// bookkeeping when neither would.
 pub fn access_wanted(failed: bool) -> bool {
@@ -154,26 +164,13 @@ fn access_event(line: &Access<'_>) {
 }
 
 fn access_text(w: &mut String, line: &Access<'_>, ansi: bool) -> fmt::Result {
-    let level = if line.error.is_some() {
-        Level::ERROR
-    } else {
-        Level::INFO
-    };
+    let (level, message) = line.level_and_message();
     prefix(w, level, ansi)?;
     write!(
         w,
-        "request{{request_id={}}}: {ACCESS_TARGET}: ",
-        line.request_id
-    )?;
-    w.push_str(if line.error.is_some() {
-        "request failed"
-    } else {
-        "request"
-    });
-    write!(
-        w,
-        " method={} uri={} route={:?} status={} micros={}",
-        line.method, line.uri, line.route, line.status, line.micros
+        "request{{request_id={}}}: {ACCESS_TARGET}: {message} method={} uri={} route={:?} \
+         status={} micros={}",
+        line.request_id, line.method, line.uri, line.route, line.status, line.micros
     )?;
     if let Some(ip) = line.client_ip {
         write!(w, " client_ip={ip}")?;
@@ -186,12 +183,8 @@ fn access_text(w: &mut String, line: &Access<'_>, ansi: bool) -> fmt::Result {
 }
 
 fn access_json(w: &mut String, line: &Access<'_>) -> fmt::Result {
+    let (level, message) = line.level_and_message();
     let mut fields = serde_json::Map::new();
-    let message = if line.error.is_some() {
-        "request failed"
-    } else {
-        "request"
-    };
     fields.insert("message".into(), message.into());
     fields.insert("method".into(), line.method.into());
     fields.insert("uri".into(), line.uri.to_string().into());
@@ -204,11 +197,6 @@ fn access_json(w: &mut String, line: &Access<'_>) -> fmt::Result {
     if let Some(error) = line.error {
         fields.insert("error".into(), error.into());
     }
-    let level = if line.error.is_some() {
-        Level::ERROR
-    } else {
-        Level::INFO
-    };
     json_line(w, level, ACCESS_TARGET, fields, Some(line.request_id))
 }
 
