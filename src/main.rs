@@ -7,11 +7,16 @@ use byline::config::Settings;
 use byline::{Application, db, openapi, telemetry};
 use clap::Parser;
 
+/// jemalloc, on Linux with glibc: it returns the pages it no longer uses to the system from a
+/// background thread (its options are in `.cargo/config.toml`), so what renders, searches
+/// and the cache free stops counting against the server. glibc keeps most of what its heaps
+/// once held (`bench/RESULTS.md`, memory).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, None | Some(Command::Serve)) {
-        tune_allocator();
-    }
     if let Some(Command::Openapi { output }) = &cli.command {
         let json = openapi::document_json();
         return match output {
@@ -43,51 +48,6 @@ fn main() -> ExitCode {
         Err(e) => fail(&format!("{e:#}")),
     }
 }
-
-/// What the server asks of glibc's allocator: blocks of 1 MiB and more in pages of their
-/// own, returned to the system when freed. Left to itself, glibc raises that threshold each
-/// time such a block is freed (up to 32 MiB), after which decoded images and encoder
-/// buffers come from its heaps, which it seldom gives back: a storm of renditions left the
-/// server at its peak for good (`bench/RESULTS.md`, images).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const TUNABLE: &str = "glibc.malloc.mmap_threshold=1048576";
-
-/// glibc reads its tunables from the environment once, at start: the server starts itself
-/// again, once, with [`TUNABLE`] added (unless `GLIBC_TUNABLES` already sets the threshold).
-/// Should that fail (the binary was replaced on disk, say), it runs as it is.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn tune_allocator() {
-    use std::os::unix::process::CommandExt;
-    // Set on the second start (not a `BYLINE_` name: settings warn of those they do not
-    // know). glibc cuts `GLIBC_TUNABLES` up as it reads it, so that is no sign to go by.
-    const MARK: &str = "MALLOC_TUNED_BY_BYLINE";
-    let given = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
-    if std::env::var_os(MARK).is_some() || given.contains("glibc.malloc.mmap_threshold") {
-        return;
-    }
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
-    let tunables = if given.is_empty() {
-        TUNABLE.to_owned()
-    } else {
-        format!("{given}:{TUNABLE}")
-    };
-    let mut args = std::env::args_os();
-    let mut command = std::process::Command::new(exe);
-    if let Some(first) = args.next() {
-        command.arg0(first);
-    }
-    // Returns only if the new start failed.
-    let _ = command
-        .args(args)
-        .env("GLIBC_TUNABLES", tunables)
-        .env(MARK, "1")
-        .exec();
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn tune_allocator() {}
 
 /// Runs a command other than `openapi`.
 fn run(settings: Settings, command: Command) -> anyhow::Result<()> {

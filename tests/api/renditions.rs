@@ -457,58 +457,31 @@ async fn a_story_with_a_cover_carries_its_social_image() {
     assert_eq!(trashed["social_image"]["url"], moved.as_str());
 }
 
-/// The server gives glibc a fixed threshold for blocks in pages of their own (so that what
-/// renders free goes back to the system), by starting itself again once with it set; a
-/// `GLIBC_TUNABLES` the operator gave is kept.
+/// The server allocates with jemalloc and runs its purging thread, which gives back what
+/// renders (and everything else) free a second after they free it; without the thread, freed
+/// pages would stay with the server until it next allocates.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[tokio::test]
-async fn the_server_tunes_its_allocator_for_renders() {
+async fn the_server_gives_back_the_memory_it_frees() {
     use crate::helpers::{Process, scratch_database};
-    for (given, expected) in [
-        (None, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576"),
-        (
-            Some("glibc.malloc.arena_max=4"),
-            "GLIBC_TUNABLES=glibc.malloc.arena_max=4:glibc.malloc.mmap_threshold=1048576",
-        ),
-        (
-            Some("glibc.malloc.mmap_threshold=65536"),
-            "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536",
-        ),
-    ] {
-        let (url, _db) = scratch_database();
-        let env: Vec<(&str, &str)> = given.map(|g| ("GLIBC_TUNABLES", g)).into_iter().collect();
-        let mut server = Process::start(&url, &env).await;
-        let environ = std::fs::read(format!("/proc/{}/environ", server.pid())).unwrap();
-        let vars: Vec<String> = environ
-            .split(|b| *b == 0)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .collect();
-        // glibc writes a NUL after each tunable as it reads them: the pieces that follow
-        // the variable are its own.
-        let at = vars
-            .iter()
-            .position(|v| v.starts_with("GLIBC_TUNABLES="))
-            .unwrap();
-        let pieces: Vec<&str> = std::iter::once(vars[at].as_str())
-            .chain(
-                vars[at + 1..]
-                    .iter()
-                    .map(String::as_str)
-                    .take_while(|v| v.starts_with("glibc.")),
-            )
-            .collect();
-        assert_eq!(pieces.join(":"), expected, "{given:?}");
-        let count = vars
-            .iter()
-            .filter(|v| v.starts_with("GLIBC_TUNABLES="))
-            .count();
-        assert_eq!(count, 1);
-        let res = reqwest::get(format!("{}/healthz", server.address))
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        server.kill();
-    }
+    let (url, _db) = scratch_database();
+    let mut server = Process::start(&url, &[]).await;
+    let res = reqwest::get(format!("{}/healthz", server.address))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", server.pid())).unwrap();
+    let names: Vec<String> = tasks
+        .map(|task| {
+            let path = task.unwrap().path().join("comm");
+            std::fs::read_to_string(path).unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        names.iter().any(|n| n.trim() == "jemalloc_bg_thd"),
+        "{names:?}"
+    );
+    server.kill();
 }
 
 /// Two focal points set at once: each write reads the point it replaces under the item's
