@@ -1,5 +1,6 @@
-//! The response cache of public reads: finished bodies (with their gzip and brotli forms)
-//! kept per URL, and the invalidation that keeps them exact.
+//! The response cache of public reads: finished bodies (packed with zstd, and with gzip and
+//! brotli forms for the entries such clients read again) kept per URL, and the
+//! invalidation that keeps them exact.
 //!
 //! Exactness rests on three rules:
 //! - An entry records what it was made from: the resources it shows and the lists of
@@ -30,7 +31,10 @@
 //! ([`listen`]), which invalidate the same way.
 
 pub mod compress;
+mod entry;
 pub mod listen;
+
+pub use entry::{Body, Entry, Heat};
 
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,50 +48,6 @@ pub const SLOTS: usize = 4096;
 
 /// The PostgreSQL channel that carries invalidations between processes.
 pub const CHANNEL: &str = "byline_cache";
-
-/// One cached answer: its headers, and the body as stored and, once it is read again,
-/// compressed.
-#[derive(Debug)]
-pub struct Entry {
-    /// Headers of the answer (content type, cache control, validators, links).
-    pub headers: Vec<(String, String)>,
-    /// The strong entity tag, when the answer has one.
-    pub etag: Option<String>,
-    /// The body.
-    pub identity: Bytes,
-    /// The body gzip- and brotli-compressed, made only when the entry is read again (most
-    /// of a long tail never is).
-    pub compressed: Option<(Bytes, Bytes)>,
-    /// Whether the compressed forms were asked for.
-    asked: std::sync::atomic::AtomicBool,
-    /// The route pattern that answered it (for the metrics and the log of a hit, which
-    /// never reaches the router).
-    pub route: Option<Arc<str>>,
-    expires: Option<Instant>,
-    list_generation: Option<u64>,
-    made_from: Vec<(usize, u64)>,
-}
-
-impl Entry {
-    fn weight(&self, key: &str) -> u64 {
-        let headers: usize = self
-            .headers
-            .iter()
-            .map(|(n, v)| n.len() + v.len() + 32)
-            .sum();
-        let compressed = self
-            .compressed
-            .as_ref()
-            .map_or(0, |(gzip, brotli)| gzip.len() + brotli.len());
-        (key.len() + headers + self.identity.len() + compressed + 256) as u64
-    }
-
-    /// True the first time it is called on an entry with no compressed forms: the caller
-    /// then makes them ([`ResponseCache::compressed`]).
-    pub fn wants_compressing(&self) -> bool {
-        self.compressed.is_none() && !self.asked.swap(true, Ordering::AcqRel)
-    }
-}
 
 /// The names of the lists of stories an entry may depend on, next to the ids of the
 /// resources it shows.
@@ -185,8 +145,10 @@ impl quick_cache::Lifecycle<String, Arc<Entry>> for Evictions {
 
     fn begin_request(&self) {}
 
-    fn on_evict(&self, _: &mut (), _: String, _: Arc<Entry>) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+    fn on_evict(&self, _: &mut (), _: String, entry: Arc<Entry>) {
+        if !entry.superseded.load(Ordering::Acquire) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -217,6 +179,8 @@ pub struct ResponseCache {
     lists: AtomicU64,
     slots: Box<[AtomicU64]>,
     epoch: AtomicU64,
+    /// Fills so far (each entry's number).
+    fills: AtomicU64,
     /// Fills and invalidations take turns, so a fill's check of the epoch and its insert
     /// happen with no invalidation between them.
     turn: Mutex<()>,
@@ -273,6 +237,7 @@ impl ResponseCache {
             lists: AtomicU64::new(0),
             slots: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
             epoch: AtomicU64::new(0),
+            fills: AtomicU64::new(0),
             turn: Mutex::new(()),
             node: uuid::Uuid::new_v4().simple().to_string(),
             peers: std::sync::atomic::AtomicBool::new(true),
@@ -453,46 +418,93 @@ impl ResponseCache {
             etag,
             // A copy of its own size: the body was written into a buffer that grew as it
             // went, and the room at its end would stay held, unweighed, as long as the entry.
-            identity: Bytes::copy_from_slice(&identity),
+            body: Body {
+                len: identity.len(),
+                plain: Some(Bytes::copy_from_slice(&identity)),
+                zstd: None,
+            },
             compressed: None,
             asked: Default::default(),
+            packing: Default::default(),
+            superseded: Default::default(),
+            reads: Default::default(),
+            window: Default::default(),
             route: route.map(Arc::from),
+            fill: self.fills.fetch_add(1, Ordering::Relaxed),
             expires,
             list_generation: hints.list.then(|| self.lists.load(Ordering::Acquire)),
             made_from,
         });
+        // A stale entry of the same key is replaced, not evicted to make room.
+        if let Some(old) = store.peek(&key) {
+            old.superseded.store(true, Ordering::Release);
+        }
         store.insert(key, entry.clone());
         self.stats.fills.fetch_add(1, Ordering::Relaxed);
         Some(entry)
     }
 
-    /// Adds the compressed forms to `entry`, if it is still the one stored under `key`
-    /// (its exactness is unchanged: it is made from what `entry` was).
-    pub fn compressed(&self, key: &str, entry: &Arc<Entry>, gzip: Bytes, brotli: Bytes) {
+    /// Adds the gzip and brotli forms to the entry under `key`, if it is still the one
+    /// `entry` was stored as (its exactness is unchanged: they are made from its body).
+    pub fn compressed(&self, key: &str, entry: &Entry, gzip: Bytes, brotli: Bytes) {
+        self.upgrade(key, entry, |held| {
+            held.with(held.body.clone(), Some((gzip, brotli)))
+        });
+    }
+
+    /// Keeps the entry under `key` packed (and no longer plain), if it is still the one
+    /// `entry` was stored as.
+    pub fn packed(&self, key: &str, entry: &Entry, zstd: Bytes) {
+        self.upgrade(key, entry, |held| {
+            let body = Body {
+                plain: None,
+                zstd: Some(zstd),
+                len: held.body.len,
+            };
+            held.with(body, held.compressed.clone())
+        });
+    }
+
+    /// Keeps the plain body of the entry under `key` beside its packed one, if it is still
+    /// the one `entry` was stored as: it is read often by clients that take no zstd. A
+    /// warm entry gets it only while the cache has a quarter of its room to spare; a hot
+    /// one, always.
+    pub fn unpacked(&self, key: &str, entry: &Entry, plain: Bytes, heat: Heat) {
+        let room = self.capacity - self.capacity / 4;
+        if heat == Heat::Warm && self.weight() + plain.len() as u64 > room {
+            return;
+        }
+        self.upgrade(key, entry, |held| {
+            let body = Body {
+                plain: Some(plain),
+                ..held.body.clone()
+            };
+            held.with(body, held.compressed.clone())
+        });
+    }
+
+    /// Milliseconds since the cache was made.
+    pub fn clock_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn upgrade(&self, key: &str, entry: &Entry, change: impl FnOnce(&Entry) -> Entry) {
         let Some(store) = &self.store else {
             return;
         };
         let Ok(_turn) = self.turn.lock() else {
             return;
         };
-        if !store
-            .peek(key)
-            .is_some_and(|held| Arc::ptr_eq(&held, entry))
-        {
-            return;
+        if let Some(held) = store.peek(key).filter(|held| held.fill == entry.fill) {
+            held.superseded.store(true, Ordering::Release);
+            // Soft: a new form of an entry does not make it any hotter.
+            if store
+                .replace(key.to_owned(), Arc::new(change(&held)), true)
+                .is_err()
+            {
+                held.superseded.store(false, Ordering::Release);
+            }
         }
-        let upgraded = Entry {
-            headers: entry.headers.clone(),
-            etag: entry.etag.clone(),
-            identity: entry.identity.clone(),
-            compressed: Some((gzip, brotli)),
-            asked: true.into(),
-            route: entry.route.clone(),
-            expires: entry.expires,
-            list_generation: entry.list_generation,
-            made_from: entry.made_from.clone(),
-        };
-        store.insert(key.to_owned(), Arc::new(upgraded));
     }
 
     /// Makes every entry that shows one of `resources` (and, with `lists`, every list)
@@ -574,124 +586,4 @@ pub fn receive(cache: &ResponseCache, text: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hints(resources: &[&str], list: bool) -> Hints {
-        Hints {
-            resources: resources.iter().map(|s| (*s).to_owned()).collect(),
-            list,
-            until: None,
-        }
-    }
-
-    fn fill(cache: &ResponseCache, key: &str, h: &Hints) -> bool {
-        let t = cache.ticket();
-        let body = Bytes::from_static(b"{}");
-        cache
-            .fill(t, key.to_owned(), h, vec![], body, None)
-            .is_some()
-    }
-
-    #[test]
-    fn a_change_makes_what_showed_it_stale_and_nothing_else() {
-        let cache = ResponseCache::new(1 << 20);
-        assert!(fill(&cache, "/a", &hints(&["a"], false)));
-        assert!(fill(&cache, "/b", &hints(&["b"], false)));
-        assert!(fill(&cache, "/list", &hints(&[], true)));
-        cache.invalidate(["a"], false);
-        assert!(cache.get("/a").is_none());
-        assert!(cache.get("/b").is_some());
-        assert!(cache.get("/list").is_some());
-        cache.invalidate([], true);
-        assert!(cache.get("/list").is_none());
-    }
-
-    #[test]
-    fn a_read_that_began_before_a_change_does_not_fill() {
-        let cache = ResponseCache::new(1 << 20);
-        let before = cache.ticket();
-        cache.invalidate(["x"], true);
-        let body = Bytes::from_static(b"old");
-        let hints = hints(&["x"], false);
-        let stored = cache.fill(before, "/x".to_owned(), &hints, vec![], body, None);
-        assert!(stored.is_none());
-        assert!(cache.get("/x").is_none());
-    }
-
-    #[test]
-    fn an_entry_expires_at_its_moment() {
-        let cache = ResponseCache::new(1 << 20);
-        let mut h = hints(&[], true);
-        h.until = Some(chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(50));
-        assert!(fill(&cache, "/soon", &h));
-        assert!(cache.get("/soon").is_some());
-        std::thread::sleep(Duration::from_millis(80));
-        assert!(cache.get("/soon").is_none());
-        h.until = Some(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1));
-        assert!(!fill(&cache, "/past", &h));
-    }
-
-    #[test]
-    fn messages_from_other_nodes_invalidate_and_own_ones_do_not() {
-        let cache = ResponseCache::new(1 << 20);
-        assert!(fill(&cache, "/a", &hints(&["a"], false)));
-        assert!(fill(&cache, "/list", &hints(&["z"], true)));
-        let change = Invalidation {
-            keys: vec!["a".to_owned()],
-            ..Invalidation::default()
-        };
-        receive(&cache, &message(cache.node(), &change));
-        assert!(cache.get("/a").is_some());
-        receive(&cache, &message("other", &change));
-        assert!(cache.get("/a").is_none());
-        assert!(
-            cache.get("/list").is_some(),
-            "a change in place leaves lists"
-        );
-        let lists = Invalidation {
-            lists: true,
-            ..Invalidation::default()
-        };
-        receive(&cache, &message("other", &lists));
-        assert!(cache.get("/list").is_none(), "every list");
-        assert!(fill(&cache, "/list", &hints(&["z"], true)));
-        let due = Invalidation {
-            due: Some(chrono::Utc::now().naive_utc()),
-            ..Invalidation::default()
-        };
-        receive(&cache, &message("other", &due));
-        assert!(cache.get("/list").is_none(), "a new due moment");
-        assert!(fill(&cache, "/b", &hints(&["b"], false)));
-        receive(&cache, "other *");
-        assert!(cache.get("/b").is_none());
-    }
-
-    #[test]
-    fn the_next_due_moment_is_kept_until_content_changes() {
-        let cache = ResponseCache::new(1 << 20);
-        assert_eq!(cache.known_due(), None);
-        // A moment already past (a schedule moved away with no change) is read again.
-        let past = Some(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1));
-        cache.remember_due(cache.list_generation(), past);
-        assert_eq!(cache.known_due(), None);
-        let due = Some(chrono::Utc::now().naive_utc() + chrono::Duration::hours(1));
-        let generation = cache.list_generation();
-        cache.remember_due(generation, due);
-        assert_eq!(cache.known_due(), Some(due));
-        cache.invalidate(["a"], true);
-        assert_eq!(cache.known_due(), None, "a change of content forgets it");
-        // A read that began before a change does not keep what it found.
-        let before = cache.list_generation();
-        cache.invalidate(["b"], true);
-        cache.remember_due(before, due);
-        assert_eq!(cache.known_due(), None);
-    }
-
-    #[test]
-    fn an_off_cache_stores_nothing() {
-        let cache = ResponseCache::new(0);
-        assert!(!fill(&cache, "/a", &hints(&["a"], false)));
-        assert!(cache.get("/a").is_none());
-    }
-}
+mod tests;

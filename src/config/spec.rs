@@ -144,8 +144,8 @@ settings! {
         "first admin's password; unset: one is generated and printed";
     CACHE_MAX_AGE = "BYLINE_CACHE_MAX_AGE", "60", number(0, 31536000),
         "`max-age` of public article responses";
-    CACHE_BYTES = "BYLINE_CACHE_BYTES", "33554432", number(0, 1099511627776),
-        "size of the in-memory response cache of public reads (32 MiB); 0 turns it off. Give every process on one database the same setting: a process with the cache off sends no invalidations";
+    CACHE_BYTES = "BYLINE_CACHE_BYTES", "16777216", number(0, 1099511627776),
+        "size of the in-memory response cache of public reads (16 MiB); 0 turns it off. Give every process on one database the same setting: a process with the cache off sends no invalidations";
     METRICS_TOKEN = "BYLINE_METRICS_TOKEN", "", secret(), shown "(none)",
         "`GET /metrics` answers only to this bearer token (16 characters or more); without it, and without `BYLINE_METRICS_BIND`, metrics are off (404 to a bearer token, 401 without one)";
     METRICS_BIND = "BYLINE_METRICS_BIND", "", text(), shown "(none)",

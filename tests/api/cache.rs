@@ -187,6 +187,82 @@ async fn cached_answers_come_compressed_once_and_answer_if_none_match() {
 }
 
 #[tokio::test]
+async fn an_entry_is_kept_packed_and_each_client_gets_the_form_it_takes() {
+    let app =
+        spawn_app_with(|s| s.metrics_token = Some(byline::config::Secret::new(METRICS_TOKEN)))
+            .await;
+    let words = "The harbour reopened after the storm, and the ferries ran again. ".repeat(300);
+    let article = app
+        .create_article(json!({"title": "Packed", "body": words}))
+        .await;
+    app.publish(article["id"].as_str().unwrap(), None).await;
+    let path = format!("/api/v1/articles/{}", article["slug"].as_str().unwrap());
+    // Read until stored: on PostgreSQL a process stores nothing for its first moments of
+    // listening.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let plain = loop {
+        let res = app.anon().get(&path).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let plain = res.bytes().await.unwrap();
+        if metric(&scrape(&app).await, "byline_cache_fills_total") >= 1.0 {
+            break plain;
+        }
+        assert!(Instant::now() < deadline, "the read was never stored");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(plain.len() > 19_000, "{}", plain.len());
+    // Packed off the request path, the entry weighs a fraction of the body.
+    let weight = loop {
+        let weight = metric(&scrape(&app).await, "byline_cache_bytes");
+        if weight > 0.0 && weight < 4096.0 || Instant::now() > deadline {
+            break weight;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(weight > 0.0 && weight < 4096.0, "the entry weighs {weight}");
+    let hits = metric(&scrape(&app).await, "byline_cache_hits_total");
+    // A zstd client gets the packed body as it is; the others, what they take.
+    let res = send(
+        app.client_request(Method::GET, &path)
+            .header("accept-encoding", "gzip, deflate, br, zstd"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-encoding"], "zstd");
+    assert!(
+        res.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("Accept-Encoding")
+    );
+    let body = zstd::decode_all(&res.bytes().await.unwrap()[..]).unwrap();
+    assert_eq!(body, plain);
+    for refused in ["zstd;q=0, gzip", "gzip"] {
+        let res = send(
+            app.client_request(Method::GET, &path)
+                .header("accept-encoding", refused),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-encoding"], "gzip", "{refused}");
+        let mut body = Vec::new();
+        flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..])
+            .read_to_end(&mut body)
+            .unwrap();
+        assert_eq!(body, plain, "{refused}");
+    }
+    let res = app.anon().get(&path).await;
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(
+        res.headers()["content-length"].to_str().unwrap(),
+        plain.len().to_string()
+    );
+    assert_eq!(res.bytes().await.unwrap(), plain);
+    let after = metric(&scrape(&app).await, "byline_cache_hits_total");
+    assert_eq!(after - hits, 4.0, "every read after the first was a hit");
+}
+
+#[tokio::test]
 async fn signed_in_readers_never_read_or_fill_the_cache() {
     let app =
         spawn_app_with(|s| s.metrics_token = Some(byline::config::Secret::new(METRICS_TOKEN)))
@@ -398,7 +474,7 @@ async fn metrics_answer_only_with_their_token_or_on_their_own_address() {
         "byline_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/articles\"",
         "byline_db_pool_connections",
         "byline_cache_misses_total",
-        "byline_cache_capacity_bytes 33554432",
+        "byline_cache_capacity_bytes 16777216",
         "byline_webhook_deliveries{status=\"pending\"} 0",
         "byline_events_pending",
     ] {
