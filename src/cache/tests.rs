@@ -153,23 +153,20 @@ fn a_packed_entry_weighs_its_packed_size_and_new_forms_are_not_evictions() {
     assert_eq!(cache.len(), 1);
 }
 
+/// `body` stored under `/a` and packed (as the one byte `z`), as the cache now holds it.
+fn packed_at_a(cache: &ResponseCache, body: &Bytes) -> Arc<Entry> {
+    let h = hints(&["a"], false);
+    let t = cache.ticket();
+    let entry = cache.fill(t, "/a".to_owned(), &h, vec![], body.clone(), None);
+    cache.packed("/a", &entry.unwrap(), Bytes::from_static(b"z"));
+    cache.get("/a").unwrap()
+}
+
 #[test]
 fn an_entry_unpacked_often_keeps_its_plain_body_too() {
     let cache = ResponseCache::new(1 << 20);
-    let h = hints(&["a"], false);
     let body = Bytes::from("y".repeat(4_000));
-    let entry = cache
-        .fill(
-            cache.ticket(),
-            "/a".to_owned(),
-            &h,
-            vec![],
-            body.clone(),
-            None,
-        )
-        .unwrap();
-    cache.packed("/a", &entry, Bytes::from_static(b"z"));
-    let packed = cache.get("/a").unwrap();
+    let packed = packed_at_a(&cache, &body);
     // A read now and then never makes it warm: each window starts the count again.
     for n in 0..HOT_READS * 2 {
         let at = u64::from(n) * (HOT_WINDOW_MS + 1);
@@ -191,18 +188,7 @@ fn an_entry_unpacked_often_keeps_its_plain_body_too() {
 
     // Not for a warm entry when the cache is three quarters full; for a hot one, yes.
     let cache = ResponseCache::new(64 << 10);
-    let entry = cache
-        .fill(
-            cache.ticket(),
-            "/a".to_owned(),
-            &h,
-            vec![],
-            body.clone(),
-            None,
-        )
-        .unwrap();
-    cache.packed("/a", &entry, Bytes::from_static(b"z"));
-    let packed = cache.get("/a").unwrap();
+    let packed = packed_at_a(&cache, &body);
     let mut n = 0;
     while cache.weight() + 4_000 <= 48 << 10 && n < 10_000 {
         n += 1;
