@@ -484,6 +484,43 @@ async fn the_server_gives_back_the_memory_it_frees() {
     server.kill();
 }
 
+/// Where the build machine's glibc loads packed relocations (2.36 and later), the server's
+/// binary has them packed (build.rs): at start the loader reads a bitmap of some 35 KB, not a
+/// 2.6 MB table that would stay resident.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_packs_its_relocations() {
+    let marker = b"GLIBC_ABI_DT_RELR";
+    let glibc_loads_them = [
+        "/usr/lib/x86_64-linux-gnu/libc.so.6",
+        "/usr/lib/aarch64-linux-gnu/libc.so.6",
+        "/usr/lib64/libc.so.6",
+        "/lib64/libc.so.6",
+    ]
+    .iter()
+    .any(|path| {
+        std::fs::read(path).is_ok_and(|bytes| bytes.windows(marker.len()).any(|w| w == marker))
+    });
+    if !glibc_loads_them {
+        return;
+    }
+    let out = std::process::Command::new("readelf")
+        .args(["--dynamic", env!("CARGO_BIN_EXE_byline")])
+        .output()
+        .unwrap();
+    let dynamic = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{dynamic}");
+    assert!(dynamic.contains("(RELR)"), "{dynamic}");
+    let relative = dynamic
+        .lines()
+        .find(|line| line.contains("(RELACOUNT)"))
+        .unwrap_or_default();
+    assert!(
+        relative.is_empty(),
+        "relative relocations left unpacked: {relative}"
+    );
+}
+
 /// Two focal points set at once: each write reads the point it replaces under the item's
 /// lock, so neither old point's URLs are lost.
 #[tokio::test]
